@@ -1,0 +1,598 @@
+package io.ratisfailover;
+
+import io.ratisfailover.internal.control.Candidates;
+import io.ratisfailover.internal.control.ExecutorLoop;
+import io.ratisfailover.internal.control.LocalSnapshot;
+import io.ratisfailover.internal.control.MemberRuntime;
+import io.ratisfailover.internal.control.RenewalClock;
+import io.ratisfailover.internal.control.RuntimeConfig;
+import io.ratisfailover.internal.control.StateWatchers;
+import io.ratisfailover.internal.control.Submitter;
+import io.ratisfailover.internal.ratis.RatisConsensus;
+import io.ratisfailover.internal.ratis.RatisProperties;
+import io.ratisfailover.internal.ratis.RatisStateMachine;
+import io.ratisfailover.internal.ratis.StateMachineEvents;
+import io.ratisfailover.internal.state.ApplyResult;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.internal.state.ClusterStateMachine;
+import io.ratisfailover.internal.state.Command;
+import io.ratisfailover.internal.state.MemberRecord;
+import io.ratisfailover.internal.state.Rejection;
+import io.ratisfailover.internal.state.Request;
+import io.ratisfailover.spi.DatabaseAdapter;
+import io.ratisfailover.spi.Fencer;
+import io.ratisfailover.spi.Watchdog;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster member running in this JVM: a Raft server of the cluster's group, the member agent
+ * (and, while this member leads the group, the arbiter), and for a data member the local
+ * database driven through its {@link DatabaseAdapter}.
+ *
+ * <pre>{@code
+ * FailoverMember member = FailoverMember.builder()
+ *     .clusterName("orders").memberId("pg1")
+ *     .peers(List.of(Peer.data("pg1", "10.0.0.1:7001"), Peer.data("pg2", "10.0.0.2:7001"),
+ *         Peer.witness("w1", "10.0.0.3:7001")))
+ *     .storageDirectory(Path.of("/var/lib/ratis-failover"))
+ *     .database(adapter)
+ *     .roleListener(change -> log.info("now {}", change.to()))
+ *     .build();
+ * member.start();
+ * }</pre>
+ */
+public final class FailoverMember implements ClusterMember, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FailoverMember.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Builder config;
+  private final Peer selfPeer;
+  private final RaftGroup group;
+  private final ExecutorLoop loop;
+  private final ExecutorService operationLane;
+  private final ExecutorService fenceLane;
+  private final ExecutorService adminLane;
+  private final StateWatchers watchers = new StateWatchers();
+  private final MemberRuntime runtime;
+  private final Submitter submitter;
+  private final RaftClient client;
+  private volatile RaftServer server;
+  private volatile boolean started;
+  private volatile boolean closed;
+
+  private FailoverMember(Builder b) {
+    this.config = b;
+    this.selfPeer = b.peers.stream().filter(p -> p.id().equals(b.memberId)).findFirst().orElseThrow();
+    this.group = RaftGroup.valueOf(groupId(b.clusterName), b.peers.stream().map(FailoverMember::raftPeer).toList());
+    String name = "ratis-failover-" + b.memberId;
+    this.loop = new ExecutorLoop(name + "-agent");
+    this.operationLane = Executors.newSingleThreadExecutor(daemon(name + "-db"));
+    this.fenceLane = Executors.newSingleThreadExecutor(daemon(name + "-fence"));
+    this.adminLane = Executors.newSingleThreadExecutor(daemon(name + "-raft-admin"));
+    this.client = RaftClient.newBuilder().setRaftGroup(group).setProperties(RatisProperties.client(b.timing))
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
+            TimeDuration.valueOf(Math.max(10, b.timing.rpcTimeout().toMillis() / 5), TimeUnit.MILLISECONDS)))
+        .build();
+    RatisConsensus consensus = new RatisConsensus(b.memberId, client, this::division, b.peers, adminLane);
+    this.submitter = new Submitter(b.memberId, new SecureRandom().nextLong(), b.clock, consensus);
+    RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
+        b.initialSettings, b.timing, b.tags, b.apiUrl);
+    Executor listeners = b.listenerExecutor;
+    List<RoleListener> roleListeners = List.copyOf(b.roleListeners);
+    this.runtime = new MemberRuntime(runtimeConfig, loop, b.ticker, b.clock, submitter, consensus, b.database,
+        operationLane, fenceLane, b.fencer, b.watchdog, RenewalClock.LOCAL,
+        change -> roleListeners.forEach(l -> listeners.execute(() -> notify(l, change))));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts the Raft server and the agent. Returns once the server listens; the member then reads
+   * the committed state and acts.
+   *
+   * @throws FailoverException naming the cause when the server cannot start (port in use, storage not writable)
+   */
+  public synchronized void start() {
+    if (started) {
+      throw new IllegalStateException("member " + id() + " is already started");
+    }
+    started = true;
+    try {
+      Files.createDirectories(config.storage);
+    } catch (IOException e) {
+      throw new FailoverException("cannot create storage directory " + config.storage + ": " + e.getMessage(), e);
+    }
+    HostPort bind = HostPort.parse(selfPeer.raftAddress(), "raft address of " + id());
+    if (config.raftBindHost != null) {
+      bind = new HostPort(config.raftBindHost, bind.port());
+    }
+    RaftServer s = null;
+    try {
+      s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
+          .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events()))
+          .setProperties(RatisProperties.server(config.timing, config.storage, bind))
+          .setOption(RaftStorage.StartupOption.RECOVER).build();
+      s.start();
+      server = s;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(s);
+      shutdownExecutors();
+      throw new FailoverException("cannot start the Raft server of member " + id() + " on " + bind + ": "
+          + rootMessage(e), e);
+    }
+    runtime.start();
+    log.info("member {}: started ({}, cluster {}, raft {})", id(), kind(), config.clusterName, bind);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      loop.runAndWait(runtime::close, CLOSE_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly(client);
+    closeQuietly(server);
+    shutdownExecutors();
+    if (config.database != null) {
+      try {
+        config.database.close();
+      } catch (RuntimeException e) {
+        log.warn("member {}: closing the database adapter failed: {}", id(), e.toString());
+      }
+    }
+    log.info("member {}: closed", id());
+  }
+
+  // --- reads ------------------------------------------------------------------------------------
+
+  @Override
+  public MemberId id() {
+    return config.memberId;
+  }
+
+  @Override
+  public MemberKind kind() {
+    return selfPeer.kind();
+  }
+
+  @Override
+  public boolean servingPrimary() {
+    return runtime.snapshot().servingPrimary(config.ticker.nanoTime());
+  }
+
+  @Override
+  public LocalView local() {
+    LocalSnapshot s = runtime.snapshot();
+    long now = config.ticker.nanoTime();
+    return new LocalView(id(), kind(), config.clusterName, s.role(), s.state().epoch(), s.servingPrimary(now),
+        Duration.ofNanos(s.leaseRemainingNanos(now)), s.database(), s.reason(), s.leader(), s.state().paused(),
+        Duration.ofNanos(s.lastCycleNanos()));
+  }
+
+  @Override
+  public ClusterView cluster() {
+    LocalSnapshot s = runtime.snapshot();
+    ClusterState state = s.state();
+    long now = config.ticker.nanoTime();
+    List<MemberView> members = new ArrayList<>();
+    for (MemberRecord m : state.members().values()) {
+      Long at = s.reportedAt().get(m.id());
+      members.add(new MemberView(m.id(), m.kind(), m.peer().raftAddress(), role(state, m), m.tags(), m.apiUrl(),
+          m.attributes(), m.status(), at == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - at))));
+    }
+    return new ClusterView(state.clusterName(), state.initialized(), state.epoch(), state.primary(), state.paused(),
+        state.settings(), state.synchronousStandbys(), state.switchover(), members, state.history(), s.raftLeader(),
+        currentTerm(), s.appliedIndex());
+  }
+
+  private static MemberRole role(ClusterState state, MemberRecord m) {
+    if (!m.isData()) {
+      return MemberRole.WITNESS;
+    }
+    if (state.primary().filter(m.id()::equals).isPresent()) {
+      return MemberRole.PRIMARY;
+    }
+    return state.synchronousStandbys().contains(m.id()) ? MemberRole.SYNC_STANDBY : MemberRole.REPLICA;
+  }
+
+  // --- admin ------------------------------------------------------------------------------------
+
+  @Override
+  public SwitchoverOutcome switchover(SwitchoverRequest request, Duration wait) {
+    ClusterState state = requireInitialized();
+    MemberId primary = state.primary().orElseThrow(() -> new AdminRejectedException(
+        AdminRejectedException.Reason.NO_CANDIDATE, "there is no primary to switch over from"));
+    if (request.leader().isPresent() && !request.leader().get().equals(primary)) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_PRIMARY,
+          "leader name does not match: " + request.leader().get() + " is not the primary, " + primary + " is");
+    }
+    if (request.candidate().isPresent()) {
+      requireEligible(state, request.candidate().get(), primary);
+    } else if (!anyEligible(state, primary)) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.NO_CANDIDATE,
+          "no standby is healthy enough to take over from " + primary);
+    }
+    Epoch epoch = state.epoch();
+    submitAdmin(new Command.RequestSwitchover(Optional.of(primary), request.candidate(), epoch, request.scheduledAt()));
+    if (request.scheduledAt().filter(at -> at.isAfter(config.clock.instant())).isPresent()) {
+      return SwitchoverOutcome.scheduledLater();
+    }
+    return awaitNewPrimary(epoch, wait, "switchover from " + primary);
+  }
+
+  @Override
+  public SwitchoverOutcome failover(MemberId candidate, Duration wait) {
+    ClusterState state = requireInitialized();
+    if (state.primary().filter(candidate::equals).isPresent()) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE, candidate + " is already the primary");
+    }
+    requireEligible(state, candidate, state.primary().orElse(null));
+    Epoch epoch = state.epoch();
+    submitAdmin(new Command.RequestSwitchover(Optional.empty(), Optional.of(candidate), epoch, Optional.empty()));
+    return awaitNewPrimary(epoch, wait, "failover to " + candidate);
+  }
+
+  @Override
+  public void cancelSwitchover() {
+    submitAdmin(new Command.CancelSwitchover());
+  }
+
+  @Override
+  public void pause() {
+    submitAdmin(new Command.SetPause(true));
+  }
+
+  @Override
+  public void resume() {
+    submitAdmin(new Command.SetPause(false));
+  }
+
+  @Override
+  public ClusterSettings updateSettings(UnaryOperator<ClusterSettings> change) {
+    ClusterState state = requireInitialized();
+    ClusterSettings next;
+    try {
+      next = Objects.requireNonNull(change.apply(state.settings()), "settings");
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.INVALID, e.getMessage());
+    }
+    submitAdmin(new Command.UpdateSettings(next));
+    return next;
+  }
+
+  @Override
+  public CompletableFuture<Void> restartDatabase() {
+    return runtime.runDatabaseCommand("restart", DatabaseAdapter::restart);
+  }
+
+  @Override
+  public CompletableFuture<Void> reloadDatabase() {
+    return runtime.runDatabaseCommand("reload", DatabaseAdapter::reload);
+  }
+
+  @Override
+  public CompletableFuture<Void> reinitializeDatabase() {
+    ClusterState state = runtime.snapshot().state();
+    if (state.primary().filter(id()::equals).isPresent()) {
+      return CompletableFuture.failedFuture(new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE,
+          id() + " is the primary; only a standby can be reinitialized"));
+    }
+    return runtime.currentUpstream()
+        .map(upstream -> runtime.runDatabaseCommand("reinitialize", adapter -> adapter.reinitialize(upstream)))
+        .orElseGet(() -> CompletableFuture.failedFuture(new AdminRejectedException(
+            AdminRejectedException.Reason.NO_CANDIDATE, "there is no primary to clone from")));
+  }
+
+  private ClusterState requireInitialized() {
+    ClusterState state = runtime.snapshot().state();
+    if (!state.initialized()) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.NO_CANDIDATE, "the cluster is not bootstrapped yet");
+    }
+    return state;
+  }
+
+  private void requireEligible(ClusterState state, MemberId candidate, MemberId primary) {
+    Optional<MemberRecord> m = state.member(candidate);
+    if (m.isEmpty() || !m.get().isData()) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.UNKNOWN_MEMBER,
+          candidate + (m.isEmpty() ? " is not a member of cluster " + state.clusterName() : " is a witness"));
+    }
+    if (candidate.equals(primary)) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE, candidate + " is already the primary");
+    }
+    Optional<String> refusal = Candidates.refusal(state, candidate, fresh(candidate));
+    if (refusal.isPresent()) {
+      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE,
+          "candidate " + candidate + " cannot be promoted: " + refusal.get());
+    }
+  }
+
+  private boolean anyEligible(ClusterState state, MemberId primary) {
+    return state.members().values().stream().filter(MemberRecord::isData).map(MemberRecord::id)
+        .filter(id -> !id.equals(primary)).anyMatch(id -> Candidates.refusal(state, id, fresh(id)).isEmpty());
+  }
+
+  private boolean fresh(MemberId member) {
+    Long at = runtime.snapshot().reportedAt().get(member);
+    return at != null && config.ticker.nanoTime() - at < config.timing.ttl().toNanos();
+  }
+
+  private SwitchoverOutcome awaitNewPrimary(Epoch from, Duration wait, String what) {
+    CompletableFuture<ClusterState> done = watchers.await(runtime.snapshot().state(), s -> s.epoch().isAfter(from)
+        && s.primary().isPresent() && s.currentEntry().map(HistoryEntry::promoted).orElse(false));
+    try {
+      ClusterState s = done.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+      return SwitchoverOutcome.completed(s.epoch(), s.primary().orElseThrow());
+    } catch (TimeoutException e) {
+      done.cancel(false);
+      throw new AdminRejectedException(AdminRejectedException.Reason.TIMED_OUT,
+          what + " was accepted but no new primary was promoted within " + wait.toMillis() + " ms; it may still complete");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FailoverException("interrupted while waiting for " + what, e);
+    } catch (ExecutionException e) {
+      throw new FailoverException(what + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private ApplyResult submitAdmin(Command command) {
+    if (!started || closed) {
+      throw new IllegalStateException("member " + id() + " is not running");
+    }
+    Duration timeout = config.timing.ttl().plus(config.timing.rpcTimeout());
+    ApplyResult result;
+    try {
+      result = submitter.submit(command).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      throw new NoQuorumException("could not commit " + command.getClass().getSimpleName() + " within "
+          + timeout.toMillis() + " ms: " + rootMessage(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FailoverException("interrupted while committing " + command.getClass().getSimpleName(), e);
+    }
+    if (!result.applied()) {
+      throw new AdminRejectedException(reasonFor(result.rejection().get()), result.reason());
+    }
+    return result;
+  }
+
+  private static AdminRejectedException.Reason reasonFor(Rejection rejection) {
+    switch (rejection) {
+      case NOT_PRIMARY: return AdminRejectedException.Reason.NOT_PRIMARY;
+      case UNKNOWN_MEMBER:
+      case NOT_DATA_MEMBER: return AdminRejectedException.Reason.UNKNOWN_MEMBER;
+      case NOT_ELIGIBLE: return AdminRejectedException.Reason.NOT_ELIGIBLE;
+      case SWITCHOVER_PENDING:
+      case NO_SWITCHOVER: return AdminRejectedException.Reason.CONFLICT;
+      case STALE_EPOCH:
+      case STALE_REQUEST:
+      case RENEWED_SINCE: return AdminRejectedException.Reason.STALE;
+      case NOT_INITIALIZED: return AdminRejectedException.Reason.NO_CANDIDATE;
+      default: return AdminRejectedException.Reason.INVALID;
+    }
+  }
+
+  // --- plumbing ---------------------------------------------------------------------------------
+
+  /** Hands state-machine events to the runtime's loop, and wakes admin callers waiting for a state. */
+  private final class Events implements StateMachineEvents {
+    @Override
+    public void loaded(ClusterState state, long index) {
+      loop.execute(() -> runtime.stateLoaded(state, index));
+      watchers.offer(state);
+    }
+
+    @Override
+    public void applied(long index, Request request, ApplyResult result, ClusterState state) {
+      loop.execute(() -> runtime.applied(index, request, result, state));
+      watchers.offer(state);
+    }
+
+    @Override
+    public void leadership(boolean leader) {
+      loop.execute(() -> runtime.leadership(leader));
+    }
+
+    @Override
+    public void leaderChanged(Optional<MemberId> leader) {
+      loop.execute(() -> runtime.raftLeader(leader, currentTerm()));
+    }
+  }
+
+  private RaftServer.Division division() {
+    try {
+      RaftServer s = server;
+      if (s == null) {
+        throw new IllegalStateException("member " + id() + " is not started");
+      }
+      return s.getDivision(group.getGroupId());
+    } catch (IOException e) {
+      throw new IllegalStateException("member " + id() + " has no Raft division: " + e.getMessage(), e);
+    }
+  }
+
+  private long currentTerm() {
+    try {
+      return server == null ? 0 : division().getInfo().getCurrentTerm();
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static void notify(RoleListener listener, RoleChange change) {
+    try {
+      listener.roleChanged(change);
+    } catch (RuntimeException e) {
+      log.error("member {}: role listener {} failed", change.member(), listener, e);
+    }
+  }
+
+  private void shutdownExecutors() {
+    loop.close();
+    operationLane.shutdownNow();
+    fenceLane.shutdownNow();
+    adminLane.shutdownNow();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+
+  static RaftGroupId groupId(String clusterName) {
+    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("ratis-failover/" + clusterName).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static RaftPeer raftPeer(Peer p) {
+    return RaftPeer.newBuilder().setId(p.id().value()).setAddress(p.raftAddress())
+        .setPriority(p.kind() == MemberKind.WITNESS ? RatisConsensus.WITNESS_PRIORITY : RatisConsensus.STANDBY_PRIORITY)
+        .build();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Configures a member; {@link #build()} checks everything and names the first problem. */
+  public static final class Builder {
+    private MemberId memberId;
+    private String clusterName;
+    private final List<Peer> peers = new ArrayList<>();
+    private Path storage;
+    private Timing timing = Timing.defaults();
+    private ClusterSettings initialSettings = ClusterSettings.DEFAULT;
+    private Tags tags = Tags.DEFAULT;
+    private String apiUrl = "";
+    private String raftBindHost;
+    private DatabaseAdapter database;
+    private Fencer fencer = Fencer.NONE;
+    private Watchdog watchdog = Watchdog.NONE;
+    private final List<RoleListener> roleListeners = new ArrayList<>();
+    private Executor listenerExecutor = Runnable::run;
+    private Ticker ticker = Ticker.system();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    public Builder memberId(String id) { this.memberId = MemberId.of(id); return this; }
+    public Builder memberId(MemberId id) { this.memberId = id; return this; }
+    public Builder clusterName(String name) { this.clusterName = name; return this; }
+    /** Every voting member of the group, this one included; the same list on every member. */
+    public Builder peers(List<Peer> all) { peers.clear(); peers.addAll(all); return this; }
+    /** Where the Raft log and snapshots live; must survive restarts. */
+    public Builder storageDirectory(Path dir) { this.storage = dir; return this; }
+    public Builder timing(Timing value) { this.timing = value; return this; }
+    /** The dynamic settings a new cluster starts with; ignored once the cluster exists. */
+    public Builder initialSettings(ClusterSettings value) { this.initialSettings = value; return this; }
+    public Builder tags(Tags value) { this.tags = value; return this; }
+    /** Where this member's HTTP API answers, published for the command-line tool and the other members. */
+    public Builder apiUrl(String url) { this.apiUrl = url; return this; }
+    /** Listen on this host instead of the one in this member's Raft address (for example 0.0.0.0). */
+    public Builder raftBindHost(String host) { this.raftBindHost = host; return this; }
+    /** Required for a data member, refused for a witness. Closed with the member. */
+    public Builder database(DatabaseAdapter adapter) { this.database = adapter; return this; }
+    public Builder fencer(Fencer value) { this.fencer = value; return this; }
+    public Builder watchdog(Watchdog value) { this.watchdog = value; return this; }
+    public Builder roleListener(RoleListener listener) { roleListeners.add(Objects.requireNonNull(listener)); return this; }
+    /** Where role listeners run; by default on the agent's own thread, so they must then be quick. */
+    public Builder listenerExecutor(Executor executor) { this.listenerExecutor = executor; return this; }
+    public Builder ticker(Ticker value) { this.ticker = value; return this; }
+    public Builder clock(Clock value) { this.clock = value; return this; }
+
+    /** @throws IllegalArgumentException naming the first missing or inconsistent setting */
+    public FailoverMember build() {
+      if (memberId == null) {
+        throw new IllegalArgumentException("member id is required");
+      }
+      if (clusterName == null || clusterName.isBlank()) {
+        throw new IllegalArgumentException("cluster name is required");
+      }
+      if (storage == null) {
+        throw new IllegalArgumentException("storage directory is required");
+      }
+      Objects.requireNonNull(timing, "timing");
+      Set<MemberId> ids = new HashSet<>();
+      Set<String> addresses = new HashSet<>();
+      for (Peer p : peers) {
+        if (!ids.add(p.id())) {
+          throw new IllegalArgumentException("peer " + p.id() + " is listed twice");
+        }
+        if (!addresses.add(p.raftAddress())) {
+          throw new IllegalArgumentException("raft address " + p.raftAddress() + " is used by two peers");
+        }
+      }
+      Peer self = peers.stream().filter(p -> p.id().equals(memberId)).findFirst().orElseThrow(() ->
+          new IllegalArgumentException("member " + memberId + " is not among the peers " + ids));
+      if (peers.stream().noneMatch(p -> p.kind() == MemberKind.DATA)) {
+        throw new IllegalArgumentException("the peers include no data member");
+      }
+      if (self.kind() == MemberKind.DATA && database == null) {
+        throw new IllegalArgumentException("data member " + memberId + " needs a database adapter");
+      }
+      if (self.kind() == MemberKind.WITNESS && database != null) {
+        throw new IllegalArgumentException("witness " + memberId + " cannot have a database adapter");
+      }
+      if (peers.size() % 2 == 0) {
+        log.warn("cluster {} has {} voting members: an even number tolerates no more failures than one fewer",
+            clusterName, peers.size());
+      }
+      return new FailoverMember(this);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package io.ratisfailover;
+
+import io.ratisfailover.spi.DatabaseStatus;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * This member, as its own agent sees it at one moment.
+ *
+ * @param servingPrimary whether it may answer 200 on {@code /primary} now: promoted primary of the
+ *     current epoch, lease valid, database last seen read-write, not fencing
+ * @param leaseRemaining how much of its primary lease is left; zero when it holds none
+ * @param database the last observation of its database; empty for a witness or before the first
+ * @param reason the agent's last decision, in words
+ * @param arbiter whether this member leads the Raft group and so runs the arbiter
+ * @param lastCycle how long its last decision cycle took
+ */
+public record LocalView(MemberId id, MemberKind kind, String clusterName, LocalRole role, Epoch epoch,
+    boolean servingPrimary, Duration leaseRemaining, Optional<DatabaseStatus> database, String reason,
+    boolean arbiter, boolean paused, Duration lastCycle) {
+  public LocalView {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(epoch, "epoch");
+    Objects.requireNonNull(leaseRemaining, "leaseRemaining");
+    Objects.requireNonNull(database, "database");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(lastCycle, "lastCycle");
+  }
+}

@@ -1,0 +1,122 @@
+package io.ratisfailover.internal.control;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.Epoch;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.PendingSwitchover;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Timing;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.internal.state.Command;
+import io.ratisfailover.internal.state.MemberRecord;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The failover controller that runs on the Raft leader: a pure function from the applied state
+ * and this node's own timing facts to at most one action, with its reason and the time to look
+ * again (DESIGN §4.3). It never trusts another node's clock: the lease of the primary is measured
+ * from the moment <em>this</em> node applied the last renewal.
+ */
+final class Arbiter {
+  private Arbiter() {}
+
+  /** What the arbiter knows besides the replicated state; all ticks are this node's. */
+  record Input(ClusterState state, MemberId self, String clusterName, List<Peer> peers, ClusterSettings initialSettings,
+      Timing timing, long now, long leaderSince, long renewalAppliedAt, Map<MemberId, Long> reportedAt) {
+    Input {
+      Objects.requireNonNull(state, "state");
+      peers = List.copyOf(peers);
+      reportedAt = Map.copyOf(reportedAt);
+    }
+  }
+
+  sealed interface Action {
+    record Submit(Command command) implements Action {}
+
+    record PlaceLeaderAway(MemberId primary) implements Action {}
+  }
+
+  record Decision(Optional<Action> action, String reason, long nextCheckAt) {}
+
+  static Decision decide(Input in) {
+    ClusterState s = in.state();
+    long retry = Ticks.plus(in.now(), in.timing().loopWait());
+    if (!s.initialized()) {
+      return act(new Command.Bootstrap(in.clusterName(), in.peers(), in.initialSettings()),
+          "bootstrapping cluster " + in.clusterName(), retry);
+    }
+    if (!s.clusterName().equals(in.clusterName())) {
+      return new Decision(Optional.empty(), "configured for cluster " + in.clusterName()
+          + " but the Raft group holds cluster " + s.clusterName() + ": doing nothing", retry);
+    }
+    Optional<PendingSwitchover> intent = s.switchover();
+    if (s.primary().isPresent()) {
+      MemberId primary = s.primary().get();
+      Duration window = in.timing().ttl().compareTo(Duration.ofMillis(s.leaseMillis())) >= 0
+          ? in.timing().ttl() : Duration.ofMillis(s.leaseMillis());
+      long expiry = Ticks.plus(in.renewalAppliedAt(), window);
+      if (Ticks.before(in.now(), expiry)) {
+        String reason = "primary " + primary + " holds epoch " + s.epoch() + "; its lease runs for at most "
+            + Ticks.between(in.now(), expiry).toMillis() + " ms more";
+        if (primary.equals(in.self())) {
+          return new Decision(Optional.of(new Action.PlaceLeaderAway(primary)),
+              reason + "; the arbiter runs on the primary's host", expiry);
+        }
+        return new Decision(Optional.empty(), reason, expiry);
+      }
+      if (s.paused() && intent.isEmpty()) {
+        return new Decision(Optional.empty(), "lease of " + primary + " expired, but the cluster is paused", retry);
+      }
+      Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.of(primary), intent.flatMap(PendingSwitchover::to));
+      String why = "lease of " + primary + " (epoch " + s.epoch() + ") expired " + Ticks.between(expiry, in.now()).toMillis() + " ms ago";
+      return elect(s, choice, why, retry);
+    }
+    if (s.paused() && intent.isEmpty()) {
+      return new Decision(Optional.empty(), "no primary, and the cluster is paused", retry);
+    }
+    if (s.epoch().equals(Epoch.ZERO)) {
+      boolean allReported = s.members().values().stream().filter(MemberRecord::isData)
+          .allMatch(m -> freshness(in).getOrDefault(m.id(), false));
+      boolean waitedLongEnough = Ticks.reached(in.now(), Ticks.plus(in.leaderSince(), in.timing().ttl()));
+      if (!allReported && !waitedLongEnough) {
+        return new Decision(Optional.empty(), "waiting for every data member to report before the first election",
+            Ticks.earlier(retry, Ticks.plus(in.leaderSince(), in.timing().ttl())));
+      }
+      return elect(s, Candidates.chooseFirst(s, freshness(in)), "first election of cluster " + s.clusterName(), retry);
+    }
+    Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.empty(), intent.flatMap(PendingSwitchover::to));
+    String why = s.releaseReason().isEmpty() ? "epoch " + s.epoch() + " has no primary"
+        : "the primary of epoch " + s.epoch() + " released it: " + s.releaseReason();
+    return elect(s, choice, why, retry);
+  }
+
+  private static Decision elect(ClusterState s, Candidates.Choice choice, String why, long retry) {
+    if (choice.chosen().isEmpty()) {
+      return new Decision(Optional.empty(), why + "; no eligible candidate (" + choice.explain() + ")", retry);
+    }
+    Epoch next = s.epoch().next();
+    String reason = why + "; electing " + choice.chosen().get() + " for epoch " + next;
+    return act(new Command.Elect(choice.chosen().get(), next, s.lastRenewalIndex(), why), reason, retry);
+  }
+
+  private static Decision act(Command command, String reason, long next) {
+    return new Decision(Optional.of(new Action.Submit(command)), reason, next);
+  }
+
+  /** A member's report is fresh when this node applied it less than one ttl ago. */
+  private static Map<MemberId, Boolean> freshness(Input in) {
+    Map<MemberId, Boolean> fresh = new HashMap<>();
+    for (MemberRecord m : in.state().members().values()) {
+      Long at = in.reportedAt().get(m.id());
+      fresh.put(m.id(), m.kind() == MemberKind.DATA && at != null
+          && Ticks.before(in.now(), Ticks.plus(at, in.timing().ttl())));
+    }
+    return fresh;
+  }
+}

@@ -1,0 +1,40 @@
+package io.ratisfailover.internal.control;
+
+import io.ratisfailover.LocalRole;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.spi.DatabaseStatus;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the runtime publishes after every event for readers on other threads (the HTTP probe, the
+ * API's views): immutable, so a reader sees one consistent moment.
+ *
+ * @param reportedAt this node's tick when it applied each member's last report
+ * @param lastCycleNanos how long the last decision cycle took
+ */
+public record LocalSnapshot(MemberId self, LocalRole role, ClusterState state, long appliedIndex, Lease lease,
+    Optional<DatabaseStatus> database, boolean fencing, String reason, boolean leader,
+    Optional<MemberId> raftLeader, long raftTerm, Map<MemberId, Long> reportedAt, long lastCycleNanos) {
+
+  public LocalSnapshot {
+    reportedAt = Map.copyOf(reportedAt);
+  }
+
+  /**
+   * Whether this member may answer 200 on {@code /primary} at tick {@code now}: it is the promoted
+   * primary of the current epoch, its lease is valid, its database last reported read-write, and
+   * it is not fencing. Lease validity is evaluated at {@code now}, so the answer turns the moment
+   * the lease runs out, even if the agent loop is stuck.
+   */
+  public boolean servingPrimary(long now) {
+    return role == LocalRole.PRIMARY && !fencing && lease.isValid(now, state, self)
+        && database.map(DatabaseStatus::isPrimary).orElse(false);
+  }
+
+  /** Nanoseconds of lease left at tick {@code now}; zero when none is valid. */
+  public long leaseRemainingNanos(long now) {
+    return lease.isValid(now, state, self) ? lease.expiresAt() - now : 0;
+  }
+}

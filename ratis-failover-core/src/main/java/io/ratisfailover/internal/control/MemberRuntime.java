@@ -1,0 +1,770 @@
+package io.ratisfailover.internal.control;
+
+import io.ratisfailover.Epoch;
+import io.ratisfailover.HistoryEntry;
+import io.ratisfailover.LocalRole;
+import io.ratisfailover.Lsn;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.RoleChange;
+import io.ratisfailover.Ticker;
+import io.ratisfailover.Timing;
+import io.ratisfailover.internal.control.Agent.FenceReason;
+import io.ratisfailover.internal.state.ApplyResult;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.internal.state.Command;
+import io.ratisfailover.internal.state.Request;
+import io.ratisfailover.spi.DatabaseAdapter;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
+import io.ratisfailover.spi.Fencer;
+import io.ratisfailover.spi.PrimaryTopology;
+import io.ratisfailover.spi.Upstream;
+import io.ratisfailover.spi.Watchdog;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member's agent and arbiter, driven by events on a single {@link Loop}: applied log entries,
+ * replies to its commands, database results, leadership changes and its own timer. Each event
+ * ends in a decision cycle: {@link Agent#decide} and, on the Raft leader, {@link Arbiter#decide};
+ * this class performs what they decide and remembers what is in flight. All fields are confined to
+ * the loop; other threads read the {@link LocalSnapshot} it publishes.
+ */
+public final class MemberRuntime {
+  private static final Logger log = LoggerFactory.getLogger(MemberRuntime.class);
+
+  /** Commands the agent sends; at most one of each kind is in flight. */
+  private enum Flight { RENEW, REPORT, RELEASE, RECORD, SYNC, ARBITER }
+
+  private final RuntimeConfig config;
+  private final MemberId self;
+  private final Timing timing;
+  private final Loop loop;
+  private final Ticker ticker;
+  private final Clock clock;
+  private final Submitter submitter;
+  private final Consensus consensus;
+  private final DatabaseDriver database;
+  private final Fencer fencer;
+  private final Watchdog watchdog;
+  private final RenewalClock renewalClock;
+  private final Consumer<RoleChange> roleListener;
+
+  // replicated view
+  private ClusterState state = ClusterState.EMPTY;
+  private long appliedIndex;
+  private final Map<MemberId, Long> reportedAt = new HashMap<>();
+  private long renewalAppliedAt;
+
+  // Raft leadership
+  private boolean leader;
+  private long leaderSince;
+  private Optional<MemberId> raftLeader = Optional.empty();
+  private long raftTerm;
+  private Optional<MemberId> placedFor = Optional.empty();
+  private Epoch placedForEpoch = Epoch.ZERO;
+  private long lastPlacementAt;
+
+  // agent
+  private boolean booted;
+  private long bootBarrierIndex = -1;
+  private Lease lease = Lease.NONE;
+  private long nextRenewAt;
+  private long nextReportAt;
+  private Optional<DatabaseStatus> db = Optional.empty();
+  private Optional<FenceReason> fencedFor = Optional.empty();
+  private boolean fencing;
+  private boolean polling;
+  private boolean pollAgain;
+  private OptionalLong primaryDownSince = OptionalLong.empty();
+  private OptionalLong candidateSince = OptionalLong.empty();
+  private Epoch candidateEpoch = Epoch.ZERO;
+  private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
+  private Optional<PrimaryTopology> configured = Optional.empty();
+  private final EnumSet<Flight> inFlight = EnumSet.noneOf(Flight.class);
+  private boolean watchdogArmed;
+
+  // loop bookkeeping
+  private LocalRole role = LocalRole.STARTING;
+  private String reason = "starting";
+  private boolean cycleRequested;
+  private Loop.Cancellable wakeUp;
+  private long wakeAt;
+  private long lastCycleNanos;
+  private boolean closed;
+  private volatile LocalSnapshot snapshot;
+
+  /**
+   * @param database the local database; null for a witness
+   * @param operationLane runs blocking database calls, one at a time (ignored for a witness)
+   * @param fenceLane runs fences, which must not queue behind a hung call (ignored for a witness)
+   * @param renewalClock measures the primary's lease on the arbiter's side
+   * @param roleListener told about every role change, on the loop; must not block
+   */
+  public MemberRuntime(RuntimeConfig config, Loop loop, Ticker ticker, Clock clock, Submitter submitter,
+      Consensus consensus, DatabaseAdapter database, Executor operationLane, Executor fenceLane, Fencer fencer,
+      Watchdog watchdog, RenewalClock renewalClock, Consumer<RoleChange> roleListener) {
+    this.config = config;
+    this.self = config.self();
+    this.timing = config.timing();
+    this.loop = loop;
+    this.ticker = ticker;
+    this.clock = clock;
+    this.submitter = submitter;
+    this.consensus = consensus;
+    this.database = database == null ? null
+        : new DatabaseDriver(database, operationLane, fenceLane, loop, this::requestCycle);
+    this.fencer = fencer;
+    this.watchdog = watchdog;
+    this.renewalClock = renewalClock;
+    this.roleListener = roleListener;
+    if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
+      throw new IllegalArgumentException("a " + config.kind() + " member " + (database == null ? "needs" : "has no use for")
+          + " a database adapter");
+    }
+    publish();
+  }
+
+  // --- events (all on the loop) --------------------------------------------------------------
+
+  /** Starts the agent: observe the database, then pass the boot barrier. */
+  public void start() {
+    loop.execute(() -> {
+      if (database != null) {
+        database.adapter().attach(() -> loop.execute(this::pollNow));
+      }
+      long now = ticker.nanoTime();
+      nextRenewAt = now;
+      nextReportAt = now;
+      if (database != null) {
+        poll();
+      }
+      cycle();
+    });
+  }
+
+  /**
+   * The state was replaced wholesale (restart, snapshot installed): per-entry apply times are
+   * unknown, so every renewal counts as applied now and no report counts as fresh.
+   */
+  public void stateLoaded(ClusterState loaded, long index) {
+    assert loop.inLoop();
+    state = loaded;
+    appliedIndex = index;
+    renewalAppliedAt = renewalClock.loaded(ticker.nanoTime());
+    reportedAt.clear();
+    requestCycle();
+  }
+
+  /** One log entry was applied, producing {@code next}. */
+  public void applied(long index, Request request, ApplyResult result, ClusterState next) {
+    assert loop.inLoop();
+    long now = ticker.nanoTime();
+    ClusterState previous = state;
+    state = next;
+    appliedIndex = index;
+    if (next.lastRenewalIndex() == index) {
+      renewalAppliedAt = renewalClock.applied(now, next, clock.millis());
+    }
+    if (result.applied() && request.command() instanceof Command.ReportStatus) {
+      reportedAt.put(request.origin().member(), now);
+    }
+    if (!previous.epoch().equals(next.epoch()) || !previous.primary().equals(next.primary())) {
+      onPrimaryChanged(previous, next, now);
+    }
+    if (!booted && bootBarrierIndex >= 0 && index >= bootBarrierIndex) {
+      booted = true;
+      log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
+    }
+    requestCycle();
+  }
+
+  /** This node became, or stopped being, the Raft leader whose arbiter may act. */
+  public void leadership(boolean isLeader) {
+    assert loop.inLoop();
+    if (isLeader && !leader) {
+      leaderSince = ticker.nanoTime();
+      log.info("member {} epoch {}: now the Raft leader; arbitrating", self, state.epoch());
+    } else if (!isLeader && leader) {
+      log.info("member {} epoch {}: no longer the Raft leader", self, state.epoch());
+      inFlight.remove(Flight.ARBITER);
+    }
+    leader = isLeader;
+    requestCycle();
+  }
+
+  /** Who leads the Raft group now, for views. */
+  public void raftLeader(Optional<MemberId> leaderId, long term) {
+    assert loop.inLoop();
+    raftLeader = leaderId;
+    raftTerm = term;
+    publish();
+  }
+
+  public void close() {
+    assert loop.inLoop();
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (wakeUp != null) {
+      wakeUp.cancel();
+    }
+    disarmWatchdog();
+    transition(LocalRole.STOPPED, "closed");
+    publish();
+  }
+
+  public LocalSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** An operator's command on the local database. */
+  @FunctionalInterface
+  public interface DatabaseCommand {
+    void run(DatabaseAdapter adapter) throws io.ratisfailover.spi.DatabaseException;
+  }
+
+  /** Runs an operator's database command (restart, reload, reinitialize) on the operation lane. */
+  public CompletableFuture<Void> runDatabaseCommand(String name, DatabaseCommand command) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.execute(() -> {
+      if (database == null) {
+        done.completeExceptionally(new IllegalStateException("witness " + self + " has no database"));
+        return;
+      }
+      database.<Void>run(name, timing.operationTimeout(), adapter -> {
+        command.run(adapter);
+        return null;
+      }, outcome -> {
+        if (outcome.ok()) {
+          done.complete(null);
+        } else {
+          done.completeExceptionally(outcome.error());
+        }
+        pollNow();
+      });
+    });
+    return done;
+  }
+
+  /** The upstream a reinitialized standby would clone from: the current primary, if any. */
+  public Optional<Upstream> currentUpstream() {
+    LocalSnapshot s = snapshot;
+    return s.state().primary().filter(p -> !p.equals(self))
+        .map(p -> new Upstream(p, s.state().member(p).map(m -> m.attributes()).orElse(Map.of())));
+  }
+
+  // --- the cycle ------------------------------------------------------------------------------
+
+  private void requestCycle() {
+    if (!cycleRequested && !closed) {
+      cycleRequested = true;
+      loop.execute(this::cycle);
+    }
+  }
+
+  private void cycle() {
+    cycleRequested = false;
+    if (closed) {
+      return;
+    }
+    long started = ticker.nanoTime();
+    long now = started;
+    if (Ticks.reached(now, nextReportAt)) {
+      if (database != null) {
+        poll();
+      } else {
+        report(now);
+      }
+    }
+    Agent.Decision decision = Agent.decide(agentInput(now));
+    for (Agent.Action action : decision.actions()) {
+      perform(action, now);
+    }
+    long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
+    String why = decision.reason();
+    if (leader && booted) {
+      Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
+      verdict.action().ifPresent(a -> arbitrate(a, verdict.reason(), now));
+      next = Ticks.earlier(next, verdict.nextCheckAt());
+      if (verdict.action().isPresent()) {
+        why = why + "; arbiter: " + verdict.reason();
+      }
+      placeLeader(now);
+    }
+    if (!why.equals(reason)) {
+      log.debug("member {} epoch {}: {}", self, state.epoch(), why);
+    }
+    reason = why;
+    updateRole();
+    lastCycleNanos = ticker.nanoTime() - started;
+    publish();
+    scheduleWakeUp(next);
+  }
+
+  private Agent.Input agentInput(long now) {
+    return new Agent.Input(self, config.kind(), config.clusterName(), state, booted, timing, now, clock.instant(), lease,
+        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured);
+  }
+
+  private Arbiter.Input arbiterInput(long now) {
+    return new Arbiter.Input(state, self, config.clusterName(), config.peers(), config.initialSettings(), timing, now,
+        leaderSince, Ticks.later(renewalAppliedAt, renewalClock.floor(leaderSince)), reportedAt);
+  }
+
+  private void scheduleWakeUp(long at) {
+    long now = ticker.nanoTime();
+    long floor = now + 1_000_000; // never spin: at most one cycle a millisecond from the timer
+    long target = Ticks.later(at, floor);
+    if (wakeUp != null && wakeAt == target) {
+      return;
+    }
+    if (wakeUp != null) {
+      wakeUp.cancel();
+    }
+    wakeAt = target;
+    wakeUp = loop.schedule(Duration.ofNanos(target - now), () -> {
+      wakeUp = null;
+      cycle();
+    });
+  }
+
+  // --- performing the agent's actions ---------------------------------------------------------
+
+  private void perform(Agent.Action action, long now) {
+    if (action instanceof Agent.Action.Submit submit) {
+      send(submit.command(), now);
+    } else if (action instanceof Agent.Action.Operate operate) {
+      operate(operate.operation());
+    } else if (action instanceof Agent.Action.Fence fence) {
+      fence(fence);
+    }
+  }
+
+  private void send(Command command, long now) {
+    if (command instanceof Command.Renew renew) {
+      if (inFlight.add(Flight.RENEW)) {
+        nextRenewAt = Ticks.plus(now, timing.loopWait());
+        submit(command, (result, error) -> renewed(now, renew.epoch(), result, error), Flight.RENEW);
+      }
+    } else if (command instanceof Command.Release release) {
+      if (inFlight.add(Flight.RELEASE)) {
+        // Give the lease up before the others can act on the release.
+        lease = Lease.NONE;
+        publish();
+        log.info("member {} epoch {}: releasing the primary role: {}", self, release.epoch(), release.reason());
+        submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
+      }
+    } else if (command instanceof Command.RecordPromotion) {
+      if (inFlight.add(Flight.RECORD)) {
+        submit(command, (result, error) -> logRejection("record promotion", result, error), Flight.RECORD);
+      }
+    } else if (command instanceof Command.SetSynchronous sync) {
+      if (inFlight.add(Flight.SYNC)) {
+        log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
+        submit(command, (result, error) -> logRejection("set synchronous standbys", result, error), Flight.SYNC);
+      }
+    } else {
+      throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());
+    }
+  }
+
+  /** Lease bookkeeping for a renewal sent at tick {@code sentAt} (DESIGN §4.1). */
+  private void renewed(long sentAt, Epoch epoch, ApplyResult result, Throwable error) {
+    if (error != null) {
+      log.warn("member {} epoch {}: renewal got no answer ({}); the lease runs out in {} ms unless one succeeds",
+          self, epoch, describe(error), Math.max(0, (lease.expiresAt() - ticker.nanoTime()) / 1_000_000));
+      return;
+    }
+    if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
+      lease = lease.extendedTo(epoch, sentAt + timing.leaseDuration().toNanos());
+      keepWatchdogAlive();
+    } else {
+      log.warn("member {} epoch {}: renewal refused, giving the lease up: {}", self, epoch, result);
+      lease = Lease.NONE;
+    }
+  }
+
+  private void logRejection(String what, ApplyResult result, Throwable error) {
+    if (error != null) {
+      log.warn("member {} epoch {}: {} got no answer: {}", self, state.epoch(), what, describe(error));
+    } else if (!result.applied()) {
+      log.warn("member {} epoch {}: {} refused: {}", self, state.epoch(), what, result);
+    }
+  }
+
+  private void operate(Agent.Operation operation) {
+    if (database.operationInProgress() != null) {
+      return;
+    }
+    Duration timeout = operation instanceof Agent.Operation.Bootstrap || operation instanceof Agent.Operation.StartReplica
+        ? timing.provisionTimeout() : timing.operationTimeout();
+    Epoch epoch = state.epoch();
+    if (operation instanceof Agent.Operation.Promote || operation instanceof Agent.Operation.Bootstrap
+        || operation instanceof Agent.Operation.StartPrimary) {
+      // S3: make the database writable only for the current epoch we hold the lease of.
+      if (!lease.isValid(ticker.nanoTime(), state, self)) {
+        throw new IllegalStateException("member " + self + " about to make its database writable without a valid lease for epoch " + epoch);
+      }
+      log.info("member {} epoch {}: {}", self, epoch, operation.name());
+    } else {
+      log.info("member {} epoch {}: {}", self, epoch, describe(operation));
+    }
+    Optional<Upstream> previous = previousPrimary();
+    database.<Void>run(operation.name(), timeout, adapter -> {
+      execute(adapter, operation, epoch, previous);
+      return null;
+    }, outcome -> operated(operation, epoch, outcome));
+  }
+
+  private void execute(DatabaseAdapter adapter, Agent.Operation operation, Epoch epoch, Optional<Upstream> previous)
+      throws io.ratisfailover.spi.DatabaseException {
+    if (operation instanceof Agent.Operation.Bootstrap b) {
+      adapter.bootstrap(b.topology());
+    } else if (operation instanceof Agent.Operation.StartReplica r) {
+      adapter.startReplica(r.upstream());
+    } else if (operation instanceof Agent.Operation.Promote p) {
+      try {
+        fencer.beforePromote(self, epoch, previous);
+      } catch (Fencer.FenceFailedException e) {
+        throw new io.ratisfailover.spi.DatabaseException(io.ratisfailover.spi.DatabaseException.Kind.FATAL,
+            "fencer vetoed the promotion: " + e.getMessage(), e);
+      }
+      adapter.promote(p.promotion());
+    } else if (operation instanceof Agent.Operation.StartPrimary p) {
+      adapter.startPrimary(p.topology());
+    } else if (operation instanceof Agent.Operation.ConfigurePrimary c) {
+      adapter.configurePrimary(c.topology());
+    }
+  }
+
+  private void operated(Agent.Operation operation, Epoch epoch, DatabaseDriver.Outcome<Void> outcome) {
+    if (outcome.ok()) {
+      if (!(operation instanceof Agent.Operation.ConfigurePrimary)) {
+        fencedFor = Optional.empty();
+      }
+      if (operation instanceof Agent.Operation.ConfigurePrimary c) {
+        configured = Optional.of(c.topology());
+      } else if (operation instanceof Agent.Operation.Promote p) {
+        configured = Optional.of(p.promotion().topology());
+      } else if (operation instanceof Agent.Operation.Bootstrap b) {
+        configured = Optional.of(b.topology());
+      } else if (operation instanceof Agent.Operation.StartPrimary s) {
+        configured = Optional.of(s.topology());
+      }
+      log.info("member {} epoch {}: {} done", self, epoch, operation.name());
+    } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
+      log.error("member {} epoch {}: {} failed: {}", self, epoch, operation.name(), outcome.describe());
+    }
+    pollNow();
+  }
+
+  private void fence(Agent.Action.Fence fence) {
+    if (fencing) {
+      return;
+    }
+    fencing = true;
+    fencedFor = Optional.of(fence.reason());
+    Epoch epoch = state.epoch();
+    boolean wasPrimary = db.map(DatabaseStatus::isPrimary).orElse(false);
+    if (fence.reason() != FenceReason.LEASE_LOST) {
+      lease = Lease.NONE;
+    }
+    updateRole();
+    publish();
+    log.info("member {} epoch {}: fencing the database ({}): {}", self, epoch, fence.mode(), fence.why());
+    database.fence(fence.mode(), timing.operationTimeout(), outcome -> {
+      fencing = false;
+      if (outcome.ok()) {
+        log.info("member {} epoch {}: database fenced", self, epoch);
+        if (wasPrimary) {
+          runFencerAfterFence(epoch, fence.why());
+        }
+      } else {
+        log.error("member {} epoch {}: fencing failed, will retry: {}", self, epoch, outcome.describe());
+      }
+      pollNow();
+    });
+  }
+
+  private void runFencerAfterFence(Epoch epoch, String why) {
+    try {
+      fencer.afterLocalFence(self, epoch, why);
+    } catch (RuntimeException e) {
+      log.error("member {} epoch {}: fencer hook failed after fencing: {}", self, epoch, e.toString());
+    }
+  }
+
+  // --- the arbiter ---------------------------------------------------------------------------
+
+  private void arbitrate(Arbiter.Action action, String why, long now) {
+    if (action instanceof Arbiter.Action.Submit submit) {
+      if (inFlight.add(Flight.ARBITER)) {
+        log.info("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
+        submit(submit.command(), (result, error) -> {
+          if (error != null) {
+            log.warn("member {} epoch {}: arbiter's command got no answer: {}", self, state.epoch(), describe(error));
+          } else if (!result.applied()) {
+            log.info("member {} epoch {}: arbiter's command refused: {}", self, state.epoch(), result);
+          }
+        }, Flight.ARBITER);
+      }
+    } else if (action instanceof Arbiter.Action.PlaceLeaderAway place) {
+      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl())) || lastPlacementAt == 0) {
+        lastPlacementAt = now;
+        log.info("member {} epoch {}: handing Raft leadership away from the primary's host", self, state.epoch());
+        consensus.placeLeaderAwayFrom(place.primary());
+      }
+    }
+  }
+
+  /** After every change of primary, the leader re-weights Raft priorities away from the new primary's host. */
+  private void placeLeader(long now) {
+    Optional<MemberId> primary = state.primary();
+    if (primary.isPresent() && (!primary.equals(placedFor) || !placedForEpoch.equals(state.epoch()))) {
+      placedFor = primary;
+      placedForEpoch = state.epoch();
+      lastPlacementAt = now;
+      consensus.placeLeaderAwayFrom(primary.get());
+    }
+  }
+
+  // --- reports and status polling ---------------------------------------------------------------
+
+  private void poll() {
+    if (polling) {
+      pollAgain = true;
+      return;
+    }
+    polling = true;
+    nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait());
+    database.run("status", timing.statusTimeout(), DatabaseAdapter::status, this::observed);
+  }
+
+  private void pollNow() {
+    if (!closed && database != null) {
+      poll();
+    }
+  }
+
+  private void observed(DatabaseDriver.Outcome<DatabaseStatus> outcome) {
+    polling = false;
+    long now = ticker.nanoTime();
+    DatabaseStatus status;
+    if (outcome.ok()) {
+      status = outcome.value();
+    } else {
+      status = DatabaseStatus.of(DatabaseState.UNKNOWN, "status call failed: " + outcome.describe());
+      if (db.map(d -> d.state() != DatabaseState.UNKNOWN).orElse(true)) {
+        log.warn("member {} epoch {}: database status unknown: {}", self, state.epoch(), outcome.describe());
+      }
+    }
+    db = Optional.of(status);
+    trackPrimaryHealth(status, now);
+    trackSynchronousBarriers(status);
+    report(now);
+    if (pollAgain) {
+      pollAgain = false;
+      poll();
+    }
+    requestCycle();
+  }
+
+  private void trackPrimaryHealth(DatabaseStatus status, long now) {
+    boolean promotedPrimary = state.isPrimary(self, state.epoch())
+        && state.currentEntry().map(HistoryEntry::promoted).orElse(false);
+    if (!promotedPrimary || status.isPrimary() || fencedFor.isPresent()) {
+      primaryDownSince = OptionalLong.empty();
+    } else if (primaryDownSince.isEmpty()) {
+      primaryDownSince = OptionalLong.of(now);
+      log.warn("member {} epoch {}: the primary's database is {}", self, state.epoch(), status.state());
+    }
+    if (!status.isPrimary()) {
+      configured = Optional.empty();
+    }
+  }
+
+  private void trackSynchronousBarriers(DatabaseStatus status) {
+    if (!status.isPrimary()) {
+      syncBarriers.clear();
+      return;
+    }
+    syncBarriers.keySet().retainAll(status.synchronousStandbys());
+    for (MemberId m : status.synchronousStandbys()) {
+      syncBarriers.putIfAbsent(m, status.writeLsn());
+    }
+  }
+
+  private void report(long now) {
+    if (!inFlight.add(Flight.REPORT)) {
+      return;
+    }
+    nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
+    Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(),
+        database == null ? Map.of() : database.adapter().attributes(), database == null ? Optional.empty() : db);
+    submit(report, (result, error) -> {
+      if (error == null && !booted && bootBarrierIndex < 0) {
+        bootBarrierIndex = result.index();
+        if (appliedIndex >= bootBarrierIndex) {
+          booted = true;
+        }
+      }
+    }, Flight.REPORT);
+  }
+
+  // --- bookkeeping ---------------------------------------------------------------------------
+
+  private void onPrimaryChanged(ClusterState previous, ClusterState next, long now) {
+    boolean electedNow = next.isPrimary(self, next.epoch());
+    if (electedNow && !next.epoch().equals(candidateEpoch)) {
+      candidateEpoch = next.epoch();
+      candidateSince = OptionalLong.of(now);
+    } else if (!electedNow) {
+      candidateSince = OptionalLong.empty();
+    }
+    if (lease.held() && !next.isPrimary(self, lease.epoch())) {
+      lease = Lease.NONE;
+    }
+    primaryDownSince = OptionalLong.empty();
+    log.info("member {} epoch {}: primary is now {} (was {} in epoch {})", self, next.epoch(),
+        next.primary().map(MemberId::value).orElse("nobody"), previous.primary().map(MemberId::value).orElse("nobody"),
+        previous.epoch());
+  }
+
+  private Optional<Upstream> previousPrimary() {
+    return state.previousPrimary().filter(p -> !p.equals(self))
+        .map(p -> new Upstream(p, state.member(p).map(m -> m.attributes()).orElse(Map.of())));
+  }
+
+  private void updateRole() {
+    LocalRole next;
+    if (closed) {
+      next = LocalRole.STOPPED;
+    } else if (!booted) {
+      next = LocalRole.STARTING;
+    } else if (config.kind() == MemberKind.WITNESS) {
+      next = LocalRole.WITNESS;
+    } else if (fencing || (fencedFor.isPresent() && fencedFor.get() == FenceReason.SWITCHOVER
+        && state.isPrimary(self, state.epoch()))) {
+      next = LocalRole.DEMOTING;
+    } else if (state.isPrimary(self, state.epoch())) {
+      next = state.currentEntry().map(HistoryEntry::promoted).orElse(false)
+          && db.map(DatabaseStatus::isPrimary).orElse(false) ? LocalRole.PRIMARY : LocalRole.CANDIDATE;
+    } else {
+      next = LocalRole.REPLICA;
+    }
+    transition(next, reason);
+  }
+
+  /** The one place roles change: checks the move, logs it, arms the watchdog and tells the listener. */
+  private void transition(LocalRole to, String why) {
+    LocalRole from = role;
+    if (from == to) {
+      return;
+    }
+    if (from == LocalRole.STOPPED || (to == LocalRole.STARTING)) {
+      throw new IllegalStateException("illegal role change " + from + " -> " + to + " for member " + self);
+    }
+    role = to;
+    log.info("member {} epoch {}: {} -> {} ({})", self, state.epoch(), from, to, why);
+    if (to == LocalRole.PRIMARY) {
+      armWatchdog();
+    } else if (from == LocalRole.PRIMARY) {
+      disarmWatchdog();
+    }
+    RoleChange change = new RoleChange(self, from, to, state.epoch(), why, clock.instant());
+    try {
+      roleListener.accept(change);
+    } catch (RuntimeException e) {
+      log.error("member {} epoch {}: role listener failed: {}", self, state.epoch(), e.toString());
+    }
+  }
+
+  private void armWatchdog() {
+    try {
+      watchdog.arm(timing.leaseDuration());
+      watchdogArmed = true;
+    } catch (IOException e) {
+      log.error("member {} epoch {}: could not arm the watchdog: {}", self, state.epoch(), e.toString());
+    }
+  }
+
+  private void keepWatchdogAlive() {
+    if (watchdogArmed) {
+      try {
+        watchdog.keepAlive();
+      } catch (IOException e) {
+        log.error("member {} epoch {}: watchdog keep-alive failed: {}", self, state.epoch(), e.toString());
+      }
+    }
+  }
+
+  private void disarmWatchdog() {
+    if (watchdogArmed) {
+      watchdogArmed = false;
+      try {
+        watchdog.disarm();
+      } catch (IOException e) {
+        log.error("member {} epoch {}: could not disarm the watchdog: {}", self, state.epoch(), e.toString());
+      }
+    }
+  }
+
+  private void publish() {
+    snapshot = new LocalSnapshot(self, role, state, appliedIndex, lease, db, fencing, reason, leader, raftLeader,
+        raftTerm, reportedAt, lastCycleNanos);
+  }
+
+  /** Sends {@code command}; {@code then} runs on the loop with the result or the error, once. */
+  private void submit(Command command, BiConsumer<ApplyResult, Throwable> then, Flight flight) {
+    CompletableFuture<ApplyResult> future = submitter.submit(command);
+    AtomicBoolean delivered = new AtomicBoolean();
+    Loop.Cancellable timer = loop.schedule(timing.rpcTimeout(), () -> {
+      if (delivered.compareAndSet(false, true)) {
+        inFlight.remove(flight);
+        then.accept(null, new TimeoutException("no answer within rpc_timeout " + timing.rpcTimeout().toMillis() + " ms"));
+        requestCycle();
+      }
+    });
+    future.whenComplete((result, error) -> loop.execute(() -> {
+      if (delivered.compareAndSet(false, true)) {
+        timer.cancel();
+        inFlight.remove(flight);
+        then.accept(result, error);
+        requestCycle();
+      }
+    }));
+  }
+
+  private static String describe(Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+  }
+
+  private static String describe(Agent.Operation operation) {
+    if (operation instanceof Agent.Operation.StartReplica r) {
+      return "start as standby of " + r.upstream().map(u -> u.member().value()).orElse("no upstream yet");
+    }
+    if (operation instanceof Agent.Operation.ConfigurePrimary c) {
+      return "configure primary: synchronous standbys " + c.topology().synchronousStandbys();
+    }
+    return operation.name();
+  }
+}

@@ -1,0 +1,60 @@
+package io.ratisfailover.internal.ratis;
+
+import io.ratisfailover.HostPort;
+import io.ratisfailover.Timing;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** The one place our configuration becomes Ratis properties. */
+public final class RatisProperties {
+  /** Take a snapshot (and purge the log behind it) every this many entries. */
+  static final long SNAPSHOT_EVERY = 1000;
+
+  private RatisProperties() {}
+
+  public static RaftProperties server(Timing timing, Path storage, HostPort bind) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(storage.toFile()));
+    GrpcConfigKeys.Server.setHost(p, bind.host());
+    GrpcConfigKeys.Server.setPort(p, bind.port());
+
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(timing.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(timing.electionTimeoutMax().toMillis()));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, millis(timing.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, millis(timing.electionTimeoutMax().toMillis()));
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+    // A long JVM pause would otherwise close the server for good; the lease logic already copes
+    // with pauses, so keep the server and let it rejoin.
+    RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(1, TimeUnit.DAYS));
+
+    // Small log files: our entries are a few hundred bytes and the state is tiny.
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("64KB"));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("256KB"));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("512KB"));
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, 200);
+
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, SNAPSHOT_EVERY);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    return p;
+  }
+
+  public static RaftProperties client(Timing timing) {
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(timing.rpcTimeout().toMillis()));
+    return p;
+  }
+
+  static TimeDuration millis(long ms) {
+    return TimeDuration.valueOf(ms, TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,155 @@
+package io.ratisfailover.internal.state;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.Epoch;
+import io.ratisfailover.HistoryEntry;
+import io.ratisfailover.Lsn;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.PendingSwitchover;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The replicated cluster state: what every member holds after applying the same log. Immutable;
+ * {@link ClusterStateMachine} produces the next one.
+ *
+ * @param clusterName empty until the cluster is bootstrapped
+ * @param epoch the current epoch; it grows by one with every election
+ * @param primary the member elected for {@code epoch}; empty before the first election and after a release
+ * @param lastRenewalIndex log index of the last renewal, release or election: what an election
+ *     compares against
+ * @param renewedAtMillis the renewing member's wall clock at its last renewal, shown to people only
+ * @param leaseMillis the lease the last renewal asked for; the arbiter waits at least this long
+ * @param releasedLsn where the primary of {@code epoch} released, between its release and the next election
+ * @param releaseReason why it released
+ * @param synchronousStandbys members known to hold every acknowledged commit of the current primary
+ */
+public record ClusterState(String clusterName, ClusterSettings settings, SortedMap<MemberId, MemberRecord> members,
+    Epoch epoch, Optional<MemberId> primary, long lastRenewalIndex, long renewedAtMillis, long leaseMillis,
+    Optional<Lsn> releasedLsn, String releaseReason, Set<MemberId> synchronousStandbys, boolean paused,
+    Optional<PendingSwitchover> switchover, List<HistoryEntry> history) {
+
+  /** How many epochs the history keeps. */
+  static final int HISTORY_LIMIT = 200;
+
+  public static final ClusterState EMPTY = new ClusterState("", ClusterSettings.DEFAULT, new TreeMap<>(),
+      Epoch.ZERO, Optional.empty(), 0, 0, 0, Optional.empty(), "", Set.of(), false, Optional.empty(), List.of());
+
+  public ClusterState {
+    Objects.requireNonNull(clusterName, "clusterName");
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(epoch, "epoch");
+    Objects.requireNonNull(primary, "primary");
+    Objects.requireNonNull(releasedLsn, "releasedLsn");
+    Objects.requireNonNull(releaseReason, "releaseReason");
+    Objects.requireNonNull(switchover, "switchover");
+    members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
+    synchronousStandbys = Set.copyOf(synchronousStandbys);
+    history = List.copyOf(history);
+  }
+
+  public boolean initialized() {
+    return !clusterName.isEmpty();
+  }
+
+  public Optional<MemberRecord> member(MemberId id) {
+    return Optional.ofNullable(members.get(id));
+  }
+
+  /** Whether {@code member} is the primary of {@code epoch}, and {@code epoch} is current. */
+  public boolean isPrimary(MemberId member, Epoch epoch) {
+    return this.epoch.equals(epoch) && primary.filter(member::equals).isPresent();
+  }
+
+  /** The history entry of the current epoch, if the cluster has had a primary. */
+  public Optional<HistoryEntry> currentEntry() {
+    if (history.isEmpty()) {
+      return Optional.empty();
+    }
+    HistoryEntry last = history.get(history.size() - 1);
+    return last.epoch().equals(epoch) ? Optional.of(last) : Optional.empty();
+  }
+
+  /** The primary before the current epoch's, if any. */
+  public Optional<MemberId> previousPrimary() {
+    int i = history.size() - (currentEntry().isPresent() ? 2 : 1);
+    return i >= 0 ? Optional.of(history.get(i).member()) : Optional.empty();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Changes several fields at once; used only by {@link ClusterStateMachine} and the snapshot codec. */
+  public static final class Builder {
+    String clusterName;
+    ClusterSettings settings;
+    final SortedMap<MemberId, MemberRecord> members;
+    Epoch epoch;
+    Optional<MemberId> primary;
+    long lastRenewalIndex;
+    long renewedAtMillis;
+    long leaseMillis;
+    Optional<Lsn> releasedLsn;
+    String releaseReason;
+    Set<MemberId> synchronousStandbys;
+    boolean paused;
+    Optional<PendingSwitchover> switchover;
+    final List<HistoryEntry> history;
+
+    private Builder(ClusterState s) {
+      clusterName = s.clusterName;
+      settings = s.settings;
+      members = new TreeMap<>(s.members);
+      epoch = s.epoch;
+      primary = s.primary;
+      lastRenewalIndex = s.lastRenewalIndex;
+      renewedAtMillis = s.renewedAtMillis;
+      leaseMillis = s.leaseMillis;
+      releasedLsn = s.releasedLsn;
+      releaseReason = s.releaseReason;
+      synchronousStandbys = s.synchronousStandbys;
+      paused = s.paused;
+      switchover = s.switchover;
+      history = new ArrayList<>(s.history);
+    }
+
+    public Builder clusterName(String v) { clusterName = v; return this; }
+    public Builder settings(ClusterSettings v) { settings = v; return this; }
+    public Builder member(MemberRecord v) { members.put(v.id(), v); return this; }
+    public Builder epoch(Epoch v) { epoch = v; return this; }
+    public Builder primary(Optional<MemberId> v) { primary = v; return this; }
+    public Builder lastRenewalIndex(long v) { lastRenewalIndex = v; return this; }
+    public Builder renewedAtMillis(long v) { renewedAtMillis = v; return this; }
+    public Builder leaseMillis(long v) { leaseMillis = v; return this; }
+    public Builder releasedLsn(Optional<Lsn> v) { releasedLsn = v; return this; }
+    public Builder releaseReason(String v) { releaseReason = v; return this; }
+    public Builder synchronousStandbys(Set<MemberId> v) { synchronousStandbys = v; return this; }
+    public Builder paused(boolean v) { paused = v; return this; }
+    public Builder switchover(Optional<PendingSwitchover> v) { switchover = v; return this; }
+
+    public Builder appendHistory(HistoryEntry entry) {
+      history.add(entry);
+      while (history.size() > HISTORY_LIMIT) {
+        history.remove(0);
+      }
+      return this;
+    }
+
+    public Builder replaceLastHistory(HistoryEntry entry) {
+      history.set(history.size() - 1, entry);
+      return this;
+    }
+
+    public ClusterState build() {
+      return new ClusterState(clusterName, settings, members, epoch, primary, lastRenewalIndex, renewedAtMillis,
+          leaseMillis, releasedLsn, releaseReason, synchronousStandbys, paused, switchover, history);
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package io.ratisfailover.internal.state;
+
+import io.ratisfailover.Epoch;
+import io.ratisfailover.HistoryEntry;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.PendingSwitchover;
+import io.ratisfailover.Peer;
+import io.ratisfailover.internal.state.Command.Bootstrap;
+import io.ratisfailover.internal.state.Command.CancelSwitchover;
+import io.ratisfailover.internal.state.Command.Elect;
+import io.ratisfailover.internal.state.Command.RecordPromotion;
+import io.ratisfailover.internal.state.Command.Release;
+import io.ratisfailover.internal.state.Command.Renew;
+import io.ratisfailover.internal.state.Command.ReportStatus;
+import io.ratisfailover.internal.state.Command.RequestSwitchover;
+import io.ratisfailover.internal.state.Command.SetPause;
+import io.ratisfailover.internal.state.Command.SetSynchronous;
+import io.ratisfailover.internal.state.Command.UpdateSettings;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The rules of the replicated state. Every safety check that must hold whatever order commands
+ * arrive in lives here: stale epochs, the election's compare-and-set, unknown members, repeated
+ * requests. A refused command changes nothing but the sender's request counter.
+ */
+public final class ClusterStateMachine implements Transition {
+  /** Longest lease a renewal may ask for; anything longer is a corrupt or hostile request. */
+  static final long MAX_LEASE_MILLIS = 24L * 3600 * 1000;
+
+  @Override
+  public Applied apply(ClusterState state, Request request, long index) {
+    Origin origin = request.origin();
+    Command command = request.command();
+    if (command instanceof Bootstrap bootstrap) {
+      return bootstrap(state, origin, bootstrap, index);
+    }
+    if (!state.initialized()) {
+      return reject(state, index, Rejection.NOT_INITIALIZED, "the cluster is not bootstrapped yet");
+    }
+    MemberRecord sender = state.members().get(origin.member());
+    if (sender == null) {
+      return reject(state, index, Rejection.UNKNOWN_MEMBER,
+          "member " + origin.member() + " is not in cluster " + state.clusterName());
+    }
+    if (!sender.isNewRequest(origin)) {
+      return reject(state, index, Rejection.STALE_REQUEST, "request " + origin.seq() + " from " + origin.member()
+          + " was already applied or overtaken by request " + sender.seq());
+    }
+    ClusterState s = state.toBuilder().member(sender.withRequest(origin)).build();
+    if (command instanceof ReportStatus report) {
+      return report(s, sender, report, index);
+    } else if (command instanceof Renew renew) {
+      return renew(s, origin, renew, index);
+    } else if (command instanceof Release release) {
+      return release(s, origin, release, index);
+    } else if (command instanceof Elect elect) {
+      return elect(s, origin, elect, index);
+    } else if (command instanceof RecordPromotion promotion) {
+      return recordPromotion(s, origin, promotion, index);
+    } else if (command instanceof SetSynchronous sync) {
+      return setSynchronous(s, origin, sync, index);
+    } else if (command instanceof SetPause pause) {
+      return accept(s.toBuilder().paused(pause.paused()).build(), index, pause.paused() ? "paused" : "resumed");
+    } else if (command instanceof RequestSwitchover switchover) {
+      return requestSwitchover(s, origin, switchover, index);
+    } else if (command instanceof CancelSwitchover) {
+      return s.switchover().isEmpty()
+          ? reject(s, index, Rejection.NO_SWITCHOVER, "no switchover is pending")
+          : accept(s.toBuilder().switchover(Optional.empty()).build(), index, "switchover cancelled");
+    } else if (command instanceof UpdateSettings update) {
+      return accept(s.toBuilder().settings(update.settings()).build(), index, "settings updated");
+    }
+    return reject(s, index, Rejection.INVALID, "unknown command " + command.getClass().getSimpleName());
+  }
+
+  private Applied bootstrap(ClusterState state, Origin origin, Bootstrap bootstrap, long index) {
+    if (state.initialized()) {
+      return state.clusterName().equals(bootstrap.clusterName())
+          ? reject(state, index, Rejection.ALREADY_INITIALIZED, "cluster " + state.clusterName() + " is already bootstrapped")
+          : reject(state, index, Rejection.CLUSTER_MISMATCH, "this Raft group holds cluster " + state.clusterName()
+              + ", not " + bootstrap.clusterName());
+    }
+    if (bootstrap.clusterName().isBlank()) {
+      return reject(state, index, Rejection.INVALID, "cluster name must not be empty");
+    }
+    Set<MemberId> ids = new HashSet<>();
+    boolean anyData = false;
+    for (Peer peer : bootstrap.peers()) {
+      if (!ids.add(peer.id())) {
+        return reject(state, index, Rejection.INVALID, "member " + peer.id() + " is listed twice");
+      }
+      anyData |= peer.kind() == MemberKind.DATA;
+    }
+    if (!anyData) {
+      return reject(state, index, Rejection.INVALID, "a cluster needs at least one data member");
+    }
+    if (!ids.contains(origin.member())) {
+      return reject(state, index, Rejection.UNKNOWN_MEMBER, "member " + origin.member() + " is not among the peers it bootstraps");
+    }
+    ClusterState.Builder next = state.toBuilder().clusterName(bootstrap.clusterName()).settings(bootstrap.settings());
+    for (Peer peer : bootstrap.peers()) {
+      MemberRecord record = MemberRecord.of(peer);
+      next.member(peer.id().equals(origin.member()) ? record.withRequest(origin) : record);
+    }
+    return accept(next.build(), index, "bootstrapped cluster " + bootstrap.clusterName());
+  }
+
+  private Applied report(ClusterState s, MemberRecord sender, ReportStatus report, long index) {
+    if (!sender.isData() && report.status().isPresent()) {
+      return reject(s, index, Rejection.NOT_DATA_MEMBER, "witness " + sender.id() + " has no database to report");
+    }
+    return accept(s.toBuilder().member(s.members().get(sender.id()).withReport(report, index)).build(), index, "");
+  }
+
+  private Applied renew(ClusterState s, Origin origin, Renew renew, long index) {
+    Optional<Applied> refused = requirePrimary(s, origin.member(), renew.epoch(), index, "renew");
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    if (renew.leaseMillis() <= 0 || renew.leaseMillis() > MAX_LEASE_MILLIS) {
+      return reject(s, index, Rejection.INVALID, "lease of " + renew.leaseMillis() + " ms is out of range");
+    }
+    return accept(s.toBuilder().lastRenewalIndex(index).renewedAtMillis(origin.sentAtMillis())
+        .leaseMillis(renew.leaseMillis()).build(), index, "");
+  }
+
+  private Applied release(ClusterState s, Origin origin, Release release, long index) {
+    Optional<Applied> refused = requirePrimary(s, origin.member(), release.epoch(), index, "release");
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    return accept(s.toBuilder().primary(Optional.empty()).lastRenewalIndex(index).releasedLsn(release.lsn())
+        .releaseReason(release.reason()).build(), index, origin.member() + " released epoch " + release.epoch()
+        + ": " + release.reason());
+  }
+
+  private Applied elect(ClusterState s, Origin origin, Elect elect, long index) {
+    if (!elect.epoch().equals(s.epoch().next())) {
+      return reject(s, index, Rejection.STALE_EPOCH, "election for epoch " + elect.epoch()
+          + " but the cluster is at epoch " + s.epoch());
+    }
+    if (elect.expectedRenewalIndex() != s.lastRenewalIndex()) {
+      return reject(s, index, Rejection.RENEWED_SINCE, "the primary renewed or released at index "
+          + s.lastRenewalIndex() + ", after the arbiter's view at index " + elect.expectedRenewalIndex());
+    }
+    Optional<MemberRecord> candidate = s.member(elect.candidate());
+    if (candidate.isEmpty()) {
+      return reject(s, index, Rejection.UNKNOWN_MEMBER, "candidate " + elect.candidate() + " is not a member");
+    }
+    if (!candidate.get().isData()) {
+      return reject(s, index, Rejection.NOT_DATA_MEMBER, "candidate " + elect.candidate() + " is a witness");
+    }
+    if (candidate.get().tags().excludedFromFailover()) {
+      return reject(s, index, Rejection.NOT_ELIGIBLE, "candidate " + elect.candidate() + " is tagged nofailover");
+    }
+    if (s.paused() && s.switchover().isEmpty()) {
+      return reject(s, index, Rejection.PAUSED, "the cluster is paused");
+    }
+    HistoryEntry entry = new HistoryEntry(elect.epoch(), elect.candidate(), elect.reason(),
+        Instant.ofEpochMilli(origin.sentAtMillis()), 0, s.releasedLsn());
+    ClusterState next = s.toBuilder().epoch(elect.epoch()).primary(Optional.of(elect.candidate()))
+        .lastRenewalIndex(index).releasedLsn(Optional.empty()).releaseReason("").synchronousStandbys(Set.of())
+        .switchover(Optional.empty()).appendHistory(entry).build();
+    return accept(next, index, elect.candidate() + " elected for epoch " + elect.epoch() + ": " + elect.reason());
+  }
+
+  private Applied recordPromotion(ClusterState s, Origin origin, RecordPromotion promotion, long index) {
+    Optional<Applied> refused = requirePrimary(s, origin.member(), promotion.epoch(), index, "record a promotion");
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    if (promotion.timeline() < 1) {
+      return reject(s, index, Rejection.INVALID, "timeline " + promotion.timeline() + " is not a timeline");
+    }
+    Optional<HistoryEntry> entry = s.currentEntry();
+    if (entry.isEmpty()) {
+      return reject(s, index, Rejection.INVALID, "epoch " + promotion.epoch() + " has no history entry");
+    }
+    return accept(s.toBuilder().replaceLastHistory(entry.get().promotedTo(promotion.timeline(), promotion.lsn())).build(),
+        index, origin.member() + " promoted to timeline " + promotion.timeline());
+  }
+
+  private Applied setSynchronous(ClusterState s, Origin origin, SetSynchronous sync, long index) {
+    Optional<Applied> refused = requirePrimary(s, origin.member(), sync.epoch(), index, "set synchronous standbys");
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    for (MemberId member : sync.members()) {
+      Optional<MemberRecord> record = s.member(member);
+      if (record.isEmpty() || !record.get().isData()) {
+        return reject(s, index, Rejection.UNKNOWN_MEMBER, member + " is not a data member");
+      }
+      if (member.equals(origin.member())) {
+        return reject(s, index, Rejection.INVALID, "the primary cannot be its own synchronous standby");
+      }
+    }
+    return accept(s.toBuilder().synchronousStandbys(sync.members()).build(), index,
+        "synchronous standbys " + sync.members());
+  }
+
+  private Applied requestSwitchover(ClusterState s, Origin origin, RequestSwitchover request, long index) {
+    if (!request.epoch().equals(s.epoch())) {
+      return reject(s, index, Rejection.STALE_EPOCH, "switchover asked for epoch " + request.epoch()
+          + " but the cluster is at epoch " + s.epoch());
+    }
+    if (s.switchover().isPresent()) {
+      return reject(s, index, Rejection.SWITCHOVER_PENDING, "a switchover is already pending");
+    }
+    if (request.from().isPresent() && !request.from().equals(s.primary())) {
+      return reject(s, index, Rejection.NOT_PRIMARY, request.from().get() + " is not the primary; "
+          + s.primary().map(MemberId::value).orElse("nobody") + " is");
+    }
+    if (request.to().isPresent()) {
+      MemberId to = request.to().get();
+      Optional<MemberRecord> candidate = s.member(to);
+      if (candidate.isEmpty()) {
+        return reject(s, index, Rejection.UNKNOWN_MEMBER, "candidate " + to + " is not a member");
+      }
+      if (!candidate.get().isData()) {
+        return reject(s, index, Rejection.NOT_DATA_MEMBER, "candidate " + to + " is a witness");
+      }
+      if (candidate.get().tags().excludedFromFailover()) {
+        return reject(s, index, Rejection.NOT_ELIGIBLE, "candidate " + to + " is tagged nofailover");
+      }
+      if (s.primary().filter(to::equals).isPresent()) {
+        return reject(s, index, Rejection.NOT_ELIGIBLE, "candidate " + to + " is already the primary");
+      }
+    } else if (s.primary().isEmpty()) {
+      return reject(s, index, Rejection.INVALID, "there is no primary to switch over from; name a candidate");
+    }
+    PendingSwitchover pending = new PendingSwitchover(request.from(), request.to(), request.epoch(),
+        request.scheduledAt(), Instant.ofEpochMilli(origin.sentAtMillis()));
+    return accept(s.toBuilder().switchover(Optional.of(pending)).build(), index, "switchover requested");
+  }
+
+  private static Optional<Applied> requirePrimary(ClusterState s, MemberId member, Epoch epoch, long index, String what) {
+    if (s.isPrimary(member, epoch)) {
+      return Optional.empty();
+    }
+    if (epoch.compareTo(s.epoch()) < 0) {
+      return Optional.of(reject(s, index, Rejection.STALE_EPOCH, member + " cannot " + what + " for epoch " + epoch
+          + ": the cluster is at epoch " + s.epoch()));
+    }
+    return Optional.of(reject(s, index, Rejection.NOT_PRIMARY, member + " cannot " + what + " for epoch " + epoch
+        + ": the primary is " + s.primary().map(MemberId::value).orElse("nobody") + " at epoch " + s.epoch()));
+  }
+
+  private static Applied accept(ClusterState s, long index, String reason) {
+    return new Applied(s, new ApplyResult(index, Optional.empty(), reason, s.epoch(), s.primary()));
+  }
+
+  private static Applied reject(ClusterState s, long index, Rejection rejection, String reason) {
+    return new Applied(s, new ApplyResult(index, Optional.of(rejection), reason, s.epoch(), s.primary()));
+  }
+}

@@ -1,0 +1,103 @@
+package io.ratisfailover.internal.state;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.Epoch;
+import io.ratisfailover.Lsn;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Tags;
+import io.ratisfailover.spi.DatabaseStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/** What can be written to the Raft log. Each names, through its fields, what makes it safe to apply late or twice. */
+public sealed interface Command {
+
+  /** Creates the cluster state; only the first one applies. */
+  record Bootstrap(String clusterName, List<Peer> peers, ClusterSettings settings) implements Command {
+    public Bootstrap {
+      Objects.requireNonNull(clusterName, "clusterName");
+      Objects.requireNonNull(settings, "settings");
+      peers = List.copyOf(peers);
+    }
+  }
+
+  /** A member's periodic report: who it is and, for a data member, its database status. */
+  record ReportStatus(Tags tags, String apiUrl, Map<String, String> attributes, Optional<DatabaseStatus> status)
+      implements Command {
+    public ReportStatus {
+      Objects.requireNonNull(tags, "tags");
+      Objects.requireNonNull(apiUrl, "apiUrl");
+      Objects.requireNonNull(status, "status");
+      attributes = Map.copyOf(attributes);
+    }
+  }
+
+  /** The primary of {@code epoch} renews its lease, asking for {@code leaseMillis}. */
+  record Renew(Epoch epoch, long leaseMillis) implements Command {
+    public Renew {
+      Objects.requireNonNull(epoch, "epoch");
+    }
+  }
+
+  /** The primary of {@code epoch} gives the role up (its database is gone, or a switchover). */
+  record Release(Epoch epoch, Optional<Lsn> lsn, String reason) implements Command {
+    public Release {
+      Objects.requireNonNull(epoch, "epoch");
+      Objects.requireNonNull(lsn, "lsn");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * The arbiter elects {@code candidate} for {@code epoch}, provided nothing was renewed or released
+   * since the index it decided on (compare-and-set in log order).
+   */
+  record Elect(MemberId candidate, Epoch epoch, long expectedRenewalIndex, String reason) implements Command {
+    public Elect {
+      Objects.requireNonNull(candidate, "candidate");
+      Objects.requireNonNull(epoch, "epoch");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /** The primary of {@code epoch} has promoted to {@code timeline} at {@code lsn}. */
+  record RecordPromotion(Epoch epoch, long timeline, Lsn lsn) implements Command {
+    public RecordPromotion {
+      Objects.requireNonNull(epoch, "epoch");
+      Objects.requireNonNull(lsn, "lsn");
+    }
+  }
+
+  /** The primary of {@code epoch} records the standbys that now confirm every commit. */
+  record SetSynchronous(Epoch epoch, Set<MemberId> members) implements Command {
+    public SetSynchronous {
+      Objects.requireNonNull(epoch, "epoch");
+      members = Set.copyOf(members);
+    }
+  }
+
+  record SetPause(boolean paused) implements Command {}
+
+  record RequestSwitchover(Optional<MemberId> from, Optional<MemberId> to, Epoch epoch, Optional<Instant> scheduledAt)
+      implements Command {
+    public RequestSwitchover {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
+      Objects.requireNonNull(epoch, "epoch");
+      Objects.requireNonNull(scheduledAt, "scheduledAt");
+    }
+  }
+
+  record CancelSwitchover() implements Command {}
+
+  record UpdateSettings(ClusterSettings settings) implements Command {
+    public UpdateSettings {
+      Objects.requireNonNull(settings, "settings");
+    }
+  }
+}

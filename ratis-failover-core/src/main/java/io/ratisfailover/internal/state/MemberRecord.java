@@ -1,0 +1,58 @@
+package io.ratisfailover.internal.state;
+
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Tags;
+import io.ratisfailover.spi.DatabaseStatus;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A member in the replicated state: its static identity, what it last reported, and the newest
+ * request applied from it.
+ *
+ * @param statusIndex the log index of its last report; 0 before the first
+ */
+public record MemberRecord(Peer peer, Tags tags, String apiUrl, Map<String, String> attributes,
+    Optional<DatabaseStatus> status, long statusIndex, long incarnation, long seq) {
+
+  public MemberRecord {
+    Objects.requireNonNull(peer, "peer");
+    Objects.requireNonNull(tags, "tags");
+    Objects.requireNonNull(apiUrl, "apiUrl");
+    Objects.requireNonNull(status, "status");
+    attributes = Map.copyOf(attributes);
+  }
+
+  public static MemberRecord of(Peer peer) {
+    return new MemberRecord(peer, Tags.DEFAULT, "", Map.of(), Optional.empty(), 0, 0, 0);
+  }
+
+  public MemberId id() {
+    return peer.id();
+  }
+
+  public MemberKind kind() {
+    return peer.kind();
+  }
+
+  public boolean isData() {
+    return peer.kind() == MemberKind.DATA;
+  }
+
+  /** Whether a request from {@code origin} is new, rather than a repeat or an overtaken one. */
+  public boolean isNewRequest(Origin origin) {
+    return origin.incarnation() != incarnation || origin.seq() > seq;
+  }
+
+  MemberRecord withRequest(Origin origin) {
+    return new MemberRecord(peer, tags, apiUrl, attributes, status, statusIndex, origin.incarnation(), origin.seq());
+  }
+
+  MemberRecord withReport(Command.ReportStatus report, long index) {
+    return new MemberRecord(peer, report.tags(), report.apiUrl(), report.attributes(), report.status(), index,
+        incarnation, seq);
+  }
+}

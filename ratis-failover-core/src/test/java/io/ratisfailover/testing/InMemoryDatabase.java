@@ -1,0 +1,337 @@
+package io.ratisfailover.testing;
+
+import io.ratisfailover.Epoch;
+import io.ratisfailover.Lsn;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.spi.DatabaseAdapter;
+import io.ratisfailover.spi.DatabaseEvents;
+import io.ratisfailover.spi.DatabaseException;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
+import io.ratisfailover.spi.FenceMode;
+import io.ratisfailover.spi.PrimaryTopology;
+import io.ratisfailover.spi.Promotion;
+import io.ratisfailover.spi.ReplicaInfo;
+import io.ratisfailover.spi.Upstream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A database that lives in memory and behaves, for the agent, like a PostgreSQL server: it has a
+ * timeline and a WAL position, standbys follow an upstream and receive its WAL whenever they can
+ * reach it, promotion starts a new timeline, a crash stops it. It stands in for PostgreSQL in core's
+ * tests and in the simulation. Thread-safe: every method locks the shared {@link InMemoryDatabases}.
+ */
+public final class InMemoryDatabase implements DatabaseAdapter {
+  /** One promotion, as the database saw it: for checking that epochs are used once. */
+  public record Promotion(MemberId member, Epoch epoch, long timeline) {}
+
+  private final MemberId self;
+  private final InMemoryDatabases world;
+  private DatabaseState state = DatabaseState.ABSENT;
+  private long timeline;
+  private long writeLsn;
+  private long receivedLsn;
+  private Optional<MemberId> upstream = Optional.empty();
+  private Set<MemberId> synchronous = Set.of();
+  private boolean hung;
+  private String failNext;
+  private DatabaseEvents events = () -> {};
+  private final List<Promotion> promotions = new ArrayList<>();
+
+  InMemoryDatabase(MemberId self, InMemoryDatabases world) {
+    this.self = self;
+    this.world = world;
+  }
+
+  public MemberId member() {
+    return self;
+  }
+
+  // --- faults and writes, for tests --------------------------------------------------------------
+
+  /** The server dies (kill -9 of the postmaster). */
+  public void crash() {
+    DatabaseEvents e;
+    synchronized (world) {
+      if (state.isRunning()) {
+        state = DatabaseState.STOPPED;
+      }
+      e = events;
+    }
+    e.statusMayHaveChanged();
+  }
+
+  /** From now on every call blocks until {@link #unhang()}, like a frozen server. */
+  public void hang() {
+    synchronized (world) {
+      hung = true;
+    }
+  }
+
+  public void unhang() {
+    synchronized (world) {
+      hung = false;
+      world.notifyAll();
+    }
+  }
+
+  /** The next operation (not status, not fence) fails with this message. */
+  public void failNextOperation(String message) {
+    synchronized (world) {
+      failNext = message;
+    }
+  }
+
+  /** A client writes {@code bytes} of WAL; returns whether the write was accepted (the server is a primary). */
+  public boolean write(long bytes) {
+    synchronized (world) {
+      if (state != DatabaseState.RUNNING_PRIMARY) {
+        return false;
+      }
+      writeLsn += bytes;
+      return true;
+    }
+  }
+
+  public boolean isWritable() {
+    synchronized (world) {
+      return state == DatabaseState.RUNNING_PRIMARY;
+    }
+  }
+
+  public DatabaseState state() {
+    synchronized (world) {
+      return state;
+    }
+  }
+
+  public long timeline() {
+    synchronized (world) {
+      return timeline;
+    }
+  }
+
+  public List<Promotion> promotions() {
+    synchronized (world) {
+      return List.copyOf(promotions);
+    }
+  }
+
+  // --- the adapter --------------------------------------------------------------------------------
+
+  @Override
+  public void attach(DatabaseEvents events) {
+    synchronized (world) {
+      this.events = events;
+    }
+  }
+
+  @Override
+  public Map<String, String> attributes() {
+    return Map.of("host", "memory", "port", self.value());
+  }
+
+  @Override
+  public DatabaseStatus status() {
+    synchronized (world) {
+      awaitUnhung();
+      catchUp();
+      switch (state) {
+        case RUNNING_PRIMARY:
+          return DatabaseStatus.primary(timeline, Lsn.of(writeLsn), world.replicasOf(self), synchronous)
+              .withSystemIdentifier(world.systemIdentifier());
+        case RUNNING_REPLICA:
+          return DatabaseStatus.replica(timeline, Lsn.of(receivedLsn), Lsn.of(receivedLsn), upstream)
+              .withSystemIdentifier(world.systemIdentifier());
+        case STOPPED:
+          return new DatabaseStatus(DatabaseState.STOPPED, timeline, Lsn.of(Math.max(writeLsn, receivedLsn)), Lsn.ZERO,
+              Lsn.ZERO, Optional.empty(), Optional.of(world.systemIdentifier()), List.of(), Set.of(), "not running");
+        default:
+          return DatabaseStatus.of(state, "");
+      }
+    }
+  }
+
+  @Override
+  public void bootstrap(PrimaryTopology topology) throws DatabaseException {
+    synchronized (world) {
+      awaitUnhung();
+      failIfAsked();
+      if (state != DatabaseState.ABSENT) {
+        throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory of " + self + " is not empty");
+      }
+      state = DatabaseState.RUNNING_PRIMARY;
+      timeline = 1;
+      writeLsn = 0x100_0000;
+      synchronous = topology.synchronousStandbys();
+      promotions.add(new Promotion(self, topology.epoch(), timeline));
+      world.recordPromotion(self, topology.epoch());
+    }
+  }
+
+  @Override
+  public void startReplica(Optional<Upstream> target) throws DatabaseException {
+    synchronized (world) {
+      awaitUnhung();
+      failIfAsked();
+      Optional<InMemoryDatabase> source = target.map(u -> world.database(u.member()));
+      if (state == DatabaseState.ABSENT) {
+        if (source.isEmpty() || !source.get().state.isRunning() || !world.reachable(source.get().self, self)) {
+          throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot clone " + self + ": upstream "
+              + target.map(u -> u.member().value()).orElse("none") + " is not reachable");
+        }
+        timeline = source.get().timeline;
+        receivedLsn = source.get().position();
+      } else if (state == DatabaseState.RUNNING_PRIMARY || writeLsn > 0) {
+        // A former primary: its WAL past the divergence point is rewound away.
+        writeLsn = 0;
+        if (source.isPresent()) {
+          timeline = source.get().timeline;
+          receivedLsn = Math.min(receivedLsn == 0 ? Long.MAX_VALUE : receivedLsn, source.get().position());
+        }
+      }
+      state = DatabaseState.RUNNING_REPLICA;
+      upstream = target.map(Upstream::member);
+      synchronous = Set.of();
+      catchUp();
+    }
+  }
+
+  @Override
+  public void promote(io.ratisfailover.spi.Promotion promotion) throws DatabaseException {
+    synchronized (world) {
+      awaitUnhung();
+      failIfAsked();
+      if (state == DatabaseState.RUNNING_PRIMARY) {
+        return;
+      }
+      if (state != DatabaseState.RUNNING_REPLICA) {
+        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, self + " cannot promote: it is " + state);
+      }
+      catchUp();
+      state = DatabaseState.RUNNING_PRIMARY;
+      timeline++;
+      writeLsn = receivedLsn;
+      receivedLsn = 0;
+      upstream = Optional.empty();
+      synchronous = promotion.topology().synchronousStandbys();
+      promotions.add(new Promotion(self, promotion.topology().epoch(), timeline));
+      world.recordPromotion(self, promotion.topology().epoch());
+    }
+  }
+
+  @Override
+  public void startPrimary(PrimaryTopology topology) throws DatabaseException {
+    synchronized (world) {
+      awaitUnhung();
+      failIfAsked();
+      if (state == DatabaseState.RUNNING_PRIMARY) {
+        return;
+      }
+      if (state != DatabaseState.STOPPED || writeLsn == 0) {
+        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, self + " cannot start as primary: it is " + state);
+      }
+      state = DatabaseState.RUNNING_PRIMARY;
+      synchronous = topology.synchronousStandbys();
+    }
+  }
+
+  @Override
+  public void configurePrimary(PrimaryTopology topology) throws DatabaseException {
+    synchronized (world) {
+      awaitUnhung();
+      failIfAsked();
+      if (state != DatabaseState.RUNNING_PRIMARY) {
+        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, self + " is not a running primary");
+      }
+      synchronous = topology.synchronousStandbys();
+    }
+  }
+
+  @Override
+  public void fence(FenceMode mode) {
+    synchronized (world) {
+      if (state.isRunning()) {
+        if (state == DatabaseState.RUNNING_REPLICA) {
+          writeLsn = 0;
+        }
+        state = DatabaseState.STOPPED;
+      }
+    }
+  }
+
+  @Override
+  public void restart() throws DatabaseException {
+    synchronized (world) {
+      awaitUnhung();
+      if (!state.isRunning()) {
+        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, self + " is not running");
+      }
+    }
+  }
+
+  @Override
+  public void reinitialize(Upstream target) throws DatabaseException {
+    synchronized (world) {
+      state = DatabaseState.ABSENT;
+      writeLsn = 0;
+      receivedLsn = 0;
+    }
+    startReplica(Optional.of(target));
+  }
+
+  // --- internals ------------------------------------------------------------------------------------
+
+  long position() {
+    return state == DatabaseState.RUNNING_PRIMARY ? writeLsn : Math.max(writeLsn, receivedLsn);
+  }
+
+  boolean following(MemberId member) {
+    return state == DatabaseState.RUNNING_REPLICA && upstream.filter(member::equals).isPresent();
+  }
+
+  ReplicaInfo replicaInfo(Set<MemberId> synchronousOfUpstream) {
+    ReplicaInfo.SyncState sync = synchronousOfUpstream.contains(self) ? ReplicaInfo.SyncState.SYNC
+        : ReplicaInfo.SyncState.ASYNC;
+    return new ReplicaInfo(self, true, sync, Lsn.of(receivedLsn), Lsn.of(receivedLsn));
+  }
+
+  Set<MemberId> synchronousStandbys() {
+    return synchronous;
+  }
+
+  /** A standby that can reach its running upstream on the same timeline receives all its WAL at once. */
+  private void catchUp() {
+    if (state != DatabaseState.RUNNING_REPLICA || upstream.isEmpty()) {
+      return;
+    }
+    InMemoryDatabase source = world.database(upstream.get());
+    if (source.state.isRunning() && world.reachable(source.self, self) && source.timeline >= timeline) {
+      timeline = source.timeline;
+      receivedLsn = Math.max(receivedLsn, source.position());
+    }
+  }
+
+  private void awaitUnhung() {
+    while (hung) {
+      try {
+        world.wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void failIfAsked() throws DatabaseException {
+    if (failNext != null) {
+      String message = failNext;
+      failNext = null;
+      throw new DatabaseException(DatabaseException.Kind.TRANSIENT, message);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.ratisfailover.testing;
+
+import io.ratisfailover.Epoch;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.spi.ReplicaInfo;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiPredicate;
+
+/**
+ * The in-memory databases of one cluster, which can see each other: standbys read their upstream's
+ * WAL position directly, as far as {@code reachable} allows. Also the witness to every promotion,
+ * so tests can check that no epoch is promoted twice.
+ */
+public final class InMemoryDatabases {
+  private final Map<MemberId, InMemoryDatabase> databases = new LinkedHashMap<>();
+  private final List<InMemoryDatabase.Promotion> promotions = new ArrayList<>();
+  private BiPredicate<MemberId, MemberId> reachable = (from, to) -> true;
+
+  public synchronized InMemoryDatabase create(MemberId member) {
+    InMemoryDatabase db = new InMemoryDatabase(member, this);
+    databases.put(member, db);
+    return db;
+  }
+
+  public synchronized InMemoryDatabase database(MemberId member) {
+    InMemoryDatabase db = databases.get(member);
+    if (db == null) {
+      throw new IllegalArgumentException("no in-memory database for " + member);
+    }
+    return db;
+  }
+
+  /** Which database can stream WAL to which; everything can by default. */
+  public synchronized void reachability(BiPredicate<MemberId, MemberId> canReach) {
+    this.reachable = canReach;
+  }
+
+  public synchronized List<InMemoryDatabase.Promotion> promotions() {
+    return List.copyOf(promotions);
+  }
+
+  /** Members whose databases accept writes right now. */
+  public synchronized List<MemberId> writable() {
+    return databases.values().stream().filter(InMemoryDatabase::isWritable).map(InMemoryDatabase::member).toList();
+  }
+
+  synchronized boolean reachable(MemberId from, MemberId to) {
+    return reachable.test(from, to);
+  }
+
+  synchronized void recordPromotion(MemberId member, Epoch epoch) {
+    promotions.add(new InMemoryDatabase.Promotion(member, epoch, 0));
+  }
+
+  String systemIdentifier() {
+    return "7000000000000000001";
+  }
+
+  synchronized List<ReplicaInfo> replicasOf(MemberId primary) {
+    InMemoryDatabase p = databases.get(primary);
+    List<ReplicaInfo> replicas = new ArrayList<>();
+    for (InMemoryDatabase db : databases.values()) {
+      if (db != p && db.following(primary) && reachable(primary, db.member())) {
+        replicas.add(db.replicaInfo(p.synchronousStandbys()));
+      }
+    }
+    return replicas;
+  }
+}

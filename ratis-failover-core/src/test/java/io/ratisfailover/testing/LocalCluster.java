@@ -1,0 +1,139 @@
+package io.ratisfailover.testing;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.FailoverMember;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Timing;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Real members — Raft servers on loopback, agents, arbiters — in one JVM, with in-memory
+ * databases. Members can be killed (closed without any goodbye, their database crashed with them)
+ * and restarted from their storage directories. Close it to stop everything.
+ */
+public final class LocalCluster implements AutoCloseable {
+  private final String name;
+  private final Path root;
+  private final Timing timing;
+  private final ClusterSettings settings;
+  private final List<Peer> peers = new ArrayList<>();
+  private final InMemoryDatabases databases = new InMemoryDatabases();
+  private final Map<MemberId, FailoverMember> running = new LinkedHashMap<>();
+
+  /**
+   * @param layout member ids with their kind, for example {@code Map.of("pg1", DATA, "pg2", DATA, "w1", WITNESS)}
+   */
+  public LocalCluster(String name, Path root, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout) {
+    this.name = name;
+    this.root = root;
+    this.timing = timing;
+    this.settings = settings;
+    int[] ports = Ports.free(layout.size());
+    int i = 0;
+    for (Map.Entry<String, MemberKind> e : new java.util.TreeMap<>(layout).entrySet()) {
+      peers.add(new Peer(MemberId.of(e.getKey()), e.getValue(), "127.0.0.1:" + ports[i++]));
+      if (e.getValue() == MemberKind.DATA) {
+        databases.create(MemberId.of(e.getKey()));
+      }
+    }
+  }
+
+  /** Two data members and a witness: the layout this project is built for. */
+  public static LocalCluster threeMembers(String name, Path root, Timing timing) {
+    return new LocalCluster(name, root, timing, ClusterSettings.DEFAULT,
+        Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS));
+  }
+
+  public LocalCluster startAll() {
+    peers.forEach(p -> start(p.id()));
+    return this;
+  }
+
+  public synchronized FailoverMember start(MemberId id) {
+    Peer peer = peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
+    FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(peers)
+        .storageDirectory(root.resolve(id.value())).timing(timing).initialSettings(settings)
+        .apiUrl("http://127.0.0.1/" + id);
+    if (peer.kind() == MemberKind.DATA) {
+      b.database(databases.database(id));
+    }
+    FailoverMember m = b.build();
+    m.start();
+    running.put(id, m);
+    return m;
+  }
+
+  public FailoverMember start(String id) {
+    return start(MemberId.of(id));
+  }
+
+  /** The member's host dies: its agent and Raft server stop without a word, and its database crashes. */
+  public synchronized void kill(MemberId id) {
+    FailoverMember m = running.remove(id);
+    if (m != null) {
+      m.close();
+    }
+    if (databases.promotions() != null && peers.stream().anyMatch(p -> p.id().equals(id) && p.kind() == MemberKind.DATA)) {
+      databases.database(id).crash();
+    }
+  }
+
+  public synchronized FailoverMember member(String id) {
+    FailoverMember m = running.get(MemberId.of(id));
+    if (m == null) {
+      throw new IllegalArgumentException(id + " is not running");
+    }
+    return m;
+  }
+
+  public synchronized List<FailoverMember> members() {
+    return List.copyOf(running.values());
+  }
+
+  /** The member answering 200 on /primary now, if exactly one does; fails if two do. */
+  public synchronized Optional<FailoverMember> servingPrimary() {
+    List<FailoverMember> serving = running.values().stream().filter(FailoverMember::servingPrimary).toList();
+    if (serving.size() > 1) {
+      throw new AssertionError("two members serve as primary: " + serving.stream().map(m -> m.id().value()).toList());
+    }
+    return serving.stream().findFirst();
+  }
+
+  public InMemoryDatabases databases() {
+    return databases;
+  }
+
+  public InMemoryDatabase database(String id) {
+    return databases.database(MemberId.of(id));
+  }
+
+  public List<Peer> peers() {
+    return List.copyOf(peers);
+  }
+
+  public Timing timing() {
+    return timing;
+  }
+
+  /** One line per running member, for failure messages. */
+  public synchronized String describe() {
+    return running.values().stream().map(m -> m.id() + "=" + m.local().role() + "/epoch " + m.local().epoch()
+        + "/serving " + m.servingPrimary() + "/" + m.local().reason()).collect(Collectors.joining("; "));
+  }
+
+  @Override
+  public synchronized void close() {
+    for (FailoverMember m : running.values()) {
+      m.close();
+    }
+    running.clear();
+  }
+}
