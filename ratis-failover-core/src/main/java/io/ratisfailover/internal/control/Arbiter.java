@@ -2,6 +2,7 @@ package io.ratisfailover.internal.control;
 
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
+import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
@@ -75,7 +76,8 @@ final class Arbiter {
       }
       Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.of(primary), intent.flatMap(PendingSwitchover::to));
       String why = "lease of " + primary + " (epoch " + s.epoch() + ") expired " + Ticks.between(expiry, in.now()).toMillis() + " ms ago";
-      return elect(s, choice, why, retry);
+      HistoryEntry.Cause cause = intent.isPresent() ? HistoryEntry.Cause.FAILOVER : HistoryEntry.Cause.LEASE_EXPIRED;
+      return elect(s, choice, cause, why, retry);
     }
     if (s.paused() && intent.isEmpty()) {
       return new Decision(Optional.empty(), "no primary, and the cluster is paused", retry);
@@ -88,21 +90,25 @@ final class Arbiter {
         return new Decision(Optional.empty(), "waiting for every data member to report before the first election",
             Ticks.earlier(retry, Ticks.plus(in.leaderSince(), in.timing().ttl())));
       }
-      return elect(s, Candidates.chooseFirst(s, freshness(in)), "first election of cluster " + s.clusterName(), retry);
+      return elect(s, Candidates.chooseFirst(s, freshness(in)), HistoryEntry.Cause.BOOTSTRAP,
+          "first election of cluster " + s.clusterName(), retry);
     }
     Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.empty(), intent.flatMap(PendingSwitchover::to));
     String why = s.releaseReason().isEmpty() ? "epoch " + s.epoch() + " has no primary"
         : "the primary of epoch " + s.epoch() + " released it: " + s.releaseReason();
-    return elect(s, choice, why, retry);
+    HistoryEntry.Cause cause = intent.isEmpty() ? HistoryEntry.Cause.RELEASED
+        : intent.get().from().isPresent() ? HistoryEntry.Cause.SWITCHOVER : HistoryEntry.Cause.FAILOVER;
+    return elect(s, choice, cause, why, retry);
   }
 
-  private static Decision elect(ClusterState s, Candidates.Choice choice, String why, long retry) {
+  private static Decision elect(ClusterState s, Candidates.Choice choice, HistoryEntry.Cause cause, String why,
+      long retry) {
     if (choice.chosen().isEmpty()) {
       return new Decision(Optional.empty(), why + "; no eligible candidate (" + choice.explain() + ")", retry);
     }
     Epoch next = s.epoch().next();
     String reason = why + "; electing " + choice.chosen().get() + " for epoch " + next;
-    return act(new Command.Elect(choice.chosen().get(), next, s.lastRenewalIndex(), why), reason, retry);
+    return act(new Command.Elect(choice.chosen().get(), next, s.lastRenewalIndex(), cause, why), reason, retry);
   }
 
   private static Decision act(Command command, String reason, long next) {

@@ -160,7 +160,7 @@ public final class ClusterStateMachine implements Transition {
     if (s.paused() && s.switchover().isEmpty()) {
       return reject(s, index, Rejection.PAUSED, "the cluster is paused");
     }
-    HistoryEntry entry = new HistoryEntry(elect.epoch(), elect.candidate(), elect.reason(),
+    HistoryEntry entry = new HistoryEntry(elect.epoch(), elect.candidate(), elect.cause(), elect.reason(),
         Instant.ofEpochMilli(origin.sentAtMillis()), 0, s.releasedLsn());
     ClusterState next = s.toBuilder().epoch(elect.epoch()).primary(Optional.of(elect.candidate()))
         .lastRenewalIndex(index).releasedLsn(Optional.empty()).releaseReason("").synchronousStandbys(Set.of())

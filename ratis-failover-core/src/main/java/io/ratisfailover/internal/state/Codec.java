@@ -16,6 +16,7 @@ import io.ratisfailover.internal.proto.ClusterStateProto;
 import io.ratisfailover.internal.proto.CommandProto;
 import io.ratisfailover.internal.proto.DatabaseStateProto;
 import io.ratisfailover.internal.proto.DatabaseStatusProto;
+import io.ratisfailover.internal.proto.ElectionCauseProto;
 import io.ratisfailover.internal.proto.HistoryEntryProto;
 import io.ratisfailover.internal.proto.MemberKindProto;
 import io.ratisfailover.internal.proto.MemberProto;
@@ -78,7 +79,8 @@ public final class Codec {
           .setLsn(x.lsn().map(Lsn::value).orElse(0L)).setReason(x.reason()));
     } else if (c instanceof Command.Elect x) {
       b.setElect(io.ratisfailover.internal.proto.Elect.newBuilder().setCandidate(x.candidate().value())
-          .setEpoch(x.epoch().value()).setExpectedRenewalIndex(x.expectedRenewalIndex()).setReason(x.reason()));
+          .setEpoch(x.epoch().value()).setExpectedRenewalIndex(x.expectedRenewalIndex()).setCause(cause(x.cause()))
+          .setReason(x.reason()));
     } else if (c instanceof Command.RecordPromotion x) {
       b.setRecordPromotion(io.ratisfailover.internal.proto.RecordPromotion.newBuilder().setEpoch(x.epoch().value())
           .setTimeline(x.timeline()).setLsn(x.lsn().value()));
@@ -132,7 +134,7 @@ public final class Codec {
       case ELECT: {
         var x = p.getElect();
         return new Command.Elect(MemberId.of(x.getCandidate()), Epoch.of(x.getEpoch()), x.getExpectedRenewalIndex(),
-            x.getReason());
+            cause(x.getCause()), x.getReason());
       }
       case RECORD_PROMOTION: {
         var x = p.getRecordPromotion();
@@ -211,7 +213,8 @@ public final class Codec {
         .setRequestedAtMillis(w.requestedAt().toEpochMilli())));
     for (HistoryEntry h : s.history()) {
       b.addHistory(HistoryEntryProto.newBuilder().setEpoch(h.epoch().value()).setMember(h.member().value())
-          .setReason(h.reason()).setElectedAtMillis(h.electedAt().toEpochMilli()).setTimeline(h.timeline())
+          .setCause(cause(h.cause())).setReason(h.reason()).setElectedAtMillis(h.electedAt().toEpochMilli())
+          .setTimeline(h.timeline())
           .setLsn(h.switchLsn().map(Lsn::value).orElse(0L)));
     }
     return b.build().toByteArray();
@@ -244,7 +247,7 @@ public final class Codec {
             Instant.ofEpochMilli(w.getRequestedAtMillis()))));
       }
       for (HistoryEntryProto h : p.getHistoryList()) {
-        b.appendHistory(new HistoryEntry(Epoch.of(h.getEpoch()), MemberId.of(h.getMember()), h.getReason(),
+        b.appendHistory(new HistoryEntry(Epoch.of(h.getEpoch()), MemberId.of(h.getMember()), cause(h.getCause()), h.getReason(),
             Instant.ofEpochMilli(h.getElectedAtMillis()), h.getTimeline(), optionalLsn(h.getLsn())));
       }
       return b.build();
@@ -345,6 +348,17 @@ public final class Codec {
         Lsn.of(p.getReplayedLsn()), optionalMember(p.getUpstream()),
         p.getSystemIdentifier().isEmpty() ? Optional.empty() : Optional.of(p.getSystemIdentifier()),
         replicas, memberSet(p.getSynchronousStandbysList()), p.getDetail());
+  }
+
+  private static ElectionCauseProto cause(HistoryEntry.Cause c) {
+    return ElectionCauseProto.valueOf("ELECTION_CAUSE_" + c.name());
+  }
+
+  private static HistoryEntry.Cause cause(ElectionCauseProto p) {
+    if (p == ElectionCauseProto.ELECTION_CAUSE_UNSPECIFIED || p == ElectionCauseProto.UNRECOGNIZED) {
+      throw new IllegalArgumentException("unknown election cause " + p);
+    }
+    return HistoryEntry.Cause.valueOf(p.name().substring("ELECTION_CAUSE_".length()));
   }
 
   private static Optional<MemberId> optionalMember(String s) {

@@ -2,6 +2,7 @@ package io.ratisfailover.internal.state;
 
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
+import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.Peer;
@@ -57,9 +58,11 @@ public sealed interface Command {
    * The arbiter elects {@code candidate} for {@code epoch}, provided nothing was renewed or released
    * since the index it decided on (compare-and-set in log order).
    */
-  record Elect(MemberId candidate, Epoch epoch, long expectedRenewalIndex, String reason) implements Command {
+  record Elect(MemberId candidate, Epoch epoch, long expectedRenewalIndex, HistoryEntry.Cause cause, String reason)
+      implements Command {
     public Elect {
       Objects.requireNonNull(candidate, "candidate");
+      Objects.requireNonNull(cause, "cause");
       Objects.requireNonNull(epoch, "epoch");
       Objects.requireNonNull(reason, "reason");
     }
