@@ -186,12 +186,15 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         }
         timeline = source.get().timeline;
         receivedLsn = source.get().position();
-      } else if (state == DatabaseState.RUNNING_PRIMARY || writeLsn > 0) {
-        // A former primary: its WAL past the divergence point is rewound away.
+      } else if (writeLsn > 0) {
+        // A former primary. Alone it replays its own WAL; following another member, its history past
+        // the point where the other's timeline forked is rewound away.
+        long own = writeLsn;
         writeLsn = 0;
-        if (source.isPresent()) {
+        receivedLsn = own;
+        if (source.isPresent() && source.get().timeline > timeline) {
           timeline = source.get().timeline;
-          receivedLsn = Math.min(receivedLsn == 0 ? Long.MAX_VALUE : receivedLsn, source.get().position());
+          receivedLsn = Math.min(own, source.get().position());
         }
       }
       state = DatabaseState.RUNNING_REPLICA;

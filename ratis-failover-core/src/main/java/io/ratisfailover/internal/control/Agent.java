@@ -62,11 +62,12 @@ final class Agent {
    * @param syncBarriers for each configured synchronous standby, the primary's write position
    *     when it was first seen configured: it holds every acknowledged commit once flushed past it
    * @param configured the topology last applied to the running primary in this epoch
+   * @param promotedEpoch the epoch this agent last promoted its database for, since it started
    */
   record Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
       long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
       Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
-      Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured) {
+      Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch) {
     Input {
       Objects.requireNonNull(state, "state");
       syncBarriers = Map.copyOf(syncBarriers);
@@ -149,7 +150,7 @@ final class Agent {
     if (leaseValid) {
       next = Ticks.earlier(next, in.lease().expiresAt());
     }
-    boolean promoted = s.currentEntry().map(HistoryEntry::promoted).orElse(false);
+    boolean promoted = promotedInCurrentEpoch(in, db);
 
     Optional<PendingSwitchover> switchover = s.switchover().filter(w -> w.isDue(in.wallNow()));
     if (switchover.isPresent()) {
@@ -166,20 +167,22 @@ final class Agent {
     if (s.paused()) {
       return new Decision(actions, "paused: renewing the lease, taking no automatic action", next);
     }
+    boolean mayBeWritable = db.isPrimary() || db.state() == DatabaseState.UNKNOWN || db.state() == DatabaseState.STARTING;
+    if (in.lease().lapsedFor(epoch, in.now()) && mayBeWritable
+        && (in.fencedFor().isEmpty() || db.isPrimary())) {
+      actions.add(new Action.Fence(FenceMode.IMMEDIATE, FenceReason.LEASE_LOST,
+          "lease for epoch " + epoch + " expired before a renewal was applied"));
+      return new Decision(actions, "lease expired: fencing", next);
+    }
     PrimaryTopology restartTopology = topology(s, in.self(), s.synchronousStandbys());
     switch (db.state()) {
       case RUNNING_PRIMARY:
         if (leaseValid) {
-          if (!promoted) {
+          if (!s.currentEntry().map(HistoryEntry::promoted).orElse(false)) {
             actions.add(new Action.Submit(new Command.RecordPromotion(epoch, Math.max(1, db.timeline()), db.writeLsn())));
           }
           actions.addAll(synchronousStandbys(in, db));
           return new Decision(actions, "primary for epoch " + epoch, next);
-        }
-        if (in.lease().lapsedFor(epoch, in.now())) {
-          actions.add(new Action.Fence(FenceMode.IMMEDIATE, FenceReason.LEASE_LOST,
-              "lease for epoch " + epoch + " expired before a renewal was applied"));
-          return new Decision(actions, "lease expired: fencing", next);
         }
         return new Decision(actions, "primary for epoch " + epoch + ": waiting for the first renewal", next);
 
@@ -196,6 +199,10 @@ final class Agent {
         }
         if (!leaseValid) {
           return new Decision(actions, "elected for epoch " + epoch + ": waiting for the lease before promoting", next);
+        }
+        // A promotion must finish well inside the lease: start only with at least half of it left.
+        if (in.lease().expiresAt() - in.now() < in.timing().leaseDuration().toNanos() / 2) {
+          return new Decision(actions, "elected for epoch " + epoch + ": waiting for a fresher lease before promoting", next);
         }
         Optional<Lsn> replayAtLeast = s.currentEntry().flatMap(HistoryEntry::switchLsn);
         actions.add(new Action.Operate(new Operation.Promote(new Promotion(topology(s, in.self(), Set.of()), replayAtLeast))));
@@ -347,6 +354,26 @@ final class Agent {
         .filter(id -> !id.equals(self)).collect(Collectors.toUnmodifiableSet());
     return new PrimaryTopology(s.epoch(), standbys, synchronous,
         s.settings().synchronousMode() == SynchronousMode.STRICT);
+  }
+
+  /**
+   * Whether this member's database was already promoted for the current epoch. The replicated
+   * record can lag behind the promotion itself (its command may still be in flight when the lease
+   * lapses), so the agent's own memory and the database's timeline count too: promoting twice for
+   * one epoch would throw away what the first promotion accepted.
+   */
+  static boolean promotedInCurrentEpoch(Input in, DatabaseStatus db) {
+    ClusterState s = in.state();
+    if (s.currentEntry().map(HistoryEntry::promoted).orElse(false)
+        || in.promotedEpoch().filter(s.epoch()::equals).isPresent()) {
+      return true;
+    }
+    List<HistoryEntry> history = s.history();
+    if (history.size() < 2) {
+      return false;
+    }
+    long previousTimeline = history.get(history.size() - 2).timeline();
+    return previousTimeline > 0 && db.timeline() > previousTimeline;
   }
 
   private static long candidateFor(Input in) {

@@ -63,8 +63,7 @@ final class Arbiter {
           ? in.timing().ttl() : Duration.ofMillis(s.leaseMillis());
       long expiry = Ticks.plus(in.renewalAppliedAt(), window);
       if (Ticks.before(in.now(), expiry)) {
-        String reason = "primary " + primary + " holds epoch " + s.epoch() + "; its lease runs for at most "
-            + Ticks.between(in.now(), expiry).toMillis() + " ms more";
+        String reason = "primary " + primary + " holds epoch " + s.epoch();
         if (primary.equals(in.self())) {
           return new Decision(Optional.of(new Action.PlaceLeaderAway(primary)),
               reason + "; the arbiter runs on the primary's host", expiry);
@@ -75,7 +74,7 @@ final class Arbiter {
         return new Decision(Optional.empty(), "lease of " + primary + " expired, but the cluster is paused", retry);
       }
       Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.of(primary), intent.flatMap(PendingSwitchover::to));
-      String why = "lease of " + primary + " (epoch " + s.epoch() + ") expired " + Ticks.between(expiry, in.now()).toMillis() + " ms ago";
+      String why = "lease of " + primary + " (epoch " + s.epoch() + ") expired";
       HistoryEntry.Cause cause = intent.isPresent() ? HistoryEntry.Cause.FAILOVER : HistoryEntry.Cause.LEASE_EXPIRED;
       return elect(s, choice, cause, why, retry);
     }

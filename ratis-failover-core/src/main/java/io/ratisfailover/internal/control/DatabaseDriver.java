@@ -23,7 +23,9 @@ final class DatabaseDriver {
   private final Executor fenceLane;
   private final Loop loop;
   private final Runnable laneFreed;
+  private final io.ratisfailover.Ticker ticker;
   private final AtomicReference<String> operationBusy = new AtomicReference<>();
+  private volatile long operationStartedAt;
   private final AtomicReference<String> fenceBusy = new AtomicReference<>();
 
   /** A blocking adapter call. */
@@ -58,8 +60,10 @@ final class DatabaseDriver {
   /**
    * @param laneFreed run on the loop whenever a lane becomes free, so the runtime can go on
    */
-  DatabaseDriver(DatabaseAdapter adapter, Executor operationLane, Executor fenceLane, Loop loop, Runnable laneFreed) {
+  DatabaseDriver(DatabaseAdapter adapter, Executor operationLane, Executor fenceLane, Loop loop,
+      io.ratisfailover.Ticker ticker, Runnable laneFreed) {
     this.adapter = adapter;
+    this.ticker = ticker;
     this.operationLane = operationLane;
     this.fenceLane = fenceLane;
     this.loop = loop;
@@ -75,11 +79,15 @@ final class DatabaseDriver {
     return operationBusy.get();
   }
 
-  String fenceInProgress() {
-    return fenceBusy.get();
+  /** Nanoseconds the current operation has been running; meaningful only while one is. */
+  long operationRunningFor() {
+    return ticker.nanoTime() - operationStartedAt;
   }
 
   <T> void run(String name, Duration timeout, Call<T> call, Consumer<Outcome<T>> onLoop) {
+    if (operationBusy.get() == null) {
+      operationStartedAt = ticker.nanoTime();
+    }
     submit(operationLane, operationBusy, name, timeout, call, onLoop);
   }
 

@@ -91,12 +91,17 @@ public final class MemberRuntime {
   private boolean fencing;
   private boolean polling;
   private boolean pollAgain;
+  /** A database operation finished since the last observation: decisions wait for a fresh one. */
+  private boolean dbStale;
   private OptionalLong primaryDownSince = OptionalLong.empty();
   private OptionalLong candidateSince = OptionalLong.empty();
   private Epoch candidateEpoch = Epoch.ZERO;
   private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
   private Optional<PrimaryTopology> configured = Optional.empty();
+  private Optional<Epoch> promotedEpoch = Optional.empty();
   private final EnumSet<Flight> inFlight = EnumSet.noneOf(Flight.class);
+  /** Answered commands whose effect this member has not applied yet: not to be sent again until it has. */
+  private final Map<Flight, Long> awaitingApply = new java.util.EnumMap<>(Flight.class);
   private boolean watchdogArmed;
 
   // loop bookkeeping
@@ -128,11 +133,13 @@ public final class MemberRuntime {
     this.submitter = submitter;
     this.consensus = consensus;
     this.database = database == null ? null
-        : new DatabaseDriver(database, operationLane, fenceLane, loop, this::requestCycle);
+        : new DatabaseDriver(database, operationLane, fenceLane, loop, ticker, this::requestCycle);
     this.fencer = fencer;
     this.watchdog = watchdog;
     this.renewalClock = renewalClock;
     this.roleListener = roleListener;
+    this.renewalAppliedAt = ticker.nanoTime();
+    this.leaderSince = renewalAppliedAt;
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
       throw new IllegalArgumentException("a " + config.kind() + " member " + (database == null ? "needs" : "has no use for")
           + " a database adapter");
@@ -179,7 +186,7 @@ public final class MemberRuntime {
     state = next;
     appliedIndex = index;
     if (next.lastRenewalIndex() == index) {
-      renewalAppliedAt = renewalClock.applied(now, next, clock.millis());
+      renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
     if (result.applied() && request.command() instanceof Command.ReportStatus) {
       reportedAt.put(request.origin().member(), now);
@@ -187,6 +194,13 @@ public final class MemberRuntime {
     if (!previous.epoch().equals(next.epoch()) || !previous.primary().equals(next.primary())) {
       onPrimaryChanged(previous, next, now);
     }
+    awaitingApply.entrySet().removeIf(e -> {
+      if (e.getValue() <= index) {
+        inFlight.remove(e.getKey());
+        return true;
+      }
+      return false;
+    });
     if (!booted && bootBarrierIndex >= 0 && index >= bootBarrierIndex) {
       booted = true;
       log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
@@ -295,7 +309,10 @@ public final class MemberRuntime {
     }
     Agent.Decision decision = Agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
-      perform(action, now);
+      // After an operation the last observation is out of date; only the lease may move on meanwhile.
+      if (!dbStale || isRenewal(action)) {
+        perform(action, now);
+      }
     }
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
     String why = decision.reason();
@@ -303,9 +320,7 @@ public final class MemberRuntime {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
       verdict.action().ifPresent(a -> arbitrate(a, verdict.reason(), now));
       next = Ticks.earlier(next, verdict.nextCheckAt());
-      if (verdict.action().isPresent()) {
-        why = why + "; arbiter: " + verdict.reason();
-      }
+      why = why + "; arbiter: " + verdict.reason();
       placeLeader(now);
     }
     if (!why.equals(reason)) {
@@ -320,12 +335,12 @@ public final class MemberRuntime {
 
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, booted, timing, now, clock.instant(), lease,
-        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured);
+        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch);
   }
 
   private Arbiter.Input arbiterInput(long now) {
     return new Arbiter.Input(state, self, config.clusterName(), config.peers(), config.initialSettings(), timing, now,
-        leaderSince, Ticks.later(renewalAppliedAt, renewalClock.floor(leaderSince)), reportedAt);
+        leaderSince, renewalClock.measureFrom(renewalAppliedAt, leaderSince), reportedAt);
   }
 
   private void scheduleWakeUp(long at) {
@@ -347,6 +362,10 @@ public final class MemberRuntime {
 
   // --- performing the agent's actions ---------------------------------------------------------
 
+  private static boolean isRenewal(Agent.Action action) {
+    return action instanceof Agent.Action.Submit submit && submit.command() instanceof Command.Renew;
+  }
+
   private void perform(Agent.Action action, long now) {
     if (action instanceof Agent.Action.Submit submit) {
       send(submit.command(), now);
@@ -361,7 +380,7 @@ public final class MemberRuntime {
     if (command instanceof Command.Renew renew) {
       if (inFlight.add(Flight.RENEW)) {
         nextRenewAt = Ticks.plus(now, timing.loopWait());
-        submit(command, (result, error) -> renewed(now, renew.epoch(), result, error), Flight.RENEW);
+        renew(renew, now);
       }
     } else if (command instanceof Command.Release release) {
       if (inFlight.add(Flight.RELEASE)) {
@@ -385,11 +404,37 @@ public final class MemberRuntime {
     }
   }
 
-  /** Lease bookkeeping for a renewal sent at tick {@code sentAt} (DESIGN §4.1). */
+  /**
+   * Sends a renewal at tick {@code sentAt}. After rpc_timeout the next renewal may go out, but a late
+   * answer still counts: the lease it grants is measured from {@code sentAt}, so lateness only
+   * shortens it (DESIGN §4.1).
+   */
+  private void renew(Command.Renew renew, long sentAt) {
+    CompletableFuture<ApplyResult> future = submitter.submit(renew);
+    AtomicBoolean timedOut = new AtomicBoolean();
+    Loop.Cancellable timer = loop.schedule(timing.rpcTimeout(), () -> {
+      timedOut.set(true);
+      inFlight.remove(Flight.RENEW);
+      log.warn("member {} epoch {}: renewal unanswered after {} ms; {} ms of lease left", self, renew.epoch(),
+          timing.rpcTimeout().toMillis(), lease.held() ? Math.max(0, (lease.expiresAt() - ticker.nanoTime()) / 1_000_000) : 0);
+      requestCycle();
+    });
+    future.whenComplete((result, error) -> loop.execute(() -> {
+      timer.cancel();
+      if (!timedOut.get()) {
+        inFlight.remove(Flight.RENEW);
+      }
+      if (!closed) {
+        renewed(sentAt, renew.epoch(), result, error);
+        requestCycle();
+      }
+    }));
+  }
+
+  /** Lease bookkeeping for the answer to a renewal sent at tick {@code sentAt}. */
   private void renewed(long sentAt, Epoch epoch, ApplyResult result, Throwable error) {
     if (error != null) {
-      log.warn("member {} epoch {}: renewal got no answer ({}); the lease runs out in {} ms unless one succeeds",
-          self, epoch, describe(error), Math.max(0, (lease.expiresAt() - ticker.nanoTime()) / 1_000_000));
+      log.warn("member {} epoch {}: renewal failed: {}", self, epoch, describe(error));
       return;
     }
     if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
@@ -463,8 +508,10 @@ public final class MemberRuntime {
         configured = Optional.of(c.topology());
       } else if (operation instanceof Agent.Operation.Promote p) {
         configured = Optional.of(p.promotion().topology());
+        promotedEpoch = Optional.of(epoch);
       } else if (operation instanceof Agent.Operation.Bootstrap b) {
         configured = Optional.of(b.topology());
+        promotedEpoch = Optional.of(epoch);
       } else if (operation instanceof Agent.Operation.StartPrimary s) {
         configured = Optional.of(s.topology());
       }
@@ -472,6 +519,7 @@ public final class MemberRuntime {
     } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
       log.error("member {} epoch {}: {} failed: {}", self, epoch, operation.name(), outcome.describe());
     }
+    dbStale = true;
     pollNow();
   }
 
@@ -486,6 +534,7 @@ public final class MemberRuntime {
     if (fence.reason() != FenceReason.LEASE_LOST) {
       lease = Lease.NONE;
     }
+    reason = fence.why();
     updateRole();
     publish();
     log.info("member {} epoch {}: fencing the database ({}): {}", self, epoch, fence.mode(), fence.why());
@@ -499,6 +548,7 @@ public final class MemberRuntime {
       } else {
         log.error("member {} epoch {}: fencing failed, will retry: {}", self, epoch, outcome.describe());
       }
+      dbStale = true;
       pollNow();
     });
   }
@@ -552,6 +602,19 @@ public final class MemberRuntime {
       pollAgain = true;
       return;
     }
+    String busy = database.operationInProgress();
+    if (busy != null) {
+      // The operation's completion polls again; until then the last observation stands, unless the
+      // operation hangs: then nobody knows what the database does, and it must not look writable.
+      if (database.operationRunningFor() > timing.statusTimeout().toNanos()
+          && db.map(d -> d.state() != DatabaseState.UNKNOWN).orElse(true)) {
+        db = Optional.of(DatabaseStatus.of(DatabaseState.UNKNOWN, "busy with " + busy + " for "
+            + database.operationRunningFor() / 1_000_000 + " ms"));
+        trackPrimaryHealth(db.get(), ticker.nanoTime());
+        requestCycle();
+      }
+      return;
+    }
     polling = true;
     nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait());
     database.run("status", timing.statusTimeout(), DatabaseAdapter::status, this::observed);
@@ -565,6 +628,7 @@ public final class MemberRuntime {
 
   private void observed(DatabaseDriver.Outcome<DatabaseStatus> outcome) {
     polling = false;
+    boolean current = !pollAgain;
     long now = ticker.nanoTime();
     DatabaseStatus status;
     if (outcome.ok()) {
@@ -576,6 +640,9 @@ public final class MemberRuntime {
       }
     }
     db = Optional.of(status);
+    if (current) {
+      dbStale = false;
+    }
     trackPrimaryHealth(status, now);
     trackSynchronousBarriers(status);
     report(now);
@@ -664,8 +731,9 @@ public final class MemberRuntime {
         && state.isPrimary(self, state.epoch()))) {
       next = LocalRole.DEMOTING;
     } else if (state.isPrimary(self, state.epoch())) {
-      next = state.currentEntry().map(HistoryEntry::promoted).orElse(false)
-          && db.map(DatabaseStatus::isPrimary).orElse(false) ? LocalRole.PRIMARY : LocalRole.CANDIDATE;
+      boolean promoted = state.currentEntry().map(HistoryEntry::promoted).orElse(false)
+          || promotedEpoch.filter(state.epoch()::equals).isPresent();
+      next = promoted ? LocalRole.PRIMARY : LocalRole.CANDIDATE;
     } else {
       next = LocalRole.REPLICA;
     }
@@ -745,7 +813,11 @@ public final class MemberRuntime {
     future.whenComplete((result, error) -> loop.execute(() -> {
       if (delivered.compareAndSet(false, true)) {
         timer.cancel();
-        inFlight.remove(flight);
+        if (result != null && result.index() > appliedIndex && flight != Flight.REPORT) {
+          awaitingApply.put(flight, result.index());
+        } else {
+          inFlight.remove(flight);
+        }
         then.accept(result, error);
         requestCycle();
       }

@@ -1,0 +1,69 @@
+package io.ratisfailover.sim;
+
+import io.ratisfailover.Timing;
+import io.ratisfailover.internal.control.RenewalClock;
+import io.ratisfailover.internal.state.ClusterStateMachine;
+import io.ratisfailover.internal.state.Command;
+import io.ratisfailover.internal.state.Request;
+import io.ratisfailover.internal.state.Transition;
+import java.time.Duration;
+import net.jqwik.api.Tag;
+
+/**
+ * Deliberately broken rules, each a mistake a failover manager could plausibly make. They run the
+ * unchanged {@link SafetyContract} property, only from {@link BrokenVariantsTest}, which expects
+ * every one of them to fail: proof that the property can catch these mistakes. Tagged so that the
+ * normal test run never picks them up.
+ */
+final class BrokenVariants {
+  private BrokenVariants() {}
+
+  /** The election ignores renewals that were applied after the arbiter looked: no compare-and-set. */
+  @Tag("broken-variant")
+  static class WithoutCompareAndSet extends SafetyContract {
+    @Override
+    SimConfig config() {
+      ClusterStateMachine rules = new ClusterStateMachine();
+      Transition withoutCas = (state, request, index) -> {
+        if (request.command() instanceof Command.Elect e) {
+          Command.Elect blind = new Command.Elect(e.candidate(), e.epoch(), state.lastRenewalIndex(), e.cause(), e.reason());
+          return rules.apply(state, new Request(request.origin(), blind), index);
+        }
+        return rules.apply(state, request, index);
+      };
+      return SimConfig.threeMembers().withTransition(withoutCas);
+    }
+  }
+
+  /**
+   * The primary's lease is as long as the arbiter's wait: a configuration that assumes perfect
+   * clocks, run on clocks whose rates differ by up to 5%.
+   */
+  @Tag("broken-variant")
+  static class WithoutDriftMargin extends SafetyContract {
+    @Override
+    SimConfig config() {
+      return SimConfig.threeMembers().withTiming(Timing.builder().maxClockDrift(0).leaseMargin(Duration.ofMillis(1)).build());
+    }
+
+    @Override
+    double actualDrift() {
+      return 0.05;
+    }
+  }
+
+  /**
+   * The arbiter measures the lease from the renewal's timestamp, written by the primary's wall
+   * clock, instead of from its own moment of applying it: it trusts another node's clock.
+   */
+  @Tag("broken-variant")
+  static class TrustingAnotherClock extends SafetyContract {
+    @Override
+    SimConfig config() {
+      RenewalClock trusting = (now, request, state, wallMillisNow) -> request.command() instanceof Command.Renew
+          ? now - (wallMillisNow - request.origin().sentAtMillis()) * 1_000_000L
+          : now;
+      return SimConfig.threeMembers().withRenewalClock(trusting);
+    }
+  }
+}

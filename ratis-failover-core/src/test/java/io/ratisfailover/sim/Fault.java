@@ -1,0 +1,97 @@
+package io.ratisfailover.sim;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One fault of a schedule. Times are milliseconds of simulated real time; node numbers index the
+ * simulation's members. Each fault prints in the form {@link Schedule#parse} reads back.
+ */
+public sealed interface Fault extends Comparable<Fault> {
+  long atMillis();
+
+  /** When the fault is over (the same instant for one-shot faults). */
+  long endMillis();
+
+  @Override
+  default int compareTo(Fault other) {
+    return Long.compare(atMillis(), other.atMillis());
+  }
+
+  /** The host dies (agent, Raft server and database) and comes back after {@code forMillis}. */
+  record Crash(int node, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "crash(" + node + "," + atMillis + "," + forMillis + ")"; }
+  }
+
+  /** Only the database dies (kill -9 of the postmaster); the agent lives on. */
+  record DatabaseCrash(int node, long atMillis) implements Fault {
+    public long endMillis() { return atMillis; }
+    public String toString() { return "dbcrash(" + node + "," + atMillis + ")"; }
+  }
+
+  /** Every call into the database blocks (a frozen server) for {@code forMillis}. */
+  record DatabaseHang(int node, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "dbhang(" + node + "," + atMillis + "," + forMillis + ")"; }
+  }
+
+  /** The agent's process is paused (GC, SIGSTOP): it neither acts nor answers, its clock runs on. */
+  record Pause(int node, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "pause(" + node + "," + atMillis + "," + forMillis + ")"; }
+  }
+
+  /** The nodes in {@code side} cannot talk to the others, in either direction. */
+  record Partition(Set<Integer> side, long atMillis, long forMillis) implements Fault {
+    public Partition {
+      side = Set.copyOf(new TreeSet<>(side));
+    }
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() {
+      return "partition(" + String.join("+", new TreeSet<>(side).stream().map(String::valueOf).toList()) + ","
+          + atMillis + "," + forMillis + ")";
+    }
+  }
+
+  /** Messages from {@code from} to {@code to} are lost; the other direction works. */
+  record OneWay(int from, int to, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "oneway(" + from + "," + to + "," + atMillis + "," + forMillis + ")"; }
+  }
+
+  /** Every message takes {@code extraMillis} more plus up to {@code jitterMillis} at random. */
+  record Delay(long atMillis, long forMillis, int extraMillis, int jitterMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "delay(" + atMillis + "," + forMillis + "," + extraMillis + "," + jitterMillis + ")"; }
+  }
+
+  /** Every message is lost with {@code probability}. */
+  record Loss(long atMillis, long forMillis, double probability) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() {
+      return "loss(" + atMillis + "," + forMillis + "," + String.format(Locale.ROOT, "%.3f", probability) + ")";
+    }
+  }
+
+  /** Commands reach the log twice with {@code probability}: a client retry after the retry cache expired. */
+  record Duplicate(long atMillis, long forMillis, double probability) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() {
+      return "duplicate(" + atMillis + "," + forMillis + "," + String.format(Locale.ROOT, "%.3f", probability) + ")";
+    }
+  }
+
+  /** The Raft leader hands leadership to another member: the arbiter changes. */
+  record LeaderChange(long atMillis) implements Fault {
+    public long endMillis() { return atMillis; }
+    public String toString() { return "leaderchange(" + atMillis + ")"; }
+  }
+
+  /** An operator asks for a switchover, through the member {@code via}. */
+  record Switchover(int via, long atMillis) implements Fault {
+    public long endMillis() { return atMillis; }
+    public String toString() { return "switchover(" + via + "," + atMillis + ")"; }
+  }
+}

@@ -1,0 +1,165 @@
+package io.ratisfailover.sim;
+
+import io.ratisfailover.Epoch;
+import io.ratisfailover.Timing;
+import io.ratisfailover.internal.control.LocalSnapshot;
+import io.ratisfailover.testing.InMemoryDatabase;
+import io.ratisfailover.testing.InMemoryDatabases;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The safety invariants of DESIGN §4, checked after every event of a simulation, and liveness
+ * after the faults heal.
+ *
+ * <ul>
+ *   <li>S1: no two members believe at once that they hold a valid primary lease (each by its own clock);
+ *   <li>S2: no two live members would answer 200 on {@code /primary} at once;
+ *   <li>S3: every promotion uses a new epoch, epochs of promotions only grow, and no member's applied
+ *       epoch ever goes back;
+ *   <li>L1: once every fault has healed, a primary serves within ttl + election + promotion time.
+ * </ul>
+ *
+ * Lease validity only ever begins at an event (a renewal's reply), so checking at every event sees
+ * every overlap.
+ */
+public final class Invariants {
+  /** Counts that properties other than safety look at. */
+  /**
+   * @param failovers how often the epoch moved on after the cluster had formed
+   * @param firstServingAfterHealMillis how long after the faults healed a primary served again; -1 if never
+   * @param raftLeaderChanges how often the Raft leader (the arbiter) changed
+   */
+  public record Stats(long failovers, long firstServingAfterHealMillis, int raftLeaderChanges) {}
+
+  private final Simulation sim;
+  private final List<SimNode> nodes;
+  private final InMemoryDatabases databases;
+  private final Timing timing;
+  private final List<String> violations = new ArrayList<>();
+  private final Map<SimNode, Epoch> lastEpoch = new HashMap<>();
+  private int promotionsSeen;
+  private Epoch highestPromoted = Epoch.ZERO;
+  private long healedAt = Long.MAX_VALUE;
+  private long firstServingAfterHeal = -1;
+  private Epoch warmEpoch;
+  private int leaderChanges;
+  private Optional<SimNode> lastLeader = Optional.empty();
+
+  Invariants(Simulation sim, List<SimNode> nodes, InMemoryDatabases databases, Timing timing) {
+    this.sim = sim;
+    this.nodes = nodes;
+    this.databases = databases;
+    this.timing = timing;
+  }
+
+  /** The L1 bound: lease wait, two election timeouts, a renewal round and promotion, with slack for database calls. */
+  long livenessBound() {
+    return timing.ttl().toNanos() + 2 * timing.electionTimeoutMax().toNanos() + 3 * timing.loopWait().toNanos()
+        + 2 * timing.rpcTimeout().toNanos() + Simulation.ms(1_000);
+  }
+
+  void healedAt(long at) {
+    healedAt = at;
+  }
+
+  void check() {
+    long now = sim.now();
+    List<String> leaseHolders = new ArrayList<>();
+    List<String> serving = new ArrayList<>();
+    for (SimNode n : nodes) {
+      Optional<LocalSnapshot> s = sim.snapshot(n);
+      if (s.isEmpty()) {
+        continue;
+      }
+      long local = n.ticks(now);
+      if (s.get().leaseRemainingNanos(local) > 0) {
+        leaseHolders.add(n.peer.id() + "(epoch " + s.get().lease().epoch() + ", "
+            + s.get().leaseRemainingNanos(local) / 1_000_000 + " ms left)");
+      }
+      if (!n.paused() && s.get().servingPrimary(local)) {
+        serving.add(n.peer.id().value());
+      }
+      Epoch applied = s.get().state().epoch();
+      Epoch before = lastEpoch.put(n, applied);
+      if (before != null && applied.compareTo(before) < 0) {
+        violation("S3", n.peer.id() + " applied epoch " + applied + " after epoch " + before);
+      }
+    }
+    if (leaseHolders.size() > 1) {
+      violation("S1", "two members hold a primary lease: " + leaseHolders);
+    }
+    if (serving.size() > 1) {
+      violation("S2", "two members would answer 200 on /primary: " + serving);
+    }
+    if (!serving.isEmpty() && now >= healedAt && firstServingAfterHeal < 0) {
+      firstServingAfterHeal = now;
+    }
+    checkPromotions();
+    countLeaders();
+  }
+
+  private void checkPromotions() {
+    List<InMemoryDatabase.Promotion> promotions = databases.promotions();
+    for (int i = promotionsSeen; i < promotions.size(); i++) {
+      InMemoryDatabase.Promotion p = promotions.get(i);
+      for (int j = 0; j < i; j++) {
+        if (promotions.get(j).epoch().equals(p.epoch())) {
+          violation("S3", p.member() + " promoted for epoch " + p.epoch() + ", already promoted by "
+              + promotions.get(j).member());
+        }
+      }
+      if (p.epoch().compareTo(highestPromoted) < 0) {
+        violation("S3", p.member() + " promoted for epoch " + p.epoch() + " after epoch " + highestPromoted);
+      }
+      highestPromoted = p.epoch().compareTo(highestPromoted) > 0 ? p.epoch() : highestPromoted;
+    }
+    promotionsSeen = promotions.size();
+  }
+
+  private void countLeaders() {
+    Optional<SimNode> leader = sim.raftLeader();
+    if (!leader.equals(lastLeader)) {
+      if (leader.isPresent()) {
+        leaderChanges++;
+      }
+      lastLeader = leader;
+    }
+  }
+
+  /** From now on, count promotions as failovers: the cluster has formed. */
+  void warmedUp() {
+    warmEpoch = sim.committedEpoch();
+  }
+
+  void checkLiveness() {
+    if (!violations.isEmpty()) {
+      return;
+    }
+    long bound = livenessBound();
+    if (firstServingAfterHeal < 0 || firstServingAfterHeal - healedAt > bound) {
+      violation("L1", "no primary served within " + bound / 1_000_000 + " ms after the faults healed at "
+          + healedAt / 1_000_000 + " ms" + (firstServingAfterHeal < 0 ? "" : " (first at " + firstServingAfterHeal / 1_000_000 + " ms)"));
+    }
+  }
+
+  void forget(SimNode n) {
+    lastEpoch.remove(n);
+  }
+
+  void violation(String invariant, String what) {
+    violations.add(String.format("%s at %.3f s: %s", invariant, sim.now() / 1e9, what));
+  }
+
+  List<String> violations() {
+    return List.copyOf(violations);
+  }
+
+  Stats stats() {
+    long failovers = warmEpoch == null ? 0 : sim.committedEpoch().value() - warmEpoch.value();
+    return new Stats(failovers, firstServingAfterHeal < 0 ? -1 : (firstServingAfterHeal - healedAt) / 1_000_000, leaderChanges);
+  }
+}

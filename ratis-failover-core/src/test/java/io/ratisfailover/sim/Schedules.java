@@ -1,0 +1,93 @@
+package io.ratisfailover.sim;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+
+/**
+ * jqwik generators of fault schedules. Faults start after the warm-up, within the fault window;
+ * every schedule heals (each fault has an end). Shrinking removes faults and shortens them, so a
+ * failure is reported with the smallest schedule that still breaks an invariant.
+ */
+public final class Schedules {
+  private Schedules() {}
+
+  /** Any fault, at any member, with clock rates anywhere within {@code drift}. */
+  public static Arbitrary<Schedule> anyFaults(SimConfig config, double drift, int maxFaults) {
+    return Combinators.combine(seeds(), rates(config.size(), drift), fault(config).list().ofMaxSize(maxFaults))
+        .as(Schedule::new);
+  }
+
+  /**
+   * Only what the configuration is meant to ride out without a failover: message jitter below
+   * 200 ms, pauses below 500 ms, clock drift within the bound, duplicated deliveries.
+   */
+  public static Arbitrary<Schedule> tolerable(SimConfig config, double drift, int maxFaults) {
+    long start = config.warmupMillis();
+    long end = start + config.faultWindowMillis();
+    Arbitrary<Fault> jitter = Combinators.combine(at(start, end), length(1_000, 20_000),
+        Arbitraries.integers().between(0, 199)).as((at, len, j) -> new Fault.Delay(at, len, 0, j));
+    Arbitrary<Fault> pause = Combinators.combine(node(config), at(start, end), length(10, 499)).as(Fault.Pause::new);
+    Arbitrary<Fault> duplicate = Combinators.combine(at(start, end), length(1_000, 10_000),
+        Arbitraries.doubles().between(0.05, 0.5)).as(Fault.Duplicate::new);
+    Arbitrary<Fault> fault = Arbitraries.oneOf(jitter, pause, duplicate);
+    return Combinators.combine(seeds(), rates(config.size(), drift), fault.list().ofMaxSize(maxFaults)).as(Schedule::new);
+  }
+
+  private static Arbitrary<Fault> fault(SimConfig config) {
+    long start = config.warmupMillis();
+    long end = start + config.faultWindowMillis();
+    Arbitrary<Integer> node = node(config);
+    Arbitrary<Fault> crash = Combinators.combine(node, at(start, end), length(200, 15_000)).as(Fault.Crash::new);
+    Arbitrary<Fault> dbCrash = Combinators.combine(dataNode(config), at(start, end)).as(Fault.DatabaseCrash::new);
+    Arbitrary<Fault> dbHang = Combinators.combine(dataNode(config), at(start, end), length(100, 8_000)).as(Fault.DatabaseHang::new);
+    Arbitrary<Fault> pause = Combinators.combine(node, at(start, end), length(50, 8_000)).as(Fault.Pause::new);
+    Arbitrary<Fault> partition = Combinators.combine(side(config), at(start, end), length(100, 15_000)).as(Fault.Partition::new);
+    Arbitrary<Fault> oneWay = Combinators.combine(node, node, at(start, end), length(100, 10_000))
+        .filter((from, to, at, len) -> !from.equals(to)).as(Fault.OneWay::new);
+    Arbitrary<Fault> delay = Combinators.combine(at(start, end), length(500, 10_000),
+        Arbitraries.integers().between(0, 400), Arbitraries.integers().between(0, 400)).as(Fault.Delay::new);
+    Arbitrary<Fault> loss = Combinators.combine(at(start, end), length(500, 10_000),
+        Arbitraries.doubles().between(0.01, 0.6)).as(Fault.Loss::new);
+    Arbitrary<Fault> duplicate = Combinators.combine(at(start, end), length(500, 10_000),
+        Arbitraries.doubles().between(0.05, 0.6)).as(Fault.Duplicate::new);
+    Arbitrary<Fault> leaderChange = at(start, end).map(Fault.LeaderChange::new);
+    Arbitrary<Fault> switchover = Combinators.combine(node, at(start, end)).as(Fault.Switchover::new);
+    return Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(3, crash), net.jqwik.api.Tuple.of(2, dbCrash), net.jqwik.api.Tuple.of(1, dbHang),
+        net.jqwik.api.Tuple.of(3, pause), net.jqwik.api.Tuple.of(4, partition), net.jqwik.api.Tuple.of(2, oneWay),
+        net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
+        net.jqwik.api.Tuple.of(2, leaderChange), net.jqwik.api.Tuple.of(1, switchover));
+  }
+
+  static Arbitrary<Long> seeds() {
+    return Arbitraries.longs().withoutEdgeCases();
+  }
+
+  static Arbitrary<List<Double>> rates(int size, double drift) {
+    return Arbitraries.doubles().between(1 - drift, 1 + drift).ofScale(5).list().ofSize(size);
+  }
+
+  private static Arbitrary<Integer> node(SimConfig config) {
+    return Arbitraries.integers().between(0, config.size() - 1);
+  }
+
+  private static Arbitrary<Integer> dataNode(SimConfig config) {
+    return node(config).filter(config::isData);
+  }
+
+  private static Arbitrary<Set<Integer>> side(SimConfig config) {
+    return node(config).set().ofMinSize(1).ofMaxSize(config.size() - 1).map(HashSet::new);
+  }
+
+  private static Arbitrary<Long> at(long start, long end) {
+    return Arbitraries.longs().between(start, end);
+  }
+
+  private static Arbitrary<Long> length(long min, long max) {
+    return Arbitraries.longs().between(min, max);
+  }
+}

@@ -1,0 +1,69 @@
+package io.ratisfailover.sim;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Timing;
+import io.ratisfailover.internal.control.RenewalClock;
+import io.ratisfailover.internal.state.ClusterStateMachine;
+import io.ratisfailover.internal.state.Transition;
+import java.util.List;
+
+/**
+ * What a simulation runs: the members, the timing they are configured with, and the rules under
+ * test (the state machine's transition, the arbiter's renewal clock) — which tests swap for broken
+ * variants to show the properties catch them.
+ *
+ * @param warmupMillis faults start after this; the cluster forms first
+ * @param faultWindowMillis faults start within this window after the warm-up
+ * @param maxDatabaseLatencyMillis a database call takes up to this long
+ * @param maxWallSkewMillis members' wall clocks differ by up to this much (NTP skew)
+ */
+public record SimConfig(List<Peer> members, Timing timing, ClusterSettings settings, Transition transition,
+    RenewalClock renewalClock, long warmupMillis, long faultWindowMillis, long maxDatabaseLatencyMillis,
+    long maxWallSkewMillis) {
+
+  public SimConfig {
+    members = List.copyOf(members);
+  }
+
+  /** Two data members and a witness, default timing, the production rules. */
+  public static SimConfig threeMembers() {
+    return new SimConfig(List.of(Peer.data("pg1", "sim:1"), Peer.data("pg2", "sim:2"), Peer.witness("w1", "sim:3")),
+        Timing.defaults(), ClusterSettings.DEFAULT, new ClusterStateMachine(), RenewalClock.LOCAL, 6_000, 30_000, 40, 2_000);
+  }
+
+  /** Three data members and two witnesses. */
+  public static SimConfig fiveMembers() {
+    return threeMembers().withMembers(List.of(Peer.data("pg1", "sim:1"), Peer.data("pg2", "sim:2"),
+        Peer.data("pg3", "sim:3"), Peer.witness("w1", "sim:4"), Peer.witness("w2", "sim:5")));
+  }
+
+  public SimConfig withMembers(List<Peer> value) {
+    return new SimConfig(value, timing, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis);
+  }
+
+  public SimConfig withTiming(Timing value) {
+    return new SimConfig(members, value, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis);
+  }
+
+  public SimConfig withTransition(Transition value) {
+    return new SimConfig(members, timing, settings, value, renewalClock, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis);
+  }
+
+  public SimConfig withRenewalClock(RenewalClock value) {
+    return new SimConfig(members, timing, settings, transition, value, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis);
+  }
+
+  public int size() {
+    return members.size();
+  }
+
+  public boolean isData(int node) {
+    return members.get(node).kind() == MemberKind.DATA;
+  }
+}

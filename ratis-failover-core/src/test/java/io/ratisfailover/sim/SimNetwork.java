@@ -1,0 +1,76 @@
+package io.ratisfailover.sim;
+
+import java.util.SplittableRandom;
+
+/**
+ * Links between simulated members: each direction can be cut, and messages take a base latency
+ * plus any extra delay and jitter in force, or are lost with the loss probability in force.
+ */
+final class SimNetwork {
+  private static final long BASE_LATENCY_NANOS = 300_000; // 0.3 ms, loopback-like LAN
+  private static final long BASE_JITTER_NANOS = 700_000;
+
+  private final int size;
+  private final int[][] cuts; // cuts[from][to] > 0: the link is cut (counted, faults may overlap)
+  private final SplittableRandom random;
+  private long extraNanos;
+  private long jitterNanos;
+  private double loss;
+  private double duplicate;
+
+  SimNetwork(int size, SplittableRandom random) {
+    this.size = size;
+    this.cuts = new int[size][size];
+    this.random = random;
+  }
+
+  boolean up(int from, int to) {
+    return from == to || cuts[from][to] == 0;
+  }
+
+  /** Both directions work: what a request and its reply need. */
+  boolean connected(int a, int b) {
+    return up(a, b) && up(b, a);
+  }
+
+  void cut(int from, int to, int delta) {
+    cuts[from][to] += delta;
+  }
+
+  void partition(java.util.Set<Integer> side, int delta) {
+    for (int a = 0; a < size; a++) {
+      for (int b = 0; b < size; b++) {
+        if (side.contains(a) != side.contains(b)) {
+          cuts[a][b] += delta;
+        }
+      }
+    }
+  }
+
+  void delay(long extra, long jitter) {
+    extraNanos = extra;
+    jitterNanos = jitter;
+  }
+
+  void loss(double probability) {
+    loss = probability;
+  }
+
+  void duplicate(double probability) {
+    duplicate = probability;
+  }
+
+  /** Whether a message sent now is lost. */
+  boolean lost() {
+    return loss > 0 && random.nextDouble() < loss;
+  }
+
+  boolean duplicated() {
+    return duplicate > 0 && random.nextDouble() < duplicate;
+  }
+
+  long latency() {
+    long jitter = BASE_JITTER_NANOS + jitterNanos;
+    return BASE_LATENCY_NANOS + extraNanos + (jitter > 0 ? random.nextLong(jitter) : 0);
+  }
+}

@@ -1,0 +1,163 @@
+package io.ratisfailover.sim;
+
+import io.ratisfailover.Peer;
+import io.ratisfailover.Ticker;
+import io.ratisfailover.internal.control.Loop;
+import io.ratisfailover.internal.control.MemberRuntime;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.testing.InMemoryDatabase;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.Executor;
+
+/**
+ * One simulated host: its clocks (monotonic and wall, both running at its own rate), its agent's
+ * loop and database threads, its Raft server's state, and its database.
+ */
+final class SimNode {
+  static final long WALL_EPOCH_MILLIS = Instant.parse("2026-11-22T00:00:00Z").toEpochMilli();
+
+  final int index;
+  final Peer peer;
+  final double rate;
+  final long tickOffset;
+  final long wallOffsetMillis;
+  final InMemoryDatabase database;
+  private final Simulation sim;
+
+  boolean up = true;
+  long pausedUntil = Long.MIN_VALUE;
+  int incarnation;
+  MemberRuntime runtime;
+  final Lane operationLane = new Lane();
+  final Lane fenceLane = new Lane();
+  long hungUntil = Long.MIN_VALUE;
+
+  // the Raft server's side of this host
+  ClusterState state = ClusterState.EMPTY;
+  long appliedIndex;
+  long logIndex;
+  boolean believesLeader;
+  long lastHeardLeader;
+  long lastMajorityContact;
+  long electionTimeout;
+  int priority;
+
+  SimNode(Simulation sim, int index, Peer peer, double rate, long tickOffset, long wallOffsetMillis,
+      InMemoryDatabase database) {
+    this.sim = sim;
+    this.index = index;
+    this.peer = peer;
+    this.rate = rate;
+    this.tickOffset = tickOffset;
+    this.wallOffsetMillis = wallOffsetMillis;
+    this.database = database;
+  }
+
+  boolean paused() {
+    return sim.now() < pausedUntil;
+  }
+
+  /** Up and not paused: able to act and to answer. */
+  boolean alive() {
+    return up && !paused();
+  }
+
+  long ticks(long real) {
+    return tickOffset + (long) (real * rate);
+  }
+
+  long ticks() {
+    return ticks(sim.now());
+  }
+
+  /** Real nanoseconds for a duration measured on this host's clock. */
+  long real(long localNanos) {
+    return (long) Math.ceil(localNanos / rate);
+  }
+
+  Ticker ticker() {
+    return this::ticks;
+  }
+
+  Clock clock() {
+    return new Clock() {
+      @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
+      @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+      @Override public Instant instant() {
+        return Instant.ofEpochMilli(WALL_EPOCH_MILLIS + wallOffsetMillis + (long) (sim.now() * rate / 1_000_000));
+      }
+    };
+  }
+
+  Loop loop() {
+    return new Loop() {
+      @Override public void execute(Runnable task) {
+        sim.at(sim.now(), SimNode.this, task);
+      }
+
+      @Override public Cancellable schedule(Duration delay, Runnable task) {
+        boolean[] cancelled = {false};
+        sim.at(sim.now() + real(Math.max(0, delay.toNanos())), SimNode.this, () -> {
+          if (!cancelled[0]) {
+            task.run();
+          }
+        });
+        return () -> cancelled[0] = true;
+      }
+
+      @Override public boolean inLoop() {
+        return sim.current() == SimNode.this;
+      }
+    };
+  }
+
+  /**
+   * A database thread: runs its tasks one after another, each taking a random latency, none while
+   * the database hangs. Tasks run in this host's context, so a paused host finishes them late.
+   */
+  final class Lane implements Executor {
+    private final Deque<Runnable> queue = new ArrayDeque<>();
+    private boolean busy;
+
+    @Override
+    public void execute(Runnable task) {
+      queue.add(task);
+      next();
+    }
+
+    void next() {
+      if (busy || queue.isEmpty()) {
+        return;
+      }
+      busy = true;
+      int at = incarnation;
+      long start = Math.max(sim.now(), hungUntil);
+      sim.at(start + sim.databaseLatency(), SimNode.this, () -> {
+        if (sim.now() < hungUntil) { // hung while it ran: it finishes when the hang ends
+          sim.at(hungUntil, SimNode.this, () -> finish(at));
+        } else {
+          finish(at);
+        }
+      });
+    }
+
+    private void finish(int at) {
+      busy = false;
+      Runnable task = queue.poll();
+      if (task != null && at == incarnation) {
+        task.run();
+      }
+      next();
+    }
+
+    void clear() {
+      queue.clear();
+      busy = false;
+    }
+  }
+}
