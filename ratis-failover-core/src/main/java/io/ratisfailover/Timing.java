@@ -138,7 +138,7 @@ public record Timing(Duration ttl, Duration loopWait, Duration rpcTimeout, Durat
       Duration driftMargin = requiredDriftMargin(ttl, maxClockDrift);
       if (leaseMargin.compareTo(driftMargin) < 0) {
         throw new IllegalArgumentException("lease_margin (" + ms(leaseMargin) + ") must be at least "
-            + ms(driftMargin) + " to cover max_clock_drift " + maxClockDrift + " over ttl " + ms(ttl));
+            + (driftMargin.plusNanos(999_999).toMillis()) + " ms to cover max_clock_drift " + maxClockDrift + " over ttl " + ms(ttl));
       }
       if (electionTimeoutMin.toMillis() < 100) {
         throw new IllegalArgumentException("election_timeout_min (" + ms(electionTimeoutMin)

@@ -99,6 +99,9 @@ public final class MemberRuntime {
   private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
   private Optional<PrimaryTopology> configured = Optional.empty();
   private Optional<Epoch> promotedEpoch = Optional.empty();
+  /** Consecutive failures of database operations, and when the next may be tried. */
+  private int operationFailures;
+  private long retryOperationsAt;
   private final EnumSet<Flight> inFlight = EnumSet.noneOf(Flight.class);
   /** Answered commands whose effect this member has not applied yet: not to be sent again until it has. */
   private final Map<Flight, Long> awaitingApply = new java.util.EnumMap<>(Flight.class);
@@ -315,7 +318,7 @@ public final class MemberRuntime {
       }
     }
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
-    String why = decision.reason();
+    String why = dbStale ? "waiting for a fresh database status after an operation" : decision.reason();
     if (leader && booted) {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
       verdict.action().ifPresent(a -> arbitrate(a, verdict.reason(), now));
@@ -455,7 +458,7 @@ public final class MemberRuntime {
   }
 
   private void operate(Agent.Operation operation) {
-    if (database.operationInProgress() != null) {
+    if (database.operationInProgress() != null || Ticks.before(ticker.nanoTime(), retryOperationsAt)) {
       return;
     }
     Duration timeout = operation instanceof Agent.Operation.Bootstrap || operation instanceof Agent.Operation.StartReplica
@@ -516,8 +519,13 @@ public final class MemberRuntime {
         configured = Optional.of(s.topology());
       }
       log.info("member {} epoch {}: {} done", self, epoch, operation.name());
+      operationFailures = 0;
     } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
-      log.error("member {} epoch {}: {} failed: {}", self, epoch, operation.name(), outcome.describe());
+      operationFailures++;
+      Duration backoff = backoff(operationFailures);
+      retryOperationsAt = Ticks.plus(ticker.nanoTime(), backoff);
+      log.error("member {} epoch {}: {} failed (attempt {}, next in {} ms): {}", self, epoch, operation.name(),
+          operationFailures, backoff.toMillis(), outcome.describe());
     }
     dbStale = true;
     pollNow();
@@ -559,6 +567,13 @@ public final class MemberRuntime {
     } catch (RuntimeException e) {
       log.error("member {} epoch {}: fencer hook failed after fencing: {}", self, epoch, e.toString());
     }
+  }
+
+  /** loop_wait after the first failure, doubling up to 30 s: persistent trouble must not become a storm. */
+  private Duration backoff(int failures) {
+    Duration d = timing.loopWait().multipliedBy(1L << Math.min(failures - 1, 10));
+    Duration cap = Duration.ofSeconds(30);
+    return d.compareTo(cap) > 0 ? cap : d;
   }
 
   // --- the arbiter ---------------------------------------------------------------------------

@@ -18,7 +18,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.TimeDuration;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
@@ -34,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * the log in the order they were stamped) and steers Raft leadership away from the primary's host
  * with peer priorities (DESIGN §4.10). Ratis' shaded types stay inside this class.
  */
-public final class RatisConsensus implements Consensus {
+public final class RatisConsensus implements Consensus, java.io.Closeable {
   private static final Logger log = LoggerFactory.getLogger(RatisConsensus.class);
 
   /** Priorities: a witness makes the best arbiter, a standby the next best, the primary the worst. */
@@ -42,28 +48,61 @@ public final class RatisConsensus implements Consensus {
   public static final int STANDBY_PRIORITY = 1;
   static final int PRIMARY_PRIORITY = 0;
 
+  /**
+   * Requests the client may hold unanswered. Without a leader they wait inside the client; beyond
+   * this many, new ones fail at once instead of piling up for the whole length of a partition.
+   */
+  static final int MAX_OUTSTANDING = 16;
+
   private final MemberId self;
-  private final RaftClient client;
+  private final Supplier<RaftClient> clients;
   private final Supplier<RaftServer.Division> division;
   private final Map<MemberId, MemberKind> kinds;
   private final Executor admin;
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private RaftClient client;
+  private boolean shutDown;
 
   /**
+   * @param clients builds a fresh client: one at start, and another if Ratis ever closes the current one
    * @param division the local Raft division, available once the server started
    * @param admin runs the blocking configuration and leadership-transfer calls
    */
-  public RatisConsensus(MemberId self, RaftClient client, Supplier<RaftServer.Division> division, List<Peer> peers, Executor admin) {
+  public RatisConsensus(MemberId self, Supplier<RaftClient> clients, Supplier<RaftServer.Division> division,
+      List<Peer> peers, Executor admin) {
     this.self = self;
-    this.client = client;
+    this.clients = clients;
+    this.client = clients.get();
     this.division = division;
     this.kinds = peers.stream().collect(Collectors.toUnmodifiableMap(Peer::id, Peer::kind));
     this.admin = admin;
   }
 
+  /**
+   * The client retries each request until a leader answers (its ordered window is closed for
+   * good if a request ever gives up); the caller's own timeout decides how long to wait for it.
+   */
+  public static RetryPolicy retryPolicy() {
+    return RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
+  }
+
   @Override
   public CompletableFuture<ApplyResult> send(Request request) {
+    if (outstanding.incrementAndGet() > MAX_OUTSTANDING) {
+      outstanding.decrementAndGet();
+      return CompletableFuture.failedFuture(new IOException(MAX_OUTSTANDING
+          + " requests are still waiting for a Raft leader; not queueing more"));
+    }
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(request)));
-    return client.async().send(message).thenApply(RatisConsensus::result);
+    RaftClient current = current();
+    return current.async().send(message)
+        .whenComplete((reply, error) -> {
+          outstanding.decrementAndGet();
+          if (error != null && isClosed(error)) {
+            replace(current);
+          }
+        })
+        .thenApply(RatisConsensus::result);
   }
 
   private static ApplyResult result(RaftClientReply reply) {
@@ -72,6 +111,53 @@ public final class RatisConsensus implements Consensus {
           : new IOException("request failed without an exception"));
     }
     return Codec.decodeResult(reply.getMessage().getContent().toByteArray());
+  }
+
+  private synchronized RaftClient current() {
+    return client;
+  }
+
+  /**
+   * Swaps a client Ratis closed for a new one; requests on the old one fail and are retried by
+   * their callers. Runs in a Ratis callback: the old client is closed later, on the admin thread,
+   * and no Ratis call is made while holding this object's lock.
+   */
+  private void replace(RaftClient closed) {
+    synchronized (this) {
+      if (shutDown || client != closed) {
+        return;
+      }
+      log.warn("member {}: the Raft client was closed; starting a new one", self);
+      client = clients.get();
+    }
+    admin.execute(() -> closeClient(closed));
+  }
+
+  private static boolean isClosed(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AlreadyClosedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    RaftClient last;
+    synchronized (this) {
+      shutDown = true;
+      last = client;
+    }
+    closeClient(last);
+  }
+
+  private void closeClient(RaftClient c) {
+    try {
+      c.close();
+    } catch (IOException | RuntimeException e) {
+      log.debug("member {}: closing a Raft client failed: {}", self, e.toString());
+    }
   }
 
   @Override
@@ -98,7 +184,7 @@ public final class RatisConsensus implements Consensus {
     if (!changed) {
       return;
     }
-    RaftClientReply reply = client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+    RaftClientReply reply = current().admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
         .setServersInNewConf(next).setServersInCurrentConf(new ArrayList<>(current))
         .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
     if (!reply.isSuccess()) {
@@ -118,7 +204,7 @@ public final class RatisConsensus implements Consensus {
       return;
     }
     RaftPeerId to = target.get().getId();
-    RaftClientReply reply = client.admin().transferLeadership(to, 5_000);
+    RaftClientReply reply = current().admin().transferLeadership(to, 5_000);
     log.info("member {}: asked Raft to hand leadership to {}: {}", self, to, reply.isSuccess() ? "done" : reply.getException());
   }
 

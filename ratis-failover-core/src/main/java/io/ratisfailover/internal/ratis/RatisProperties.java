@@ -30,6 +30,9 @@ public final class RatisProperties {
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, millis(timing.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, millis(timing.electionTimeoutMax().toMillis()));
     RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+    // A leader that stepped down for lost heartbeats sits out elections this long (10 s by default);
+    // with priorities favouring it, the others then cannot elect anyone either. One timeout is enough.
+    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p, millis(timing.electionTimeoutMax().toMillis()));
     // A long JVM pause would otherwise close the server for good; the lease logic already copes
     // with pauses, so keep the server and let it rejoin.
     RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(1, TimeUnit.DAYS));

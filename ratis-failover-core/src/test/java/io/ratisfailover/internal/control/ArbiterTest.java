@@ -1,0 +1,173 @@
+package io.ratisfailover.internal.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.HistoryEntry;
+import io.ratisfailover.Lsn;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.SynchronousMode;
+import io.ratisfailover.Timing;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.internal.state.Command;
+import io.ratisfailover.internal.state.Story;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ArbiterTest {
+  static final long SEC = 1_000_000_000L;
+  static final Timing TIMING = Timing.defaults();
+
+  static DatabaseStatus replicaAt(long lsn) {
+    return DatabaseStatus.replica(1, Lsn.of(lsn), Lsn.of(lsn), Optional.of(MemberId.of("pg1")));
+  }
+
+  static DatabaseStatus primaryAt(long lsn) {
+    return DatabaseStatus.primary(1, Lsn.of(lsn), List.of(), java.util.Set.of());
+  }
+
+  /** Everyone reported 100 ms ago, the arbiter leads since 90 s and applied the last renewal at {@code renewedAt}. */
+  static Arbiter.Decision decide(ClusterState s, long now, long renewedAt) {
+    Map<MemberId, Long> reported = new HashMap<>();
+    s.members().keySet().forEach(m -> reported.put(m, now - SEC / 10));
+    return decide(s, now, renewedAt, reported);
+  }
+
+  static Arbiter.Decision decide(ClusterState s, long now, long renewedAt, Map<MemberId, Long> reported) {
+    return Arbiter.decide(new Arbiter.Input(s, MemberId.of("w1"), "orders", Story.PEERS, ClusterSettings.DEFAULT, TIMING,
+        now, 90 * SEC, renewedAt, reported));
+  }
+
+  static Command.Elect elected(Arbiter.Decision d) {
+    return (Command.Elect) ((Arbiter.Action.Submit) d.action().orElseThrow()).command();
+  }
+
+  @Test
+  void anUninitializedClusterIsBootstrapped() {
+    Arbiter.Decision d = decide(ClusterState.EMPTY, 100 * SEC, 0);
+    assertThat(((Arbiter.Action.Submit) d.action().orElseThrow()).command()).isInstanceOf(Command.Bootstrap.class);
+  }
+
+  @Test
+  void aPrimaryThatRenewedRecentlyIsLeftAloneUntilItsLeaseCouldHaveRunOut() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").report("pg2", replicaAt(100)).state();
+    Arbiter.Decision d = decide(s, 101 * SEC, 100 * SEC);
+    assertThat(d.action()).isEmpty();
+    assertThat(d.nextCheckAt()).isEqualTo(103 * SEC);
+    assertThat(d.reason()).contains("primary pg1 holds epoch 1");
+  }
+
+  @Test
+  void afterTtlWithoutARenewalTheMostAdvancedStandbyIsElectedAgainstTheLastRenewal() {
+    Story story = Story.of().bootstrap().elect("pg1").report("pg1", primaryAt(5000)).report("pg2", replicaAt(4900));
+    Arbiter.Decision d = decide(story.state(), 103 * SEC, 100 * SEC);
+    Command.Elect elect = elected(d);
+    assertThat(elect.candidate()).isEqualTo(MemberId.of("pg2"));
+    assertThat(elect.epoch().value()).isEqualTo(2);
+    assertThat(elect.expectedRenewalIndex()).isEqualTo(story.state().lastRenewalIndex());
+    assertThat(elect.cause()).isEqualTo(HistoryEntry.Cause.LEASE_EXPIRED);
+  }
+
+  @Test
+  void theArbiterWaitsForTheLongestLeaseAPrimaryAskedFor() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").apply("pg1", new Command.Renew(io.ratisfailover.Epoch.of(1), 10_000))
+        .report("pg2", replicaAt(1)).state();
+    assertThat(decide(s, 105 * SEC, 100 * SEC).action()).isEmpty();
+    assertThat(decide(s, 110 * SEC, 100 * SEC).action()).isPresent();
+  }
+
+  @Test
+  void aStandbyTooFarBehindIsNotElected() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").report("pg1", primaryAt(10L << 20)).report("pg2", replicaAt(1)).state();
+    Arbiter.Decision d = decide(s, 103 * SEC, 100 * SEC);
+    assertThat(d.action()).isEmpty();
+    assertThat(d.reason()).contains("pg2: lags").contains("maximum_lag_on_failover");
+  }
+
+  @Test
+  void inSynchronousModeOnlyARecordedSynchronousStandbyIsElected() {
+    Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
+        .report("pg2", replicaAt(1));
+    assertThat(decide(story.state(), 103 * SEC, 100 * SEC).reason()).contains("not a recorded synchronous standby");
+    story.synchronous("pg1", "pg2");
+    assertThat(elected(decide(story.state(), 103 * SEC, 100 * SEC)).candidate()).isEqualTo(MemberId.of("pg2"));
+  }
+
+  @Test
+  void aStandbyThatHasNotReportedWithinTtlIsNotTrusted() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").report("pg2", replicaAt(1)).state();
+    Arbiter.Decision d = decide(s, 104 * SEC, 100 * SEC, Map.of(MemberId.of("pg2"), 101 * SEC));
+    assertThat(d.action()).isEmpty();
+    assertThat(d.reason()).contains("pg2: no recent status report");
+  }
+
+  @Test
+  void aReleasedEpochIsReplacedAtOnceByTheOperatorsCandidate() {
+    Story story = Story.of().bootstrap().elect("pg1").report("pg2", replicaAt(1))
+        .apply("w1", new Command.RequestSwitchover(Optional.of(MemberId.of("pg1")), Optional.of(MemberId.of("pg2")),
+            io.ratisfailover.Epoch.of(1), Optional.empty()))
+        .release("pg1", Optional.of(Lsn.of(7)));
+    Command.Elect elect = elected(decide(story.state(), 100 * SEC + 1, 100 * SEC));
+    assertThat(elect.candidate()).isEqualTo(MemberId.of("pg2"));
+    assertThat(elect.cause()).isEqualTo(HistoryEntry.Cause.SWITCHOVER);
+  }
+
+  @Test
+  void aPausedClusterIsNotFailedOver() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").report("pg2", replicaAt(1))
+        .apply("w1", new Command.SetPause(true)).state();
+    Arbiter.Decision d = decide(s, 103 * SEC, 100 * SEC);
+    assertThat(d.action()).isEmpty();
+    assertThat(d.reason()).contains("paused");
+  }
+
+  @Test
+  void theFirstElectionWaitsForTheDataMembersThenPrefersExistingData() {
+    Story story = Story.of().bootstrap().report("pg1", DatabaseStatus.of(DatabaseState.ABSENT, ""));
+    Map<MemberId, Long> reported = Map.of(MemberId.of("pg1"), 100 * SEC);
+    Arbiter.Decision waiting = Arbiter.decide(new Arbiter.Input(story.state(), MemberId.of("w1"), "orders", Story.PEERS,
+        ClusterSettings.DEFAULT, TIMING, 100 * SEC, 99 * SEC, 0, reported));
+    assertThat(waiting.action()).isEmpty();
+    assertThat(waiting.reason()).contains("waiting for every data member");
+
+    story.report("pg2", replicaAt(9));
+    Command.Elect first = elected(decide(story.state(), 100 * SEC, 0));
+    assertThat(first.candidate()).isEqualTo(MemberId.of("pg2"));
+    assertThat(first.cause()).isEqualTo(HistoryEntry.Cause.BOOTSTRAP);
+  }
+
+  @Test
+  void onAnEmptyClusterTheHighestPriorityMemberBootstraps() {
+    ClusterState s = Story.of().bootstrap().report("pg1", DatabaseStatus.of(DatabaseState.ABSENT, ""))
+        .report("pg2", io.ratisfailover.Tags.DEFAULT.withFailoverPriority(5), DatabaseStatus.of(DatabaseState.ABSENT, ""))
+        .state();
+    assertThat(elected(decide(s, 100 * SEC, 0)).candidate()).isEqualTo(MemberId.of("pg2"));
+  }
+
+  @Test
+  void anArbiterOnThePrimarysHostMovesAway() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").state();
+    Arbiter.Decision d = Arbiter.decide(new Arbiter.Input(s, MemberId.of("pg1"), "orders", Story.PEERS, ClusterSettings.DEFAULT,
+        TIMING, 101 * SEC, 90 * SEC, 100 * SEC, Map.of()));
+    assertThat(d.action()).contains(new Arbiter.Action.PlaceLeaderAway(MemberId.of("pg1")));
+  }
+
+  @Test
+  void aGroupHoldingAnotherClusterIsLeftAlone() {
+    ClusterState s = Story.of().bootstrap().state();
+    Arbiter.Decision d = Arbiter.decide(new Arbiter.Input(s, MemberId.of("w1"), "billing", Story.PEERS,
+        ClusterSettings.DEFAULT, TIMING, 100 * SEC, 90 * SEC, 0, Map.of()));
+    assertThat(d.action()).isEmpty();
+    assertThat(d.reason()).contains("holds cluster orders");
+  }
+
+  static Duration ms(long v) {
+    return Duration.ofMillis(v);
+  }
+}
