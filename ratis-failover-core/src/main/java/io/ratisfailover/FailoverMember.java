@@ -243,9 +243,12 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     }
     if (request.candidate().isPresent()) {
       requireEligible(state, request.candidate().get(), primary);
-    } else if (!anyEligible(state, primary)) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.NO_CANDIDATE,
-          "no standby is healthy enough to take over from " + primary);
+    } else {
+      List<String> refusals = refusals(state, primary);
+      if (refusals.size() == state.members().values().stream().filter(MemberRecord::isData).count() - 1) {
+        throw new AdminRejectedException(AdminRejectedException.Reason.NO_CANDIDATE,
+            "no standby is healthy enough to take over from " + primary + " (" + String.join("; ", refusals) + ")");
+      }
     }
     Epoch epoch = state.epoch();
     submitAdmin(new Command.RequestSwitchover(Optional.of(primary), request.candidate(), epoch, request.scheduledAt()));
@@ -342,9 +345,15 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     }
   }
 
-  private boolean anyEligible(ClusterState state, MemberId primary) {
-    return state.members().values().stream().filter(MemberRecord::isData).map(MemberRecord::id)
-        .filter(id -> !id.equals(primary)).anyMatch(id -> Candidates.refusal(state, id, fresh(id)).isEmpty());
+  /** Why each data member other than {@code primary} could not take over now; one entry per refused member. */
+  private List<String> refusals(ClusterState state, MemberId primary) {
+    List<String> refusals = new ArrayList<>();
+    for (MemberRecord m : state.members().values()) {
+      if (m.isData() && !m.id().equals(primary)) {
+        Candidates.refusal(state, m.id(), fresh(m.id())).ifPresent(why -> refusals.add(m.id() + ": " + why));
+      }
+    }
+    return refusals;
   }
 
   private boolean fresh(MemberId member) {
