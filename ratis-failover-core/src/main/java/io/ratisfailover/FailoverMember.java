@@ -140,7 +140,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     try {
       s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
           .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events()))
-          .setProperties(RatisProperties.server(config.timing, config.storage, bind))
+          .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
           .setOption(RaftStorage.StartupOption.RECOVER).build();
       s.start();
       server = s;
@@ -532,6 +532,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private Executor listenerExecutor = Runnable::run;
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
+    private long snapshotEvery = RatisProperties.SNAPSHOT_EVERY;
 
     private Builder() {}
 
@@ -559,6 +560,14 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     public Builder listenerExecutor(Executor executor) { this.listenerExecutor = executor; return this; }
     public Builder ticker(Ticker value) { this.ticker = value; return this; }
     public Builder clock(Clock value) { this.clock = value; return this; }
+    /** Snapshot the state (and purge the Raft log behind it) every this many entries; default 1000. */
+    public Builder snapshotEvery(long entries) {
+      if (entries < 10) {
+        throw new IllegalArgumentException("snapshot_every must be at least 10 entries, got " + entries);
+      }
+      this.snapshotEvery = entries;
+      return this;
+    }
 
     /** @throws IllegalArgumentException naming the first missing or inconsistent setting */
     public FailoverMember build() {

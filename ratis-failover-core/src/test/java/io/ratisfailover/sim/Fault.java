@@ -55,6 +55,12 @@ public sealed interface Fault extends Comparable<Fault> {
     }
   }
 
+  /** The node's links go down and up again and again (a flapping port), each state lasting up to {@code periodMillis}. */
+  record Flap(int node, long atMillis, long forMillis, int periodMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "flap(" + node + "," + atMillis + "," + forMillis + "," + periodMillis + ")"; }
+  }
+
   /** Messages from {@code from} to {@code to} are lost; the other direction works. */
   record OneWay(int from, int to, long atMillis, long forMillis) implements Fault {
     public long endMillis() { return atMillis + forMillis; }

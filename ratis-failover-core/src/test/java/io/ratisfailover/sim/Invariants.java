@@ -17,6 +17,8 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>S1: no two members believe at once that they hold a valid primary lease (each by its own clock);
+ *       stronger, as the safety argument guarantees: once an election for a newer epoch has committed,
+ *       no member holds a valid lease for an older one — whatever it has applied so far;
  *   <li>S2: no two live members would answer 200 on {@code /primary} at once;
  *   <li>S3: every promotion uses a new epoch, epochs of promotions only grow, and no member's applied
  *       epoch ever goes back;
@@ -68,6 +70,7 @@ public final class Invariants {
 
   void check() {
     long now = sim.now();
+    Epoch committed = sim.committedEpoch();
     List<String> leaseHolders = new ArrayList<>();
     List<String> serving = new ArrayList<>();
     for (SimNode n : nodes) {
@@ -79,6 +82,10 @@ public final class Invariants {
       if (s.get().leaseRemainingNanos(local) > 0) {
         leaseHolders.add(n.peer.id() + "(epoch " + s.get().lease().epoch() + ", "
             + s.get().leaseRemainingNanos(local) / 1_000_000 + " ms left)");
+        if (s.get().lease().epoch().compareTo(committed) < 0) {
+          violation("S1", n.peer.id() + " holds a lease for epoch " + s.get().lease().epoch() + " ("
+              + s.get().leaseRemainingNanos(local) / 1_000_000 + " ms left) although epoch " + committed + " was elected");
+        }
       }
       if (!n.paused() && s.get().servingPrimary(local)) {
         serving.add(n.peer.id().value());

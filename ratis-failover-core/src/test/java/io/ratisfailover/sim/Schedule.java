@@ -68,6 +68,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
         case "pause" -> new Fault.Pause(i(a[0]), l(a[1]), l(a[2]));
         case "partition" -> new Fault.Partition(side(a[0]), l(a[1]), l(a[2]));
         case "oneway" -> new Fault.OneWay(i(a[0]), i(a[1]), l(a[2]), l(a[3]));
+        case "flap" -> new Fault.Flap(i(a[0]), l(a[1]), l(a[2]), i(a[3]));
         case "delay" -> new Fault.Delay(l(a[0]), l(a[1]), i(a[2]), i(a[3]));
         case "loss" -> new Fault.Loss(l(a[0]), l(a[1]), Double.parseDouble(a[2]));
         case "duplicate" -> new Fault.Duplicate(l(a[0]), l(a[1]), Double.parseDouble(a[2]));

@@ -48,6 +48,8 @@ public final class Schedules {
     Arbitrary<Fault> partition = Combinators.combine(side(config), at(start, end), length(100, 15_000)).as(Fault.Partition::new);
     Arbitrary<Fault> oneWay = Combinators.combine(node, node, at(start, end), length(100, 10_000))
         .filter((from, to, at, len) -> !from.equals(to)).as(Fault.OneWay::new);
+    Arbitrary<Fault> flap = Combinators.combine(node, at(start, end), length(500, 12_000),
+        Arbitraries.integers().between(10, 800)).as(Fault.Flap::new);
     Arbitrary<Fault> delay = Combinators.combine(at(start, end), length(500, 10_000),
         Arbitraries.integers().between(0, 400), Arbitraries.integers().between(0, 400)).as(Fault.Delay::new);
     Arbitrary<Fault> loss = Combinators.combine(at(start, end), length(500, 10_000),
@@ -59,6 +61,7 @@ public final class Schedules {
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(3, crash), net.jqwik.api.Tuple.of(2, dbCrash), net.jqwik.api.Tuple.of(1, dbHang),
         net.jqwik.api.Tuple.of(3, pause), net.jqwik.api.Tuple.of(4, partition), net.jqwik.api.Tuple.of(2, oneWay),
+        net.jqwik.api.Tuple.of(3, flap),
         net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
         net.jqwik.api.Tuple.of(2, leaderChange), net.jqwik.api.Tuple.of(1, switchover));
   }

@@ -35,6 +35,13 @@ final class SimNetwork {
 
   void cut(int from, int to, int delta) {
     cuts[from][to] += delta;
+    check(from, to);
+  }
+
+  private void check(int from, int to) {
+    if (cuts[from][to] < 0) {
+      throw new IllegalStateException("link " + from + "->" + to + " healed more often than it was cut");
+    }
   }
 
   void partition(java.util.Set<Integer> side, int delta) {
@@ -42,6 +49,7 @@ final class SimNetwork {
       for (int b = 0; b < size; b++) {
         if (side.contains(a) != side.contains(b)) {
           cuts[a][b] += delta;
+          check(a, b);
         }
       }
     }

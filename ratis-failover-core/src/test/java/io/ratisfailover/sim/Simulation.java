@@ -230,6 +230,8 @@ public final class Simulation {
     } else if (f instanceof Fault.Partition p) {
       net.partition(p.side(), 1);
       at(ms(p.endMillis()), null, () -> net.partition(p.side(), -1));
+    } else if (f instanceof Fault.Flap flap) {
+      flapping(flap, true);
     } else if (f instanceof Fault.OneWay o) {
       net.cut(o.from(), o.to(), 1);
       at(ms(o.endMillis()), null, () -> net.cut(o.from(), o.to(), -1));
@@ -253,6 +255,24 @@ public final class Simulation {
             state.epoch(), SwitchoverRequest.now().scheduledAt())));
       }
     }
+  }
+
+  /** One phase of a flapping link: down phases cut and later heal their own cut; the phases alternate until the fault ends. */
+  private void flapping(Fault.Flap flap, boolean down) {
+    java.util.Set<Integer> side = java.util.Set.of(flap.node());
+    long end = ms(flap.endMillis());
+    if (down) {
+      net.partition(side, 1);
+    }
+    long next = Math.min(end, now + ms(1 + random.nextInt(flap.periodMillis())));
+    at(next, null, () -> {
+      if (down) {
+        net.partition(side, -1);
+      }
+      if (now < end) {
+        flapping(flap, !down);
+      }
+    });
   }
 
   /** A client writing to whichever database accepts writes, so that standbys have WAL to receive. */

@@ -27,6 +27,7 @@ public final class LocalCluster implements AutoCloseable {
   private final List<Peer> peers = new ArrayList<>();
   private final InMemoryDatabases databases = new InMemoryDatabases();
   private final Map<MemberId, FailoverMember> running = new LinkedHashMap<>();
+  private long snapshotEvery = 1000;
 
   /**
    * @param layout member ids with their kind, for example {@code Map.of("pg1", DATA, "pg2", DATA, "w1", WITNESS)}
@@ -52,6 +53,16 @@ public final class LocalCluster implements AutoCloseable {
         Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS));
   }
 
+  /** Snapshot every this many entries, for members started from now on. */
+  public LocalCluster snapshotEvery(long entries) {
+    this.snapshotEvery = entries;
+    return this;
+  }
+
+  public Path storage(String id) {
+    return root.resolve(id);
+  }
+
   public LocalCluster startAll() {
     peers.forEach(p -> start(p.id()));
     return this;
@@ -61,7 +72,7 @@ public final class LocalCluster implements AutoCloseable {
     Peer peer = peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
     FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(peers)
         .storageDirectory(root.resolve(id.value())).timing(timing).initialSettings(settings)
-        .apiUrl("http://127.0.0.1/" + id);
+        .apiUrl("http://127.0.0.1/" + id).snapshotEvery(snapshotEvery);
     if (peer.kind() == MemberKind.DATA) {
       b.database(databases.database(id));
     }

@@ -84,6 +84,8 @@ public final class MemberRuntime {
   private boolean booted;
   private long bootBarrierIndex = -1;
   private Lease lease = Lease.NONE;
+  /** The last epoch this member released: no late renewal reply may grant a lease for it again. */
+  private Epoch releasedEpoch = Epoch.ZERO;
   private long nextRenewAt;
   private long nextReportAt;
   private Optional<DatabaseStatus> db = Optional.empty();
@@ -141,8 +143,14 @@ public final class MemberRuntime {
     this.watchdog = watchdog;
     this.renewalClock = renewalClock;
     this.roleListener = roleListener;
-    this.renewalAppliedAt = ticker.nanoTime();
-    this.leaderSince = renewalAppliedAt;
+    // Ticks have no meaningful zero (they may be negative): every tick field starts at "now".
+    long now = ticker.nanoTime();
+    this.renewalAppliedAt = now;
+    this.leaderSince = now;
+    this.retryOperationsAt = now;
+    this.lastPlacementAt = now - config.timing().ttl().toNanos();
+    this.nextRenewAt = now;
+    this.nextReportAt = now;
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
       throw new IllegalArgumentException("a " + config.kind() + " member " + (database == null ? "needs" : "has no use for")
           + " a database adapter");
@@ -387,8 +395,9 @@ public final class MemberRuntime {
       }
     } else if (command instanceof Command.Release release) {
       if (inFlight.add(Flight.RELEASE)) {
-        // Give the lease up before the others can act on the release.
+        // Give the lease up before the others can act on the release, for good.
         lease = Lease.NONE;
+        releasedEpoch = release.epoch();
         publish();
         log.info("member {} epoch {}: releasing the primary role: {}", self, release.epoch(), release.reason());
         submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
@@ -440,7 +449,9 @@ public final class MemberRuntime {
       log.warn("member {} epoch {}: renewal failed: {}", self, epoch, describe(error));
       return;
     }
-    if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
+    if (epoch.compareTo(releasedEpoch) <= 0 && !releasedEpoch.equals(Epoch.ZERO)) {
+      log.debug("member {} epoch {}: ignoring a renewal answer for the released epoch", self, epoch);
+    } else if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
       lease = lease.extendedTo(epoch, sentAt + timing.leaseDuration().toNanos());
       keepWatchdogAlive();
     } else {
@@ -591,7 +602,7 @@ public final class MemberRuntime {
         }, Flight.ARBITER);
       }
     } else if (action instanceof Arbiter.Action.PlaceLeaderAway place) {
-      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl())) || lastPlacementAt == 0) {
+      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl()))) {
         lastPlacementAt = now;
         log.info("member {} epoch {}: handing Raft leadership away from the primary's host", self, state.epoch());
         consensus.placeLeaderAwayFrom(place.primary());

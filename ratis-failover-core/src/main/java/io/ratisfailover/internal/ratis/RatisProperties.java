@@ -14,12 +14,12 @@ import org.apache.ratis.util.TimeDuration;
 
 /** The one place our configuration becomes Ratis properties. */
 public final class RatisProperties {
-  /** Take a snapshot (and purge the log behind it) every this many entries. */
-  static final long SNAPSHOT_EVERY = 1000;
+  /** By default, take a snapshot (and purge the log behind it) every this many entries. */
+  public static final long SNAPSHOT_EVERY = 1000;
 
   private RatisProperties() {}
 
-  public static RaftProperties server(Timing timing, Path storage, HostPort bind) {
+  public static RaftProperties server(Timing timing, Path storage, HostPort bind, long snapshotEvery) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(storage.toFile()));
     GrpcConfigKeys.Server.setHost(p, bind.host());
@@ -38,15 +38,18 @@ public final class RatisProperties {
     RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(1, TimeUnit.DAYS));
 
     // Small log files: our entries are a few hundred bytes and the state is tiny.
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
+    // Segments of about one snapshot interval (our entries are under 1 KB): a closed segment wholly
+    // behind a snapshot is purged, so the log on disk stays near two snapshot intervals.
+    long segment = Math.max(32 * 1024, Math.min(1024 * 1024, snapshotEvery * 1024));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
     RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("64KB"));
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("256KB"));
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("512KB"));
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setPurgeGap(p, 200);
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(200, snapshotEvery / 5)));
 
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, SNAPSHOT_EVERY);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotEvery);
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
     return p;
   }
