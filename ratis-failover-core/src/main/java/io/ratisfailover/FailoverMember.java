@@ -9,6 +9,7 @@ import io.ratisfailover.internal.control.RuntimeConfig;
 import io.ratisfailover.internal.control.StateWatchers;
 import io.ratisfailover.internal.control.Submitter;
 import io.ratisfailover.internal.ratis.RatisConsensus;
+import io.ratisfailover.internal.ratis.RatisProcessGuard;
 import io.ratisfailover.internal.ratis.RatisProperties;
 import io.ratisfailover.internal.ratis.RatisStateMachine;
 import io.ratisfailover.internal.ratis.StateMachineEvents;
@@ -127,6 +128,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       throw new IllegalStateException("member " + id() + " is already started");
     }
     started = true;
+    RatisProcessGuard.install();
     try {
       Files.createDirectories(config.storage);
     } catch (IOException e) {

@@ -215,16 +215,11 @@ final class Agent {
 
   private static Decision asPrimaryNotRunning(Input in, DatabaseStatus db, List<Action> actions, boolean leaseValid,
       boolean promoted, PrimaryTopology restartTopology, long next) {
+    if (!promoted) {
+      return asCandidateNotRunning(in, db, actions, leaseValid, restartTopology, next);
+    }
     ClusterState s = in.state();
     Epoch epoch = s.epoch();
-    boolean firstEpoch = s.history().size() == 1 && !promoted;
-    if (db.state() == DatabaseState.ABSENT && firstEpoch) {
-      if (!leaseValid) {
-        return new Decision(actions, "elected to bootstrap the cluster: waiting for the lease", next);
-      }
-      actions.add(new Action.Operate(new Operation.Bootstrap(restartTopology)));
-      return new Decision(actions, "bootstrapping the cluster's first database", next);
-    }
     Optional<FenceReason> fenced = in.fencedFor();
     boolean stopped = db.state() == DatabaseState.STOPPED || db.state() == DatabaseState.ABSENT;
     if (fenced.filter(r -> r == FenceReason.DATABASE_FAILED).isPresent() && stopped) {
@@ -235,22 +230,17 @@ final class Agent {
       if (!leaseValid) {
         return new Decision(actions, "fenced (" + fenced.get() + "): waiting for the lease to come back", next);
       }
-      actions.add(new Action.Operate(promoted ? new Operation.StartPrimary(restartTopology)
-          : new Operation.StartReplica(Optional.empty())));
-      return new Decision(actions, "lease valid again after fencing: starting the database", next);
-    }
-    if (!promoted && db.state() == DatabaseState.STOPPED && leaseValid) {
-      actions.add(new Action.Operate(new Operation.StartReplica(Optional.empty())));
-      return new Decision(actions, "elected for epoch " + epoch + " with a stopped database: starting it to promote", next);
+      actions.add(new Action.Operate(new Operation.StartPrimary(restartTopology)));
+      return new Decision(actions, "lease valid again after fencing: restarting the primary in place", next);
     }
     long downFor = in.primaryDownSince().isPresent() ? in.now() - in.primaryDownSince().getAsLong() : 0;
-    long grace = in.state().settings().primaryStartTimeout().toNanos();
+    long grace = s.settings().primaryStartTimeout().toNanos();
     if (db.state() == DatabaseState.STARTING || db.state() == DatabaseState.UNKNOWN) {
       // A server in crash recovery, or one that does not answer, gets at least one ttl.
       grace = Math.max(grace, in.timing().ttl().toNanos());
     }
     if (downFor < grace && leaseValid) {
-      if (db.state() == DatabaseState.STOPPED && promoted) {
+      if (db.state() == DatabaseState.STOPPED) {
         actions.add(new Action.Operate(new Operation.StartPrimary(restartTopology)));
         return new Decision(actions, "database stopped: restarting it in place (primary_start_timeout)", next);
       }
@@ -260,6 +250,40 @@ final class Agent {
     actions.add(new Action.Fence(FenceMode.IMMEDIATE, FenceReason.DATABASE_FAILED,
         "database failed (" + describe(db) + "): fencing before releasing epoch " + epoch));
     return new Decision(actions, "database failed: fencing, then releasing epoch " + epoch, next);
+  }
+
+  /**
+   * Elected, not promoted yet, and the database is not running: start it as a standby so that it
+   * can be promoted, bootstrap a brand-new cluster, or give the epoch up when that cannot work.
+   */
+  private static Decision asCandidateNotRunning(Input in, DatabaseStatus db, List<Action> actions, boolean leaseValid,
+      PrimaryTopology topology, long next) {
+    Epoch epoch = in.state().epoch();
+    switch (db.state()) {
+      case ABSENT:
+        if (in.state().history().size() == 1) {
+          if (!leaseValid) {
+            return new Decision(actions, "elected to bootstrap the cluster: waiting for the lease", next);
+          }
+          actions.add(new Action.Operate(new Operation.Bootstrap(topology)));
+          return new Decision(actions, "bootstrapping the cluster's first database", next);
+        }
+        actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(), "no data directory to promote")));
+        return new Decision(actions, "elected for epoch " + epoch + " without data: releasing it", next);
+      case STOPPED:
+        if (!leaseValid) {
+          return new Decision(actions, "elected for epoch " + epoch + ": waiting for the lease before starting the database", next);
+        }
+        actions.add(new Action.Operate(new Operation.StartReplica(Optional.empty())));
+        return new Decision(actions, "elected for epoch " + epoch + " with a stopped database: starting it to promote it", next);
+      default:
+        if (candidateFor(in) > in.state().settings().switchoverTimeout().toNanos()) {
+          actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(),
+              "database did not come up within switchover_timeout (" + describe(db) + ")")));
+          return new Decision(actions, "giving up epoch " + epoch + ": the database did not come up", next);
+        }
+        return new Decision(actions, "elected for epoch " + epoch + ": waiting for the database (" + describe(db) + ")", next);
+    }
   }
 
   private static Decision asNonPrimary(Input in, DatabaseStatus db, long next) {

@@ -282,6 +282,7 @@ public final class MemberRuntime {
         } else {
           done.completeExceptionally(outcome.error());
         }
+        dbStale = true;
         pollNow();
       });
     });
@@ -475,8 +476,7 @@ public final class MemberRuntime {
     Duration timeout = operation instanceof Agent.Operation.Bootstrap || operation instanceof Agent.Operation.StartReplica
         ? timing.provisionTimeout() : timing.operationTimeout();
     Epoch epoch = state.epoch();
-    if (operation instanceof Agent.Operation.Promote || operation instanceof Agent.Operation.Bootstrap
-        || operation instanceof Agent.Operation.StartPrimary) {
+    if (makesWritable(operation)) {
       // S3: make the database writable only for the current epoch we hold the lease of.
       if (!lease.isValid(ticker.nanoTime(), state, self)) {
         throw new IllegalStateException("member " + self + " about to make its database writable without a valid lease for epoch " + epoch);
@@ -494,6 +494,16 @@ public final class MemberRuntime {
 
   private void execute(DatabaseAdapter adapter, Agent.Operation operation, Epoch epoch, Optional<Upstream> previous)
       throws io.ratisfailover.spi.DatabaseException {
+    if (makesWritable(operation)) {
+      // This runs on the database thread, possibly long after the decision (a hung server thawed,
+      // a queue drained): the epoch may have moved on. Check again, against the published snapshot.
+      LocalSnapshot now = snapshot;
+      if (!now.state().isPrimary(self, epoch) || !now.lease().epoch().equals(epoch)
+          || now.leaseRemainingNanos(ticker.nanoTime()) <= 0) {
+        throw new io.ratisfailover.spi.DatabaseException(io.ratisfailover.spi.DatabaseException.Kind.TRANSIENT,
+            "the lease for epoch " + epoch + " is no longer held: not making the database writable");
+      }
+    }
     if (operation instanceof Agent.Operation.Bootstrap b) {
       adapter.bootstrap(b.topology());
     } else if (operation instanceof Agent.Operation.StartReplica r) {
@@ -511,6 +521,11 @@ public final class MemberRuntime {
     } else if (operation instanceof Agent.Operation.ConfigurePrimary c) {
       adapter.configurePrimary(c.topology());
     }
+  }
+
+  private static boolean makesWritable(Agent.Operation operation) {
+    return operation instanceof Agent.Operation.Promote || operation instanceof Agent.Operation.Bootstrap
+        || operation instanceof Agent.Operation.StartPrimary;
   }
 
   private void operated(Agent.Operation operation, Epoch epoch, DatabaseDriver.Outcome<Void> outcome) {
@@ -733,6 +748,10 @@ public final class MemberRuntime {
     }
     if (lease.held() && !next.isPrimary(self, lease.epoch())) {
       lease = Lease.NONE;
+    }
+    if (!previous.epoch().equals(next.epoch())) {
+      // Why we fenced belongs to the epoch we fenced in.
+      fencedFor = Optional.empty();
     }
     primaryDownSince = OptionalLong.empty();
     log.info("member {} epoch {}: primary is now {} (was {} in epoch {})", self, next.epoch(),

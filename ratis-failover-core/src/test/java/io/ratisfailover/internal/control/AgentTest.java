@@ -129,6 +129,24 @@ class AgentTest {
   }
 
   @Test
+  void anElectedMemberWhoseDatabaseStoppedStartsItToPromoteInsteadOfGivingUp() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").promoted("pg1", 1).elect("pg2").state();
+    Agent.Decision waiting = Agent.decide(with(input(s, "pg2", 0, STOPPED), Optional.of(FenceReason.DATABASE_FAILED)));
+    assertThat(waiting.actions()).isEmpty();
+    assertThat(waiting.reason()).contains("waiting for the lease before starting the database");
+    Agent.Decision start = Agent.decide(with(input(s, "pg2", NOW + 2 * SEC, STOPPED), Optional.of(FenceReason.DATABASE_FAILED)));
+    assertThat(((Agent.Operation.StartReplica) actions(start, Action.Operate.class).get(0).operation()).upstream()).isEmpty();
+    assertThat(commands(start)).noneMatch(Command.Release.class::isInstance);
+  }
+
+  @Test
+  void anElectedMemberWithoutDataGivesTheEpochUp() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").promoted("pg1", 1).elect("pg2").state();
+    Agent.Decision d = Agent.decide(input(s, "pg2", NOW + 2 * SEC, DatabaseStatus.of(DatabaseState.ABSENT, "")));
+    assertThat(commands(d)).anyMatch(c -> c instanceof Command.Release r && r.reason().contains("no data directory"));
+  }
+
+  @Test
   void withAPrimaryStartTimeoutACrashedPrimaryRestartsInPlace() {
     ClusterState s = Story.of().bootstrap(ClusterSettings.DEFAULT.withPrimaryStartTimeout(Duration.ofSeconds(30)))
         .elect("pg1").promoted("pg1", 1).state();
