@@ -28,6 +28,8 @@ public final class LocalCluster implements AutoCloseable {
   private final InMemoryDatabases databases = new InMemoryDatabases();
   private final Map<MemberId, FailoverMember> running = new LinkedHashMap<>();
   private long snapshotEvery = 1000;
+  private java.util.function.Function<MemberId, io.ratisfailover.spi.Fencer> fencers = id -> io.ratisfailover.spi.Fencer.NONE;
+  private java.util.function.Function<MemberId, io.ratisfailover.spi.Watchdog> watchdogs = id -> io.ratisfailover.spi.Watchdog.NONE;
 
   /**
    * @param layout member ids with their kind, for example {@code Map.of("pg1", DATA, "pg2", DATA, "w1", WITNESS)}
@@ -59,6 +61,14 @@ public final class LocalCluster implements AutoCloseable {
     return this;
   }
 
+  /** Fencer and watchdog of each member started from now on. */
+  public LocalCluster hooks(java.util.function.Function<MemberId, io.ratisfailover.spi.Fencer> fencer,
+      java.util.function.Function<MemberId, io.ratisfailover.spi.Watchdog> watchdog) {
+    this.fencers = fencer;
+    this.watchdogs = watchdog;
+    return this;
+  }
+
   public Path storage(String id) {
     return root.resolve(id);
   }
@@ -72,7 +82,8 @@ public final class LocalCluster implements AutoCloseable {
     Peer peer = peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
     FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(peers)
         .storageDirectory(root.resolve(id.value())).timing(timing).initialSettings(settings)
-        .apiUrl("http://127.0.0.1/" + id).snapshotEvery(snapshotEvery);
+        .apiUrl("http://127.0.0.1/" + id).snapshotEvery(snapshotEvery).fencer(fencers.apply(id))
+        .watchdog(watchdogs.apply(id));
     if (peer.kind() == MemberKind.DATA) {
       b.database(databases.database(id));
     }
