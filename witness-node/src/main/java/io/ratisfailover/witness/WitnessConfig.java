@@ -1,0 +1,107 @@
+package io.ratisfailover.witness;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.HostPort;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Timing;
+import io.ratisfailover.node.config.ApiSection;
+import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.node.config.PeerSection;
+import io.ratisfailover.node.config.SettingsSection;
+import io.ratisfailover.node.config.TimingSection;
+import io.ratisfailover.node.config.Values;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The witness's configuration file. One witness process can serve several independent clusters,
+ * one Raft group each, under one member name:
+ *
+ * <pre>
+ * member: w1
+ * storage: /var/lib/ratis-failover-witness      # one subdirectory per cluster
+ * timing: {profile: default}                     # for every cluster unless a cluster sets its own
+ * api: {username: admin, password: env:WITNESS_API_PASSWORD}
+ * clusters:
+ *   - name: orders
+ *     api_listen: 10.0.0.3:8008
+ *     peers:
+ *       - {id: pg1, kind: data, raft: 10.0.0.1:7001}
+ *       - {id: pg2, kind: data, raft: 10.0.0.2:7001}
+ *       - {id: w1, kind: witness, raft: 10.0.0.3:7001}
+ * </pre>
+ */
+public record WitnessConfig(String member, String storage, TimingSection timing, ApiSection api,
+    List<ClusterEntry> clusters) {
+
+  /** One entry of {@code clusters:}. */
+  public record ClusterEntry(String name, String apiListen, String raftBindHost, TimingSection timing,
+      SettingsSection settings, List<PeerSection> peers) {}
+
+  /** One cluster this witness serves, ready to start. */
+  public record Plan(String cluster, MemberId member, List<Peer> peers, Path storage, Timing timing,
+      ClusterSettings settings, HostPort apiListen, String raftBindHost) {}
+
+  /** Reads and checks a witness configuration file. */
+  public static List<Plan> load(Path file) {
+    WitnessConfig config = io.ratisfailover.node.config.ConfigFiles.read(file, WitnessConfig.class);
+    return io.ratisfailover.node.config.ConfigFiles.check(file.toString(), config::plans);
+  }
+
+  /** Parses and checks configuration text; {@code source} names it in messages. */
+  public static List<Plan> parse(String source, String yaml) {
+    WitnessConfig config = io.ratisfailover.node.config.ConfigFiles.parse(source, yaml, WitnessConfig.class);
+    return io.ratisfailover.node.config.ConfigFiles.check(source, config::plans);
+  }
+
+  /** Checks everything and resolves the clusters to serve; the first problem names its key. */
+  public List<Plan> plans() {
+    MemberId self = Values.checked("member", () -> MemberId.of(Values.required("member", member)));
+    Path root = Path.of(Values.required("storage", storage));
+    if (clusters == null || clusters.isEmpty()) {
+      throw ConfigException.at("clusters", "name at least one cluster");
+    }
+    Set<String> names = new HashSet<>();
+    Set<String> ports = new HashSet<>();
+    List<Plan> plans = new ArrayList<>();
+    for (int i = 0; i < clusters.size(); i++) {
+      ClusterEntry c = clusters.get(i);
+      String at = "clusters[" + i + "]";
+      String name = Values.required(at + ".name", c.name());
+      if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+        throw ConfigException.at(at + ".name", "'" + name + "' must be letters, digits, '.', '_' or '-'");
+      }
+      if (!names.add(name)) {
+        throw ConfigException.at(at + ".name", "cluster " + name + " is listed twice");
+      }
+      List<Peer> peers = new ArrayList<>();
+      List<PeerSection> sections = Values.required(at + ".peers", c.peers());
+      for (int j = 0; j < sections.size(); j++) {
+        peers.add(sections.get(j).toPeer(at + ".peers[" + j + "]"));
+      }
+      Peer me = peers.stream().filter(p -> p.id().equals(self)).findFirst().orElseThrow(() ->
+          ConfigException.at(at + ".peers", "member " + self + " is not among the peers of cluster " + name));
+      if (me.kind() != MemberKind.WITNESS) {
+        throw ConfigException.at(at + ".peers", "member " + self + " is listed as a data member; a witness must be kind: witness");
+      }
+      if (!ports.add(me.raftAddress())) {
+        throw ConfigException.at(at + ".peers", "raft address " + me.raftAddress() + " is used by another cluster of this witness");
+      }
+      HostPort apiListen = c.apiListen() == null ? null : Values.checked(at + ".api_listen",
+          () -> HostPort.parse(c.apiListen(), "api_listen"));
+      if (apiListen != null && !ports.add(apiListen.toString())) {
+        throw ConfigException.at(at + ".api_listen", apiListen + " is used twice");
+      }
+      TimingSection t = c.timing() != null ? c.timing() : timing != null ? timing : TimingSection.DEFAULT;
+      Timing resolved = t.toTiming(c.timing() != null ? at + ".timing" : "timing");
+      ClusterSettings settings = c.settings() == null ? ClusterSettings.DEFAULT : c.settings().toSettings(at + ".settings");
+      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, settings, apiListen, c.raftBindHost()));
+    }
+    return plans;
+  }
+}
