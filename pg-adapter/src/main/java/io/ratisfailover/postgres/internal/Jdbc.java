@@ -1,0 +1,63 @@
+package io.ratisfailover.postgres.internal;
+
+import io.ratisfailover.postgres.PostgresConfig;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * Opens PostgreSQL connections that always carry timeouts: connect, login and socket on the client
+ * (the driver counts them in whole seconds) and {@code statement_timeout} on the server. A
+ * connection without them could hang the agent's database thread on a frozen server.
+ */
+public final class Jdbc {
+  private Jdbc() {}
+
+  /** Driver properties for a connection as {@code credentials} with the given bounds. */
+  public static Properties properties(PostgresConfig.Credentials credentials, Duration connectTimeout,
+      Duration socketTimeout, Duration statementTimeout, String applicationName) {
+    Properties p = new Properties();
+    p.setProperty("user", credentials.user());
+    p.setProperty("password", credentials.password());
+    p.setProperty("connectTimeout", Long.toString(seconds(connectTimeout)));
+    p.setProperty("loginTimeout", Long.toString(seconds(connectTimeout)));
+    p.setProperty("socketTimeout", Long.toString(seconds(socketTimeout)));
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("ApplicationName", applicationName);
+    // Our own sessions never wait for synchronous standbys: they only record metadata.
+    p.setProperty("options", "-c statement_timeout=" + statementTimeout.toMillis() + " -c synchronous_commit=local");
+    return p;
+  }
+
+  /** Physical replication protocol connection (IDENTIFY_SYSTEM, TIMELINE_HISTORY, CREATE_REPLICATION_SLOT). */
+  public static Properties replicationProperties(PostgresConfig.Credentials credentials, Duration connectTimeout,
+      Duration socketTimeout, String applicationName) {
+    Properties p = new Properties();
+    p.setProperty("user", credentials.user());
+    p.setProperty("password", credentials.password());
+    p.setProperty("connectTimeout", Long.toString(seconds(connectTimeout)));
+    p.setProperty("loginTimeout", Long.toString(seconds(connectTimeout)));
+    p.setProperty("socketTimeout", Long.toString(seconds(socketTimeout)));
+    p.setProperty("ApplicationName", applicationName);
+    p.setProperty("replication", "true");
+    p.setProperty("assumeMinServerVersion", "9.4");
+    p.setProperty("preferQueryMode", "simple");
+    return p;
+  }
+
+  public static String url(String host, int port) {
+    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return "jdbc:postgresql://" + h + ":" + port + "/postgres";
+  }
+
+  public static Connection open(String host, int port, Properties properties) throws SQLException {
+    return DriverManager.getConnection(url(host, port), properties);
+  }
+
+  /** Whole seconds, rounded up, at least one: pgjdbc's timeouts have no finer unit and 0 means none. */
+  public static long seconds(Duration d) {
+    return Math.max(1, (d.toMillis() + 999) / 1000);
+  }
+}

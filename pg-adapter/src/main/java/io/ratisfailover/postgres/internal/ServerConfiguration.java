@@ -1,0 +1,126 @@
+package io.ratisfailover.postgres.internal;
+
+import io.ratisfailover.MemberId;
+import io.ratisfailover.postgres.PostgresConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The configuration files the adapter owns, rendered from the member's {@link PostgresConfig} and
+ * the server's current role. {@code postgresql.conf} first includes {@code postgresql.base.conf}
+ * (what {@code initdb} wrote: locale, time zone) and then sets everything the adapter relies on,
+ * so that the last word is always the adapter's.
+ */
+public final class ServerConfiguration {
+  public static final String BASE_FILE = "postgresql.base.conf";
+
+  private ServerConfiguration() {}
+
+  /**
+   * What differs between roles.
+   *
+   * @param primaryConninfo where a standby streams from; empty on a primary or a standby without upstream
+   * @param primarySlot the slot a standby streams through on its upstream
+   * @param synchronousStandbyNames the primary's synchronous standbys; empty for a standby
+   */
+  public record Role(Optional<Conninfo> primaryConninfo, Optional<String> primarySlot, String synchronousStandbyNames) {
+    public static Role primary(String synchronousStandbyNames) {
+      return new Role(Optional.empty(), Optional.empty(), synchronousStandbyNames);
+    }
+
+    public static Role standby(Optional<Conninfo> conninfo, Optional<String> slot) {
+      return new Role(conninfo, slot, "");
+    }
+  }
+
+  /** Settings the adapter needs for replication and rewind; a member's serverParameters may change them. */
+  static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("wal_level", "replica");
+    d.put("password_encryption", "scram-sha-256");
+    // pg_rewind needs hint-bit changes in the WAL when data checksums are off.
+    d.put("wal_log_hints", "on");
+    // WAL a returning former primary needs for pg_rewind, and a standby for catching up without a slot.
+    d.put("wal_keep_size", "512MB");
+    d.put("max_wal_senders", "10");
+    d.put("max_replication_slots", "10");
+    // Standbys report their positions often enough for the agent's synchronous bookkeeping.
+    d.put("wal_receiver_status_interval", "1s");
+    // A standby pointed at a new primary retries quickly instead of after the default 5 s.
+    d.put("wal_retrieve_retry_interval", "1s");
+    // The adapter connects over TCP; local sockets are opt-in (their default directory may not exist).
+    d.put("unix_socket_directories", "");
+    return d;
+  }
+
+  public static String postgresqlConf(MemberId member, PostgresConfig config, Role role) {
+    StringBuilder b = new StringBuilder();
+    b.append("# Written by ratis-failover for member ").append(member).append(".\n")
+        .append("# Rewritten on every role change: change the member's configuration instead.\n")
+        .append("include_if_exists = '").append(BASE_FILE).append("'\n\n");
+    Map<String, String> settings = new LinkedHashMap<>(defaults());
+    settings.putAll(config.serverParameters());
+    settings.put("listen_addresses", config.listenHost());
+    settings.put("port", Integer.toString(config.port()));
+    settings.put("hot_standby", "on");
+    settings.put("recovery_target_timeline", "latest");
+    settings.put("synchronous_standby_names", role.synchronousStandbyNames());
+    settings.put("primary_conninfo", role.primaryConninfo().map(Conninfo::toString).orElse(""));
+    settings.put("primary_slot_name", role.primarySlot().orElse(""));
+    settings.forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+    return b.toString();
+  }
+
+  /**
+   * Password authentication for everyone over TCP; replication for the replication role only; the
+   * OS user's own login over a local socket, if sockets are enabled.
+   */
+  public static String pgHbaConf(MemberId member, PostgresConfig config) {
+    StringBuilder b = new StringBuilder();
+    b.append("# Written by ratis-failover for member ").append(member).append(".\n");
+    b.append(line("local", "all", "all", "", "peer"));
+    String repl = config.replication().user();
+    for (String net : networks(config)) {
+      b.append(line("host", "all", "all", net, "scram-sha-256"));
+      b.append(line("host", "replication", repl, net, "scram-sha-256"));
+    }
+    return b.toString();
+  }
+
+  /**
+   * {@code postgresql.auto.conf} without the settings the adapter manages: an {@code ALTER SYSTEM}
+   * (or a copy from the primary by {@code pg_basebackup} or {@code pg_rewind}) must not override
+   * where a standby streams from or which standbys a primary waits for.
+   */
+  public static String cleanAutoConf(String current) {
+    StringBuilder b = new StringBuilder();
+    for (String line : current.split("\n", -1)) {
+      String name = line.strip().split("[\\s=]", 2)[0].toLowerCase(java.util.Locale.ROOT);
+      if (!PostgresConfig.MANAGED_PARAMETERS.contains(name)) {
+        b.append(line).append('\n');
+      }
+    }
+    String s = b.toString();
+    while (s.endsWith("\n\n")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    return s;
+  }
+
+  private static Iterable<String> networks(PostgresConfig config) {
+    java.util.LinkedHashSet<String> nets = new java.util.LinkedHashSet<>();
+    nets.add("127.0.0.1/32");
+    nets.add("::1/128");
+    nets.addAll(config.clientNetworks());
+    return nets;
+  }
+
+  private static String line(String type, String db, String user, String address, String method) {
+    return String.format("%-7s %-12s %-16s %-20s %s%n", type, db, user, address, method);
+  }
+
+  static String quote(String value) {
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+  }
+}

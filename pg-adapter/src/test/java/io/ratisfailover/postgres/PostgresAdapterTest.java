@@ -1,0 +1,409 @@
+package io.ratisfailover.postgres;
+
+import static io.ratisfailover.postgres.testing.PgSandbox.members;
+import static io.ratisfailover.postgres.testing.PgSandbox.topology;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ratisfailover.Epoch;
+import io.ratisfailover.Lsn;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.postgres.testing.Db;
+import io.ratisfailover.postgres.testing.LogCapture;
+import io.ratisfailover.postgres.testing.PgSandbox;
+import io.ratisfailover.spi.DatabaseException;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
+import io.ratisfailover.spi.FenceMode;
+import io.ratisfailover.spi.PrimaryTopology;
+import io.ratisfailover.spi.Promotion;
+import io.ratisfailover.spi.ReplicaInfo;
+import io.ratisfailover.spi.Upstream;
+import io.ratisfailover.testing.Await;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The adapter against real PostgreSQL servers: one primary and one standby per test, copied from a template. */
+class PostgresAdapterTest {
+  @RegisterExtension
+  static final PgSandbox pg = new PgSandbox();
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** A running primary pg1 (from the template) and, when asked, a streaming standby pg2. */
+  private final class Pair {
+    final PostgresConfig c1;
+    final PostgresConfig c2;
+    final PostgresAdapter a1;
+    final PostgresAdapter a2;
+
+    Pair(boolean withStandby) throws Exception {
+      c1 = pg.config(pg.copyOfTemplate("pg1")).build();
+      c2 = pg.config(pg.dataDirectory("pg2")).build();
+      a1 = pg.adapter("pg1", c1);
+      a2 = pg.adapter("pg2", c2);
+      a1.startPrimary(topology(1, "pg2"));
+      if (withStandby) {
+        a2.startReplica(Optional.of(upstream("pg1", a1)));
+        awaitStreaming(a1, "pg2");
+      }
+    }
+  }
+
+  private static Upstream upstream(String member, PostgresAdapter adapter) {
+    return new Upstream(MemberId.of(member), adapter.attributes());
+  }
+
+  private static void awaitStreaming(PostgresAdapter primary, String standby) {
+    Await.until(standby + " streaming from the primary", WAIT, () -> replica(primary, standby)
+        .map(ReplicaInfo::streaming).orElse(false), () -> String.valueOf(statusOrError(primary)));
+  }
+
+  private static Optional<ReplicaInfo> replica(PostgresAdapter primary, String standby) {
+    try {
+      return primary.status().replicas().stream().filter(r -> r.member().value().equals(standby)).findFirst();
+    } catch (DatabaseException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Object statusOrError(PostgresAdapter a) {
+    try {
+      return a.status();
+    } catch (DatabaseException e) {
+      return e;
+    }
+  }
+
+  private static DatabaseStatus awaitState(PostgresAdapter a, DatabaseState state) {
+    DatabaseStatus[] last = new DatabaseStatus[1];
+    Await.until(a.member() + " " + state, WAIT, () -> {
+      try {
+        last[0] = a.status();
+        return last[0].state() == state;
+      } catch (DatabaseException e) {
+        return false;
+      }
+    }, () -> String.valueOf(statusOrError(a)));
+    return last[0];
+  }
+
+  @Test
+  void bootstrapCreatesAWritablePrimaryWithChecksumsAReplicationRoleAndSlots() throws Exception {
+    PostgresConfig c = pg.config(pg.dataDirectory("boot")).build();
+    PostgresAdapter a = pg.adapter("pg1", c);
+    assertThat(a.status().state()).isEqualTo(DatabaseState.ABSENT);
+
+    a.bootstrap(new PrimaryTopology(Epoch.of(1), members("pg2", "pg-3"), Set.of(), false));
+
+    DatabaseStatus s = a.status();
+    assertThat(s.state()).isEqualTo(DatabaseState.RUNNING_PRIMARY);
+    assertThat(s.timeline()).isEqualTo(1);
+    assertThat(s.writeLsn()).isGreaterThan(Lsn.ZERO);
+    assertThat(s.systemIdentifier()).isPresent();
+    assertThat(Db.value(c, "SHOW data_checksums")).isEqualTo("on");
+    assertThat(Db.value(c, "SELECT rolreplication FROM pg_roles WHERE rolname = 'replicator'")).isEqualTo("t");
+    assertThat(Db.column(c, "SELECT slot_name FROM pg_replication_slots ORDER BY 1")).containsExactly("rf_pg2", "rf_pg_d3");
+    assertThat(Db.value(c, "SHOW synchronous_standby_names")).isEmpty();
+    assertThat(a.attributes()).containsEntry("host", "127.0.0.1").containsEntry("port", Integer.toString(c.port()));
+
+    // Idempotent: the goal is reached, a second call changes nothing.
+    a.bootstrap(new PrimaryTopology(Epoch.of(1), members("pg2", "pg-3"), Set.of(), false));
+    assertThat(a.status().systemIdentifier()).isEqualTo(s.systemIdentifier());
+  }
+
+  @Test
+  void strictBootstrapBlocksWritesButFinishesItsOwnSetup() throws Exception {
+    PostgresConfig c = pg.config(pg.dataDirectory("strict")).build();
+    PostgresAdapter a = pg.adapter("pg1", c);
+    a.bootstrap(new PrimaryTopology(Epoch.of(1), members("pg2"), Set.of(), true));
+    assertThat(Db.value(c, "SHOW synchronous_standby_names")).isEqualTo("*");
+    assertThat(a.status().synchronousStandbys()).isEmpty();
+  }
+
+  @Test
+  void aClonedStandbyStreamsFromItsUpstreamThroughItsOwnSlot() throws Exception {
+    Pair p = new Pair(true);
+    DatabaseStatus s2 = awaitState(p.a2, DatabaseState.RUNNING_REPLICA);
+    assertThat(s2.upstream()).contains(MemberId.of("pg1"));
+    assertThat(s2.timeline()).isEqualTo(1);
+    assertThat(s2.systemIdentifier()).isEqualTo(p.a1.status().systemIdentifier());
+    assertThat(Db.value(p.c1, "SELECT active FROM pg_replication_slots WHERE slot_name = 'rf_pg2'")).isEqualTo("t");
+    Db.execute(p.c1, "CREATE TABLE t (id int)");
+    Db.execute(p.c1, "INSERT INTO t VALUES (42)");
+    Await.until("the row on the standby", WAIT, () -> "42".equals(Db.valueOrNull(p.c2, "SELECT max(id) FROM t")));
+    assertThat(Db.value(p.c2, "SELECT pg_is_in_recovery()")).isEqualTo("t");
+
+    // The same call again is a no-op: no restart.
+    long pid = PgSandbox.postmasterPid(p.c2.dataDirectory()).orElseThrow();
+    p.a2.startReplica(Optional.of(upstream("pg1", p.a1)));
+    assertThat(PgSandbox.postmasterPid(p.c2.dataDirectory())).contains(pid);
+  }
+
+  @Test
+  void aStandbySurvivesAnAdapterRestartAndStillKnowsItsUpstream() throws Exception {
+    Pair p = new Pair(true);
+    p.a2.close();
+    PostgresAdapter again = pg.adapter("pg2", p.c2);
+    DatabaseStatus s = awaitState(again, DatabaseState.RUNNING_REPLICA);
+    assertThat(s.upstream()).contains(MemberId.of("pg1"));
+  }
+
+  @Test
+  void synchronousStandbyNamesFollowTheTopology() throws Exception {
+    Pair p = new Pair(true);
+    p.a1.configurePrimary(new PrimaryTopology(Epoch.of(1), members("pg2"), members("pg2"), false));
+    assertThat(Db.value(p.c1, "SHOW synchronous_standby_names")).isEqualTo("FIRST 1 (\"pg2\")");
+    assertThat(p.a1.status().synchronousStandbys()).containsExactly(MemberId.of("pg2"));
+    Await.until("pg2 synchronous", WAIT, () -> replica(p.a1, "pg2").map(r -> r.syncState() == ReplicaInfo.SyncState.SYNC)
+        .orElse(false));
+
+    p.a1.configurePrimary(new PrimaryTopology(Epoch.of(1), members("pg2"), Set.of(), true));
+    assertThat(Db.value(p.c1, "SHOW synchronous_standby_names")).isEqualTo("*");
+
+    p.a1.configurePrimary(topology(1, "pg2"));
+    assertThat(Db.value(p.c1, "SHOW synchronous_standby_names")).isEmpty();
+    assertThat(p.a1.status().synchronousStandbys()).isEmpty();
+  }
+
+  @Test
+  void promotionSetsTheNewTopologyBeforeTheFirstWrite() throws Exception {
+    Pair p = new Pair(true);
+    // The standby's copy of the primary's setting names the standby itself: a promotion that kept
+    // it would hang every commit.
+    p.a1.configurePrimary(new PrimaryTopology(Epoch.of(1), members("pg2"), members("pg2"), false));
+    p.a1.fence(FenceMode.FAST);
+    DatabaseStatus stopped = p.a1.status();
+    assertThat(stopped.state()).isEqualTo(DatabaseState.STOPPED);
+
+    p.a2.promote(new Promotion(topology(2, "pg1"), Optional.of(stopped.writeLsn())));
+
+    DatabaseStatus s = p.a2.status();
+    assertThat(s.state()).isEqualTo(DatabaseState.RUNNING_PRIMARY);
+    assertThat(s.timeline()).isEqualTo(2);
+    assertThat(s.synchronousStandbys()).isEmpty();
+    assertThat(Db.value(p.c2, "SHOW synchronous_standby_names")).isEmpty();
+    Db.execute(p.c2, "CREATE TABLE after_promotion (id int)"); // returns: the commit did not wait
+    assertThat(Db.column(p.c2, "SELECT slot_name FROM pg_replication_slots")).containsExactly("rf_pg1");
+    // Idempotent.
+    p.a2.promote(new Promotion(topology(2, "pg1"), Optional.of(stopped.writeLsn())));
+  }
+
+  @Test
+  void aSwitchedOverPrimaryFollowsTheNewOneWithoutRewind() throws Exception {
+    Pair p = new Pair(true);
+    Db.execute(p.c1, "CREATE TABLE t (id int)");
+    Db.execute(p.c1, "INSERT INTO t SELECT generate_series(1, 1000)");
+    p.a1.fence(FenceMode.FAST);
+    Lsn released = p.a1.status().writeLsn();
+    p.a2.promote(new Promotion(topology(2, "pg1"), Optional.of(released)));
+    assertThat(p.a2.status().position()).isGreaterThan(released);
+
+    try (LogCapture logs = LogCapture.of(PostgresAdapter.class)) {
+      p.a1.startReplica(Optional.of(upstream("pg2", p.a2)));
+      assertThat(logs.contains("no rewind needed")).as(String.join("\n", logs.messages())).isTrue();
+      assertThat(logs.contains("rewinding")).isFalse();
+    }
+    DatabaseStatus s1 = awaitState(p.a1, DatabaseState.RUNNING_REPLICA);
+    assertThat(s1.upstream()).contains(MemberId.of("pg2"));
+    Db.execute(p.c2, "INSERT INTO t VALUES (1001)");
+    Await.until("pg1 replays the new primary's writes", WAIT,
+        () -> "1001".equals(Db.valueOrNull(p.c1, "SELECT count(*) FROM t")));
+    Await.until("pg1 on timeline 2", WAIT, () -> {
+      try {
+        return p.a1.status().timeline() == 2;
+      } catch (DatabaseException e) {
+        return false;
+      }
+    });
+    awaitStreaming(p.a2, "pg1");
+  }
+
+  @Test
+  void aDivergedFormerPrimaryIsRewoundAndLosesOnlyItsOwnDivergentWrites() throws Exception {
+    Pair p = new Pair(true);
+    Db.execute(p.c1, "CREATE TABLE t (id int, origin text)");
+    Db.execute(p.c1, "INSERT INTO t VALUES (1, 'common')");
+    Await.until("common row on pg2", WAIT, () -> "1".equals(Db.valueOrNull(p.c2, "SELECT count(*) FROM t")));
+    // A partition: pg2 is promoted while pg1 still takes writes.
+    p.a2.promote(new Promotion(topology(2, "pg1"), Optional.empty()));
+    Db.execute(p.c1, "INSERT INTO t SELECT g, 'lost' FROM generate_series(2, 500) g");
+    Db.execute(p.c2, "INSERT INTO t VALUES (2, 'new primary')");
+    p.a1.fence(FenceMode.IMMEDIATE);
+
+    try (LogCapture logs = LogCapture.of(PostgresAdapter.class)) {
+      p.a1.startReplica(Optional.of(upstream("pg2", p.a2)));
+      assertThat(logs.contains("pg_rewind: rewound")).as(String.join("\n", logs.messages())).isTrue();
+    }
+    awaitState(p.a1, DatabaseState.RUNNING_REPLICA);
+    Await.until("pg1 holds exactly the new primary's history", WAIT,
+        () -> "common,new primary".equals(Db.valueOrNull(p.c1, "SELECT string_agg(origin, ',' ORDER BY id) FROM t")));
+    awaitStreaming(p.a2, "pg1");
+    assertThat(p.a1.status().timeline()).isEqualTo(2);
+  }
+
+  @Test
+  void aCrashedPrimaryIsRewoundAfterItsCrashRecovery() throws Exception {
+    Pair p = new Pair(true);
+    Db.execute(p.c1, "CREATE TABLE t (id int)");
+    p.a2.promote(new Promotion(topology(2, "pg1"), Optional.empty()));
+    Db.execute(p.c1, "INSERT INTO t SELECT generate_series(1, 100)");
+    PgSandbox.killPostmaster(p.c1.dataDirectory());
+    DatabaseStatus crashed = awaitState(p.a1, DatabaseState.STOPPED);
+    assertThat(crashed.detail()).contains("without a clean shutdown");
+    p.a1.fence(FenceMode.IMMEDIATE); // as the agent does before anything else: no orphan backend may write
+
+    p.a1.startReplica(Optional.of(upstream("pg2", p.a2)));
+    awaitState(p.a1, DatabaseState.RUNNING_REPLICA);
+    Await.until("pg1 without its divergent rows", WAIT, () -> "0".equals(Db.valueOrNull(p.c1, "SELECT count(*) FROM t")));
+  }
+
+  @Test
+  void aStoppedServerReportsItsShutdownCheckpoint() throws Exception {
+    Pair p = new Pair(true);
+    Db.execute(p.c1, "CREATE TABLE t AS SELECT generate_series(1, 100) id");
+    Lsn before = p.a1.status().writeLsn();
+    p.a1.fence(FenceMode.FAST);
+    DatabaseStatus s = p.a1.status();
+    assertThat(s.state()).isEqualTo(DatabaseState.STOPPED);
+    assertThat(s.timeline()).isEqualTo(1);
+    assertThat(s.writeLsn()).isGreaterThanOrEqualTo(before);
+    assertThat(s.systemIdentifier()).isPresent();
+    assertThat(s.detail()).contains("shut down cleanly");
+    // The standby received everything up to and including the shutdown checkpoint.
+    Await.until("pg2 received the shutdown checkpoint", WAIT, () -> {
+      try {
+        return p.a2.status().receivedLsn().compareTo(s.writeLsn()) > 0;
+      } catch (DatabaseException e) {
+        return false;
+      }
+    });
+  }
+
+  @Test
+  void aPostmasterCrashIsReportedAtOnce() throws Exception {
+    Pair p = new Pair(false);
+    AtomicInteger notified = new AtomicInteger();
+    p.a1.attach(notified::incrementAndGet);
+    long t0 = System.nanoTime();
+    PgSandbox.killPostmaster(p.c1.dataDirectory());
+    Await.until("the crash reported", Duration.ofSeconds(2), () -> notified.get() > 0);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.STOPPED);
+  }
+
+  @Test
+  void aRestartedAdapterFindsTheRunningServerAndWatchesIt() throws Exception {
+    Pair p = new Pair(false);
+    p.a1.close();
+    PostgresAdapter again = pg.adapter("pg1", p.c1);
+    AtomicInteger notified = new AtomicInteger();
+    again.attach(notified::incrementAndGet);
+    assertThat(again.status().state()).isEqualTo(DatabaseState.RUNNING_PRIMARY);
+    PgSandbox.killPostmaster(p.c1.dataDirectory());
+    Await.until("the crash reported", Duration.ofSeconds(5), () -> notified.get() > 0);
+    again.fence(FenceMode.IMMEDIATE);
+    again.startPrimary(topology(1));
+    assertThat(again.status().state()).isEqualTo(DatabaseState.RUNNING_PRIMARY);
+  }
+
+  @Test
+  void fenceStopsTheServerEvenWhileAnotherOperationWaits() throws Exception {
+    Pair p = new Pair(true);
+    p.a1.fence(FenceMode.IMMEDIATE);
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.STOPPED);
+    // Fences are goals: again is a no-op.
+    p.a1.fence(FenceMode.FAST);
+    p.a1.fence(FenceMode.IMMEDIATE);
+    assertThat(PgSandbox.postmasterPid(p.c1.dataDirectory())).isEmpty();
+  }
+
+  @Test
+  void aHungServerMakesStatusFailFastAndCanStillBeFenced() throws Exception {
+    Pair p = new Pair(false);
+    Path dir = p.c1.dataDirectory();
+    for (long pid : io.ratisfailover.postgres.internal.ProcFs.processesIn(dir)) {
+      ProcessHandle.of(pid).ifPresent(h -> signal("STOP", pid));
+    }
+    long t0 = System.nanoTime();
+    DatabaseStatus s = p.a1.status();
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    assertThat(s.state()).isEqualTo(DatabaseState.UNKNOWN);
+    assertThat(took).isLessThan(p.c1.statusTimeout().plusMillis(300));
+    // Again, while the first query may still be stuck: still bounded.
+    t0 = System.nanoTime();
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.UNKNOWN);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(p.c1.statusTimeout().plusMillis(300));
+
+    p.a1.fence(FenceMode.IMMEDIATE);
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.STOPPED);
+    assertThat(io.ratisfailover.postgres.internal.ProcFs.processesIn(dir)).isEmpty();
+  }
+
+  @Test
+  void aFrozenServerIsFencedWithoutWaitingForItToThaw() throws Exception {
+    Pair p = new Pair(false);
+    var freezer = pg.freeze(p.c1.dataDirectory());
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.UNKNOWN);
+    long t0 = System.nanoTime();
+    p.a1.fence(FenceMode.IMMEDIATE);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    DatabaseStatus s = p.a1.status();
+    assertThat(s.state()).isEqualTo(DatabaseState.STOPPED);
+    assertThat(s.detail()).contains("have not exited yet");
+    freezer.thaw();
+    Await.until("the killed processes gone after the thaw", WAIT,
+        () -> io.ratisfailover.postgres.internal.ProcFs.processesIn(p.c1.dataDirectory()).isEmpty());
+  }
+
+  private static void signal(String sig, long pid) {
+    try {
+      new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start().waitFor();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void restartAndReloadKeepTheRole() throws Exception {
+    Pair p = new Pair(true);
+    long before = PgSandbox.postmasterPid(p.c2.dataDirectory()).orElseThrow();
+    p.a2.restart();
+    assertThat(PgSandbox.postmasterPid(p.c2.dataDirectory())).isPresent().get().isNotEqualTo(before);
+    awaitState(p.a2, DatabaseState.RUNNING_REPLICA);
+    p.a2.reload();
+    p.a1.restart();
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.RUNNING_PRIMARY);
+  }
+
+  @Test
+  void aStandbyWithoutUpstreamCanLaterFollowAPrimary() throws Exception {
+    Pair p = new Pair(true);
+    p.a2.fence(FenceMode.FAST);
+    p.a2.startReplica(Optional.empty());
+    DatabaseStatus s = awaitState(p.a2, DatabaseState.RUNNING_REPLICA);
+    assertThat(s.upstream()).isEmpty();
+    p.a2.startReplica(Optional.of(upstream("pg1", p.a1)));
+    assertThat(awaitState(p.a2, DatabaseState.RUNNING_REPLICA).upstream()).contains(MemberId.of("pg1"));
+    awaitStreaming(p.a1, "pg2");
+  }
+
+  @Test
+  void noPasswordReachesTheLog() throws Exception {
+    try (LogCapture logs = LogCapture.of(PostgresAdapter.class)) {
+      Pair p = new Pair(true);
+      p.a1.fence(FenceMode.FAST);
+      p.a2.promote(new Promotion(topology(2, "pg1"), Optional.empty()));
+      p.a1.startReplica(Optional.of(upstream("pg2", p.a2)));
+      assertThat(logs.messages()).isNotEmpty().noneMatch(m -> m.contains(PgSandbox.SUPERUSER_PASSWORD)
+          || m.contains(PgSandbox.REPLICATION_PASSWORD) || m.contains("password="));
+      String serverLog = Files.readString(p.c1.serverLog()) + Files.readString(p.c2.serverLog());
+      assertThat(serverLog).doesNotContain(PgSandbox.REPLICATION_PASSWORD);
+    }
+  }
+}
