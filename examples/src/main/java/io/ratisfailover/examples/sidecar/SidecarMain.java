@@ -1,0 +1,100 @@
+package io.ratisfailover.examples.sidecar;
+
+import io.ratisfailover.FailoverException;
+import io.ratisfailover.FailoverMember;
+import io.ratisfailover.LocalRole;
+import io.ratisfailover.SwitchoverRequest;
+import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.postgres.PostgresAdapter;
+import io.ratisfailover.spi.DatabaseException;
+import io.ratisfailover.spi.FenceMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The standalone data member: the agent next to one PostgreSQL server, configured by a YAML file.
+ * Stopping it (SIGTERM, as systemd does) hands the primary role over first, then stops the agent,
+ * then shuts PostgreSQL down cleanly.
+ */
+@Command(name = "ratis-failover-sidecar", mixinStandardHelpOptions = true,
+    description = "Runs a data member: the failover agent next to a PostgreSQL server.")
+public final class SidecarMain implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(SidecarMain.class);
+  private static final Duration HANDOVER = Duration.ofSeconds(20);
+
+  @Option(names = {"-c", "--config"}, required = true, description = "The YAML configuration file.")
+  Path config;
+
+  @Option(names = "--check", description = "Check the configuration and exit.")
+  boolean check;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new SidecarMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    SidecarConfig.Plan plan;
+    try {
+      plan = SidecarConfig.load(config, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("configuration error: " + e.getMessage());
+      return 2;
+    }
+    if (check) {
+      System.out.println(config + ": member " + plan.member() + " of cluster " + plan.cluster() + ", PostgreSQL at "
+          + plan.postgres().dataDirectory() + " on port " + plan.postgres().port() + ": OK");
+      return 0;
+    }
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    PostgresAdapter adapter = PostgresAdapter.create(plan.member(), plan.postgres());
+    FailoverMember member = SidecarMembers.build(plan, adapter);
+    try {
+      member.start();
+    } catch (FailoverException e) {
+      System.err.println("cannot start member " + plan.member() + ": " + e.getMessage());
+      member.close();
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop(plan, member);
+      stopped.countDown();
+    }, "sidecar-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** Hands the primary role over if it has it, stops the agent, then stops PostgreSQL cleanly. */
+  static void stop(SidecarConfig.Plan plan, FailoverMember member) {
+    if (member.local().role() == LocalRole.PRIMARY) {
+      try {
+        log.info("member {}: stopping: handing the primary role over first", plan.member());
+        member.switchover(new SwitchoverRequest(Optional.of(plan.member()), Optional.empty(), Optional.empty()), HANDOVER);
+      } catch (FailoverException e) {
+        log.warn("member {}: no switchover before stopping ({}); the others fail over when the lease runs out",
+            plan.member(), e.getMessage());
+      }
+    }
+    member.close();
+    PostgresAdapter last = PostgresAdapter.create(plan.member(), plan.postgres());
+    try {
+      last.fence(FenceMode.FAST);
+      log.info("member {}: PostgreSQL stopped", plan.member());
+    } catch (DatabaseException e) {
+      log.error("member {}: could not stop PostgreSQL: {}", plan.member(), e.getMessage());
+    } finally {
+      last.close();
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package io.ratisfailover.examples.sidecar;
+
+import io.ratisfailover.FailoverMember;
+import io.ratisfailover.postgres.PostgresAdapter;
+
+/** Builds the failover member a sidecar configuration describes. */
+final class SidecarMembers {
+  private SidecarMembers() {}
+
+  static FailoverMember build(SidecarConfig.Plan plan, PostgresAdapter adapter) {
+    FailoverMember.Builder b = FailoverMember.builder()
+        .clusterName(plan.cluster()).memberId(plan.member()).peers(plan.peers())
+        .storageDirectory(plan.raftStorage()).snapshotEvery(plan.snapshotEvery())
+        .timing(plan.timing()).initialSettings(plan.settings()).tags(plan.tags())
+        .database(adapter);
+    if (plan.raftBindHost() != null) {
+      b.raftBindHost(plan.raftBindHost());
+    }
+    b.apiUrl(plan.api().url());
+    return b.build();
+  }
+}

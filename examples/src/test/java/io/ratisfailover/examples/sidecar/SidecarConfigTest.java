@@ -1,0 +1,66 @@
+package io.ratisfailover.examples.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ratisfailover.SynchronousMode;
+import io.ratisfailover.node.config.ConfigException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SidecarConfigTest {
+  static final String GOOD = """
+      cluster: orders
+      member: pg1
+      peers:
+        - {id: pg1, kind: data, raft: 10.0.0.1:7001}
+        - {id: pg2, kind: data, raft: 10.0.0.2:7001}
+        - {id: w1, kind: witness, raft: 10.0.0.3:7001}
+      raft: {storage: /var/lib/rf/pg1}
+      settings: {synchronous_mode: "on"}
+      tags: {failover_priority: 2, custom: {dc: east}}
+      api: {listen: 0.0.0.0:8008, connect_address: 10.0.0.1:8008, username: admin, password: env:API_PW}
+      postgresql:
+        data_dir: /var/lib/postgresql/15/orders
+        listen: 0.0.0.0:5432
+        connect_address: 10.0.0.1:5432
+        superuser: {username: postgres, password: env:SU_PW}
+        replication: {username: replicator, password: env:REPL_PW}
+        parameters: {max_connections: "200"}
+        client_networks: [10.0.0.0/24]
+      """;
+  static final Map<String, String> ENV = Map.of("API_PW", "a", "SU_PW", "s3cr3t-su", "REPL_PW", "r");
+
+  @Test
+  void aGoodFileDescribesTheMemberAndItsDatabase() {
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD, ENV);
+    assertThat(plan.member().value()).isEqualTo("pg1");
+    assertThat(plan.settings().synchronousMode()).isEqualTo(SynchronousMode.ON);
+    assertThat(plan.tags().failoverPriority()).isEqualTo(2);
+    assertThat(plan.tags().custom()).containsEntry("dc", "east");
+    assertThat(plan.api().url()).isEqualTo("http://10.0.0.1:8008");
+    assertThat(plan.postgres().dataDirectory()).isEqualTo(Path.of("/var/lib/postgresql/15/orders"));
+    assertThat(plan.postgres().connectHost()).isEqualTo("10.0.0.1");
+    assertThat(plan.postgres().superuser().password()).isEqualTo("s3cr3t-su");
+    assertThat(plan.postgres().superuser().toString()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void problemsNameTheirKey() {
+    assertProblem(GOOD.replace("member: pg1", "member: w1"), "sidecar.yml: peers: member w1 is a witness");
+    assertProblem(GOOD.replace("env:SU_PW", "env:MISSING"),
+        "sidecar.yml: postgresql.superuser.password: environment variable MISSING is not set");
+    assertProblem(GOOD.replace("listen: 0.0.0.0:5432", "listen: 0.0.0.0"), "sidecar.yml: postgresql.listen:");
+    assertProblem(GOOD.replace("connect_address: 10.0.0.1:5432", "connect_address: 10.0.0.1:6432"),
+        "sidecar.yml: postgresql.connect_address: port 6432 differs");
+    assertProblem(GOOD.replace("max_connections", "port"), "sidecar.yml: postgresql:");
+    assertProblem(GOOD.replace("data_dir:", "datadir:"), "sidecar.yml: unknown key 'postgresql.datadir'");
+    assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1}", ""), "sidecar.yml: raft: is required");
+  }
+
+  private static void assertProblem(String yaml, String expected) {
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml, ENV)).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(expected);
+  }
+}
