@@ -1,0 +1,105 @@
+package io.ratisfailover.witness;
+
+import io.ratisfailover.FailoverException;
+import io.ratisfailover.FailoverMember;
+import io.ratisfailover.node.config.ConfigException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The witness: a voting member with no database, for one or several clusters (one Raft group
+ * each), configured by a YAML file. It restarts from its Raft log directories.
+ */
+@Command(name = "ratis-failover-witness", mixinStandardHelpOptions = true,
+    description = "Runs a witness: votes and arbitrates for one or more clusters; holds no data.")
+public final class WitnessMain implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(WitnessMain.class);
+
+  @Option(names = {"-c", "--config"}, required = true, description = "The YAML configuration file.")
+  Path config;
+
+  @Option(names = "--check", description = "Check the configuration and exit.")
+  boolean check;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new WitnessMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    List<WitnessConfig.Plan> plans;
+    try {
+      plans = WitnessConfig.load(config);
+    } catch (ConfigException e) {
+      System.err.println("configuration error: " + e.getMessage());
+      return 2;
+    }
+    if (check) {
+      plans.forEach(p -> System.out.println(config + ": witness " + p.member() + " of cluster " + p.cluster() + ": OK"));
+      return 0;
+    }
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    Witness witness = new Witness(plans);
+    try {
+      witness.start();
+    } catch (FailoverException e) {
+      System.err.println("cannot start: " + e.getMessage());
+      witness.close();
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      witness.close();
+      stopped.countDown();
+    }, "witness-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** The members of one witness process, one per cluster. */
+  static final class Witness implements AutoCloseable {
+    private final List<WitnessConfig.Plan> plans;
+    private final List<FailoverMember> members = new ArrayList<>();
+
+    Witness(List<WitnessConfig.Plan> plans) {
+      this.plans = plans;
+    }
+
+    void start() {
+      for (WitnessConfig.Plan plan : plans) {
+        FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
+            .peers(plan.peers()).storageDirectory(plan.storage()).timing(plan.timing())
+            .initialSettings(plan.settings());
+        if (plan.raftBindHost() != null) {
+          b.raftBindHost(plan.raftBindHost());
+        }
+        if (plan.apiListen() != null) {
+          b.apiUrl("http://" + plan.apiListen());
+        }
+        FailoverMember member = b.build();
+        members.add(member);
+        member.start();
+        log.info("witness {}: serving cluster {}", plan.member(), plan.cluster());
+      }
+    }
+
+    List<FailoverMember> members() {
+      return List.copyOf(members);
+    }
+
+    @Override
+    public void close() {
+      members.forEach(FailoverMember::close);
+    }
+  }
+}
