@@ -72,6 +72,8 @@ public final class Values {
           throw ConfigException.at(key, "secret file " + file + " is empty");
         }
         return content.lines().findFirst().orElseThrow();
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw ConfigException.at(key, "secret file " + file + " does not exist");
       } catch (IOException e) {
         throw ConfigException.at(key, "cannot read secret file " + file + ": " + e.getMessage());
       }

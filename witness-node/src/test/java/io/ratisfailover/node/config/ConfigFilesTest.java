@@ -70,7 +70,7 @@ class ConfigFilesTest {
     assertThatThrownBy(() -> Values.secret("api.password", "env:NOPE", Map.of()))
         .hasMessage("api.password: environment variable NOPE is not set");
     assertThatThrownBy(() -> Values.secret("api.password", "file:" + dir.resolve("missing"), Map.of()))
-        .hasMessageStartingWith("api.password: cannot read secret file");
+        .hasMessageStartingWith("api.password: secret file").hasMessageEndingWith("missing does not exist");
   }
 
   @Test
