@@ -54,7 +54,8 @@ public final class Ctl {
     System.exit(run(args));
   }
 
-  static int run(String... args) {
+  /** Runs one command as {@code main} would, returning its exit code instead of exiting. */
+  public static int run(String... args) {
     CommandLine cli = new CommandLine(new Ctl()).setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof CtlException) {

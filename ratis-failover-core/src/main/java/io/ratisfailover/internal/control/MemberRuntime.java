@@ -477,6 +477,8 @@ public final class MemberRuntime {
         ? timing.provisionTimeout() : timing.operationTimeout();
     Epoch epoch = state.epoch();
     if (makesWritable(operation)) {
+      // The database thread re-checks the lease against the published snapshot: publish it first.
+      publish();
       // S3: make the database writable only for the current epoch we hold the lease of.
       if (!lease.isValid(ticker.nanoTime(), state, self)) {
         throw new IllegalStateException("member " + self + " about to make its database writable without a valid lease for epoch " + epoch);
