@@ -87,7 +87,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final StateWatchers watchers = new StateWatchers();
   private final MemberRuntime runtime;
   private final Submitter submitter;
-  private final RaftClient client;
+  private final RatisConsensus consensus;
   private volatile RaftServer server;
   private volatile boolean started;
   private volatile boolean closed;
@@ -101,11 +101,11 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.operationLane = Executors.newSingleThreadExecutor(daemon(name + "-db"));
     this.fenceLane = Executors.newSingleThreadExecutor(daemon(name + "-fence"));
     this.adminLane = Executors.newSingleThreadExecutor(daemon(name + "-raft-admin"));
-    this.client = RaftClient.newBuilder().setRaftGroup(group).setProperties(RatisProperties.client(b.timing))
+    this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
+        .setProperties(RatisProperties.client(b.timing))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
             TimeDuration.valueOf(Math.max(10, b.timing.rpcTimeout().toMillis() / 5), TimeUnit.MILLISECONDS)))
-        .build();
-    RatisConsensus consensus = new RatisConsensus(b.memberId, client, this::division, b.peers, adminLane);
+        .build(), this::division, b.peers, adminLane);
     this.submitter = new Submitter(b.memberId, new SecureRandom().nextLong(), b.clock, consensus);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
         b.initialSettings, b.timing, b.tags, b.apiUrl);
@@ -169,7 +169,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    closeQuietly(client);
+    consensus.close();
     closeQuietly(server);
     shutdownExecutors();
     if (config.database != null) {
