@@ -174,21 +174,53 @@ class PostgresAdapterTest {
   @Test
   void promotionSetsTheNewTopologyBeforeTheFirstWrite() throws Exception {
     Pair p = new Pair(true);
-    // The standby's copy of the primary's setting names the standby itself: a promotion that kept
-    // it would hang every commit.
-    p.a1.configurePrimary(new PrimaryTopology(Epoch.of(1), members("pg2"), members("pg2"), false));
+    // The standby inherited a setting naming itself (an ALTER SYSTEM on the old primary, copied by
+    // the clone): a promotion that kept it would hang every commit.
+    Files.writeString(p.c2.dataDirectory().resolve("postgresql.auto.conf"),
+        "synchronous_standby_names = 'FIRST 1 (\"pg2\")'\n");
+    p.a2.reload();
+    Await.until("the standby took the inherited setting", WAIT,
+        () -> "FIRST 1 (\"pg2\")".equals(Db.valueOrNull(p.c2, "SHOW synchronous_standby_names")));
     p.a1.fence(FenceMode.FAST);
     DatabaseStatus stopped = p.a1.status();
     assertThat(stopped.state()).isEqualTo(DatabaseState.STOPPED);
 
+    // A client already connected to the standby sees the first moment it is writable.
+    java.util.concurrent.CompletableFuture<String> settingWhenWritable = new java.util.concurrent.CompletableFuture<>();
+    Thread watcher = new Thread(() -> {
+      try (java.sql.Connection c = Db.connect(p.c2); java.sql.Statement st = c.createStatement()) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+          try (java.sql.ResultSet r = st.executeQuery(
+              "SELECT pg_is_in_recovery(), current_setting('synchronous_standby_names')")) {
+            r.next();
+            if (!r.getBoolean(1)) {
+              settingWhenWritable.complete(r.getString(2));
+              return;
+            }
+          }
+        }
+        settingWhenWritable.completeExceptionally(new AssertionError("never saw the promotion"));
+      } catch (java.sql.SQLException e) {
+        settingWhenWritable.completeExceptionally(e);
+      }
+    }, "promotion-watcher");
+    watcher.start();
+
     p.a2.promote(new Promotion(topology(2, "pg1"), Optional.of(stopped.writeLsn())));
 
+    assertThat(settingWhenWritable.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("synchronous_standby_names"
+        + " at the first moment the new primary was writable").isEmpty();
     DatabaseStatus s = p.a2.status();
     assertThat(s.state()).isEqualTo(DatabaseState.RUNNING_PRIMARY);
     assertThat(s.timeline()).isEqualTo(2);
     assertThat(s.synchronousStandbys()).isEmpty();
     assertThat(Db.value(p.c2, "SHOW synchronous_standby_names")).isEmpty();
-    Db.execute(p.c2, "CREATE TABLE after_promotion (id int)"); // returns: the commit did not wait
+    try (java.sql.Connection c = Db.connect(p.c2); java.sql.Statement st = c.createStatement()) {
+      st.setQueryTimeout(5);
+      st.execute("CREATE TABLE after_promotion (id int)");
+      assertThat((Object) st.getWarnings()).as("the first commit must not wait for a standby").isNull();
+    }
     assertThat(Db.column(p.c2, "SELECT slot_name FROM pg_replication_slots")).containsExactly("rf_pg1");
     // Idempotent.
     p.a2.promote(new Promotion(topology(2, "pg1"), Optional.of(stopped.writeLsn())));
