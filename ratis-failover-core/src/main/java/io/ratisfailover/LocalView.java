@@ -15,10 +15,12 @@ import java.util.Optional;
  * @param reason the agent's last decision, in words
  * @param arbiter whether this member leads the Raft group and so runs the arbiter
  * @param lastCycle how long its last decision cycle took
+ * @param sinceLastCycle how long ago its last decision cycle ended: the agent cycles at least every
+ *     {@code loop_wait}, so a value far above that means the agent loop is stuck (liveness checks)
  */
 public record LocalView(MemberId id, MemberKind kind, String clusterName, LocalRole role, Epoch epoch,
     boolean servingPrimary, Duration leaseRemaining, Optional<DatabaseStatus> database, String reason,
-    boolean arbiter, boolean paused, Duration lastCycle) {
+    boolean arbiter, boolean paused, Duration lastCycle, Duration sinceLastCycle) {
   public LocalView {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");
@@ -28,5 +30,6 @@ public record LocalView(MemberId id, MemberKind kind, String clusterName, LocalR
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(lastCycle, "lastCycle");
+    Objects.requireNonNull(sinceLastCycle, "sinceLastCycle");
   }
 }

@@ -13,10 +13,12 @@ import java.util.Optional;
  *
  * @param reportedAt this node's tick when it applied each member's last report
  * @param lastCycleNanos how long the last decision cycle took
+ * @param lastCycleAt this node's tick when the last decision cycle ended
  */
 public record LocalSnapshot(MemberId self, LocalRole role, ClusterState state, long appliedIndex, Lease lease,
     Optional<DatabaseStatus> database, boolean fencing, String reason, boolean leader,
-    Optional<MemberId> raftLeader, long raftTerm, Map<MemberId, Long> reportedAt, long lastCycleNanos) {
+    Optional<MemberId> raftLeader, long raftTerm, Map<MemberId, Long> reportedAt, long lastCycleNanos,
+    long lastCycleAt) {
 
   public LocalSnapshot {
     reportedAt = Map.copyOf(reportedAt);

@@ -116,6 +116,8 @@ public final class MemberRuntime {
   private Loop.Cancellable wakeUp;
   private long wakeAt;
   private long lastCycleNanos;
+  /** Tick at which the last decision cycle ended (start-up counts as one): how liveness checks see a stuck loop. */
+  private long lastCycleAt;
   private boolean closed;
   private volatile LocalSnapshot snapshot;
 
@@ -151,6 +153,7 @@ public final class MemberRuntime {
     this.lastPlacementAt = now - config.timing().ttl().toNanos();
     this.nextRenewAt = now;
     this.nextReportAt = now;
+    this.lastCycleAt = now;
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
       throw new IllegalArgumentException("a " + config.kind() + " member " + (database == null ? "needs" : "has no use for")
           + " a database adapter");
@@ -340,7 +343,8 @@ public final class MemberRuntime {
     }
     reason = why;
     updateRole();
-    lastCycleNanos = ticker.nanoTime() - started;
+    lastCycleAt = ticker.nanoTime();
+    lastCycleNanos = lastCycleAt - started;
     publish();
     scheduleWakeUp(next);
   }
@@ -843,7 +847,7 @@ public final class MemberRuntime {
 
   private void publish() {
     snapshot = new LocalSnapshot(self, role, state, appliedIndex, lease, db, fencing, reason, leader, raftLeader,
-        raftTerm, reportedAt, lastCycleNanos);
+        raftTerm, reportedAt, lastCycleNanos, lastCycleAt);
   }
 
   /** Sends {@code command}; {@code then} runs on the loop with the result or the error, once. */

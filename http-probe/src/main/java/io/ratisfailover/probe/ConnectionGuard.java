@@ -1,0 +1,112 @@
+package io.ratisfailover.probe;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First in every connection's pipeline: refuses connections beyond the limit and closes those
+ * that are too slow. A request must arrive whole within {@code requestTimeout} of its first byte
+ * (or of the connection opening, so a silent connection, or a TLS handshake that never finishes,
+ * is cut off too); between requests a kept-alive connection may idle for {@code idleTimeout}.
+ * A slowloris client trickling one header byte at a time therefore holds a connection for at most
+ * {@code requestTimeout}, and never holds a thread: the event loop only ever waits on sockets.
+ *
+ * <p>Confined to the channel's event loop, like every handler of the connection.
+ */
+final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
+
+  /** Where the connection is in its request cycle. */
+  private enum Phase { READING, PROCESSING, IDLE }
+
+  private final AtomicInteger open;
+  private final int maxConnections;
+  private final long requestTimeoutNanos;
+  private final long idleTimeoutNanos;
+  private final Runnable rejected;
+  private Phase phase = Phase.READING;
+  private ScheduledFuture<?> timer;
+  private boolean counted;
+
+  /**
+   * @param open connections open on the server, shared by all connections
+   * @param rejected told when a connection is refused for the limit
+   */
+  ConnectionGuard(AtomicInteger open, int maxConnections, Duration requestTimeout, Duration idleTimeout,
+      Runnable rejected) {
+    this.open = open;
+    this.maxConnections = maxConnections;
+    this.requestTimeoutNanos = requestTimeout.toNanos();
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+    this.rejected = rejected;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    counted = true;
+    if (open.incrementAndGet() > maxConnections) {
+      rejected.run();
+      log.debug("refusing connection from {}: {} connections are open", ctx.channel().remoteAddress(), maxConnections);
+      ctx.close();
+      return;
+    }
+    arm(ctx, requestTimeoutNanos, "no complete request");
+    super.channelActive(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (phase == Phase.IDLE) {
+      phase = Phase.READING;
+      arm(ctx, requestTimeoutNanos, "no complete request");
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    cancel();
+    if (counted) {
+      counted = false;
+      open.decrementAndGet();
+    }
+    super.channelInactive(ctx);
+  }
+
+  /** A whole request was decoded: no deadline while the API works on it. */
+  void requestReceived() {
+    phase = Phase.PROCESSING;
+    cancel();
+  }
+
+  /** An answer was written; {@code more} when further requests of this connection wait for theirs. */
+  void answered(ChannelHandlerContext ctx, boolean more) {
+    if (more) {
+      return;
+    }
+    phase = Phase.IDLE;
+    arm(ctx, idleTimeoutNanos, "idle");
+  }
+
+  private void arm(ChannelHandlerContext ctx, long nanos, String why) {
+    cancel();
+    timer = ctx.executor().schedule(() -> {
+      log.debug("closing connection from {}: {} for {} ms", ctx.channel().remoteAddress(), why,
+          TimeUnit.NANOSECONDS.toMillis(nanos));
+      ctx.close();
+    }, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancel() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+}

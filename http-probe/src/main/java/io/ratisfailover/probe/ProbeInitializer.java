@@ -1,0 +1,45 @@
+package io.ratisfailover.probe;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Builds each connection's pipeline: limits and timeouts first, then TLS if configured, the HTTP
+ * codec with its line and header limits, the body limit, and the API.
+ */
+final class ProbeInitializer extends ChannelInitializer<SocketChannel> {
+  private final ProbeApi api;
+  private final ProbeConfig config;
+  private final Optional<SslContext> tls;
+  private final AtomicInteger open;
+
+  ProbeInitializer(ProbeApi api, ProbeConfig config, Optional<SslContext> tls, AtomicInteger open) {
+    this.api = api;
+    this.config = config;
+    this.tls = tls;
+    this.open = open;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel ch) {
+    ChannelPipeline p = ch.pipeline();
+    ConnectionGuard guard = new ConnectionGuard(open, config.maxConnections(), config.requestTimeout(),
+        config.idleTimeout(), api.metrics()::connectionRejected);
+    p.addLast("guard", guard);
+    tls.ifPresent(ctx -> {
+      SslHandler ssl = ctx.newHandler(ch.alloc());
+      ssl.setHandshakeTimeoutMillis(config.requestTimeout().toMillis());
+      p.addLast("tls", ssl);
+    });
+    p.addLast("codec", new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(), 8192));
+    p.addLast("body", new BodyLimit(config.maxBodyBytes(),
+        limit -> api.error(413, "request body larger than " + limit + " bytes")));
+    p.addLast("api", new ProbeHandler(api, guard));
+  }
+}

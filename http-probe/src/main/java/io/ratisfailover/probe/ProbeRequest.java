@@ -1,0 +1,47 @@
+package io.ratisfailover.probe;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One HTTP request as the API needs it, copied out of Netty's buffers so it can wait in a queue or
+ * cross to an admin thread without reference counting.
+ *
+ * @param method the HTTP method, upper case
+ * @param path the decoded path without query, a trailing slash removed ({@code /} stays)
+ * @param query decoded query parameters
+ * @param authorization the {@code Authorization} header, if any
+ * @param clientCertificate over TLS, whether the client presented a certificate that verified;
+ *     always false over plain HTTP
+ * @param body the request body, possibly empty
+ * @param remote the client's address, for logs
+ */
+record ProbeRequest(String method, String path, Map<String, List<String>> query, Optional<String> authorization,
+    boolean clientCertificate, byte[] body, String remote) {
+
+  ProbeRequest {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(authorization, "authorization");
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(remote, "remote");
+    query = Map.copyOf(query);
+  }
+
+  /** HEAD and OPTIONS are answered with the status only, as Patroni does for HAProxy. */
+  boolean statusOnly() {
+    return method.equals("HEAD") || method.equals("OPTIONS");
+  }
+
+  boolean isRead() {
+    return method.equals("GET") || statusOnly();
+  }
+
+  @Override
+  public String toString() {
+    // Never the Authorization header, never the body (it may hold anything).
+    return method + " " + path + (query.isEmpty() ? "" : " " + query.keySet()) + " from " + remote;
+  }
+}

@@ -1,0 +1,170 @@
+package io.ratisfailover.probe;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.ratisfailover.ClusterMember;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP probe of one member: Patroni-compatible health checks, status, metrics and admin API.
+ *
+ * <pre>{@code
+ * try (ProbeServer probe = ProbeServer.start(member, ProbeConfig.builder().host("10.0.0.1").port(8008)
+ *     .auth("admin", secret).build())) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Threads: one accepts connections, {@code io_threads} answer requests (health checks and
+ * status straight from the member's in-memory views, never waiting on anything), and
+ * {@code admin_threads} run admin requests, which wait for the cluster. None of them is the
+ * member's agent thread, so no client, however slow or hostile, can delay the agent loop.
+ */
+public final class ProbeServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProbeServer.class);
+  private static final long CLOSE_TIMEOUT_MILLIS = 5_000;
+
+  private final ClusterMember member;
+  private final ProbeConfig config;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ThreadPoolExecutor admin;
+  private final Channel channel;
+  private final InetSocketAddress address;
+
+  private ProbeServer(ClusterMember member, ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers,
+      ThreadPoolExecutor admin, Channel channel) {
+    this.member = member;
+    this.config = config;
+    this.boss = boss;
+    this.workers = workers;
+    this.admin = admin;
+    this.channel = channel;
+    this.address = (InetSocketAddress) channel.localAddress();
+  }
+
+  /**
+   * Listens on {@code config}'s address and answers for {@code member} until {@link #close()}.
+   *
+   * @throws ProbeStartException naming the address and the cause (port in use, address not local,
+   *     TLS files unusable)
+   */
+  public static ProbeServer start(ClusterMember member, ProbeConfig config) {
+    Optional<SslContext> tls = sslContext(config);
+    String name = "ratis-failover-probe-" + member.id();
+    ThreadPoolExecutor admin = new ThreadPoolExecutor(config.adminThreads(), config.adminThreads(), 30,
+        TimeUnit.SECONDS, config.adminQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.adminQueue()),
+        new DefaultThreadFactory(name + "-admin", true), new ThreadPoolExecutor.AbortPolicy());
+    admin.allowCoreThreadTimeOut(true);
+    EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory(name + "-accept", true));
+    EventLoopGroup workers = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true));
+    AtomicInteger open = new AtomicInteger();
+    ProbeApi api = new ProbeApi(member, config, admin, Clock.systemUTC(), System::nanoTime, open::get);
+    ChannelFuture bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 256)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ProbeInitializer(api, config, tls, open))
+        .bind(config.host(), config.port()).awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      shutdown(boss, workers, admin);
+      throw new ProbeStartException("member " + member.id() + ": the probe cannot listen on " + config.host() + ":"
+          + config.port() + ": " + bindProblem(bound.cause()), bound.cause());
+    }
+    ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel());
+    log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
+        member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),
+        config.auth().isPresent() ? "on" : "off",
+        config.tls().map(t -> t.clientAuth().name().toLowerCase(Locale.ROOT)).orElse("none"));
+    return server;
+  }
+
+  /** The address the probe listens on. */
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  /** The port the probe listens on: the configured one, or the one picked for port 0. */
+  public int port() {
+    return address.getPort();
+  }
+
+  /** The probe's base URL, for example {@code http://127.0.0.1:8008}. */
+  public String url() {
+    String host = address.getAddress().getHostAddress();
+    return config.scheme() + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port();
+  }
+
+  /** Stops listening, closes every connection and abandons admin requests in progress (they may still complete). */
+  @Override
+  public void close() {
+    channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
+    shutdown(boss, workers, admin);
+    log.info("member {}: probe on port {} closed", member.id(), port());
+  }
+
+  private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor admin) {
+    admin.shutdownNow();
+    boss.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    workers.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    boss.terminationFuture().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
+    workers.terminationFuture().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
+  }
+
+  private static String bindProblem(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+        if (m.contains("in use")) {
+          return "the port is already in use (another probe, or another program, listens there); choose another port";
+        }
+        if (m.contains("assign")) {
+          return "the address is not one of this host's; listen on a local address";
+        }
+        return t.getMessage();
+      }
+    }
+    return String.valueOf(cause);
+  }
+
+  private static Optional<SslContext> sslContext(ProbeConfig config) {
+    if (config.tls().isEmpty()) {
+      return Optional.empty();
+    }
+    ProbeConfig.Tls tls = config.tls().get();
+    try {
+      SslContextBuilder b = SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile(),
+          tls.keyPassword().orElse(null));
+      tls.clientCa().ifPresent(ca -> b.trustManager(ca.toFile()));
+      b.clientAuth(switch (tls.clientAuth()) {
+        case NONE -> ClientAuth.NONE;
+        // Asked for on every connection, verified when given; the API then requires it for admin requests.
+        case OPTIONAL -> ClientAuth.OPTIONAL;
+        case REQUIRE -> ClientAuth.REQUIRE;
+      });
+      return Optional.of(b.build());
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new ProbeStartException("the probe cannot use its TLS files (" + tls + "): " + e.getMessage(), e);
+    }
+  }
+}
