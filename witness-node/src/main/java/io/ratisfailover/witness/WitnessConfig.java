@@ -12,10 +12,13 @@ import io.ratisfailover.node.config.PeerSection;
 import io.ratisfailover.node.config.SettingsSection;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.node.config.Values;
+import io.ratisfailover.probe.ProbeConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -43,24 +46,28 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
   public record ClusterEntry(String name, String apiListen, String raftBindHost, TimingSection timing,
       SettingsSection settings, List<PeerSection> peers) {}
 
-  /** One cluster this witness serves, ready to start. */
+  /**
+   * One cluster this witness serves, ready to start.
+   *
+   * @param probe the HTTP API for this cluster, when {@code api_listen} is set
+   */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path storage, Timing timing,
-      ClusterSettings settings, HostPort apiListen, String raftBindHost) {}
+      ClusterSettings settings, Optional<ProbeConfig> probe, String raftBindHost) {}
 
-  /** Reads and checks a witness configuration file. */
-  public static List<Plan> load(Path file) {
+  /** Reads and checks a witness configuration file; secrets come from {@code env}. */
+  public static List<Plan> load(Path file, Map<String, String> env) {
     WitnessConfig config = io.ratisfailover.node.config.ConfigFiles.read(file, WitnessConfig.class);
-    return io.ratisfailover.node.config.ConfigFiles.check(file.toString(), config::plans);
+    return io.ratisfailover.node.config.ConfigFiles.check(file.toString(), () -> config.plans(env));
   }
 
   /** Parses and checks configuration text; {@code source} names it in messages. */
-  public static List<Plan> parse(String source, String yaml) {
+  public static List<Plan> parse(String source, String yaml, Map<String, String> env) {
     WitnessConfig config = io.ratisfailover.node.config.ConfigFiles.parse(source, yaml, WitnessConfig.class);
-    return io.ratisfailover.node.config.ConfigFiles.check(source, config::plans);
+    return io.ratisfailover.node.config.ConfigFiles.check(source, () -> config.plans(env));
   }
 
   /** Checks everything and resolves the clusters to serve; the first problem names its key. */
-  public List<Plan> plans() {
+  public List<Plan> plans(Map<String, String> env) {
     MemberId self = Values.checked("member", () -> MemberId.of(Values.required("member", member)));
     Path root = Path.of(Values.required("storage", storage));
     if (clusters == null || clusters.isEmpty()) {
@@ -97,10 +104,12 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
       if (apiListen != null && !ports.add(apiListen.toString())) {
         throw ConfigException.at(at + ".api_listen", apiListen + " is used twice");
       }
+      Optional<ProbeConfig> probe = apiListen == null ? Optional.empty() : Optional.of(
+          (api == null ? new ApiSection(null, null, null, null, null) : api).toProbeConfig("api", c.apiListen(), env));
       TimingSection t = c.timing() != null ? c.timing() : timing != null ? timing : TimingSection.DEFAULT;
       Timing resolved = t.toTiming(c.timing() != null ? at + ".timing" : "timing");
       ClusterSettings settings = c.settings() == null ? ClusterSettings.DEFAULT : c.settings().toSettings(at + ".settings");
-      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, settings, apiListen, c.raftBindHost()));
+      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, settings, probe, c.raftBindHost()));
     }
     return plans;
   }

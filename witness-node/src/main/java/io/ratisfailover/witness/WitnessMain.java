@@ -3,6 +3,7 @@ package io.ratisfailover.witness;
 import io.ratisfailover.FailoverException;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.probe.ProbeServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class WitnessMain implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     List<WitnessConfig.Plan> plans;
     try {
-      plans = WitnessConfig.load(config);
+      plans = WitnessConfig.load(config, System.getenv());
     } catch (ConfigException e) {
       System.err.println("configuration error: " + e.getMessage());
       return 2;
@@ -70,6 +71,7 @@ public final class WitnessMain implements Callable<Integer> {
   static final class Witness implements AutoCloseable {
     private final List<WitnessConfig.Plan> plans;
     private final List<FailoverMember> members = new ArrayList<>();
+    private final List<ProbeServer> probes = new ArrayList<>();
 
     Witness(List<WitnessConfig.Plan> plans) {
       this.plans = plans;
@@ -83,12 +85,11 @@ public final class WitnessMain implements Callable<Integer> {
         if (plan.raftBindHost() != null) {
           b.raftBindHost(plan.raftBindHost());
         }
-        if (plan.apiListen() != null) {
-          b.apiUrl("http://" + plan.apiListen());
-        }
+        plan.probe().ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
         FailoverMember member = b.build();
         members.add(member);
         member.start();
+        plan.probe().ifPresent(p -> probes.add(ProbeServer.start(member, p)));
         log.info("witness {}: serving cluster {}", plan.member(), plan.cluster());
       }
     }
@@ -99,6 +100,7 @@ public final class WitnessMain implements Callable<Integer> {
 
     @Override
     public void close() {
+      probes.forEach(ProbeServer::close);
       members.forEach(FailoverMember::close);
     }
   }

@@ -14,6 +14,7 @@ import io.ratisfailover.node.config.SettingsSection;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.node.config.Values;
 import io.ratisfailover.postgres.PostgresConfig;
+import io.ratisfailover.probe.ProbeConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +70,8 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
 
   /** Everything the sidecar starts with, checked. */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
-      long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, ApiSection api, PostgresConfig postgres) {}
+      long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
+      PostgresConfig postgres) {}
 
   public static Plan load(Path file, Map<String, String> environment) {
     SidecarConfig config = ConfigFiles.read(file, SidecarConfig.class);
@@ -102,8 +104,10 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     }
     Timing t = (timing == null ? TimingSection.DEFAULT : timing).toTiming("timing");
     ClusterSettings s = settings == null ? ClusterSettings.DEFAULT : settings.toSettings("settings");
-    return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), snapshots, t, s, resolvedTags(),
-        api == null ? new ApiSection(null, null, null, null, null) : api, postgres(Values.required("postgresql", postgresql), t, env));
+    ApiSection a = Values.required("api", api);
+    ProbeConfig probe = a.toProbeConfig("api", null, env);
+    return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), snapshots, t, s, resolvedTags(), a.url(),
+        probe, postgres(Values.required("postgresql", postgresql), t, env));
   }
 
   private Tags resolvedTags() {

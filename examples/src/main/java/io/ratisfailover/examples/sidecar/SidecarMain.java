@@ -6,6 +6,7 @@ import io.ratisfailover.LocalRole;
 import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.postgres.PostgresAdapter;
+import io.ratisfailover.probe.ProbeServer;
 import io.ratisfailover.spi.DatabaseException;
 import io.ratisfailover.spi.FenceMode;
 import java.nio.file.Path;
@@ -59,8 +60,10 @@ public final class SidecarMain implements Callable<Integer> {
     SLF4JBridgeHandler.install();
     PostgresAdapter adapter = PostgresAdapter.create(plan.member(), plan.postgres());
     FailoverMember member = SidecarMembers.build(plan, adapter);
+    ProbeServer probe;
     try {
       member.start();
+      probe = ProbeServer.start(member, plan.probe());
     } catch (FailoverException e) {
       System.err.println("cannot start member " + plan.member() + ": " + e.getMessage());
       member.close();
@@ -69,6 +72,7 @@ public final class SidecarMain implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop(plan, member);
+      probe.close();
       stopped.countDown();
     }, "sidecar-shutdown"));
     stopped.await();

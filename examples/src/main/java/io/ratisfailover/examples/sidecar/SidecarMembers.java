@@ -16,7 +16,7 @@ final class SidecarMembers {
     if (plan.raftBindHost() != null) {
       b.raftBindHost(plan.raftBindHost());
     }
-    b.apiUrl(plan.api().url());
+    b.apiUrl(plan.apiUrl());
     return b.build();
   }
 }

@@ -39,7 +39,9 @@ class SidecarConfigTest {
     assertThat(plan.settings().synchronousMode()).isEqualTo(SynchronousMode.ON);
     assertThat(plan.tags().failoverPriority()).isEqualTo(2);
     assertThat(plan.tags().custom()).containsEntry("dc", "east");
-    assertThat(plan.api().url()).isEqualTo("http://10.0.0.1:8008");
+    assertThat(plan.apiUrl()).isEqualTo("http://10.0.0.1:8008");
+    assertThat(plan.probe().port()).isEqualTo(8008);
+    assertThat(plan.probe().auth()).isPresent();
     assertThat(plan.postgres().dataDirectory()).isEqualTo(Path.of("/var/lib/postgresql/15/orders"));
     assertThat(plan.postgres().connectHost()).isEqualTo("10.0.0.1");
     assertThat(plan.postgres().superuser().password()).isEqualTo("s3cr3t-su");

@@ -1,9 +1,15 @@
 package io.ratisfailover.node.config;
 
+import io.ratisfailover.HostPort;
+import io.ratisfailover.probe.ProbeConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
 /**
  * {@code api:} — where the member's HTTP API (health checks, status, admin) listens, and how admin
  * calls authenticate. Health checks stay open; admin calls need the basic-auth credentials, and with
- * {@code tls.client_ca} a client certificate too.
+ * {@code tls.verify_client} a client certificate too.
  *
  * @param listen {@code host:port} to listen on
  * @param connectAddress {@code host:port} the others and the command-line tool use; {@code listen} when unset
@@ -12,12 +18,49 @@ package io.ratisfailover.node.config;
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls) {
 
+  /**
+   * {@code api.tls:} — PEM files, as Patroni's {@code restapi.certfile}, {@code keyfile},
+   * {@code cafile}; {@code verify_client} is {@code none}, {@code optional} (admin calls only) or
+   * {@code required}.
+   */
+  public record TlsSection(String certificate, String key, String keyPassword, String clientCa, String verifyClient) {}
+
   /** The URL published to the other members and used by the command-line tool. */
   public String url() {
     String address = connectAddress != null ? connectAddress : listen;
     return address == null ? "" : (tls != null ? "https://" : "http://") + address;
   }
 
-  /** {@code api.tls:} — PEM files. */
-  public record TlsSection(String certificate, String key, String clientCa) {}
+  /**
+   * The probe's configuration.
+   *
+   * @param at where this section is in the file, for messages
+   * @param listenAt the address to listen on when it is not this section's own {@code listen}
+   */
+  public ProbeConfig toProbeConfig(String at, String listenAt, Map<String, String> env) {
+    String address = Values.required(at + ".listen", listenAt != null ? listenAt : listen);
+    HostPort hp = Values.checked(at + ".listen", () -> HostPort.parse(address, "listen address"));
+    ProbeConfig.Builder b = ProbeConfig.builder().host(hp.host()).port(hp.port());
+    if (username != null || password != null) {
+      b.auth(Values.required(at + ".username", username),
+          Values.required(at + ".password", Values.secret(at + ".password", password, env)));
+    }
+    if (tls != null) {
+      ProbeConfig.ClientAuth verify;
+      String v = tls.verifyClient() == null ? (tls.clientCa() == null ? "none" : "optional") : tls.verifyClient();
+      switch (v) {
+        case "none": verify = ProbeConfig.ClientAuth.NONE; break;
+        case "optional": verify = ProbeConfig.ClientAuth.OPTIONAL; break;
+        case "required": verify = ProbeConfig.ClientAuth.REQUIRE; break;
+        default: throw ConfigException.at(at + ".tls.verify_client", "'" + v + "' is not one of none, optional, required");
+      }
+      ProbeConfig.ClientAuth clientAuth = verify;
+      b.tls(Values.checked(at + ".tls", () -> new ProbeConfig.Tls(
+          Path.of(Values.required(at + ".tls.certificate", tls.certificate())),
+          Path.of(Values.required(at + ".tls.key", tls.key())),
+          Optional.ofNullable(Values.secret(at + ".tls.key_password", tls.keyPassword(), env)),
+          Optional.ofNullable(tls.clientCa()).map(Path::of), clientAuth)));
+    }
+    return Values.checked(at, b::build);
+  }
 }

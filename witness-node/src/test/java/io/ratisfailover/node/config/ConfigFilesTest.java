@@ -34,7 +34,7 @@ class ConfigFilesTest {
 
   @Test
   void aGoodFileResolvesToOnePlanPerCluster() {
-    List<WitnessConfig.Plan> plans = WitnessConfig.parse("witness.yml", GOOD);
+    List<WitnessConfig.Plan> plans = WitnessConfig.parse("witness.yml", GOOD, Map.of());
     assertThat(plans).extracting(WitnessConfig.Plan::cluster).containsExactly("orders", "idp");
     assertThat(plans.get(0).timing().ttl()).isEqualTo(Duration.ofSeconds(4));
     assertThat(plans.get(0).storage()).isEqualTo(Path.of("/var/lib/w/orders"));
@@ -75,12 +75,12 @@ class ConfigFilesTest {
 
   @Test
   void aMissingFileIsNamed(@TempDir Path dir) {
-    assertThatThrownBy(() -> WitnessConfig.load(dir.resolve("none.yml")))
+    assertThatThrownBy(() -> WitnessConfig.load(dir.resolve("none.yml"), Map.of()))
         .hasMessageEndingWith("none.yml: no such file");
   }
 
   private static void assertProblem(String yaml, String expected) {
-    assertThatThrownBy(() -> WitnessConfig.parse("witness.yml", yaml))
+    assertThatThrownBy(() -> WitnessConfig.parse("witness.yml", yaml, Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageStartingWith(expected);
   }
 }
