@@ -102,7 +102,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.adminLane = Executors.newSingleThreadExecutor(daemon(name + "-raft-admin"));
     this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
         .setProperties(RatisProperties.client(b.timing)).setRetryPolicy(RatisConsensus.retryPolicy()).build(),
-        this::division, b.peers, adminLane);
+        this::division, b.peers, adminLane, b.timing.electionTimeoutMin());
     this.submitter = new Submitter(b.memberId, new SecureRandom().nextLong(), b.clock, consensus);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
         b.initialSettings, b.timing, b.tags, b.apiUrl);

@@ -82,7 +82,9 @@ public final class Demo implements Callable<Integer> {
       run(processes);
       return 0;
     } finally {
-      processes.close();
+      // Standbys first, the primary next (nobody left to hand over to: it just stops), the witness last.
+      String primary = servingPrimary().orElse("pg1");
+      processes.stopInOrder(List.of("haproxy", primary.equals("pg1") ? "pg2" : "pg1", primary, "w1"));
       removeWork();
       Runtime.getRuntime().removeShutdownHook(cleanup);
     }

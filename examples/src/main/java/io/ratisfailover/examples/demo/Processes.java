@@ -75,10 +75,18 @@ final class Processes implements AutoCloseable {
     }
   }
 
+  /** Stops the named processes first, in that order, then the rest. */
+  synchronized void stopInOrder(List<String> first) {
+    for (String name : first) {
+      stop(name, Duration.ofSeconds(30));
+    }
+    close();
+  }
+
   @Override
   public synchronized void close() {
     for (String name : new ArrayList<>(running.keySet())) {
-      stop(name, Duration.ofSeconds(15));
+      stop(name, Duration.ofSeconds(30));
     }
   }
 }

@@ -59,6 +59,7 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
   private final Supplier<RaftServer.Division> division;
   private final Map<MemberId, MemberKind> kinds;
   private final Executor admin;
+  private final java.time.Duration transferTimeout;
   private final AtomicInteger outstanding = new AtomicInteger();
   private RaftClient client;
   private boolean shutDown;
@@ -67,10 +68,12 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
    * @param clients builds a fresh client: one at start, and another if Ratis ever closes the current one
    * @param division the local Raft division, available once the server started
    * @param admin runs the blocking configuration and leadership-transfer calls
+   * @param transferTimeout how long a leadership transfer may hold up writes: the minimum election timeout
    */
   public RatisConsensus(MemberId self, Supplier<RaftClient> clients, Supplier<RaftServer.Division> division,
-      List<Peer> peers, Executor admin) {
+      List<Peer> peers, Executor admin, java.time.Duration transferTimeout) {
     this.self = self;
+    this.transferTimeout = transferTimeout;
     this.clients = clients;
     this.client = clients.get();
     this.division = division;
@@ -193,18 +196,29 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
     log.info("member {}: Raft priorities now favour arbiters away from primary {}", self, primary);
   }
 
+  /**
+   * While a transfer is pending the Ratis leader refuses every write, renewals included: it is
+   * bounded by the minimum election timeout (as Ratis' own hand-over to a higher-priority peer
+   * is), and only offered to a follower that answered the leader within that time.
+   */
   private void handOverIfLeading(MemberId primary) throws IOException {
-    if (!division.get().getInfo().isLeader() || !self.equals(primary)) {
+    RaftServer.Division d = division.get();
+    if (!d.getInfo().isLeader() || !self.equals(primary)) {
       return;
     }
-    Optional<RaftPeer> target = division.get().getRaftConf().getCurrentPeers().stream()
+    long bound = transferTimeout.toMillis();
+    Map<String, Long> lastHeard = d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList().stream()
+        .collect(Collectors.toMap(f -> f.getId().getId().toStringUtf8(), f -> f.getLastRpcElapsedTimeMs(), Math::min));
+    Optional<RaftPeer> target = d.getRaftConf().getCurrentPeers().stream()
         .filter(p -> !p.getId().toString().equals(primary.value()))
+        .filter(p -> lastHeard.getOrDefault(p.getId().toString(), Long.MAX_VALUE) < bound)
         .max((a, b) -> Integer.compare(a.getPriority(), b.getPriority()));
     if (target.isEmpty()) {
+      log.info("member {}: no follower answered within {} ms; Raft leadership stays on the primary's host for now", self, bound);
       return;
     }
     RaftPeerId to = target.get().getId();
-    RaftClientReply reply = current().admin().transferLeadership(to, 5_000);
+    RaftClientReply reply = current().admin().transferLeadership(to, bound);
     log.info("member {}: asked Raft to hand leadership to {}: {}", self, to, reply.isSuccess() ? "done" : reply.getException());
   }
 
