@@ -24,6 +24,8 @@ import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.Fencer;
 import io.ratisfailover.spi.Watchdog;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,6 +142,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     }
     RaftServer s = null;
     try {
+      requireBindable(bind);
       s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
           .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events()))
           .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
@@ -162,10 +165,12 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      loop.runAndWait(runtime::close, CLOSE_TIMEOUT);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (server != null) { // else start failed and already stopped the loop
+      try {
+        loop.runAndWait(runtime::close, CLOSE_TIMEOUT);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     closeQuietly(consensus);
     closeQuietly(server);
@@ -495,7 +500,15 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    return t.getClass().getSimpleName() + ": " + t.getMessage();
+    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+  }
+
+  /** Ratis reports a taken port with pages of stack traces; an operator needs one line. */
+  private static void requireBindable(HostPort bind) throws IOException {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(bind.host(), bind.port()));
+    }
   }
 
   static RaftGroupId groupId(String clusterName) {

@@ -112,6 +112,16 @@ public final class PostgresAdapter implements DatabaseAdapter {
     return self;
   }
 
+  /**
+   * Resolves the server binaries and the OS account PostgreSQL runs as, so that a program can
+   * refuse to start with one clear line instead of failing inside the agent loop.
+   *
+   * @throws DatabaseException of kind {@code MISCONFIGURED} naming what is missing
+   */
+  public void checkInstallation() throws DatabaseException {
+    environment();
+  }
+
   public PostgresConfig config() {
     return config;
   }

@@ -4,6 +4,7 @@ import io.ratisfailover.FailoverException;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.probe.ProbeServer;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The witness: a voting member with no database, for one or several clusters (one Raft group
@@ -31,21 +34,25 @@ public final class WitnessMain implements Callable<Integer> {
   @Option(names = "--check", description = "Check the configuration and exit.")
   boolean check;
 
+  @Spec
+  CommandSpec spec;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new WitnessMain()).execute(args));
   }
 
   @Override
   public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
     List<WitnessConfig.Plan> plans;
     try {
       plans = WitnessConfig.load(config, System.getenv());
     } catch (ConfigException e) {
-      System.err.println("configuration error: " + e.getMessage());
+      err.println("configuration error: " + e.getMessage());
       return 2;
     }
     if (check) {
-      plans.forEach(p -> System.out.println(config + ": witness " + p.member() + " of cluster " + p.cluster() + ": OK"));
+      plans.forEach(p -> spec.commandLine().getOut().println(config + ": witness " + p.member() + " of cluster " + p.cluster() + ": OK"));
       return 0;
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -54,7 +61,7 @@ public final class WitnessMain implements Callable<Integer> {
     try {
       witness.start();
     } catch (FailoverException e) {
-      System.err.println("cannot start: " + e.getMessage());
+      err.println("cannot start: " + e.getMessage());
       witness.close();
       return 1;
     }

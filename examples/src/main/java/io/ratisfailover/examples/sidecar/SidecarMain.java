@@ -9,6 +9,7 @@ import io.ratisfailover.postgres.PostgresAdapter;
 import io.ratisfailover.probe.ProbeServer;
 import io.ratisfailover.spi.DatabaseException;
 import io.ratisfailover.spi.FenceMode;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -19,7 +20,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The standalone data member: the agent next to one PostgreSQL server, configured by a YAML file.
@@ -35,8 +38,11 @@ public final class SidecarMain implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, description = "The YAML configuration file.")
   Path config;
 
-  @Option(names = "--check", description = "Check the configuration and exit.")
+  @Option(names = "--check", description = "Check the configuration and the PostgreSQL installation, then exit.")
   boolean check;
+
+  @Spec
+  CommandSpec spec;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new SidecarMain()).execute(args));
@@ -44,29 +50,36 @@ public final class SidecarMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
     SidecarConfig.Plan plan;
     try {
       plan = SidecarConfig.load(config, System.getenv());
     } catch (ConfigException e) {
-      System.err.println("configuration error: " + e.getMessage());
+      err.println("configuration error: " + e.getMessage());
+      return 2;
+    }
+    PostgresAdapter adapter = PostgresAdapter.create(plan.member(), plan.postgres());
+    try {
+      adapter.checkInstallation();
+    } catch (DatabaseException e) {
+      err.println("PostgreSQL installation error: " + e.getMessage());
       return 2;
     }
     if (check) {
-      System.out.println(config + ": member " + plan.member() + " of cluster " + plan.cluster() + ", PostgreSQL at "
-          + plan.postgres().dataDirectory() + " on port " + plan.postgres().port() + ": OK");
+      spec.commandLine().getOut().println(config + ": member " + plan.member() + " of cluster " + plan.cluster()
+          + ", PostgreSQL at " + plan.postgres().dataDirectory() + " on port " + plan.postgres().port() + ": OK");
       return 0;
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    PostgresAdapter adapter = PostgresAdapter.create(plan.member(), plan.postgres());
     FailoverMember member = SidecarMembers.build(plan, adapter);
     ProbeServer probe;
     try {
       member.start();
       probe = ProbeServer.start(member, plan.probe());
     } catch (FailoverException e) {
-      System.err.println("cannot start member " + plan.member() + ": " + e.getMessage());
-      member.close();
+      err.println("cannot start member " + plan.member() + ": " + e.getMessage());
+      stop(plan, member);
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);

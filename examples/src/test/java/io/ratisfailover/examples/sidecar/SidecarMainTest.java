@@ -1,0 +1,113 @@
+package io.ratisfailover.examples.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ratisfailover.testing.Ports;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The sidecar refuses bad input with a non-zero exit and one line naming the key or the resource,
+ * before it touches the data directory.
+ */
+class SidecarMainTest {
+  @TempDir Path dir;
+
+  final int[] ports = Ports.free(5);
+
+  /** PostgreSQL refuses root: as root (CI) it runs as postgres, otherwise as whoever runs the tests. */
+  static final String OS_USER =
+      "root".equals(System.getProperty("user.name")) ? "postgres" : System.getProperty("user.name");
+
+  /** A sidecar configuration on loopback whose only flaw is the one each test writes into it. */
+  String config(String postgresExtra, String timing) {
+    return """
+        cluster: orders
+        member: pg1
+        peers:
+          - {id: pg1, kind: data, raft: 127.0.0.1:%d}
+          - {id: pg2, kind: data, raft: 127.0.0.1:%d}
+          - {id: w1, kind: witness, raft: 127.0.0.1:%d}
+        raft: {storage: %s}
+        timing: %s
+        api: {listen: 127.0.0.1:%d}
+        postgresql:
+          data_dir: %s
+          listen: 127.0.0.1:%d
+          os_user: %s
+          superuser: {username: postgres, password: su}
+          replication: {username: replicator, password: repl}
+        %s""".formatted(ports[0], ports[3], ports[4], dir.resolve("raft"), timing, ports[1],
+        dir.resolve("pgdata"), ports[2], OS_USER, postgresExtra);
+  }
+
+  record Outcome(int exitCode, String err) {}
+
+  Outcome run(String yaml, String... extraArgs) throws IOException {
+    Path file = dir.resolve("pg1.yml");
+    Files.writeString(file, yaml);
+    StringWriter err = new StringWriter();
+    CommandLine cmd = new CommandLine(new SidecarMain()).setErr(new PrintWriter(err, true))
+        .setOut(new PrintWriter(new StringWriter(), true));
+    String[] args = new String[extraArgs.length + 2];
+    args[0] = "--config";
+    args[1] = file.toString();
+    System.arraycopy(extraArgs, 0, args, 2, extraArgs.length);
+    return new Outcome(cmd.execute(args), err.toString().strip());
+  }
+
+  static void assertOneLine(Outcome outcome, String... mentions) {
+    assertThat(outcome.exitCode()).as(outcome.err()).isNotZero();
+    assertThat(outcome.err()).doesNotContain("\n").doesNotContain("Exception").contains(mentions);
+  }
+
+  @Test
+  void aGoodConfigurationPassesTheCheck() throws IOException {
+    assertThat(run(config("", "{profile: default}"), "--check")).isEqualTo(new Outcome(0, ""));
+  }
+
+  @Test
+  void invalidYamlIsRefused() throws IOException {
+    assertOneLine(run("cluster: orders\nmember: [pg1\n"), "configuration error", "pg1.yml");
+  }
+
+  @Test
+  void anUnknownKeyIsNamed() throws IOException {
+    assertOneLine(run(config("  dat_dir: /tmp/x", "{profile: default}")), "postgresql.dat_dir");
+  }
+
+  @Test
+  void anImpossibleTimingIsNamed() throws IOException {
+    assertOneLine(run(config("", "{ttl: 1s, loop_wait: 2s}")), "timing", "ttl");
+  }
+
+  @Test
+  void missingServerBinariesAreNamedBeforeAnythingStarts() throws IOException {
+    Outcome outcome = run(config("  bin_dir: " + dir.resolve("no-postgres"), "{profile: default}"));
+    assertOneLine(outcome, "no-postgres");
+    assertThat(dir.resolve("raft")).doesNotExist();
+    assertThat(dir.resolve("pgdata")).doesNotExist();
+  }
+
+  @Test
+  void aRaftPortInUseIsNamed() throws IOException {
+    try (ServerSocket taken = new ServerSocket(ports[0], 1, InetAddress.getLoopbackAddress())) {
+      assertOneLine(run(config("", "{profile: default}")), "127.0.0.1:" + ports[0]);
+    }
+  }
+
+  @Test
+  void anApiPortInUseIsNamed() throws IOException {
+    try (ServerSocket taken = new ServerSocket(ports[1], 1, InetAddress.getLoopbackAddress())) {
+      assertOneLine(run(config("", "{profile: default}")), "127.0.0.1:" + ports[1]);
+    }
+  }
+}
