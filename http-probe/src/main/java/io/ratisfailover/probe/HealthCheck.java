@@ -160,6 +160,10 @@ enum HealthCheck {
     if (o.isWitness()) {
       return Verdict.unavailable("a witness is never the primary");
     }
+    if (!o.holdOff().isZero()) {
+      return Verdict.unavailable("serving, but held at 503 for another " + o.holdOff().toMillis()
+          + " ms so that routers drop the previous primary first (primary_hold_off)");
+    }
     return Verdict.unavailable(switch (o.local().role()) {
       case CANDIDATE -> "elected for epoch " + o.local().epoch() + " but not promoted yet";
       case PRIMARY -> o.local().leaseRemaining().isZero() ? "primary lease has lapsed"

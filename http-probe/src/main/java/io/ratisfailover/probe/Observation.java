@@ -9,6 +9,7 @@ import io.ratisfailover.Tags;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.ReplicaInfo;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -20,14 +21,21 @@ import java.util.OptionalLong;
  * may answer 200 on {@code /primary}, all read once from memory at the start of the request so
  * that every part of the answer describes the same moment.
  *
- * @param servingPrimary {@code ClusterMember.servingPrimary()} read for this request: the lease is
- *     evaluated at that instant
+ * @param servingPrimary {@code ClusterMember.servingPrimary()} read for this request (the lease is
+ *     evaluated at that instant), and not held off
+ * @param holdOff while the member serves but {@code /primary} is held at 503 for routers (see
+ *     {@link PrimaryHoldOff}), how much longer; zero otherwise
  */
-record Observation(LocalView local, ClusterView cluster, boolean servingPrimary) {
+record Observation(LocalView local, ClusterView cluster, boolean servingPrimary, Duration holdOff) {
 
   Observation {
     Objects.requireNonNull(local, "local");
     Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(holdOff, "holdOff");
+  }
+
+  Observation(LocalView local, ClusterView cluster, boolean servingPrimary) {
+    this(local, cluster, servingPrimary, Duration.ZERO);
   }
 
   boolean isWitness() {

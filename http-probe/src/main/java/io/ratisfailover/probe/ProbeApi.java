@@ -14,6 +14,7 @@ import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.ClusterView;
 import io.ratisfailover.FailoverException;
 import io.ratisfailover.LocalRole;
+import io.ratisfailover.LocalView;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.NoQuorumException;
@@ -76,6 +77,7 @@ final class ProbeApi {
   private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private final Optional<byte[]> credentialDigest;
   private final LogThrottle authFailures;
+  private final PrimaryHoldOff holdOff;
 
   /**
    * @param admin runs admin requests; may refuse them ({@link RejectedExecutionException}) when full
@@ -93,15 +95,35 @@ final class ProbeApi {
     this.registry.register(metrics);
     this.credentialDigest = config.auth().map(a -> sha256(a.username() + ":" + a.password()));
     this.authFailures = new LogThrottle(Duration.ofSeconds(10), ticker);
+    this.holdOff = new PrimaryHoldOff(config.primaryHoldOff(), ticker);
   }
 
   ProbeMetrics metrics() {
     return metrics;
   }
 
-  /** Reads the member once: the views and the lease, evaluated now. */
+  /** Reads the member once: the views and the lease, evaluated now, and the hold-off for routers. */
   Observation observe() {
-    return new Observation(member.local(), member.cluster(), member.servingPrimary());
+    LocalView local = member.local();
+    ClusterView cluster = member.cluster();
+    boolean serving = member.servingPrimary();
+    Duration held = holdOff.remaining(serving, local.epoch());
+    return new Observation(local, cluster, serving && held.isZero(), held);
+  }
+
+  /** Whether {@link #tickHoldOff()} must run every {@link PrimaryHoldOff#TICK}. */
+  boolean holdsOff() {
+    return holdOff.enabled();
+  }
+
+  /** Lets the hold-off see the member start serving even when no request comes. */
+  void tickHoldOff() {
+    try {
+      holdOff.remaining(member.servingPrimary(), member.local().epoch());
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again: note it and keep ticking.
+      log.debug("member {}: hold-off tick failed: {}", member.id(), e.toString());
+    }
   }
 
   /**

@@ -31,11 +31,16 @@ import java.util.Optional;
  *     answer is 503 "status unknown" (it may still complete)
  * @param livenessThreshold {@code /liveness} answers 503 once the member's agent loop has not
  *     completed a cycle for this long (it cycles at least every {@code loop_wait})
+ * @param primaryHoldOff after this member starts serving as primary, {@code /primary} keeps
+ *     answering 503 this long, so that routers mark the previous primary down first; zero (the
+ *     default) answers 200 at once. To keep HAProxy from ever listing two servers UP during a
+ *     switchover, set it to the time HAProxy takes to mark a server down: {@code inter + (fall - 1)
+ *     x fastinter}
  */
 public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optional<Tls> tls,
     int maxInitialLineBytes, int maxHeaderBytes, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,
     int maxConnections, int ioThreads, int adminThreads, int adminQueue, Duration adminTimeout,
-    Duration livenessThreshold) {
+    Duration livenessThreshold, Duration primaryHoldOff) {
 
   public ProbeConfig {
     Objects.requireNonNull(host, "probe.host");
@@ -45,6 +50,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     Objects.requireNonNull(idleTimeout, "probe.idle_timeout");
     Objects.requireNonNull(adminTimeout, "probe.admin_timeout");
     Objects.requireNonNull(livenessThreshold, "probe.liveness_threshold");
+    Objects.requireNonNull(primaryHoldOff, "probe.primary_hold_off");
   }
 
   public static Builder builder() {
@@ -147,6 +153,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     private int adminQueue = 8;
     private Duration adminTimeout = Duration.ofSeconds(30);
     private Duration livenessThreshold = Duration.ofSeconds(10);
+    private Duration primaryHoldOff = Duration.ZERO;
 
     private Builder() {}
 
@@ -167,6 +174,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     public Builder adminQueue(int value) { this.adminQueue = value; return this; }
     public Builder adminTimeout(Duration value) { this.adminTimeout = value; return this; }
     public Builder livenessThreshold(Duration value) { this.livenessThreshold = value; return this; }
+    public Builder primaryHoldOff(Duration value) { this.primaryHoldOff = value; return this; }
 
     /** @throws IllegalArgumentException naming the first field whose value is impossible */
     public ProbeConfig build() {
@@ -187,9 +195,12 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
       requirePositive("probe.idle_timeout", idleTimeout);
       requirePositive("probe.admin_timeout", adminTimeout);
       requirePositive("probe.liveness_threshold", livenessThreshold);
+      if (primaryHoldOff == null || primaryHoldOff.isNegative() || primaryHoldOff.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException("probe.primary_hold_off must be between 0 and 1 minute, got " + primaryHoldOff);
+      }
       return new ProbeConfig(host, port, Optional.ofNullable(auth), Optional.ofNullable(tls), maxInitialLineBytes,
           maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, maxConnections, ioThreads, adminThreads,
-          adminQueue, adminTimeout, livenessThreshold);
+          adminQueue, adminTimeout, livenessThreshold, primaryHoldOff);
     }
 
     private static void requireAtLeast(String field, int value, int min) {

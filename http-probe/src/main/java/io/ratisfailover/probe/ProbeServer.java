@@ -91,6 +91,10 @@ public final class ProbeServer implements AutoCloseable {
       throw new ProbeStartException("member " + member.id() + ": the probe cannot listen on " + config.host() + ":"
           + config.port() + ": " + bindProblem(bound.cause()), bound.cause());
     }
+    if (api.holdsOff()) {
+      long tick = PrimaryHoldOff.TICK.toNanos();
+      workers.next().scheduleAtFixedRate(api::tickHoldOff, tick, tick, TimeUnit.NANOSECONDS);
+    }
     ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel());
     log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
         member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),

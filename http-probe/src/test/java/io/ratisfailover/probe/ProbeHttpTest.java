@@ -115,6 +115,20 @@ class ProbeHttpTest {
     }
 
     @Test
+    void withAHoldOffANewPrimaryAnswers503UntilItHasServedThatLong() {
+      Scene scene = usual();
+      Http http = start(scene.as("pg1").serving(false), ProbeConfig.builder().primaryHoldOff(Duration.ofMillis(300)));
+      assertThat(http.status("OPTIONS", "/primary")).isEqualTo(503);
+      member.show(scene.as("pg1"));
+      HttpResponse<String> held = http.get("/primary");
+      assertThat(held.statusCode()).isEqualTo(503);
+      assertThat(json(held).path("check").path("reason").asText()).contains("primary_hold_off");
+      assertThat(json(held).path("serving_primary").asBoolean()).isFalse();
+      io.ratisfailover.testing.Await.until("the hold-off to end", Duration.ofSeconds(10),
+          () -> http.status("OPTIONS", "/primary") == 200);
+    }
+
+    @Test
     void aWitnessNeverAnswers200OnPrimaryOrReplica() {
       Http http = start(usual().as("w1"));
       for (String path : List.of("/", "/primary", "/leader", "/replica", "/read-only", "/sync", "/async")) {

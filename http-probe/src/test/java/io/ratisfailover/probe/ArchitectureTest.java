@@ -1,0 +1,24 @@
+package io.ratisfailover.probe;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The probe uses core's API and SPI only, and Netty, Jackson, the Prometheus model and SLF4J (STYLE, "The shape of the house"). */
+@AnalyzeClasses(packages = "io.ratisfailover.probe", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+  @ArchTest
+  static final ArchRule noInternals = noClasses().should().dependOnClassesThat()
+      .resideInAnyPackage("io.ratisfailover.internal..", "org.apache.ratis..")
+      .because("the probe reads the member through ClusterMember, never through core's internals");
+
+  @ArchTest
+  static final ArchRule onlyTheLibrariesWeChose = classes().should().onlyDependOnClassesThat()
+      .resideInAnyPackage("io.ratisfailover", "io.ratisfailover.spi", "io.ratisfailover.probe..", "io.netty..",
+          "com.fasterxml.jackson..", "io.prometheus.metrics..", "org.slf4j..", "java..", "javax.net.ssl..")
+      .because("http-probe depends on core's API and SPI, Netty, Jackson, the Prometheus model and SLF4J only");
+}
