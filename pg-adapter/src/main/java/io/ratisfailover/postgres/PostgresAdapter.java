@@ -367,6 +367,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     if (unchanged && current.equals(upstream.map(UpstreamServer::member))) {
       return true;
     }
+    String why = "no upstream";
     if (upstream.isPresent()) {
       UpstreamServer up = upstream.get();
       UpstreamServer.Identity theirs = up.identify();
@@ -381,6 +382,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
         log.info("member {} epoch {}: cannot follow {} as it runs: {}", self, epoch, up.describe(), verdict.reason());
         return false;
       }
+      why = "no rewind needed: " + verdict.reason();
       ensureSlotOn(up);
     }
     try {
@@ -390,8 +392,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throw io("write the standby configuration", e);
     }
     reloadServer();
-    log.info("member {} epoch {}: now following {} (reloaded, no restart)", self, epoch,
-        upstream.map(UpstreamServer::describe).orElse("nobody"));
+    log.info("member {} epoch {}: now following {} (reloaded, no restart; {})", self, epoch,
+        upstream.map(UpstreamServer::describe).orElse("nobody"), why);
     return true;
   }
 
