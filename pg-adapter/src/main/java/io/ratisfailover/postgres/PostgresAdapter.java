@@ -83,6 +83,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Postmaster postmaster;
   private final LocalDatabase local;
   private final Set<Long> expectedExits = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.ExecutorService checkpoints;
   private final Object environmentLock = new Object();
   private volatile DatabaseEvents events = () -> {};
   private volatile Environment environment;
@@ -101,6 +102,11 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.config = Objects.requireNonNull(config, "config");
     this.postmaster = new Postmaster(config.dataDirectory(), config.serverLog(), this::postmasterExited);
     this.local = new LocalDatabase(self, config);
+    this.checkpoints = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "ratis-failover-" + self + "-checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** An adapter for member {@code self}'s server; touches nothing until the agent calls it. */
@@ -330,11 +336,13 @@ public final class PostgresAdapter implements DatabaseAdapter {
         stopServer(FenceMode.FAST, "switching upstream needs a restart");
       }
       awaitAllGone(env);
-      if (upstream.isPresent()) {
-        ControlData cd = controlData(env);
-        if (!rewindIfDiverged(env, upstream.get(), cd)) {
-          writeHistory(env, upstream.get());
-        }
+      ControlData cd = controlData(env);
+      if (cd.shutdown() == ControlData.Shutdown.CRASHED_PRIMARY) {
+        finishCrashRecovery(env);
+        cd = controlData(env);
+      }
+      if (upstream.isPresent() && !rewindIfDiverged(env, upstream.get(), cd)) {
+        writeHistory(env, upstream.get());
       }
     }
     upstream.ifPresent(u -> ensureSlotOn(u));
@@ -377,6 +385,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     if (unchanged && current.equals(upstream.map(UpstreamServer::member))) {
       return true;
     }
+    String why = "no upstream";
     if (upstream.isPresent()) {
       UpstreamServer up = upstream.get();
       UpstreamServer.Identity theirs = up.identify();
@@ -391,6 +400,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
         log.info("member {} epoch {}: cannot follow {} as it runs: {}", self, epoch, up.describe(), verdict.reason());
         return false;
       }
+      why = "no rewind needed: " + verdict.reason();
       ensureSlotOn(up);
     }
     try {
@@ -400,8 +410,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throw io("write the standby configuration", e);
     }
     reloadServer();
-    log.info("member {} epoch {}: now following {} (reloaded, no restart)", self, epoch,
-        upstream.map(UpstreamServer::describe).orElse("nobody"));
+    log.info("member {} epoch {}: now following {} (reloaded, no restart; {})", self, epoch,
+        upstream.map(UpstreamServer::describe).orElse("nobody"), why);
     return true;
   }
 
@@ -461,6 +471,18 @@ public final class PostgresAdapter implements DatabaseAdapter {
     removeDataDirectoryContents(env.files(), "re-clone after a failed rewind");
     clone(env, up);
     return true;
+  }
+
+  private void finishCrashRecovery(Environment env) throws DatabaseException {
+    log.info("member {} epoch {}: finishing the crash recovery of the former primary in single-user mode", self, epoch);
+    try {
+      env.files().delete(ServerFiles.STANDBY_SIGNAL);
+      env.files().delete(ServerFiles.RECOVERY_SIGNAL);
+    } catch (IOException e) {
+      throw io("prepare the crash recovery", e);
+    }
+    env.tools().finishCrashRecovery(config.dataDirectory());
+    controlCache = null;
   }
 
   private void clone(Environment env, UpstreamServer up) throws DatabaseException {
@@ -651,6 +673,30 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     configurePrimary(topology);
     log.info("member {} epoch {}: promoted; accepting writes", self, epoch);
+    checkpointSoon();
+  }
+
+  /**
+   * A checkpoint right after a promotion, in the background: PostgreSQL's own first checkpoint on
+   * the new timeline is spread over minutes, and until it ends the control file names the old
+   * timeline, which misleads {@code pg_rewind} when this server is its source or its target.
+   */
+  private void checkpointSoon() {
+    Epoch at = epoch;
+    try {
+      checkpoints.execute(() -> {
+        Duration bound = config.promoteTimeout().multipliedBy(10);
+        try (java.sql.Connection c = Jdbc.open(config.localHost(), config.port(), Jdbc.properties(config.superuser(),
+            config.connectTimeout(), bound.plusSeconds(5), bound, "ratis-failover agent")); Statement s = c.createStatement()) {
+          s.execute("CHECKPOINT");
+          log.debug("member {} epoch {}: checkpoint after the promotion done", self, at);
+        } catch (SQLException e) {
+          log.warn("member {} epoch {}: checkpoint after the promotion failed: {}", self, at, SqlErrors.describe(e));
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("member {} epoch {}: adapter closed; no checkpoint after the promotion", self, at);
+    }
   }
 
   @Override
@@ -851,6 +897,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   @Override
   public void close() {
     closed = true;
+    checkpoints.shutdownNow();
     local.close();
   }
 
@@ -886,12 +933,23 @@ public final class PostgresAdapter implements DatabaseAdapter {
       LockSupport.parkNanos(POLL_NANOS);
     }
     if (primary) {
-      boolean recovery = local.call("check the started server", STATEMENT, c -> {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
-          r.next();
-          return r.getBoolean(1);
+      boolean recovery;
+      while (true) {
+        try {
+          recovery = local.call("check the started server", STATEMENT, c -> {
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
+              r.next();
+              return r.getBoolean(1);
+            }
+          });
+          break;
+        } catch (DatabaseException e) {
+          if (e.kind() != DatabaseException.Kind.TRANSIENT || System.nanoTime() - deadline > 0) {
+            throw e;
+          }
+          LockSupport.parkNanos(POLL_NANOS);
         }
-      });
+      }
       if (recovery) {
         throw new DatabaseException(DatabaseException.Kind.FATAL, "the server started in recovery although it was"
             + " started as a primary");

@@ -295,6 +295,62 @@ class PostgresAdapterTest {
     Await.until("pg1 without its divergent rows", WAIT, () -> "0".equals(Db.valueOrNull(p.c1, "SELECT count(*) FROM t")));
   }
 
+  /**
+   * A primary that crashes while the checkpoint begun by its promotion is still running (spread
+   * over minutes on a busy server) has a control file naming its previous timeline, which is where
+   * pg_rewind takes the target's timeline from. Brought back as the agent does — first as a
+   * standby without upstream, since nobody is primary for a moment — it must still be rewound
+   * correctly and follow the next primary. (Found by the benchmark: a switchover, then a crash.)
+   */
+  @Test
+  void aPrimaryThatCrashedBeforeItsFirstCheckpointEndedIsRewoundCorrectly() throws Exception {
+    PostgresConfig c1 = pg.config(pg.copyOfTemplate("pg1")).serverParameter("checkpoint_timeout", "30min").build();
+    PostgresConfig c2 = pg.config(pg.dataDirectory("pg2")).serverParameter("checkpoint_timeout", "30min").build();
+    PostgresAdapter a1 = pg.adapter("pg1", c1);
+    PostgresAdapter a2 = pg.adapter("pg2", c2);
+    a1.startPrimary(topology(1, "pg2"));
+    a2.startReplica(Optional.of(upstream("pg1", a1)));
+    awaitStreaming(a1, "pg2");
+    Db.execute(c1, "CREATE TABLE t (id int, pad text)");
+    // Many changes pg2 replays and keeps in dirty buffers: its promotion checkpoint will be long.
+    Db.execute(c1, "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 40000) g");
+    Await.until("pg2 has everything", WAIT,
+        () -> Db.valueOrNull(c1, "SELECT count(*) FROM t").equals(Db.valueOrNull(c2, "SELECT count(*) FROM t")));
+
+    // Round A, a switchover: pg1 stops cleanly; pg2 is promoted as PostgreSQL does it (its
+    // checkpoint spread over minutes, as if it crashed before the adapter's own checkpoint); pg1
+    // follows without a rewind, so nobody forces a checkpoint on pg2.
+    a1.fence(FenceMode.FAST);
+    Db.execute(c2, "SELECT pg_promote(true)");
+    a1.startReplica(Optional.empty());
+    a1.startReplica(Optional.of(upstream("pg2", a2)));
+    awaitStreaming(a2, "pg1");
+    assertThat(Db.value(c2, "SELECT timeline_id FROM pg_control_checkpoint()"))
+        .as("precondition: pg2's control file still names timeline 1; %s", checkpointLines(c2)).isEqualTo("1");
+
+    // Round B: pg2 crashes with commits pg1 never received; pg1 is promoted.
+    a1.startReplica(Optional.empty());
+    Await.until("pg2 without standby", WAIT, () -> "0".equals(Db.valueOrNull(c2, "SELECT count(*) FROM pg_stat_replication")));
+    Db.execute(c2, "INSERT INTO t SELECT g, 'lost' FROM generate_series(1, 300) g");
+    PgSandbox.killPostmaster(c2.dataDirectory());
+    a2.fence(FenceMode.IMMEDIATE);
+    a1.promote(new Promotion(topology(3, "pg2"), Optional.empty()));
+    Db.execute(c1, "INSERT INTO t VALUES (-1, 'new primary')");
+    String expected = Db.value(c1, "SELECT count(*) FROM t");
+
+    a2.startReplica(Optional.empty());
+    a2.startReplica(Optional.of(upstream("pg1", a1)));
+    Await.until("pg2 follows pg1 on timeline 3 with pg1's data", WAIT, () -> {
+      try {
+        DatabaseStatus s = a2.status();
+        return s.isReplica() && s.timeline() == 3 && expected.equals(Db.valueOrNull(c2, "SELECT count(*) FROM t"));
+      } catch (DatabaseException e) {
+        return false;
+      }
+    }, () -> String.valueOf(statusOrError(a2)));
+    assertThat(Db.value(c2, "SELECT count(*) FROM t WHERE pad = 'lost'")).isEqualTo("0");
+  }
+
   @Test
   void aStoppedServerReportsItsShutdownCheckpoint() throws Exception {
     Pair p = new Pair(true);
@@ -391,6 +447,11 @@ class PostgresAdapterTest {
     freezer.thaw();
     Await.until("the killed processes gone after the thaw", WAIT,
         () -> io.ratisfailover.postgres.internal.ProcFs.processesIn(p.c1.dataDirectory()).isEmpty());
+  }
+
+  private static String checkpointLines(PostgresConfig c) throws java.io.IOException {
+    return String.join("\n", Files.readAllLines(c.serverLog()).stream().filter(l -> l.contains("checkpoint")
+        || l.contains("restartpoint") || l.contains("promot") || l.contains("selected new timeline")).toList());
   }
 
   private static void signal(String sig, long pid) {

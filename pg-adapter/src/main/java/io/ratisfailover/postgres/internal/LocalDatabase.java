@@ -55,7 +55,8 @@ public final class LocalDatabase implements AutoCloseable {
     hc.setMaximumPoolSize(2);
     // No connections kept warm in the background: when the server is down there is nothing to retry.
     hc.setMinimumIdle(0);
-    hc.setConnectionTimeout(Math.max(250, config.connectTimeout().toMillis()));
+    // Calls have their own deadline; a slow login (a loaded host) may use all of the connect timeout twice.
+    hc.setConnectionTimeout(Math.max(250, 2 * config.connectTimeout().toMillis()));
     hc.setValidationTimeout(250);
     hc.setIdleTimeout(Duration.ofSeconds(30).toMillis());
     hc.setMaxLifetime(Duration.ofMinutes(10).toMillis());

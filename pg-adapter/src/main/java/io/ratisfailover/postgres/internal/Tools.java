@@ -121,6 +121,21 @@ public final class Tools {
     }
   }
 
+  /**
+   * Finishes the crash recovery of a primary that stopped without a clean shutdown, in single-user
+   * mode (no connections, no new timeline), leaving it shut down cleanly with a checkpoint on its
+   * own timeline. Started directly as a standby instead, it would recover in standby mode and keep
+   * an older checkpoint's timeline in its control file, from which {@code pg_rewind} later
+   * computes a wrong point of divergence.
+   */
+  public void finishCrashRecovery(Path dataDirectory) throws DatabaseException {
+    ToolRunner.Result r = run(List.of(bin.path("postgres"), "--single", "-D", dataDirectory.toString(), "template1"),
+        Map.of(), config.provisionTimeout());
+    if (!r.ok()) {
+      throw failure("crash recovery of " + dataDirectory + " in single-user mode failed", r, Optional.empty());
+    }
+  }
+
   /** Whether pg_rewind rewrote anything. */
   public enum Rewind { REWOUND, NOT_NEEDED }
 

@@ -55,24 +55,43 @@ public final class PgSandbox implements BeforeAllCallback, AfterAllCallback, Bef
 
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
-    classRoot = sharedDirectory(Path.of("/tmp"), "rf-pg-" + UUID.randomUUID().toString().substring(0, 8));
+    open();
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    beginTest();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    endTest();
+  }
+
+  /** Makes the sandbox's root directory; outside JUnit, call it first (then {@link #beginTest()}). */
+  public void open() throws IOException {
+    classRoot = sharedDirectory(Path.of("/tmp"), "rf-pg-" + UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  /** Kills the template's processes, if any, and deletes everything; call it in a finally block. */
+  public void close() {
     if (template != null) {
       killProcessesOf(template);
     }
     deleteQuietly(classRoot);
   }
 
-  @Override
-  public void beforeEach(ExtensionContext context) throws IOException {
+  public void beginTest() throws IOException {
     testRoot = sharedDirectory(classRoot, "t-" + UUID.randomUUID().toString().substring(0, 8));
   }
 
-  @Override
-  public void afterEach(ExtensionContext context) {
+  /** Stops everything started since {@link #beginTest()} and deletes its files. */
+  public void endTest() {
     cleanUp();
     deleteQuietly(testRoot);
   }
@@ -119,7 +138,7 @@ public final class PgSandbox implements BeforeAllCallback, AfterAllCallback, Bef
   public PostgresConfig.Builder config(Path dataDirectory) {
     PostgresConfig.Builder b = PostgresConfig.builder().dataDirectory(dataDirectory).listenHost("127.0.0.1")
         .port(Ports.free(1)[0]).superuser("postgres", SUPERUSER_PASSWORD).replication("replicator", REPLICATION_PASSWORD)
-        .statusTimeout(Duration.ofMillis(700)).connectTimeout(Duration.ofSeconds(1)).stopTimeout(Duration.ofSeconds(5))
+        .statusTimeout(Duration.ofMillis(700)).connectTimeout(Duration.ofSeconds(2)).stopTimeout(Duration.ofSeconds(5))
         .startTimeout(Duration.ofSeconds(30)).promoteTimeout(Duration.ofSeconds(20))
         .provisionTimeout(Duration.ofMinutes(2))
         .serverParameter("shared_buffers", "16MB").serverParameter("max_connections", "30")

@@ -1,0 +1,112 @@
+package io.ratisfailover.postgres;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Tags;
+import io.ratisfailover.Timing;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a data member needs: its place in the cluster and its PostgreSQL server. Immutable;
+ * {@link #builder()} rejects inconsistent values with a message naming the field.
+ *
+ * @param clusterName the cluster's name; the same on every member
+ * @param member this member's id: the Raft peer id, the standby's application_name and slot name
+ * @param peers every voting member of the cluster, this one included
+ * @param storageDirectory where the Raft log lives; outside the data directory
+ * @param timing lease, loop and timeout settings; the same on every member
+ * @param initialSettings the cluster settings a new cluster starts with
+ * @param tags this member's tags
+ * @param apiUrl where this member's HTTP API answers, if it has one
+ * @param raftBindHost the host the Raft server listens on, if not the one in its peer address
+ * @param postgres the local PostgreSQL server
+ */
+public record DataMemberConfig(String clusterName, MemberId member, List<Peer> peers, Path storageDirectory,
+    Timing timing, ClusterSettings initialSettings, Tags tags, String apiUrl, Optional<String> raftBindHost,
+    PostgresConfig postgres) {
+
+  public DataMemberConfig {
+    Objects.requireNonNull(clusterName, "clusterName");
+    Objects.requireNonNull(member, "member");
+    peers = List.copyOf(peers);
+    Objects.requireNonNull(storageDirectory, "storageDirectory");
+    Objects.requireNonNull(timing, "timing");
+    Objects.requireNonNull(initialSettings, "initialSettings");
+    Objects.requireNonNull(tags, "tags");
+    Objects.requireNonNull(apiUrl, "apiUrl");
+    Objects.requireNonNull(raftBindHost, "raftBindHost");
+    Objects.requireNonNull(postgres, "postgres");
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Mutable only until {@link #build()}. */
+  public static final class Builder {
+    private String clusterName;
+    private MemberId member;
+    private final List<Peer> peers = new ArrayList<>();
+    private Path storageDirectory;
+    private Timing timing = Timing.defaults();
+    private ClusterSettings initialSettings = ClusterSettings.DEFAULT;
+    private Tags tags = Tags.DEFAULT;
+    private String apiUrl = "";
+    private String raftBindHost;
+    private PostgresConfig postgres;
+
+    private Builder() {}
+
+    public Builder clusterName(String value) { this.clusterName = value; return this; }
+    public Builder member(String value) { this.member = MemberId.of(value); return this; }
+    public Builder member(MemberId value) { this.member = value; return this; }
+    public Builder peers(List<Peer> value) { peers.clear(); peers.addAll(value); return this; }
+    public Builder storageDirectory(Path value) { this.storageDirectory = value; return this; }
+    public Builder timing(Timing value) { this.timing = value; return this; }
+    public Builder initialSettings(ClusterSettings value) { this.initialSettings = value; return this; }
+    public Builder tags(Tags value) { this.tags = value; return this; }
+    public Builder apiUrl(String value) { this.apiUrl = value; return this; }
+    public Builder raftBindHost(String value) { this.raftBindHost = value; return this; }
+    public Builder postgres(PostgresConfig value) { this.postgres = value; return this; }
+
+    /** @throws IllegalArgumentException naming the first missing or inconsistent field */
+    public DataMemberConfig build() {
+      if (clusterName == null || clusterName.isBlank()) {
+        throw new IllegalArgumentException("clusterName is required");
+      }
+      if (member == null) {
+        throw new IllegalArgumentException("member is required");
+      }
+      if (postgres == null) {
+        throw new IllegalArgumentException("postgres is required for data member " + member);
+      }
+      if (storageDirectory == null) {
+        throw new IllegalArgumentException("storageDirectory is required");
+      }
+      Peer self = peers.stream().filter(p -> p.id().equals(member)).findFirst().orElseThrow(
+          () -> new IllegalArgumentException("member " + member + " is not among the peers"));
+      if (self.kind() != MemberKind.DATA) {
+        throw new IllegalArgumentException("member " + member + " is listed as a " + self.kind() + " peer, not a data member");
+      }
+      Path storage = storageDirectory.toAbsolutePath().normalize();
+      Path data = postgres.dataDirectory();
+      if (storage.startsWith(data) || data.startsWith(storage)) {
+        throw new IllegalArgumentException("storageDirectory " + storage + " and postgres.dataDirectory " + data
+            + " must not contain each other: clones and rewinds rewrite the data directory");
+      }
+      if (postgres.statusTimeout().compareTo(timing.statusTimeout()) >= 0) {
+        throw new IllegalArgumentException("postgres.statusTimeout (" + postgres.statusTimeout().toMillis()
+            + " ms) must be below timing.statusTimeout (" + timing.statusTimeout().toMillis()
+            + " ms), so that a hung server is reported as such rather than as a timed-out call");
+      }
+      return new DataMemberConfig(clusterName, member, peers, storage, timing, initialSettings, tags, apiUrl,
+          Optional.ofNullable(raftBindHost), postgres);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package io.ratisfailover.postgres.testing;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.FailoverMember;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.Peer;
+import io.ratisfailover.Timing;
+import io.ratisfailover.postgres.DataMemberConfig;
+import io.ratisfailover.postgres.PostgresConfig;
+import io.ratisfailover.postgres.PostgresMember;
+import io.ratisfailover.spi.DatabaseStatus;
+import io.ratisfailover.testing.Await;
+import io.ratisfailover.testing.Ports;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * A cluster of real members in this JVM — Raft servers on loopback, agents, arbiters — with a real
+ * PostgreSQL server behind each data member: by default two data members (pg1, pg2) and a witness
+ * (w1). Members can be killed whole (agent closed without a word, postmaster killed with SIGKILL),
+ * their PostgreSQL alone can be killed, and they can be started again from their directories.
+ * Everything it starts is stopped by the {@link PgSandbox} it was made from.
+ */
+public final class PgCluster implements AutoCloseable {
+  private final PgSandbox pg;
+  private final String name;
+  private final Timing timing;
+  private final ClusterSettings settings;
+  private final List<Peer> peers = new ArrayList<>();
+  private final Map<MemberId, PostgresConfig> postgres = new LinkedHashMap<>();
+  private final Map<MemberId, Path> storage = new LinkedHashMap<>();
+  private final Map<MemberId, FailoverMember> running = new LinkedHashMap<>();
+
+  public PgCluster(PgSandbox pg, String name, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout) {
+    this.pg = pg;
+    this.name = name;
+    this.timing = timing;
+    this.settings = settings;
+    int[] ports = Ports.free(layout.size());
+    int i = 0;
+    for (Map.Entry<String, MemberKind> e : new java.util.TreeMap<>(layout).entrySet()) {
+      MemberId id = MemberId.of(e.getKey());
+      peers.add(new Peer(id, e.getValue(), "127.0.0.1:" + ports[i++]));
+      storage.put(id, pg.dataDirectory(e.getKey() + "-raft"));
+      if (e.getValue() == MemberKind.DATA) {
+        postgres.put(id, pg.config(pg.dataDirectory(e.getKey() + "-pgdata")).build());
+      }
+    }
+    pg.closeAfterTest(this);
+  }
+
+  public static PgCluster threeMembers(PgSandbox pg, String name, Timing timing, ClusterSettings settings) {
+    return new PgCluster(pg, name, timing, settings,
+        Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS));
+  }
+
+  public PgCluster startAll() {
+    peers.forEach(p -> start(p.id().value()));
+    return this;
+  }
+
+  public synchronized FailoverMember start(String id) {
+    MemberId member = MemberId.of(id);
+    if (running.containsKey(member)) {
+      throw new IllegalStateException(id + " is already running");
+    }
+    Peer peer = peers.stream().filter(p -> p.id().equals(member)).findFirst().orElseThrow();
+    FailoverMember m;
+    if (peer.kind() == MemberKind.DATA) {
+      m = PostgresMember.create(DataMemberConfig.builder().clusterName(name).member(member).peers(peers)
+          .storageDirectory(storage.get(member)).timing(timing).initialSettings(settings)
+          .apiUrl("http://127.0.0.1/" + id).postgres(postgres.get(member)).build());
+    } else {
+      m = FailoverMember.builder().clusterName(name).memberId(member).peers(peers).storageDirectory(storage.get(member))
+          .timing(timing).initialSettings(settings).apiUrl("http://127.0.0.1/" + id).build();
+    }
+    m.start();
+    running.put(member, m);
+    return m;
+  }
+
+  /** The member's host dies: its agent stops without a word, then its postmaster gets SIGKILL. */
+  public synchronized void killMember(String id) {
+    MemberId member = MemberId.of(id);
+    FailoverMember m = running.remove(member);
+    if (m != null) {
+      m.close();
+    }
+    if (postgres.containsKey(member) && PgSandbox.postmasterPid(postgres.get(member).dataDirectory()).isPresent()) {
+      PgSandbox.killPostmaster(postgres.get(member).dataDirectory());
+    }
+  }
+
+  /** Only PostgreSQL dies (SIGKILL of the postmaster); the agent lives on. */
+  public void crashPostgres(String id) {
+    PgSandbox.killPostmaster(postgres(id).dataDirectory());
+  }
+
+  public PostgresConfig postgres(String id) {
+    PostgresConfig c = postgres.get(MemberId.of(id));
+    if (c == null) {
+      throw new IllegalArgumentException(id + " is not a data member");
+    }
+    return c;
+  }
+
+  public synchronized FailoverMember member(String id) {
+    FailoverMember m = running.get(MemberId.of(id));
+    if (m == null) {
+      throw new IllegalArgumentException(id + " is not running");
+    }
+    return m;
+  }
+
+  public synchronized boolean isRunning(String id) {
+    return running.containsKey(MemberId.of(id));
+  }
+
+  /** The member answering 200 on /primary now, if one does; fails if two do (S2). */
+  public synchronized Optional<FailoverMember> servingPrimary() {
+    List<FailoverMember> serving = running.values().stream().filter(FailoverMember::servingPrimary).toList();
+    if (serving.size() > 1) {
+      throw new AssertionError("two members serve as primary: " + serving.stream().map(m -> m.id().value()).toList());
+    }
+    return serving.stream().findFirst();
+  }
+
+  /** The PostgreSQL server of the member serving as primary, if any. */
+  public Optional<PostgresConfig> servingPostgres() {
+    return servingPrimary().map(m -> postgres.get(m.id()));
+  }
+
+  public String awaitPrimary(Duration timeout) {
+    return Await.value("a serving primary", timeout, () -> servingPrimary().map(m -> m.id().value()).orElse(null));
+  }
+
+  /** Waits until {@code standby} streams from {@code primary}: its status says so and so does the primary's. */
+  public void awaitFollowing(String standby, String primary, Duration timeout) {
+    Await.until(standby + " streaming from " + primary, timeout, () -> {
+      if (!isRunning(standby) || !isRunning(primary)) {
+        return false;
+      }
+      Optional<DatabaseStatus> s = member(standby).local().database();
+      Optional<DatabaseStatus> p = member(primary).local().database();
+      return s.filter(DatabaseStatus::isReplica).flatMap(DatabaseStatus::upstream).map(u -> u.value().equals(primary))
+          .orElse(false)
+          && p.map(x -> x.replicas().stream().anyMatch(r -> r.member().value().equals(standby) && r.streaming()))
+              .orElse(false);
+    }, this::describe);
+  }
+
+  /** Waits until the replicated state records {@code standby} as a synchronous standby. */
+  public void awaitSynchronous(String standby, Duration timeout) {
+    Await.until(standby + " recorded synchronous", timeout, () -> anyRunning()
+        .map(m -> m.cluster().synchronousStandbys().contains(MemberId.of(standby))).orElse(false), this::describe);
+  }
+
+  public synchronized Optional<FailoverMember> anyRunning() {
+    return running.values().stream().findFirst();
+  }
+
+  public Timing timing() {
+    return timing;
+  }
+
+  /** One line per running member, for failure messages. */
+  public synchronized String describe() {
+    return running.values().stream().map(m -> m.id() + "=" + m.local().role() + "/epoch " + m.local().epoch()
+        + "/serving " + m.servingPrimary() + "/db " + m.local().database().map(d -> d.state() + " tl" + d.timeline()
+            + " " + d.detail()).orElse("?") + "/" + m.local().reason()).collect(Collectors.joining("; "));
+  }
+
+  @Override
+  public synchronized void close() {
+    for (FailoverMember m : running.values()) {
+      m.close();
+    }
+    running.clear();
+  }
+}
