@@ -4,200 +4,56 @@ import static io.ratisfailover.postgres.testing.Faults.other;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ratisfailover.ClusterSettings;
-import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.LocalRole;
-import io.ratisfailover.MemberId;
-import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Timing;
 import io.ratisfailover.postgres.testing.Db;
 import io.ratisfailover.postgres.testing.Faults;
-import io.ratisfailover.postgres.testing.LogCapture;
 import io.ratisfailover.postgres.testing.PgCluster;
 import io.ratisfailover.postgres.testing.PgSandbox;
-import io.ratisfailover.postgres.testing.Writer;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.testing.Await;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Two data members and a witness as real members on loopback, with real PostgreSQL servers:
- * bootstrap, failover after a PostgreSQL crash and after a whole-member crash, the old primary's
- * return, switchover, synchronous and asynchronous replication under repeated failovers, and a
- * frozen server.
+ * The cluster scenarios with every member in this JVM and local PostgreSQL servers (always runs),
+ * plus a frozen server, which needs the local cgroup freezer.
  */
-class PostgresClusterTest {
+class PostgresClusterTest extends ClusterScenarios {
   @RegisterExtension
   static final PgSandbox pg = new PgSandbox();
 
-  static final Duration WAIT = Duration.ofSeconds(60);
-  static final Duration WRITE_EVERY = Duration.ofMillis(20);
-
-  static PgCluster cluster(String name, ClusterSettings settings) {
+  @Override
+  PgCluster newCluster(String name, ClusterSettings settings) {
     return PgCluster.threeMembers(pg, name, Timing.defaults(), settings).startAll();
   }
 
-  static Writer writer(PgCluster c) throws Exception {
-    Writer.createTable(c.postgres(Faults.awaitSteady(c, WAIT)));
-    return pg.closeAfterTest(new Writer(c::servingPostgres, WRITE_EVERY, Duration.ofSeconds(2)).start());
-  }
-
-  static HistoryEntry.Cause lastCause(PgCluster c) {
-    List<HistoryEntry> h = c.anyRunning().orElseThrow().cluster().history();
-    return h.get(h.size() - 1).cause();
-  }
-
-  @Test
-  void aClusterBootstrapsFromEmptyDirectories() throws Exception {
-    PgCluster c = cluster("boot", ClusterSettings.DEFAULT);
-    String primary = Faults.awaitSteady(c, WAIT);
-    String standby = other(primary);
-    assertThat(Db.value(c.postgres(primary), "SELECT pg_is_in_recovery()")).isEqualTo("f");
-    assertThat(Db.value(c.postgres(standby), "SELECT pg_is_in_recovery()")).isEqualTo("t");
-    assertThat(Db.value(c.postgres(primary), "SELECT application_name FROM pg_stat_replication")).isEqualTo(standby);
-    assertThat(Db.value(c.postgres(primary), "SELECT active FROM pg_replication_slots WHERE slot_name = 'rf_" + standby
-        + "'")).isEqualTo("t");
-    assertThat(lastCause(c)).isEqualTo(HistoryEntry.Cause.BOOTSTRAP);
-    assertThat(c.member("w1").cluster().primary()).contains(MemberId.of(primary));
-  }
-
-  @Test
-  void aPostgresCrashFailsOverThroughTheReleaseAndTheOldPrimaryIsRewound() throws Exception {
-    PgCluster c = cluster("pgcrash", ClusterSettings.DEFAULT);
-    Writer w = writer(c);
-    Faults.Outcome o = Faults.inject(c, w, Faults.Kind.POSTGRES_CRASH, WAIT);
-    // The old primary released its epoch itself: no wait for the lease to run out.
-    assertThat(o.cause()).isEqualTo(HistoryEntry.Cause.RELEASED);
-    assertThat(Db.value(c.postgres(o.from()), "SELECT pg_is_in_recovery()")).isEqualTo("t");
-    System.out.printf("PostgreSQL crash: %s -> %s, writes unavailable for %s; %s%n", o.from(), o.to(),
-        o.unavailable().map(d -> d.toMillis() + " ms").orElse("?"), w);
-  }
-
-  @Test
-  void aWholeMemberCrashFailsOverAfterTheLeaseAndTheOldPrimaryNeverComesBackWritable() throws Exception {
-    PgCluster c = cluster("membercrash", ClusterSettings.DEFAULT);
-    String old = Faults.awaitSteady(c, WAIT);
-    String next = other(old);
-    c.killMember(old);
-    Await.until(next + " serving", WAIT, () -> c.servingPrimary().map(m -> m.id().value().equals(next)).orElse(false),
-        c::describe);
-    assertThat(lastCause(c)).isEqualTo(HistoryEntry.Cause.LEASE_EXPIRED);
-    Db.execute(c.postgres(next), "CREATE TABLE written_after_failover AS SELECT 1 AS id");
-
-    // Watch the old primary's server from before it comes back until it follows: never writable.
-    AtomicBoolean writable = new AtomicBoolean();
-    AtomicLong looks = new AtomicLong();
-    AtomicBoolean stop = new AtomicBoolean();
-    Thread watcher = new Thread(() -> {
-      while (!stop.get()) {
-        String r = Db.valueOrNull(c.postgres(old), "SELECT pg_is_in_recovery()");
-        looks.incrementAndGet();
-        if ("f".equals(r)) {
-          writable.set(true);
-        }
-      }
-    }, "writable-watcher");
-    watcher.setDaemon(true);
-    watcher.start();
-    try {
-      c.start(old);
-      c.awaitFollowing(old, next, WAIT);
-      Faults.awaitSameTimeline(c, old, next, WAIT);
-      Await.until("the old primary replays the new primary's writes", WAIT, () -> "1".equals(
-          Db.valueOrNull(c.postgres(old), "SELECT count(*) FROM written_after_failover")));
-    } finally {
-      stop.set(true);
-      watcher.join(10_000);
-    }
-    assertThat(looks.get()).isGreaterThan(10);
-    assertThat(writable.get()).as("the old primary was writable at some point after its return").isFalse();
-  }
-
-  @Test
-  void aSwitchedOverPrimaryFollowsWithoutRewindAndNoCommitIsLost() throws Exception {
-    PgCluster c = cluster("switchover", ClusterSettings.DEFAULT);
-    Writer w = writer(c);
-    try (LogCapture logs = LogCapture.of(PostgresAdapter.class)) {
-      Faults.Outcome o = Faults.inject(c, w, Faults.Kind.SWITCHOVER, WAIT);
-      assertThat(o.cause()).isEqualTo(HistoryEntry.Cause.SWITCHOVER);
-      List<String> mine = logs.messages().stream().filter(m -> m.startsWith("member " + o.from() + " ")).toList();
-      assertThat(mine).as(String.join("\n", mine)).anyMatch(m -> m.contains("no rewind needed"))
-          .noneMatch(m -> m.contains("rewinding") || m.contains("pg_rewind"));
-      w.close();
-      assertThat(w.lostOn(c.postgres(o.to()))).isEmpty();
-      assertThat(w.lostOn(c.postgres(o.from()))).isEmpty(); // the old primary has them all too
-      System.out.printf("switchover: %s -> %s, writes unavailable for %s; %s%n", o.from(), o.to(),
-          o.unavailable().map(d -> d.toMillis() + " ms").orElse("?"), w);
-    }
-  }
-
-  /** S4: with synchronous mode on, no acknowledged commit is lost across repeated changes of primary. */
-  @Test
-  void synchronousModeLosesNoAcknowledgedCommitAcrossRepeatedFailovers() throws Exception {
-    PgCluster c = cluster("sync", ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON));
-    Writer w = writer(c);
-    List<Faults.Outcome> outcomes = new ArrayList<>();
-    for (Faults.Kind kind : List.of(Faults.Kind.SWITCHOVER, Faults.Kind.POSTGRES_CRASH, Faults.Kind.WHOLE_MEMBER_CRASH,
-        Faults.Kind.POSTGRES_CRASH, Faults.Kind.SWITCHOVER, Faults.Kind.WHOLE_MEMBER_CRASH)) {
-      outcomes.add(Faults.inject(c, w, kind, WAIT));
-    }
-    String primary = Faults.awaitSteady(c, WAIT);
-    w.close();
-    Set<Long> lost = w.lostOn(c.postgres(primary));
-    System.out.printf("synchronous mode, %d changes of primary: %s; lost %d acknowledged commits %s%n", outcomes.size(),
-        w, lost.size(), lost);
-    outcomes.forEach(o -> System.out.println("  " + o));
-    assertThat(w.acknowledged()).hasSizeGreaterThan(100);
-    assertThat(lost).as("acknowledged commits missing on the final primary").isEmpty();
-    assertThat(outcomes).extracting(Faults.Outcome::cause).contains(HistoryEntry.Cause.SWITCHOVER,
-        HistoryEntry.Cause.RELEASED, HistoryEntry.Cause.LEASE_EXPIRED);
-  }
-
-  /** Asynchronous replication may lose the last commits of a crashed primary: measured, not asserted. */
-  @Test
-  void asynchronousModeReportsTheCommitsItLost() throws Exception {
-    PgCluster c = cluster("async", ClusterSettings.DEFAULT);
-    Writer w = writer(c);
-    List<Faults.Outcome> outcomes = new ArrayList<>();
-    for (Faults.Kind kind : List.of(Faults.Kind.POSTGRES_CRASH, Faults.Kind.WHOLE_MEMBER_CRASH, Faults.Kind.POSTGRES_CRASH)) {
-      outcomes.add(Faults.inject(c, w, kind, WAIT));
-    }
-    String primary = Faults.awaitSteady(c, WAIT);
-    w.close();
-    Set<Long> lost = w.lostOn(c.postgres(primary));
-    System.out.printf("asynchronous mode, %d failovers: %s; lost %d acknowledged commits%n", outcomes.size(), w,
-        lost.size());
-    outcomes.forEach(o -> System.out.println("  " + o));
-    assertThat(w.acknowledged()).isNotEmpty();
+  @Override
+  <T extends AutoCloseable> T closeAfterTest(T closeable) {
+    return pg.closeAfterTest(closeable);
   }
 
   /**
    * A frozen PostgreSQL (every process stopped by the cgroup freezer) answers nothing: the agent's
-   * loop keeps cycling, the probe stops answering 200 at once, the member fences (the killed
-   * processes die the moment they are thawed) and gives up its epoch, and the other member takes over.
+   * loop keeps cycling, the probe stops answering 200, the member fences (the killed processes die
+   * the moment they are thawed) and gives up its epoch, and the other member takes over.
    */
   @Test
   void aFrozenPostgresNeverBlocksTheAgent() throws Exception {
-    PgCluster c = cluster("frozen", ClusterSettings.DEFAULT);
+    PgCluster c = newCluster("frozen", ClusterSettings.DEFAULT);
     String old = Faults.awaitSteady(c, WAIT);
     String next = other(old);
     var freezer = pg.freeze(c.postgres(old).dataDirectory());
     long frozenAt = System.nanoTime();
     Await.until(old + " no longer serving", WAIT, () -> !c.member(old).servingPrimary(), c::describe);
     Duration stoppedServing = Duration.ofNanos(System.nanoTime() - frozenAt);
-    Await.until(next + " serving", WAIT, () -> c.servingPrimary().map(m -> m.id().value().equals(next)).orElse(false),
-        c::describe);
+    Await.until(next + " serving", WAIT, () -> c.servingPrimary().filter(next::equals).isPresent(), c::describe);
     Duration failedOver = Duration.ofNanos(System.nanoTime() - frozenAt);
     // The agent kept deciding while its database hung: its cycles stay short.
     assertThat(c.member(old).local().lastCycle()).isLessThan(Duration.ofMillis(500));
     assertThat(c.member(old).local().role()).isNotEqualTo(LocalRole.PRIMARY);
-    assertThat(c.member(old).local().database().map(d -> d.state())).contains(DatabaseState.STOPPED);
+    assertThat(c.database(old).map(d -> d.state())).contains(DatabaseState.STOPPED);
     System.out.printf("frozen primary: stopped serving after %d ms, %s serving after %d ms%n", stoppedServing.toMillis(),
         next, failedOver.toMillis());
 
@@ -206,4 +62,5 @@ class PostgresClusterTest {
     Faults.awaitSameTimeline(c, old, next, WAIT);
     assertThat(Db.value(c.postgres(old), "SELECT pg_is_in_recovery()")).isEqualTo("t");
   }
+
 }

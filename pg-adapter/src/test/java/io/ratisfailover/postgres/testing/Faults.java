@@ -1,16 +1,14 @@
 package io.ratisfailover.postgres.testing;
 
 import io.ratisfailover.HistoryEntry;
-import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.testing.Await;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /**
- * The changes of primary the tests and the benchmark drive a {@link PgCluster} through, each from a
+ * The changes of primary the tests and the benchmark drive a {@link TestCluster} through, each from a
  * steady cluster (a serving primary, its standby streaming and, in synchronous mode, recorded as
  * synchronous) back to a steady cluster with the old primary following the new one.
  */
@@ -35,12 +33,12 @@ public final class Faults {
   public record Outcome(Kind kind, String from, String to, HistoryEntry.Cause cause, Optional<Duration> unavailable) {}
 
   /** Waits until the cluster is steady and returns its primary. */
-  public static String awaitSteady(PgCluster c, Duration timeout) {
+  public static String awaitSteady(TestCluster c, Duration timeout) {
     String primary = c.awaitPrimary(timeout);
     String standby = other(primary);
     c.awaitFollowing(standby, primary, timeout);
     awaitSameTimeline(c, standby, primary, timeout);
-    if (c.anyRunning().orElseThrow().cluster().settings().synchronousMode() != SynchronousMode.OFF) {
+    if (c.view().settings().synchronousMode() != SynchronousMode.OFF) {
       c.awaitSynchronous(standby, timeout);
     }
     return primary;
@@ -50,17 +48,17 @@ public final class Faults {
    * Injects {@code kind} into a steady cluster, waits for the new primary to serve and the writer
    * to get through, brings the old primary back and waits until the cluster is steady again.
    */
-  public static Outcome inject(PgCluster c, Writer writer, Kind kind, Duration timeout) {
+  public static Outcome inject(TestCluster c, Writer writer, Kind kind, Duration timeout) {
     String old = awaitSteady(c, timeout);
     writer.awaitAcknowledged(3, timeout);
     long faultAt = System.nanoTime();
     switch (kind) {
       case WHOLE_MEMBER_CRASH -> c.killMember(old);
       case POSTGRES_CRASH -> c.crashPostgres(old);
-      case SWITCHOVER -> c.member(old).switchover(SwitchoverRequest.now(), timeout);
+      case SWITCHOVER -> c.switchover(old, timeout);
     }
     String next = Await.value("a new primary after " + kind, timeout,
-        () -> c.servingPrimary().map(m -> m.id().value()).filter(id -> !id.equals(old)).orElse(null));
+        () -> c.servingPrimary().filter(id -> !id.equals(old)).orElse(null));
     long recoveredAt = System.nanoTime();
     writer.awaitAcknowledged(3, timeout);
     Optional<Duration> unavailable = writer.unavailability(faultAt, recoveredAt);
@@ -68,8 +66,7 @@ public final class Faults {
       c.start(old);
     }
     awaitSteady(c, timeout);
-    List<HistoryEntry> history = c.member(next).cluster().history();
-    return new Outcome(kind, old, next, history.get(history.size() - 1).cause(), unavailable);
+    return new Outcome(kind, old, next, c.lastCause(), unavailable);
   }
 
   public static String other(String member) {
@@ -77,10 +74,10 @@ public final class Faults {
   }
 
   /** The standby replays the primary's current timeline (right after a rewind it still streams the old one). */
-  public static void awaitSameTimeline(PgCluster c, String standby, String primary, Duration timeout) {
+  public static void awaitSameTimeline(TestCluster c, String standby, String primary, Duration timeout) {
     Await.until(standby + " on " + primary + "'s timeline", timeout, () -> {
-      Optional<Long> s = c.member(standby).local().database().map(DatabaseStatus::timeline);
-      Optional<Long> p = c.member(primary).local().database().map(DatabaseStatus::timeline);
+      Optional<Long> s = c.database(standby).map(DatabaseStatus::timeline);
+      Optional<Long> p = c.database(primary).map(DatabaseStatus::timeline);
       return s.isPresent() && s.equals(p);
     }, c::describe);
   }

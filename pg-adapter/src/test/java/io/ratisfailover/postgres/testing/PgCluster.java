@@ -1,6 +1,8 @@
 package io.ratisfailover.postgres.testing;
 
 import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.ClusterView;
+import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
@@ -10,7 +12,6 @@ import io.ratisfailover.postgres.DataMemberConfig;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.postgres.PostgresMember;
 import io.ratisfailover.spi.DatabaseStatus;
-import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +29,7 @@ import java.util.stream.Collectors;
  * their PostgreSQL alone can be killed, and they can be started again from their directories.
  * Everything it starts is stopped by the {@link PgSandbox} it was made from.
  */
-public final class PgCluster implements AutoCloseable {
+public final class PgCluster implements TestCluster {
   private final PgSandbox pg;
   private final String name;
   private final Timing timing;
@@ -37,6 +38,7 @@ public final class PgCluster implements AutoCloseable {
   private final Map<MemberId, PostgresConfig> postgres = new LinkedHashMap<>();
   private final Map<MemberId, Path> storage = new LinkedHashMap<>();
   private final Map<MemberId, FailoverMember> running = new LinkedHashMap<>();
+  private final LogCapture adapterLogs = LogCapture.of(io.ratisfailover.postgres.PostgresAdapter.class);
 
   public PgCluster(PgSandbox pg, String name, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout) {
     this.pg = pg;
@@ -66,7 +68,8 @@ public final class PgCluster implements AutoCloseable {
     return this;
   }
 
-  public synchronized FailoverMember start(String id) {
+  @Override
+  public synchronized void start(String id) {
     MemberId member = MemberId.of(id);
     if (running.containsKey(member)) {
       throw new IllegalStateException(id + " is already running");
@@ -83,10 +86,10 @@ public final class PgCluster implements AutoCloseable {
     }
     m.start();
     running.put(member, m);
-    return m;
   }
 
   /** The member's host dies: its agent stops without a word, then its postmaster gets SIGKILL. */
+  @Override
   public synchronized void killMember(String id) {
     MemberId member = MemberId.of(id);
     FailoverMember m = running.remove(member);
@@ -99,10 +102,12 @@ public final class PgCluster implements AutoCloseable {
   }
 
   /** Only PostgreSQL dies (SIGKILL of the postmaster); the agent lives on. */
+  @Override
   public void crashPostgres(String id) {
     PgSandbox.killPostmaster(postgres(id).dataDirectory());
   }
 
+  @Override
   public PostgresConfig postgres(String id) {
     PostgresConfig c = postgres.get(MemberId.of(id));
     if (c == null) {
@@ -119,12 +124,13 @@ public final class PgCluster implements AutoCloseable {
     return m;
   }
 
+  @Override
   public synchronized boolean isRunning(String id) {
     return running.containsKey(MemberId.of(id));
   }
 
   /** The member answering 200 on /primary now, if one does; fails if two do (S2). */
-  public synchronized Optional<FailoverMember> servingPrimary() {
+  public synchronized Optional<FailoverMember> servingMember() {
     List<FailoverMember> serving = running.values().stream().filter(FailoverMember::servingPrimary).toList();
     if (serving.size() > 1) {
       throw new AssertionError("two members serve as primary: " + serving.stream().map(m -> m.id().value()).toList());
@@ -132,34 +138,30 @@ public final class PgCluster implements AutoCloseable {
     return serving.stream().findFirst();
   }
 
-  /** The PostgreSQL server of the member serving as primary, if any. */
-  public Optional<PostgresConfig> servingPostgres() {
-    return servingPrimary().map(m -> postgres.get(m.id()));
+  @Override
+  public Optional<String> servingPrimary() {
+    return servingMember().map(m -> m.id().value());
   }
 
-  public String awaitPrimary(Duration timeout) {
-    return Await.value("a serving primary", timeout, () -> servingPrimary().map(m -> m.id().value()).orElse(null));
+  @Override
+  public synchronized Optional<DatabaseStatus> database(String member) {
+    FailoverMember m = running.get(MemberId.of(member));
+    return m == null ? Optional.empty() : m.local().database();
   }
 
-  /** Waits until {@code standby} streams from {@code primary}: its status says so and so does the primary's. */
-  public void awaitFollowing(String standby, String primary, Duration timeout) {
-    Await.until(standby + " streaming from " + primary, timeout, () -> {
-      if (!isRunning(standby) || !isRunning(primary)) {
-        return false;
-      }
-      Optional<DatabaseStatus> s = member(standby).local().database();
-      Optional<DatabaseStatus> p = member(primary).local().database();
-      return s.filter(DatabaseStatus::isReplica).flatMap(DatabaseStatus::upstream).map(u -> u.value().equals(primary))
-          .orElse(false)
-          && p.map(x -> x.replicas().stream().anyMatch(r -> r.member().value().equals(standby) && r.streaming()))
-              .orElse(false);
-    }, this::describe);
+  @Override
+  public ClusterView view() {
+    return anyRunning().orElseThrow(() -> new IllegalStateException("no member runs")).cluster();
   }
 
-  /** Waits until the replicated state records {@code standby} as a synchronous standby. */
-  public void awaitSynchronous(String standby, Duration timeout) {
-    Await.until(standby + " recorded synchronous", timeout, () -> anyRunning()
-        .map(m -> m.cluster().synchronousStandbys().contains(MemberId.of(standby))).orElse(false), this::describe);
+  @Override
+  public void switchover(String from, Duration wait) {
+    member(from).switchover(SwitchoverRequest.now(), wait);
+  }
+
+  @Override
+  public List<String> adapterLog(String member) {
+    return adapterLogs.messages().stream().filter(m -> m.startsWith("member " + member + " ")).toList();
   }
 
   public synchronized Optional<FailoverMember> anyRunning() {
@@ -171,6 +173,7 @@ public final class PgCluster implements AutoCloseable {
   }
 
   /** One line per running member, for failure messages. */
+  @Override
   public synchronized String describe() {
     return running.values().stream().map(m -> m.id() + "=" + m.local().role() + "/epoch " + m.local().epoch()
         + "/serving " + m.servingPrimary() + "/db " + m.local().database().map(d -> d.state() + " tl" + d.timeline()
@@ -183,5 +186,6 @@ public final class PgCluster implements AutoCloseable {
       m.close();
     }
     running.clear();
+    adapterLogs.close();
   }
 }

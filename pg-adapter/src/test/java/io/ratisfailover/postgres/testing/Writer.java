@@ -203,8 +203,12 @@ public final class Writer implements AutoCloseable {
     return Optional.of(Duration.ofNanos(longest));
   }
 
-  /** The acknowledged writes missing from {@code server}. */
+  /**
+   * The acknowledged writes missing from {@code server}. The acknowledged set is taken first: each
+   * of those commits returned before the server is read, so each must be there.
+   */
   public Set<Long> lostOn(PostgresConfig server) throws SQLException {
+    Set<Long> acked = Set.copyOf(acknowledged);
     Set<Long> present = new TreeSet<>();
     try (Connection c = Db.connect(server); Statement s = c.createStatement();
         var r = s.executeQuery("SELECT id FROM " + TABLE)) {
@@ -213,7 +217,7 @@ public final class Writer implements AutoCloseable {
       }
     }
     List<Long> lost = new ArrayList<>();
-    for (long id : acknowledged) {
+    for (long id : acked) {
       if (!present.contains(id)) {
         lost.add(id);
       }
