@@ -219,8 +219,10 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     List<MemberView> members = new ArrayList<>();
     for (MemberRecord m : state.members().values()) {
       Long at = s.reportedAt().get(m.id());
+      Optional<Duration> age = at == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - at));
+      boolean reporting = age.map(a -> a.compareTo(config.timing.ttl().multipliedBy(2)) <= 0).orElse(false);
       members.add(new MemberView(m.id(), m.kind(), m.peer().raftAddress(), role(state, m), m.tags(), m.apiUrl(),
-          m.attributes(), m.status(), at == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - at))));
+          m.attributes(), m.status(), age, reporting));
     }
     return new ClusterView(state.clusterName(), state.initialized(), state.epoch(), state.primary(), state.paused(),
         state.settings(), state.synchronousStandbys(), state.switchover(), members, state.history(), s.raftLeader(),

@@ -204,10 +204,15 @@ final class Documents {
 
   /** Patroni shows a replica's replication state where it has one, else PostgreSQL's state. */
   private static String memberState(MemberView m, Optional<DatabaseStatus> primaryStatus) {
+    if (m.statusAge().isEmpty()) {
+      return "unknown";
+    }
+    if (!m.reporting()) {
+      // Its last report describes a past that may be long gone: do not show it as running.
+      return "unreachable";
+    }
     if (m.kind() == MemberKind.WITNESS) {
-      // A witness has no database; "running" means it has reported since this member started
-      // (status_age_ms tells how long ago).
-      return m.statusAge().isPresent() ? "running" : "unknown";
+      return "running";
     }
     if (m.role() != MemberRole.PRIMARY && m.status().map(DatabaseStatus::isReplica).orElse(false)) {
       Optional<ReplicaInfo> seen = primaryStatus.flatMap(p -> p.replicas().stream()

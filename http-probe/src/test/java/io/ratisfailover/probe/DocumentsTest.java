@@ -97,6 +97,14 @@ class DocumentsTest {
   }
 
   @Test
+  void aMemberThatStoppedReportingIsUnreachableNotRunning() {
+    JsonNode members = Documents.cluster(usual().silent("pg2").silent("w1").clusterView()).path("members");
+    assertThat(members.get(0).path("state").asText()).isEqualTo("running");
+    assertThat(members.get(1).path("state").asText()).isEqualTo("unreachable");
+    assertThat(members.get(2).path("state").asText()).isEqualTo("unreachable");
+  }
+
+  @Test
   void aPrimaryNotYetPromotedIsListedAsPromoted() {
     assertThat(Documents.cluster(usual().promoting().clusterView()).path("members").get(0).path("role").asText())
         .isEqualTo("promoted");

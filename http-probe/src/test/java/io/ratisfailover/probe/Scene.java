@@ -52,6 +52,7 @@ final class Scene {
     long received;
     long replayed;
     Tags tags = Tags.DEFAULT;
+    boolean reporting = true;
 
     Member(String id, MemberKind kind) {
       this.id = id;
@@ -88,6 +89,12 @@ final class Scene {
 
   Scene synchronous(String id) {
     sync.add(id);
+    return this;
+  }
+
+  /** No report from {@code id} for longer than twice the ttl: its host is down or cut off. */
+  Scene silent(String id) {
+    members.get(id).reporting = false;
     return this;
   }
 
@@ -141,7 +148,7 @@ final class Scene {
     for (Member m : members.values()) {
       views.add(new MemberView(MemberId.of(m.id), m.kind, "127.0.0.1:1", role(m), m.tags, "http://127.0.0.1/" + m.id,
           m.kind == MemberKind.DATA ? Map.of("host", "127.0.0.1", "port", "5432") : Map.of(), status(m),
-          Optional.of(Duration.ofMillis(200))));
+          Optional.of(Duration.ofMillis(200)), m.reporting));
     }
     List<HistoryEntry> h = new ArrayList<>(history);
     if (primary.isPresent() && h.stream().noneMatch(e -> e.epoch().value() == epoch)) {

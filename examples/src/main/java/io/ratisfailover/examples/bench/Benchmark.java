@@ -41,7 +41,9 @@ public final class Benchmark implements Callable<Integer> {
   }
 
   static List<Scenario> scenarios() {
-    return new ArrayList<>(RaftScenarios.all(Timing.defaults()));
+    List<Scenario> all = new ArrayList<>(RaftScenarios.all(Timing.defaults()));
+    all.add(WitnessFootprint.fromBuild(Timing.defaults()));
+    return all;
   }
 
   @Override
