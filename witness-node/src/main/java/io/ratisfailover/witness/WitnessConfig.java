@@ -105,7 +105,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
         throw ConfigException.at(at + ".api_listen", apiListen + " is used twice");
       }
       Optional<ProbeConfig> probe = apiListen == null ? Optional.empty() : Optional.of(
-          (api == null ? new ApiSection(null, null, null, null, null) : api).toProbeConfig("api", c.apiListen(), env));
+          (api == null ? new ApiSection(null, null, null, null, null, null) : api).toProbeConfig("api", c.apiListen(), env));
       TimingSection t = c.timing() != null ? c.timing() : timing != null ? timing : TimingSection.DEFAULT;
       Timing resolved = t.toTiming(c.timing() != null ? at + ".timing" : "timing");
       ClusterSettings settings = c.settings() == null ? ClusterSettings.DEFAULT : c.settings().toSettings(at + ".settings");

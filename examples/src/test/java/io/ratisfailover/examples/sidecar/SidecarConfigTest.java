@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.ConfigException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,8 @@ class SidecarConfigTest {
       raft: {storage: /var/lib/rf/pg1}
       settings: {synchronous_mode: "on"}
       tags: {failover_priority: 2, custom: {dc: east}}
-      api: {listen: 0.0.0.0:8008, connect_address: 10.0.0.1:8008, username: admin, password: env:API_PW}
+      api: {listen: 0.0.0.0:8008, connect_address: 10.0.0.1:8008, username: admin, password: env:API_PW,
+            primary_hold_off: 2s}
       postgresql:
         data_dir: /var/lib/postgresql/15/orders
         listen: 0.0.0.0:5432
@@ -42,6 +44,7 @@ class SidecarConfigTest {
     assertThat(plan.apiUrl()).isEqualTo("http://10.0.0.1:8008");
     assertThat(plan.probe().port()).isEqualTo(8008);
     assertThat(plan.probe().auth()).isPresent();
+    assertThat(plan.probe().primaryHoldOff()).isEqualTo(Duration.ofSeconds(2));
     assertThat(plan.postgres().dataDirectory()).isEqualTo(Path.of("/var/lib/postgresql/15/orders"));
     assertThat(plan.postgres().connectHost()).isEqualTo("10.0.0.1");
     assertThat(plan.postgres().superuser().password()).isEqualTo("s3cr3t-su");

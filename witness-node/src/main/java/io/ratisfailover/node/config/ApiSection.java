@@ -3,6 +3,7 @@ package io.ratisfailover.node.config;
 import io.ratisfailover.HostPort;
 import io.ratisfailover.probe.ProbeConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,8 +16,11 @@ import java.util.Optional;
  * @param connectAddress {@code host:port} the others and the command-line tool use; {@code listen} when unset
  * @param username admin user; with {@code password}, required for admin calls
  * @param password a secret: {@code env:NAME}, {@code file:/path} or the value itself
+ * @param primaryHoldOff how long a new primary keeps answering 503 on {@code /primary}, so that a
+ *     router drops the previous primary first: HAProxy's {@code fall x inter}; none when unset
  */
-public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls) {
+public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
+    String primaryHoldOff) {
 
   /**
    * {@code api.tls:} — PEM files, as Patroni's {@code restapi.certfile}, {@code keyfile},
@@ -44,6 +48,10 @@ public record ApiSection(String listen, String connectAddress, String username, 
     if (username != null || password != null) {
       b.auth(Values.required(at + ".username", username),
           Values.required(at + ".password", Values.secret(at + ".password", password, env)));
+    }
+    Duration holdOff = Values.duration(at + ".primary_hold_off", primaryHoldOff);
+    if (holdOff != null) {
+      b.primaryHoldOff(holdOff);
     }
     if (tls != null) {
       ProbeConfig.ClientAuth verify;
