@@ -220,7 +220,9 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     for (MemberRecord m : state.members().values()) {
       Long at = s.reportedAt().get(m.id());
       Optional<Duration> age = at == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - at));
-      boolean reporting = age.map(a -> a.compareTo(config.timing.ttl().multipliedBy(2)) <= 0).orElse(false);
+      // Data members report every loop_wait, witnesses every ttl.
+      Duration silence = m.isData() ? config.timing.ttl() : config.timing.ttl().multipliedBy(2);
+      boolean reporting = age.map(a -> a.compareTo(silence) <= 0).orElse(false);
       members.add(new MemberView(m.id(), m.kind(), m.peer().raftAddress(), role(state, m), m.tags(), m.apiUrl(),
           m.attributes(), m.status(), age, reporting));
     }

@@ -12,8 +12,9 @@ import java.util.Optional;
  * @param attributes what the member's database adapter published (for example host and port)
  * @param status the member's last reported database status
  * @param statusAge how long ago this member applied that report; empty if not since it started
- * @param reporting whether that report is recent: members report at least every {@code ttl}, so a
- *     report older than twice that means the member (or its link to the majority) is down
+ * @param reporting whether that report is recent: data members report every {@code loop_wait} and
+ *     witnesses every {@code ttl}, so a report older than {@code ttl} (twice that for a witness)
+ *     means the member, or its link to the majority, is down
  */
 public record MemberView(MemberId id, MemberKind kind, String raftAddress, MemberRole role, Tags tags, String apiUrl,
     Map<String, String> attributes, Optional<DatabaseStatus> status, Optional<Duration> statusAge,

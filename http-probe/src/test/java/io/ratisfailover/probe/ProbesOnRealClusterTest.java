@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ratisfailover.MemberId;
 import io.ratisfailover.Timing;
 import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.LocalCluster;
@@ -106,5 +107,34 @@ class ProbesOnRealClusterTest {
         .allMatch(m -> http(m).get("/config").body().contains("\"pause\":true")), this::describe);
     assertThat(json(http("w1").get("/config")).path("maximum_lag_on_failover").asLong()).isEqualTo(4 << 20);
     assertThat(http(replica).send("PATCH", "/config", "{\"pause\": false}").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aKilledMemberIsListedAsUnreachableOnceItsReportsStop() throws Exception {
+    cluster = LocalCluster.threeMembers("probe-gone", dir, Timing.defaults()).startAll();
+    probes.put("w1", ProbeServer.start(cluster.member("w1"), ProbeConfig.builder().host("127.0.0.1").port(0).build()));
+    Await.until("every member listed as running or streaming", WAIT, () -> states().values().stream()
+        .allMatch(s -> s.equals("running") || s.equals("streaming")), this::describe);
+    String primary = Await.value("a serving primary", WAIT, () -> cluster.servingPrimary().map(m -> m.id().value()).orElse(null));
+    String standby = primary.equals("pg1") ? "pg2" : "pg1";
+    long killed = System.nanoTime();
+    cluster.kill(MemberId.of(standby));
+    Await.until(standby + " listed as unreachable", WAIT, () -> states().get(standby).equals("unreachable"),
+        () -> states() + "; " + describe());
+    // Not before its last report is a ttl old: a member that merely skipped a beat is not gone.
+    assertThat(Duration.ofNanos(System.nanoTime() - killed)).isGreaterThanOrEqualTo(Timing.defaults().ttl().minus(
+        Timing.defaults().loopWait()));
+  }
+
+  /** Each member's state in the witness's {@code /cluster}. */
+  private Map<String, String> states() {
+    Map<String, String> states = new LinkedHashMap<>();
+    try {
+      json(http("w1").get("/cluster")).path("members")
+          .forEach(m -> states.put(m.path("name").asText(), m.path("state").asText()));
+    } catch (Exception e) {
+      throw new IllegalStateException("GET /cluster on w1 failed", e);
+    }
+    return states;
   }
 }
