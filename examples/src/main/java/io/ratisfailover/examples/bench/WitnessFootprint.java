@@ -49,7 +49,7 @@ final class WitnessFootprint implements Scenario {
   @Override public String name() { return "witness-footprint"; }
 
   @Override public String description() {
-    return "the witness distribution's launcher joins two running data members: start until /readiness is 200, "
+    return "the witness distribution's launcher (class-data archive written by the first run) joins two running data members: start until /readiness is 200, "
         + "and resident memory after " + settle.toSeconds() + " s";
   }
 
@@ -62,6 +62,9 @@ final class WitnessFootprint implements Scenario {
     try (cluster) {
       cluster.start("pg1");
       cluster.start("pg2");
+      awaitServing(cluster);
+      // Let the members' start-up work (elections, compilation) settle: the witness joins a running cluster.
+      LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
       int apiPort = Ports.free(1)[0];
       Path config = writeConfig(dir, cluster.peers(), apiPort);
       Process witness = new ProcessBuilder(launcher.toString(), "--config", config.toString())
@@ -88,6 +91,16 @@ final class WitnessFootprint implements Scenario {
         .collect(Collectors.joining("\n"));
     return Files.writeString(dir.resolve("w1.yml"), "member: w1\nstorage: " + dir.resolve("w1") + "\n"
         + "clusters:\n  - name: footprint\n    api_listen: 127.0.0.1:" + apiPort + "\n    peers:\n" + peerLines + "\n");
+  }
+
+  private static void awaitServing(LocalCluster cluster) throws TimeoutException {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (cluster.servingPrimary().isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("the two data members did not elect a primary within " + PATIENCE);
+      }
+      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    }
   }
 
   private static void awaitReady(Process witness, int apiPort) throws Exception {
