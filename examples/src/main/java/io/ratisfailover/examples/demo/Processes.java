@@ -15,15 +15,15 @@ import java.util.concurrent.TimeUnit;
  * — with every process it started in turn, such as a sidecar's postmaster — when the demo ends,
  * however it ends.
  */
-final class Processes implements AutoCloseable {
+public final class Processes implements AutoCloseable {
   private final Map<String, Process> running = new LinkedHashMap<>();
   private final Path logs;
 
-  Processes(Path logs) {
+  public Processes(Path logs) {
     this.logs = logs;
   }
 
-  synchronized Process start(String name, List<String> command, Map<String, String> env) throws IOException {
+  public synchronized Process start(String name, List<String> command, Map<String, String> env) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + ".log").toFile()));
     pb.environment().putAll(env);
@@ -32,12 +32,12 @@ final class Processes implements AutoCloseable {
     return p;
   }
 
-  synchronized Optional<Process> get(String name) {
+  public synchronized Optional<Process> get(String name) {
     return Optional.ofNullable(running.get(name));
   }
 
   /** kill -9 of the process and everything it started: a host that dies. */
-  synchronized void kill(String name) {
+  public synchronized void kill(String name) {
     Process p = running.remove(name);
     if (p != null) {
       List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
@@ -48,8 +48,17 @@ final class Processes implements AutoCloseable {
     }
   }
 
+  /** kill -9 of the process alone: what it started (a postmaster) lives on, as after an agent crash. */
+  public synchronized void killAlone(String name) {
+    Process p = running.remove(name);
+    if (p != null) {
+      p.destroyForcibly();
+      await(p.toHandle());
+    }
+  }
+
   /** SIGTERM, then kill -9 after {@code grace}; then whatever it left behind. */
-  synchronized void stop(String name, Duration grace) {
+  public synchronized void stop(String name, Duration grace) {
     Process p = running.remove(name);
     if (p != null) {
       List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
@@ -76,7 +85,7 @@ final class Processes implements AutoCloseable {
   }
 
   /** Stops the named processes first, in that order, then the rest. */
-  synchronized void stopInOrder(List<String> first) {
+  public synchronized void stopInOrder(List<String> first) {
     for (String name : first) {
       stop(name, Duration.ofSeconds(30));
     }

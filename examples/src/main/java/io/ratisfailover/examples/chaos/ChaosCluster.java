@@ -1,0 +1,218 @@
+package io.ratisfailover.examples.chaos;
+
+import io.ratisfailover.examples.demo.Processes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Two data members (sidecar processes, each starting its PostgreSQL as the {@code postgres} user), a
+ * witness process and HAProxy, each in its own network namespace of a {@link Network}. HAProxy is
+ * configured as a Patroni user configures it; the members hold {@code /primary} at 503 for HAProxy's
+ * {@code fall x inter} after a change of primary, so HAProxy never lists two servers up.
+ */
+final class ChaosCluster implements AutoCloseable {
+  static final List<String> DATA = List.of("pg1", "pg2");
+  static final int RAFT = 7001;
+  static final int API = 8008;
+  static final int POSTGRES = 5432;
+  static final int HAPROXY_PORT = 5000;
+  static final String PASSWORD = "chaos-secret";
+
+  private final Network network;
+  private final Path work;
+  private final Processes processes;
+  private final boolean synchronous;
+  private final String haproxyChecks;
+  private final Duration holdOff;
+
+  /**
+   * @param haproxyChecks HAProxy's {@code default-server} check settings
+   * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code fall x inter}
+   */
+  ChaosCluster(Network network, Path work, boolean synchronous, String haproxyChecks, Duration holdOff) throws IOException {
+    this.network = network;
+    this.work = work;
+    this.synchronous = synchronous;
+    this.haproxyChecks = haproxyChecks;
+    this.holdOff = holdOff;
+    Files.createDirectories(work.resolve("logs"));
+    Files.createDirectories(work.resolve("data"));
+    // PostgreSQL runs as 'postgres' and must reach its data directory.
+    for (Path p = work.resolve("data"); p != null; p = p.getParent()) {
+      p.toFile().setExecutable(true, false);
+    }
+    this.processes = new Processes(work.resolve("logs"));
+    writeConfigs();
+  }
+
+  void startAll() throws IOException {
+    start("w1");
+    for (String m : DATA) {
+      start(m);
+    }
+    startHaproxy();
+  }
+
+  /** Starts a member's agent (again) from its configuration and directories. */
+  void start(String member) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String main = member.equals("w1") ? "io.ratisfailover.witness.WitnessMain" : "io.ratisfailover.examples.sidecar.SidecarMain";
+    List<String> cmd = new ArrayList<>(network.in(member));
+    cmd.addAll(List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), main,
+        "--config", work.resolve(member + ".yml").toString()));
+    processes.start(member, cmd, Map.of("CHAOS_PASSWORD", PASSWORD));
+  }
+
+  private void startHaproxy() throws IOException {
+    StringBuilder cfg = new StringBuilder("""
+        global
+            maxconn 200
+            stats socket %s mode 600 level admin
+
+        defaults
+            mode tcp
+            timeout connect 1s
+            timeout client 30m
+            timeout server 30m
+            timeout check 1s
+
+        listen primary
+            bind %s:%d
+            option httpchk OPTIONS /primary
+            http-check expect status 200
+            default-server %s on-marked-down shutdown-sessions
+        """.formatted(statsSocket(), network.address(Network.HAPROXY), HAPROXY_PORT, haproxyChecks));
+    for (String m : DATA) {
+      cfg.append("    server ").append(m).append(' ').append(network.address(m)).append(':').append(POSTGRES)
+          .append(" maxconn 100 check port ").append(API).append('\n');
+    }
+    Path file = Files.writeString(work.resolve("haproxy.cfg"), cfg.toString());
+    List<String> cmd = new ArrayList<>(network.in(Network.HAPROXY));
+    cmd.addAll(List.of("haproxy", "-db", "-f", file.toString()));
+    processes.start("haproxy", cmd, Map.of());
+  }
+
+  Path statsSocket() {
+    return work.resolve("haproxy.sock");
+  }
+
+  String jdbcThroughHaproxy() {
+    return "jdbc:postgresql://" + network.address(Network.HAPROXY) + ":" + HAPROXY_PORT + "/postgres";
+  }
+
+  String jdbc(String member) {
+    return "jdbc:postgresql://" + network.address(member) + ":" + POSTGRES + "/postgres";
+  }
+
+  String api(String member) {
+    return "http://" + network.address(member) + ":" + API;
+  }
+
+  Network network() {
+    return network;
+  }
+
+  /** The agent's process, while it runs. */
+  Optional<Process> agent(String member) {
+    return processes.get(member);
+  }
+
+  /** The postmaster named by {@code postmaster.pid}, if it is alive. */
+  Optional<ProcessHandle> postmaster(String member) {
+    try {
+      Path pidFile = dataDirectory(member).resolve("postmaster.pid");
+      if (!Files.exists(pidFile)) {
+        return Optional.empty();
+      }
+      return ProcessHandle.of(Long.parseLong(Files.readAllLines(pidFile).get(0).strip())).filter(ProcessHandle::isAlive);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** kill -9 of the agent alone; its PostgreSQL lives on. */
+  void killAgent(String member) {
+    processes.killAlone(member);
+  }
+
+  /** SIGTERM to the agent, as systemd stops it: a primary hands over, PostgreSQL shuts down cleanly. */
+  void stopAgent(String member) {
+    processes.stop(member, Duration.ofSeconds(60));
+  }
+
+  /** kill -9 of the postmaster; its backends exit on their own. */
+  void killPostgres(String member) {
+    postmaster(member).ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  /** The member's host dies: agent and PostgreSQL, both kill -9. */
+  void killHost(String member) {
+    Optional<ProcessHandle> pm = postmaster(member);
+    processes.kill(member);
+    pm.ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  boolean isRunning(String member) {
+    return processes.get(member).map(Process::isAlive).orElse(false);
+  }
+
+  Path dataDirectory(String member) {
+    return work.resolve("data").resolve(member);
+  }
+
+  Path logs() {
+    return work.resolve("logs");
+  }
+
+  @Override
+  public void close() {
+    processes.stopInOrder(List.of("haproxy", "pg2", "pg1", "w1"));
+    // A postmaster whose agent was killed was not this process's child: stop it by its PID.
+    for (String m : DATA) {
+      postmaster(m).ifPresent(h -> {
+        h.destroyForcibly();
+        try {
+          h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // gone or stuck; reported by the caller's cleanup of the work directory
+        }
+      });
+    }
+  }
+
+  private void writeConfigs() throws IOException {
+    StringBuilder peers = new StringBuilder("peers:\n");
+    for (String m : List.of("pg1", "pg2", "w1")) {
+      peers.append("  - {id: ").append(m).append(", kind: ").append(m.equals("w1") ? "witness" : "data")
+          .append(", raft: ").append(network.address(m)).append(':').append(RAFT).append("}\n");
+    }
+    for (String m : DATA) {
+      Files.writeString(work.resolve(m + ".yml"), "cluster: chaos\nmember: " + m + "\n" + peers
+          + "raft: {storage: " + work.resolve("raft").resolve(m) + "}\n"
+          + "settings: {synchronous_mode: \"" + (synchronous ? "on" : "off") + "\"}\n"
+          + "api: {listen: " + network.address(m) + ":" + API + ", username: admin, password: env:CHAOS_PASSWORD, "
+          + "primary_hold_off: " + holdOff.toMillis() + "ms}\n"
+          + "postgresql:\n"
+          + "  data_dir: " + dataDirectory(m) + "\n"
+          + "  listen: " + network.address(m) + ":" + POSTGRES + "\n"
+          + "  os_user: postgres\n"
+          + "  superuser: {username: postgres, password: env:CHAOS_PASSWORD}\n"
+          + "  replication: {username: replicator, password: env:CHAOS_PASSWORD}\n"
+          + "  client_networks: [" + Network.SUBNET + "0/24]\n"
+          + "  parameters: {shared_buffers: 32MB, max_connections: \"50\"}\n");
+    }
+    Files.writeString(work.resolve("w1.yml"), "member: w1\nstorage: " + work.resolve("raft").resolve("w1") + "\n"
+        + "api: {username: admin, password: env:CHAOS_PASSWORD}\n"
+        + "clusters:\n  - name: chaos\n    api_listen: " + network.address("w1") + ":" + API + "\n"
+        // Whichever member arbitrates first writes the cluster's initial settings: the witness too.
+        + "    settings: {synchronous_mode: \"" + (synchronous ? "on" : "off") + "\"}\n"
+        + peers.toString().replace("\n  - ", "\n      - ").replace("peers:", "    peers:"));
+  }
+}

@@ -1,0 +1,184 @@
+package io.ratisfailover.examples.chaos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A seeded chaos run: the {@link ChaosCluster} in its namespaces, a writer through HAProxy, the
+ * {@link Observer}, and the faults of {@link Fault#schedule} one after another until the duration is
+ * spent. Checked: no two members with a lease that accept writes, never two servers UP in HAProxy's
+ * primary backend, no acknowledged write lost (synchronous mode), and after every heal a write
+ * through HAProxy within {@link #RECOVERY}. Prints the seed and the schedule; the same seed and
+ * duration repeat the schedule.
+ *
+ * <p>{@link #run} sets up the network and runs the rest in a child process inside the observer's
+ * namespace (a JVM cannot move its own sockets into another namespace); {@code --inside} is that child.
+ */
+public final class ChaosRun {
+  /** L1 with everything a client needs: lease expiry, election, promotion, the hold-off, HAProxy's rise. */
+  static final Duration RECOVERY = Duration.ofSeconds(30);
+  static final String PREFIX = "rfchaos";
+
+  private final long seed;
+  private final Duration duration;
+  private final Path work;
+  private final long started = System.nanoTime();
+  private final List<String> problems = new ArrayList<>();
+
+  private ChaosRun(long seed, Duration duration, Path work) {
+    this.seed = seed;
+    this.duration = duration;
+    this.work = work;
+  }
+
+  /** Usage: ChaosRun [--inside] SEED DURATION WORK_DIR. */
+  public static void main(String[] args) throws Exception {
+    boolean inside = args.length > 0 && args[0].equals("--inside");
+    int i = inside ? 1 : 0;
+    long seed = Long.parseLong(args[i]);
+    Duration duration = Duration.parse(args[i + 1]);
+    Path work = Path.of(args[i + 2]);
+    System.exit(inside ? new ChaosRun(seed, duration, work).inside() : run(seed, duration, work));
+  }
+
+  /** Creates the namespaces, runs the chaos in the observer's namespace, removes everything; returns the exit code. */
+  public static int run(long seed, Duration duration, Path work) throws IOException, InterruptedException {
+    Files.createDirectories(work);
+    try (Network network = Network.create(PREFIX, List.of("pg1", "pg2", "w1"))) {
+      List<String> cmd = new ArrayList<>(network.in(Network.OBSERVER));
+      cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+          "-Dlogback.configurationFile=logback-quiet.xml", "-cp", System.getProperty("java.class.path"),
+          ChaosRun.class.getName(), "--inside", Long.toString(seed), duration.toString(), work.toString()));
+      // The child's report goes to a file, then here: a test runner's own stdout is not for children.
+      Path report = work.resolve("chaos.out");
+      Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(report.toFile()).start();
+      try {
+        // Generous: the faults, the recoveries, and starting and stopping the cluster.
+        if (!child.waitFor(duration.toSeconds() + 300, TimeUnit.SECONDS)) {
+          System.out.println("chaos run did not finish in time; seed " + seed);
+          return 3;
+        }
+        return child.exitValue();
+      } finally {
+        child.descendants().forEach(ProcessHandle::destroyForcibly);
+        child.destroyForcibly();
+        child.waitFor(30, TimeUnit.SECONDS);
+        System.out.print(Files.readString(report));
+      }
+    }
+  }
+
+  private int inside() throws Exception {
+    List<Fault> schedule = Fault.schedule(seed, duration);
+    say("seed %d, duration %s, schedule: %s", seed, duration, schedule);
+    try (ChaosCluster cluster = new ChaosCluster(Network.attach(PREFIX, List.of("pg1", "pg2", "w1")), work, true,
+            "inter 1s fall 2 rise 1", Duration.ofSeconds(2));
+        Injector injector = new Injector(cluster, PREFIX)) {
+      cluster.startAll();
+      Observer observer = new Observer(cluster, started).start();
+      try (observer) {
+        Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, Duration.ofMillis(50))
+            .start(Duration.ofSeconds(120));
+        say("cluster formed; %s serves", observer.leaseHolder().orElse("nobody"));
+        long end = started + duration.toNanos();
+        int done = 0;
+        for (Fault f : schedule) {
+          if (System.nanoTime() > end) {
+            break;
+          }
+          awaitSteady(cluster, observer);
+          String member = resolve(f.target(), observer);
+          say("%s: %s on %s", f, f.kind(), member);
+          try {
+            injector.strike(f.kind(), member);
+            LockSupport.parkNanos(f.lasts().toNanos());
+          } finally {
+            injector.heal(f.kind(), member);
+          }
+          long healed = System.nanoTime();
+          if (!await(() -> writer.lastSuccessNanos() > healed, RECOVERY)) {
+            problems.add(String.format(Locale.ROOT, "t+%.1fs: no write through HAProxy within %ds after healing %s on %s",
+                seconds(healed), RECOVERY.toSeconds(), f.kind(), member));
+          } else {
+            say("writes through HAProxy after %d ms; %s serves", (writer.lastSuccessNanos() - healed) / 1_000_000,
+                observer.leaseHolder().orElse("nobody"));
+          }
+          done++;
+          LockSupport.parkNanos(f.quietAfter().toNanos());
+        }
+        writer.close();
+        String primary = awaitPrimary(observer);
+        List<Long> lost = writer.lostOn(cluster.jdbc(primary));
+        if (!lost.isEmpty()) {
+          problems.add(lost.size() + " acknowledged writes missing on the final primary " + primary + ": " + first(lost));
+        }
+        say("%d faults; writer: %s; observer: %s", done, writer, observer.summary());
+        problems.addAll(observer.violations());
+      }
+    } catch (Exception e) {
+      problems.add("the run broke off: " + e);
+    }
+    if (problems.isEmpty()) {
+      say("PASSED (seed %d)", seed);
+      return 0;
+    }
+    problems.forEach(p -> say("VIOLATION %s", p));
+    say("FAILED: repeat with -Dchaos.seed=%d -Dchaos.duration=%s (logs in %s)", seed, duration, work.resolve("logs"));
+    return 1;
+  }
+
+  /** Before the next fault: a serving primary, both data members' agents running, and HAProxy routing writes. */
+  private void awaitSteady(ChaosCluster cluster, Observer observer) {
+    if (!await(() -> observer.leaseHolder().isPresent() && ChaosCluster.DATA.stream().allMatch(cluster::isRunning)
+        && cluster.isRunning("w1"), RECOVERY)) {
+      problems.add(String.format(Locale.ROOT, "t+%.1fs: no steady cluster within %ds before the next fault",
+          seconds(System.nanoTime()), RECOVERY.toSeconds()));
+    }
+  }
+
+  private String awaitPrimary(Observer observer) {
+    await(() -> observer.leaseHolder().isPresent(), RECOVERY);
+    return observer.leaseHolder().orElse("pg1");
+  }
+
+  private static String resolve(String target, Observer observer) {
+    Optional<String> primary = observer.leaseHolder();
+    return switch (target) {
+      case "primary" -> primary.orElse("pg1");
+      case "standby" -> primary.map(p -> p.equals("pg1") ? "pg2" : "pg1").orElse("pg2");
+      default -> target;
+    };
+  }
+
+  private static boolean await(java.util.function.BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
+    return true;
+  }
+
+  private static String first(List<Long> ids) {
+    return ids.subList(0, Math.min(10, ids.size())) + (ids.size() > 10 ? "..." : "");
+  }
+
+  private double seconds(long nanos) {
+    return (nanos - started) / 1e9;
+  }
+
+  private void say(String format, Object... args) {
+    System.out.printf(Locale.ROOT, "[chaos t+%6.1fs] %s%n", seconds(System.nanoTime()), String.format(Locale.ROOT, format, args));
+    System.out.flush();
+  }
+}

@@ -1,0 +1,184 @@
+package io.ratisfailover.examples.chaos;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The chaos cluster's network: one namespace per node (the observer that drives and watches,
+ * HAProxy, each member), each with a veth into a bridge that lives in a namespace of its own, so
+ * nothing of the host's network changes. Cutting a member off installs an nftables table in the
+ * member's namespace that drops everything on its link except the observer's traffic: the member
+ * and its PostgreSQL are gone for the cluster, HAProxy and clients, while the observer still sees
+ * whether it believes it is primary and accepts writes.
+ */
+public final class Network implements AutoCloseable {
+  static final String SUBNET = "10.199.0.";
+  static final String OBSERVER = "obs";
+  static final String HAPROXY = "hap";
+
+  private final String prefix;
+  private final Map<String, String> addresses = new LinkedHashMap<>();
+
+  private Network(String prefix) {
+    this.prefix = prefix;
+  }
+
+  /** Addresses: the observer .2, HAProxy .3, then the members from .10 in the order given. */
+  public static Network create(String prefix, List<String> members) throws IOException {
+    Network n = new Network(prefix);
+    n.removeLeftovers();
+    n.assign(members);
+    try {
+      n.build();
+    } catch (IOException | RuntimeException e) {
+      n.close();
+      throw e;
+    }
+    return n;
+  }
+
+  /** The network {@link #create} built with the same prefix and members, from inside one of its namespaces. */
+  public static Network attach(String prefix, List<String> members) {
+    Network n = new Network(prefix);
+    n.assign(members);
+    return n;
+  }
+
+  private void assign(List<String> members) {
+    addresses.put(OBSERVER, SUBNET + 2);
+    addresses.put(HAPROXY, SUBNET + 3);
+    int host = 10;
+    for (String m : members) {
+      addresses.put(m, SUBNET + host++);
+    }
+  }
+
+  private void build() throws IOException {
+    String sw = namespace("sw");
+    run("ip", "netns", "add", sw);
+    run("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
+    run("ip", "-n", sw, "link", "set", "br0", "up");
+    int i = 0;
+    for (Map.Entry<String, String> node : addresses.entrySet()) {
+      String ns = namespace(node.getKey());
+      String port = "p" + i++;
+      run("ip", "netns", "add", ns);
+      run("ip", "-n", sw, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
+      run("ip", "-n", sw, "link", "set", port, "master", "br0", "up");
+      run("ip", "-n", ns, "addr", "add", node.getValue() + "/24", "dev", "eth0");
+      run("ip", "-n", ns, "link", "set", "eth0", "up");
+      run("ip", "-n", ns, "link", "set", "lo", "up");
+    }
+  }
+
+  public String address(String node) {
+    String a = addresses.get(node);
+    if (a == null) {
+      throw new IllegalArgumentException("no node " + node + " in " + addresses.keySet());
+    }
+    return a;
+  }
+
+  /** The command prefix that runs a program in a node's network namespace (and nothing else changed). */
+  public List<String> in(String node) {
+    address(node);
+    return List.of("nsenter", "--net=/run/netns/" + namespace(node));
+  }
+
+  /** Drops every packet on the member's link, except to and from the observer. */
+  public void cut(String member) throws IOException {
+    String rules = """
+        table inet rfcut {
+          chain in { type filter hook input priority 0; policy accept; iifname "eth0" ip saddr != %1$s drop; }
+          chain out { type filter hook output priority 0; policy accept; oifname "eth0" ip daddr != %1$s drop; }
+        }
+        """.formatted(address(OBSERVER));
+    List<String> cmd = new ArrayList<>(in(member));
+    cmd.addAll(List.of("nft", "-f", "-"));
+    run(cmd, rules);
+  }
+
+  public void heal(String member) throws IOException {
+    List<String> cmd = new ArrayList<>(in(member));
+    cmd.addAll(List.of("nft", "delete", "table", "inet", "rfcut"));
+    run(cmd, null);
+  }
+
+  public boolean isCut(String member) {
+    List<String> cmd = new ArrayList<>(in(member));
+    cmd.addAll(List.of("nft", "list", "table", "inet", "rfcut"));
+    try {
+      run(cmd, null);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (String node : addresses.keySet()) {
+      quietly("ip", "netns", "delete", namespace(node));
+    }
+    quietly("ip", "netns", "delete", namespace("sw"));
+  }
+
+  private void removeLeftovers() {
+    Path netns = Path.of("/run/netns");
+    if (!Files.isDirectory(netns)) {
+      return;
+    }
+    try (var names = Files.list(netns)) {
+      names.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix + "-"))
+          .forEach(n -> quietly("ip", "netns", "delete", n));
+    } catch (IOException e) {
+      // nothing to clean
+    }
+  }
+
+  private String namespace(String node) {
+    return prefix + "-" + node;
+  }
+
+  private static void quietly(String... cmd) {
+    try {
+      run(List.of(cmd), null);
+    } catch (IOException e) {
+      // already gone
+    }
+  }
+
+  static void run(String... cmd) throws IOException {
+    run(List.of(cmd), null);
+  }
+
+  /** Runs a command to completion (10 s at most); a non-zero exit is an IOException with its output. */
+  static void run(List<String> cmd, String stdin) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    if (stdin != null) {
+      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    p.getOutputStream().close();
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", cmd) + ": no answer in 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (p.exitValue() != 0) {
+      throw new IOException(String.join(" ", cmd) + " exited with " + p.exitValue() + (out.isEmpty() ? "" : ": " + out));
+    }
+  }
+}
