@@ -3,10 +3,8 @@ package io.ratisfailover.examples.bench;
 import io.ratisfailover.Timing;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -84,13 +82,7 @@ public final class Benchmark implements Callable<Integer> {
     }
     System.out.println();
     System.out.println(results.markdown());
-    Map<String, Object> environment = new LinkedHashMap<>();
-    environment.put("when", Instant.now().toString());
-    environment.put("cores", Runtime.getRuntime().availableProcessors());
-    environment.put("java", System.getProperty("java.version"));
-    environment.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-    environment.put("runs", runs);
-    results.writeJson(json, environment);
+    results.writeJson(json, Results.environment(runs));
     System.out.println("\nJSON: " + json.toAbsolutePath());
     return 0;
   }

@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Collects samples per scenario and metric, and renders median and worst as Markdown and JSON. */
-final class Results {
+public final class Results {
   /** One metric of one scenario over all its runs. */
   record Summary(String scenario, String metric, int runs, double median, double worst, double best, List<Double> samples) {}
 
@@ -21,15 +21,30 @@ final class Results {
   private final Map<String, String> descriptions = new LinkedHashMap<>();
 
   void describe(Scenario scenario) {
-    descriptions.put(scenario.name(), scenario.description());
+    describe(scenario.name(), scenario.description());
   }
 
-  void add(String scenario, Map<String, Double> run) {
+  /** Where and when the numbers were taken, for the JSON file. */
+  public static Map<String, Object> environment(int runs) {
+    Map<String, Object> environment = new LinkedHashMap<>();
+    environment.put("when", java.time.Instant.now().toString());
+    environment.put("cores", Runtime.getRuntime().availableProcessors());
+    environment.put("java", System.getProperty("java.version"));
+    environment.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    environment.put("runs", runs);
+    return environment;
+  }
+
+  public void describe(String scenario, String description) {
+    descriptions.put(scenario, description);
+  }
+
+  public void add(String scenario, Map<String, Double> run) {
     Map<String, List<Double>> byMetric = samples.computeIfAbsent(scenario, s -> new LinkedHashMap<>());
     run.forEach((metric, value) -> byMetric.computeIfAbsent(metric, m -> new ArrayList<>()).add(value));
   }
 
-  void fail(String scenario, String why) {
+  public void fail(String scenario, String why) {
     failures.computeIfAbsent(scenario, s -> new ArrayList<>()).add(why);
   }
 
@@ -45,7 +60,7 @@ final class Results {
     return out;
   }
 
-  String markdown() {
+  public String markdown() {
     StringBuilder b = new StringBuilder("| scenario | metric | runs | median | worst | best |\n|---|---|---:|---:|---:|---:|\n");
     for (Summary s : summaries()) {
       b.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |%n", s.scenario(), s.metric(), s.runs(),
@@ -56,7 +71,7 @@ final class Results {
     return b.toString();
   }
 
-  void writeJson(Path file, Map<String, Object> environment) throws IOException {
+  public void writeJson(Path file, Map<String, Object> environment) throws IOException {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("environment", environment);
     doc.put("scenarios", descriptions);

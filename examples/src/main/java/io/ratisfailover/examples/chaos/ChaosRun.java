@@ -51,19 +51,30 @@ public final class ChaosRun {
 
   /** Creates the namespaces, runs the chaos in the observer's namespace, removes everything; returns the exit code. */
   public static int run(long seed, Duration duration, Path work) throws IOException, InterruptedException {
+    return inObserver(ChaosRun.class, List.of(Long.toString(seed), duration.toString(), work.toString()),
+        duration.plusMinutes(5), work);
+  }
+
+  /**
+   * Builds the namespaces, runs {@code main --inside args} in the observer's namespace with this
+   * classpath, prints its output, and removes the namespaces; returns the child's exit code (3 when
+   * it did not finish within {@code timeout}).
+   */
+  static int inObserver(Class<?> main, List<String> args, Duration timeout, Path work)
+      throws IOException, InterruptedException {
     Files.createDirectories(work);
     try (Network network = Network.create(PREFIX, List.of("pg1", "pg2", "w1"))) {
       List<String> cmd = new ArrayList<>(network.in(Network.OBSERVER));
       cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
           "-Dlogback.configurationFile=logback-quiet.xml", "-cp", System.getProperty("java.class.path"),
-          ChaosRun.class.getName(), "--inside", Long.toString(seed), duration.toString(), work.toString()));
+          main.getName(), "--inside"));
+      cmd.addAll(args);
       // The child's report goes to a file, then here: a test runner's own stdout is not for children.
-      Path report = work.resolve("chaos.out");
+      Path report = work.resolve(main.getSimpleName() + ".out");
       Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(report.toFile()).start();
       try {
-        // Generous: the faults, the recoveries, and starting and stopping the cluster.
-        if (!child.waitFor(duration.toSeconds() + 300, TimeUnit.SECONDS)) {
-          System.out.println("chaos run did not finish in time; seed " + seed);
+        if (!child.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+          System.out.println(main.getSimpleName() + " did not finish within " + timeout);
           return 3;
         }
         return child.exitValue();
@@ -85,7 +96,7 @@ public final class ChaosRun {
       cluster.startAll();
       Observer observer = new Observer(cluster, started).start();
       try (observer) {
-        Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, Duration.ofMillis(50))
+        Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "chaos_writes", Duration.ofMillis(50))
             .start(Duration.ofSeconds(120));
         say("cluster formed; %s serves", observer.leaseHolder().orElse("nobody"));
         long end = started + duration.toNanos();

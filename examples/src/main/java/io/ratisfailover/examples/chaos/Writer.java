@@ -20,11 +20,12 @@ import java.util.concurrent.locks.LockSupport;
  * acknowledged (the commit returned), failed (it never reached a server, or a server refused it) or
  * unknown (the connection broke after the INSERT was sent: it may or may not have committed).
  */
-final class Writer implements Runnable, AutoCloseable {
-  final Set<Long> acknowledged = new ConcurrentSkipListSet<>();
-  final Set<Long> failed = new ConcurrentSkipListSet<>();
-  final Set<Long> unknown = new ConcurrentSkipListSet<>();
+public final class Writer implements Runnable, AutoCloseable {
+  public final Set<Long> acknowledged = new ConcurrentSkipListSet<>();
+  public final Set<Long> failed = new ConcurrentSkipListSet<>();
+  public final Set<Long> unknown = new ConcurrentSkipListSet<>();
   private final String url;
+  private final String table;
   private final Duration every;
   private final Properties props = new Properties();
   private final List<Long> successTimes = new ArrayList<>();
@@ -32,8 +33,10 @@ final class Writer implements Runnable, AutoCloseable {
   private volatile boolean running = true;
   private long next = 1;
 
-  Writer(String url, String password, Duration every) {
+  /** @param table created when missing; one row per write, keyed by the write's number */
+  public Writer(String url, String password, String table, Duration every) {
     this.url = url;
+    this.table = table;
     this.every = every;
     props.setProperty("user", "postgres");
     props.setProperty("password", password);
@@ -41,16 +44,16 @@ final class Writer implements Runnable, AutoCloseable {
     props.setProperty("socketTimeout", "3");
     props.setProperty("loginTimeout", "2");
     props.setProperty("tcpKeepAlive", "true");
-    thread = new Thread(this, "chaos-writer");
+    thread = new Thread(this, "writer-" + table);
     thread.setDaemon(true);
   }
 
   /** Creates the table (retrying until HAProxy routes to a primary, at most {@code wait}) and starts writing. */
-  Writer start(Duration wait) throws SQLException {
+  public Writer start(Duration wait) throws SQLException {
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
       try (Connection c = DriverManager.getConnection(url, props); Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS chaos_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
+        s.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
         break;
       } catch (SQLException e) {
         if (System.nanoTime() > deadline) {
@@ -74,7 +77,7 @@ final class Writer implements Runnable, AutoCloseable {
         if (c == null) {
           c = DriverManager.getConnection(url, props);
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO chaos_writes (id) VALUES (?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
           ps.setLong(1, id);
           sent = true;
           ps.executeUpdate();
@@ -104,7 +107,7 @@ final class Writer implements Runnable, AutoCloseable {
   }
 
   /** The longest time between two acknowledged writes since {@code fromNanos}, in milliseconds. */
-  long longestGapSince(long fromNanos, long untilNanos) {
+  public long longestGapSince(long fromNanos, long untilNanos) {
     synchronized (successTimes) {
       long previous = fromNanos;
       long longest = 0;
@@ -119,17 +122,17 @@ final class Writer implements Runnable, AutoCloseable {
   }
 
   /** When the last acknowledged write returned. */
-  long lastSuccessNanos() {
+  public long lastSuccessNanos() {
     synchronized (successTimes) {
       return successTimes.isEmpty() ? 0 : successTimes.get(successTimes.size() - 1);
     }
   }
 
   /** Acknowledged writes the database at {@code directUrl} does not hold. */
-  List<Long> lostOn(String directUrl) throws SQLException {
+  public List<Long> lostOn(String directUrl) throws SQLException {
     Set<Long> present = new HashSet<>();
     try (Connection c = DriverManager.getConnection(directUrl, props); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT id FROM chaos_writes")) {
+        ResultSet rs = s.executeQuery("SELECT id FROM " + table)) {
       while (rs.next()) {
         present.add(rs.getLong(1));
       }

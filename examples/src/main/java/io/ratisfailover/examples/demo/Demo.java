@@ -1,5 +1,6 @@
 package io.ratisfailover.examples.demo;
 
+import io.ratisfailover.examples.chaos.Writer;
 import io.ratisfailover.examples.cli.Ctl;
 import java.io.IOException;
 import java.net.URI;
@@ -9,12 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,11 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -109,22 +100,18 @@ public final class Demo implements Callable<Integer> {
     processes.start("haproxy", List.of("haproxy", "-f", haproxyConfig.toString(), "-db"), Map.of());
     say("HAProxy on 127.0.0.1:" + ports.get("haproxy") + " routes to whichever member answers 200 on /primary");
 
-    Writer writer = new Writer("jdbc:postgresql://127.0.0.1:" + ports.get("haproxy") + "/postgres", password);
-    await("a first write through HAProxy", writer::setUp);
-    Thread writing = new Thread(writer, "demo-writer");
-    writing.setDaemon(true);
-    writing.start();
+    Writer writer = new Writer("jdbc:postgresql://127.0.0.1:" + ports.get("haproxy") + "/postgres", password,
+        "demo_writes", Duration.ofMillis(100)).start(PATIENCE);
     await("20 acknowledged writes", () -> writer.acknowledged.size() >= 20);
     say(writer.acknowledged.size() + " writes acknowledged through HAProxy, one every 100 ms");
 
     say("killing " + first + "'s host: kill -9 of its agent and its PostgreSQL");
-    long killedAt = writer.lastSuccessNanos.get();
+    long killedAt = writer.lastSuccessNanos();
     processes.kill(first);
-    await("writes to resume on " + standby, () -> writer.lastSuccessNanos.get() > killedAt
+    await("writes to resume on " + standby, () -> writer.lastSuccessNanos() > killedAt
         && servingPrimary().filter(standby::equals).isPresent());
-    writer.stop();
-    writing.join(5_000);
-    long gap = writer.longestGapMillis();
+    writer.close();
+    long gap = writer.longestGapSince(killedAt, writer.lastSuccessNanos());
     List<Long> lost = writer.lostOn("jdbc:postgresql://127.0.0.1:" + ports.get(standby + "-pg") + "/postgres");
     say(standby + " is primary: writes resumed after " + gap + " ms without one; " + lost.size()
         + " acknowledged writes lost (synchronous mode is on)");
@@ -258,100 +245,6 @@ public final class Demo implements Callable<Integer> {
     try (Stream<Path> paths = Files.walk(root)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  /** A client that writes a row every 100 ms through HAProxy and remembers which writes were acknowledged. */
-  static final class Writer implements Runnable {
-    final Set<Long> acknowledged = new ConcurrentSkipListSet<>();
-    final AtomicLong lastSuccessNanos = new AtomicLong(System.nanoTime());
-    private final String url;
-    private final Properties props = new Properties();
-    private final List<long[]> successes = new ArrayList<>();
-    private volatile boolean running = true;
-    private long next = 1;
-
-    Writer(String url, String password) {
-      this.url = url;
-      props.setProperty("user", "postgres");
-      props.setProperty("password", password);
-      props.setProperty("connectTimeout", "1");
-      props.setProperty("socketTimeout", "2");
-      props.setProperty("loginTimeout", "2");
-    }
-
-    boolean setUp() {
-      try (Connection c = DriverManager.getConnection(url, props); Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS demo_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
-        return true;
-      } catch (SQLException e) {
-        return false;
-      }
-    }
-
-    @Override
-    public void run() {
-      Connection c = null;
-      while (running) {
-        long id = next++;
-        try {
-          if (c == null) {
-            c = DriverManager.getConnection(url, props);
-          }
-          try (PreparedStatement ps = c.prepareStatement("INSERT INTO demo_writes (id) VALUES (?)")) {
-            ps.setLong(1, id);
-            ps.executeUpdate();
-          }
-          acknowledged.add(id);
-          long now = System.nanoTime();
-          lastSuccessNanos.set(now);
-          synchronized (successes) {
-            successes.add(new long[] {id, now});
-          }
-        } catch (SQLException e) {
-          close(c);
-          c = null;
-        }
-        LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-      }
-      close(c);
-    }
-
-    void stop() {
-      running = false;
-    }
-
-    /** The longest time between two acknowledged writes. */
-    long longestGapMillis() {
-      synchronized (successes) {
-        long longest = 0;
-        for (int i = 1; i < successes.size(); i++) {
-          longest = Math.max(longest, successes.get(i)[1] - successes.get(i - 1)[1]);
-        }
-        return longest / 1_000_000;
-      }
-    }
-
-    /** Acknowledged writes the database at {@code url} does not have. */
-    List<Long> lostOn(String directUrl) throws SQLException {
-      Set<Long> present = new java.util.HashSet<>();
-      try (Connection c = DriverManager.getConnection(directUrl, props); Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT id FROM demo_writes")) {
-        while (rs.next()) {
-          present.add(rs.getLong(1));
-        }
-      }
-      return acknowledged.stream().filter(id -> !present.contains(id)).toList();
-    }
-
-    private static void close(Connection c) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (SQLException e) {
-          // already broken
-        }
       }
     }
   }
