@@ -45,6 +45,7 @@ final class Observer implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
   private volatile boolean running = true;
+  private volatile List<String> haproxyUp = List.of();
   private volatile long samples;
   private volatile long haproxySamples;
 
@@ -81,6 +82,11 @@ final class Observer implements AutoCloseable {
       Sample s = latest.get(m);
       return s != null && s.atNanos() > fresh && s.lease();
     }).findFirst();
+  }
+
+  /** The servers HAProxy listed UP in its primary backend at the last sample. */
+  List<String> haproxyUp() {
+    return haproxyUp;
   }
 
   String summary() {
@@ -147,6 +153,7 @@ final class Observer implements AutoCloseable {
       long t = System.nanoTime();
       try {
         List<String> up = serversUp(cluster.statsSocket());
+        haproxyUp = up;
         haproxySamples++;
         if (up.size() > 1) {
           violations.add(String.format("t+%.2fs: HAProxy lists %s UP in the primary backend", seconds(t), up));

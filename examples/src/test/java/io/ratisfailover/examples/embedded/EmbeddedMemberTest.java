@@ -58,7 +58,8 @@ class EmbeddedMemberTest {
       RoleChange promoted = Await.value("the survivor's application told of its promotion", PATIENCE,
           () -> other.lastChange() != null && other.lastChange().to() == LocalRole.PRIMARY ? other.lastChange() : null);
       assertThat(promoted.epoch().value()).isGreaterThan(1);
-      assertThat(other.mayWriteLocally()).isTrue();
+      // The role comes first; serving follows once the promoted database reports read-write.
+      Await.until("the survivor's application may write locally", PATIENCE, other::mayWriteLocally);
     } finally {
       killPostmasters(dir.resolve("pg1-data"), dir.resolve("pg2-data"));
     }
