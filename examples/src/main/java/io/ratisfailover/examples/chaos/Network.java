@@ -111,15 +111,22 @@ public final class Network implements AutoCloseable {
     run(cmd, null);
   }
 
-  public boolean isCut(String member) {
+  /** Drops {@code percent} of the packets arriving on the member's link at random, except the observer's. */
+  public void lose(String member, int percent) throws IOException {
+    String rules = """
+        table inet rfloss {
+          chain in { type filter hook input priority 0; policy accept; iifname "eth0" ip saddr != %s numgen random mod 100 < %d drop; }
+        }
+        """.formatted(address(OBSERVER), percent);
     List<String> cmd = new ArrayList<>(in(member));
-    cmd.addAll(List.of("nft", "list", "table", "inet", "rfcut"));
-    try {
-      run(cmd, null);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    cmd.addAll(List.of("nft", "-f", "-"));
+    run(cmd, rules);
+  }
+
+  public void stopLosing(String member) throws IOException {
+    List<String> cmd = new ArrayList<>(in(member));
+    cmd.addAll(List.of("nft", "delete", "table", "inet", "rfloss"));
+    run(cmd, null);
   }
 
   @Override

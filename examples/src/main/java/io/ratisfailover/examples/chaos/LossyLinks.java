@@ -1,0 +1,83 @@
+package io.ratisfailover.examples.chaos;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * False failovers on bad links: the chaos cluster with a share of the packets into every member
+ * dropped at random (nftables {@code numgen} in each member's namespace; TCP's retransmission
+ * timeout turns each loss into a delay of 200 ms or more) for a while, and a writer through HAProxy.
+ * A change of primary in that time is a false failover: nobody died. The kernel here has no netem,
+ * so added delay without loss is not part of it.
+ *
+ * <p>Usage: {@code LossyLinks MINUTES PERCENT WORK_DIR}, as root; {@code ./run-benchmark --suite lossy}.
+ */
+public final class LossyLinks {
+  private static final Duration PATIENCE = Duration.ofSeconds(120);
+
+  private LossyLinks() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--inside")) {
+      System.exit(inside(Duration.ofMinutes(Long.parseLong(args[1])), Integer.parseInt(args[2]), Path.of(args[3])));
+    }
+    long minutes = args.length > 0 ? Long.parseLong(args[0]) : 10;
+    int percent = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    Path work = Path.of(args.length > 2 ? args[2] : "target/benchmark/lossy-work").toAbsolutePath();
+    System.exit(ChaosRun.inObserver(LossyLinks.class, List.of(Long.toString(minutes), Integer.toString(percent),
+        work.toString()), Duration.ofMinutes(minutes + 5), work));
+  }
+
+  private static int inside(Duration duration, int percent, Path work) throws Exception {
+    Network network = Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1"));
+    try (ChaosCluster cluster = new ChaosCluster(network, work, true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2))) {
+      cluster.startAll();
+      try (Observer observer = new Observer(cluster, System.nanoTime()).start();
+          Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "lossy_writes",
+              Duration.ofMillis(50)).start(PATIENCE)) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (observer.leaseHolder().isEmpty() && System.nanoTime() < deadline) {
+          LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+        int epochsBefore = history(cluster);
+        String primary = observer.leaseHolder().orElse("nobody");
+        for (String m : List.of("pg1", "pg2", "w1")) {
+          network.lose(m, percent);
+        }
+        long from = System.nanoTime();
+        System.out.printf(Locale.ROOT, "%d %% of the packets into every member dropped for %s; %s serves%n", percent,
+            duration, primary);
+        LockSupport.parkNanos(duration.toNanos());
+        long until = System.nanoTime();
+        for (String m : List.of("pg1", "pg2", "w1")) {
+          network.stopLosing(m);
+        }
+        int falseFailovers = history(cluster) - epochsBefore;
+        writer.close();
+        List<Long> lost = writer.lostOn(cluster.jdbc(observer.leaseHolder().orElse(primary)));
+        System.out.printf(Locale.ROOT, "false failovers: %d; longest time without an acknowledged write: %d ms; "
+            + "writer: %s; acknowledged writes lost: %d; observer: %s%n", falseFailovers,
+            writer.longestGapSince(from, until), writer, lost.size(), observer.summary());
+        observer.violations().forEach(v -> System.out.println("VIOLATION " + v));
+        return falseFailovers == 0 && lost.isEmpty() && observer.violations().isEmpty() ? 0 : 1;
+      }
+    }
+  }
+
+  /** How many epochs the witness's {@code /history} lists. */
+  private static int history(ChaosCluster cluster) throws IOException, InterruptedException {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(cluster.api("w1") + "/history")).timeout(Duration.ofSeconds(5)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new ObjectMapper().readTree(r.body()).size();
+  }
+}
