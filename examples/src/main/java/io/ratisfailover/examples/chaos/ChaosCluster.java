@@ -70,6 +70,7 @@ final class ChaosCluster implements AutoCloseable {
     processes.start(member, cmd, Map.of("CHAOS_PASSWORD", PASSWORD));
   }
 
+  /** HAProxy waits min(timeout connect, 1 s) before it retries a refused connection: short on a LAN. */
   private void startHaproxy() throws IOException {
     StringBuilder cfg = new StringBuilder("""
         global
@@ -78,7 +79,7 @@ final class ChaosCluster implements AutoCloseable {
 
         defaults
             mode tcp
-            timeout connect 1s
+            timeout connect 250ms
             timeout client 30m
             timeout server 30m
             timeout check 1s

@@ -23,8 +23,9 @@ import java.util.function.BooleanSupplier;
  * primary. Per run: the longest time without an acknowledged write, from the fault until writes flow
  * again through the new primary; per mode: acknowledged writes missing on the final primary.
  *
- * <p>HAProxy checks every 250 ms ({@code fall 2 rise 1}) and the members hold {@code /primary} for
- * {@code fall x inter} = 500 ms after a change, so that HAProxy never lists two primaries.
+ * <p>HAProxy checks every 200 ms ({@code fall 2 rise 1}, {@code timeout connect 250ms}) and the members
+ * hold {@code /primary} for {@code fall x inter} = 400 ms after a change, so that HAProxy never lists
+ * two primaries.
  *
  * <p>Usage: {@code ClusterBenchmark RUNS WORK_DIR [JSON]}, as root; {@code ./run-benchmark --suite cluster}.
  */
@@ -91,7 +92,7 @@ public final class ClusterBenchmark {
     System.out.println();
     System.out.println(results.markdown());
     Map<String, Object> environment = Results.environment(runs);
-    environment.put("haproxy", "inter 250ms fall 2 rise 1, primary_hold_off 500ms");
+    environment.put("haproxy", "inter 200ms fall 2 rise 1, timeout connect 250ms, primary_hold_off 400ms");
     results.writeJson(json, environment);
     System.out.println("\nJSON: " + json);
     return 0;
@@ -100,7 +101,7 @@ public final class ClusterBenchmark {
   private void measureMode(boolean synchronous) throws Exception {
     String mode = synchronous ? "sync" : "async";
     try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1")),
-            work.resolve(mode), synchronous, "inter 250ms fall 2 rise 1", Duration.ofMillis(500));
+            work.resolve(mode), synchronous, "inter 200ms fall 2 rise 1", Duration.ofMillis(400));
         Injector injector = new Injector(cluster, ChaosRun.PREFIX)) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();

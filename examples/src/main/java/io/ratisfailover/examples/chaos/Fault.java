@@ -40,8 +40,8 @@ record Fault(Kind kind, String target, Duration lasts, Duration quietAfter) {
   static List<Fault> schedule(long seed, Duration duration) {
     Random random = new Random(seed);
     List<Fault> faults = new ArrayList<>();
-    // Each fault with its heal and recovery takes about 20 s; plan a few extra, the run stops on time.
-    long planned = Math.max(3, duration.toSeconds() / 12);
+    // A fault with its heal and recovery takes 5 to 15 s; plan more than fit, the run stops on time.
+    long planned = Math.max(3, duration.toSeconds() / 5);
     for (int i = 0; i < planned; i++) {
       Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
       String target;

@@ -100,15 +100,11 @@ public final class Network implements AutoCloseable {
           chain out { type filter hook output priority 0; policy accept; oifname "eth0" ip daddr != %1$s drop; }
         }
         """.formatted(address(OBSERVER));
-    List<String> cmd = new ArrayList<>(in(member));
-    cmd.addAll(List.of("nft", "-f", "-"));
-    run(cmd, rules);
+    nft(member, rules, "-f", "-");
   }
 
   public void heal(String member) throws IOException {
-    List<String> cmd = new ArrayList<>(in(member));
-    cmd.addAll(List.of("nft", "delete", "table", "inet", "rfcut"));
-    run(cmd, null);
+    nft(member, null, "delete", "table", "inet", "rfcut");
   }
 
   /** Drops {@code percent} of the packets arriving on the member's link at random, except the observer's. */
@@ -118,15 +114,19 @@ public final class Network implements AutoCloseable {
           chain in { type filter hook input priority 0; policy accept; iifname "eth0" ip saddr != %s numgen random mod 100 < %d drop; }
         }
         """.formatted(address(OBSERVER), percent);
-    List<String> cmd = new ArrayList<>(in(member));
-    cmd.addAll(List.of("nft", "-f", "-"));
-    run(cmd, rules);
+    nft(member, rules, "-f", "-");
   }
 
   public void stopLosing(String member) throws IOException {
+    nft(member, null, "delete", "table", "inet", "rfloss");
+  }
+
+  /** Runs nft in the member's namespace, so its rules never touch the host's. */
+  private void nft(String member, String stdin, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(in(member));
-    cmd.addAll(List.of("nft", "delete", "table", "inet", "rfloss"));
-    run(cmd, null);
+    cmd.add("nft");
+    cmd.addAll(List.of(args));
+    run(cmd, stdin);
   }
 
   @Override
