@@ -23,6 +23,11 @@ final class ChaosCluster implements AutoCloseable {
   static final int POSTGRES = 5432;
   static final int HAPROXY_PORT = 5000;
   static final String PASSWORD = "chaos-secret";
+  /** Where a member's {@link LinkProxy} listens: its service port plus this. */
+  private static final int PROXY_OFFSET = 10_000;
+
+  /** How the members reach each other: directly, or through proxies that can slow their links. */
+  enum Links { DIRECT, THROUGH_PROXIES }
 
   private final Network network;
   private final Path work;
@@ -30,18 +35,22 @@ final class ChaosCluster implements AutoCloseable {
   private final boolean synchronous;
   private final String haproxyChecks;
   private final Duration holdOff;
+  private final Links links;
 
   /**
    * @param haproxyChecks HAProxy's {@code default-server} check settings
    * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code fall x inter}
    */
-  ChaosCluster(Network network, Path work, boolean synchronous, String haproxyChecks, Duration holdOff) throws IOException {
+  ChaosCluster(Network network, Path work, boolean synchronous, String haproxyChecks, Duration holdOff, Links links)
+      throws IOException {
     this.network = network;
     this.work = work;
     this.synchronous = synchronous;
     this.haproxyChecks = haproxyChecks;
     this.holdOff = holdOff;
+    this.links = links;
     Files.createDirectories(work.resolve("logs"));
+    Files.createDirectories(work.resolve("links"));
     Files.createDirectories(work.resolve("data"));
     // PostgreSQL runs as 'postgres' and must reach its data directory.
     for (Path p = work.resolve("data"); p != null; p = p.getParent()) {
@@ -52,6 +61,11 @@ final class ChaosCluster implements AutoCloseable {
   }
 
   void startAll() throws IOException {
+    if (links == Links.THROUGH_PROXIES) {
+      for (String m : List.of("pg1", "pg2", "w1")) {
+        startLinkProxy(m);
+      }
+    }
     start("w1");
     for (String m : DATA) {
       start(m);
@@ -68,6 +82,35 @@ final class ChaosCluster implements AutoCloseable {
         "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), main,
         "--config", work.resolve(member + ".yml").toString()));
     processes.start(member, cmd, Map.of("CHAOS_PASSWORD", PASSWORD));
+  }
+
+  /** The proxy the member's peers reach it through: Raft, and PostgreSQL on a data member. */
+  private void startLinkProxy(String member) throws IOException {
+    Map<Integer, Integer> ports = new java.util.LinkedHashMap<>();
+    ports.put(RAFT, RAFT + PROXY_OFFSET);
+    if (DATA.contains(member)) {
+      ports.put(POSTGRES, POSTGRES + PROXY_OFFSET);
+    }
+    List<String> cmd = new ArrayList<>(network.in(member));
+    cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx32m", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
+        LinkProxy.class.getName(), jitterFile(member).toString(), network.address(member)));
+    ports.forEach((port, proxy) -> cmd.add(port + ":" + proxy));
+    processes.start("links-" + member, cmd, Map.of());
+    network.throughProxy(member, ports);
+  }
+
+  /** Delays every chunk on the member's links to its peers by up to {@code jitter}; zero heals them. */
+  void jitter(String member, Duration jitter) throws IOException {
+    if (links != Links.THROUGH_PROXIES) {
+      throw new IllegalStateException("this cluster's links are direct: they cannot be slowed");
+    }
+    Path tmp = Files.writeString(work.resolve("links").resolve(member + ".tmp"), Long.toString(jitter.toMillis()));
+    Files.move(tmp, jitterFile(member), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private Path jitterFile(String member) {
+    return work.resolve("links").resolve(member);
   }
 
   /** HAProxy waits min(timeout connect, 1 s) before it retries a refused connection: short on a LAN. */
@@ -174,7 +217,7 @@ final class ChaosCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    processes.stopInOrder(List.of("haproxy", "pg2", "pg1", "w1"));
+    processes.stopInOrder(List.of("haproxy", "pg2", "pg1", "w1", "links-pg1", "links-pg2", "links-w1"));
     // A postmaster whose agent was killed was not this process's child: stop it by its PID.
     for (String m : DATA) {
       postmaster(m).ifPresent(h -> {

@@ -91,7 +91,7 @@ public final class ChaosRun {
     List<Fault> schedule = Fault.schedule(seed, duration);
     say("seed %d, duration %s, schedule: %s", seed, duration, schedule);
     try (ChaosCluster cluster = new ChaosCluster(Network.attach(PREFIX, List.of("pg1", "pg2", "w1")), work, true,
-            "inter 1s fall 2 rise 1", Duration.ofSeconds(2));
+            "inter 1s fall 2 rise 1", Duration.ofSeconds(2), ChaosCluster.Links.THROUGH_PROXIES);
         Injector injector = new Injector(cluster, PREFIX)) {
       cluster.startAll();
       Observer observer = new Observer(cluster, started).start();

@@ -11,6 +11,9 @@ import java.util.Random;
  * the fault strikes), how long until it heals, and the quiet time after.
  */
 record Fault(Kind kind, String target, Duration lasts, Duration quietAfter) {
+  /** Above the 200 ms a cluster at default timing must ride out: slow links may cost a failover. */
+  static final Duration JITTER = Duration.ofMillis(300);
+  static final int LOSS_PERCENT = 15;
 
   enum Kind {
     /** kill -9 of the agent alone (PostgreSQL lives on); restarted when the fault heals. */
@@ -26,7 +29,11 @@ record Fault(Kind kind, String target, Duration lasts, Duration quietAfter) {
     /** Every packet on the member's link dropped, until it heals. */
     CUT_OFF(true),
     /** A clean stop of the agent (SIGTERM) and a start when it heals. */
-    RESTART(true);
+    RESTART(true),
+    /** Every chunk on the member's links to its peers delayed by up to {@link #JITTER}, both ways. */
+    SLOW_LINKS(true),
+    /** {@link #LOSS_PERCENT} % of the packets into the member from its peers and HAProxy dropped. */
+    LOSSY_LINKS(true);
 
     /** Whether the witness can suffer it (it has no PostgreSQL). */
     final boolean witnessToo;

@@ -38,6 +38,8 @@ final class Injector implements AutoCloseable {
       case FREEZE_POSTGRES -> freezePostgres(member);
       case CUT_OFF -> cluster.network().cut(member);
       case RESTART -> cluster.stopAgent(member);
+      case SLOW_LINKS -> cluster.jitter(member, Fault.JITTER);
+      case LOSSY_LINKS -> cluster.network().lose(member, Fault.LOSS_PERCENT);
     }
   }
 
@@ -48,6 +50,8 @@ final class Injector implements AutoCloseable {
       case FREEZE_AGENT -> signal("CONT", cluster.agent(member).map(Process::pid).orElseThrow());
       case FREEZE_POSTGRES -> setState(group(member), "THAWED");
       case CUT_OFF -> cluster.network().heal(member);
+      case SLOW_LINKS -> cluster.jitter(member, Duration.ZERO);
+      case LOSSY_LINKS -> cluster.network().stopLosing(member);
     }
   }
 

@@ -15,11 +15,12 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * False failovers on bad links: the chaos cluster with a share of the packets into every member
  * dropped at random (nftables {@code numgen} in each member's namespace; TCP's retransmission
- * timeout turns each loss into a delay of 200 ms or more) for a while, and a writer through HAProxy.
- * A change of primary in that time is a false failover: nobody died. The kernel here has no netem,
- * so added delay without loss is not part of it.
+ * timeout turns each loss into a delay of 200 ms or more) and every chunk on the links between
+ * members delayed by a random time up to the jitter ({@link LinkProxy}, as the kernel here has no
+ * netem), for a while, with a writer through HAProxy. A change of primary in that time is a false
+ * failover: nobody died.
  *
- * <p>Usage: {@code LossyLinks MINUTES PERCENT WORK_DIR}, as root; {@code ./run-benchmark --suite lossy}.
+ * <p>Usage: {@code LossyLinks MINUTES PERCENT JITTER_MS WORK_DIR}, as root; {@code ./run-benchmark --suite lossy}.
  */
 public final class LossyLinks {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
@@ -28,18 +29,21 @@ public final class LossyLinks {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--inside")) {
-      System.exit(inside(Duration.ofMinutes(Long.parseLong(args[1])), Integer.parseInt(args[2]), Path.of(args[3])));
+      System.exit(inside(Duration.ofMinutes(Long.parseLong(args[1])), Integer.parseInt(args[2]),
+          Duration.ofMillis(Long.parseLong(args[3])), Path.of(args[4])));
     }
     long minutes = args.length > 0 ? Long.parseLong(args[0]) : 10;
     int percent = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    Path work = Path.of(args.length > 2 ? args[2] : "target/benchmark/lossy-work").toAbsolutePath();
+    long jitterMillis = args.length > 2 ? Long.parseLong(args[2]) : 200;
+    Path work = Path.of(args.length > 3 ? args[3] : "target/benchmark/lossy-work").toAbsolutePath();
     System.exit(ChaosRun.inObserver(LossyLinks.class, List.of(Long.toString(minutes), Integer.toString(percent),
-        work.toString()), Duration.ofMinutes(minutes + 5), work));
+        Long.toString(jitterMillis), work.toString()), Duration.ofMinutes(minutes + 5), work));
   }
 
-  private static int inside(Duration duration, int percent, Path work) throws Exception {
+  private static int inside(Duration duration, int percent, Duration jitter, Path work) throws Exception {
     Network network = Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1"));
-    try (ChaosCluster cluster = new ChaosCluster(network, work, true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2))) {
+    try (ChaosCluster cluster = new ChaosCluster(network, work, true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2),
+        ChaosCluster.Links.THROUGH_PROXIES)) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();
           Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "lossy_writes",
@@ -52,14 +56,16 @@ public final class LossyLinks {
         String primary = observer.leaseHolder().orElse("nobody");
         for (String m : List.of("pg1", "pg2", "w1")) {
           network.lose(m, percent);
+          cluster.jitter(m, jitter);
         }
         long from = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%d %% of the packets into every member dropped for %s; %s serves%n", percent,
-            duration, primary);
+        System.out.printf(Locale.ROOT, "%d %% of the packets into every member dropped and %d ms of jitter on every link "
+            + "between members for %s; %s serves%n", percent, jitter.toMillis(), duration, primary);
         LockSupport.parkNanos(duration.toNanos());
         long until = System.nanoTime();
         for (String m : List.of("pg1", "pg2", "w1")) {
           network.stopLosing(m);
+          cluster.jitter(m, Duration.ZERO);
         }
         int falseFailovers = history(cluster) - epochsBefore;
         writer.close();

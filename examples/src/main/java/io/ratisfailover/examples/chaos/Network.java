@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * nothing of the host's network changes. Cutting a member off installs an nftables table in the
  * member's namespace that drops everything on its link except the observer's traffic: the member
  * and its PostgreSQL are gone for the cluster, HAProxy and clients, while the observer still sees
- * whether it believes it is primary and accepts writes.
+ * whether it believes it is primary and accepts writes. Losing packets is nftables too; slowing a
+ * member's links takes a {@link LinkProxy} the member's peers are redirected through.
  */
 public final class Network implements AutoCloseable {
   static final String SUBNET = "10.199.0.";
@@ -119,6 +121,20 @@ public final class Network implements AutoCloseable {
 
   public void stopLosing(String member) throws IOException {
     nft(member, null, "delete", "table", "inet", "rfloss");
+  }
+
+  /**
+   * Redirects the connections other members open to the member's {@code ports} (keys) to a local
+   * proxy listening on the mapped ports (values); the observer's and HAProxy's connections go direct.
+   */
+  public void throughProxy(String member, Map<Integer, Integer> ports) throws IOException {
+    StringBuilder rules = new StringBuilder("table ip rflinks {\n  chain pre {\n"
+        + "    type nat hook prerouting priority dstnat; policy accept;\n");
+    ports.forEach((port, proxy) -> rules.append(String.format(Locale.ROOT,
+        "    iifname \"eth0\" ip saddr != { %s, %s } tcp dport %d redirect to :%d;%n",
+        address(OBSERVER), address(HAPROXY), port, proxy)));
+    rules.append("  }\n}\n");
+    nft(member, rules.toString(), "-f", "-");
   }
 
   /** Runs nft in the member's namespace, so its rules never touch the host's. */

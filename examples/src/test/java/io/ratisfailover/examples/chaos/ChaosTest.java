@@ -2,9 +2,13 @@ package io.ratisfailover.examples.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +30,21 @@ class ChaosTest {
     Duration duration = Duration.parse(System.getProperty("chaos.duration", "PT4M"));
     Prerequisites.openUpTo(dir);
     int exit = ChaosRun.run(seed, duration, dir.resolve("chaos"));
+    if (exit != 0) {
+      keepLogs(dir.resolve("chaos").resolve("logs"), Path.of("target", "chaos-logs-" + seed));
+    }
     assertThat(exit).as("chaos run with seed %d and duration %s (its output above names every violation)", seed, duration)
         .isZero();
+  }
+
+  /** The temporary directory goes with the test: a failed run's logs are copied where they stay. */
+  private static void keepLogs(Path logs, Path kept) throws IOException {
+    Files.createDirectories(kept);
+    try (Stream<Path> files = Files.list(logs)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, kept.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    System.out.println("the chaos run's logs are kept in " + kept.toAbsolutePath());
   }
 }

@@ -16,7 +16,7 @@ import java.util.Optional;
 /**
  * Which data member to elect (DESIGN §4.5): eligible members are standbys that reported recently,
  * are not tagged nofailover, are not too far behind and, in synchronous mode, are recorded as
- * synchronous; among them the most WAL wins, then the higher failover priority, then the lower id.
+ * synchronous (or are the last primary, back as a standby); among them the most WAL wins, then the higher failover priority, then the lower id.
  */
 public final class Candidates {
   private Candidates() {}
@@ -118,14 +118,23 @@ public final class Candidates {
       return "database is " + status.state();
     }
     if (synchronous) {
-      // A recorded synchronous standby holds every acknowledged commit: lag does not matter.
-      return state.synchronousStandbys().contains(m.id()) ? null : "not a recorded synchronous standby";
+      // A recorded synchronous standby holds every acknowledged commit: lag does not matter. So does
+      // the last primary itself, back as a standby (nobody has been primary since, so it followed
+      // nobody), when its WAL reaches where it released: it may be the only one, when it ran with no
+      // synchronous standby to record.
+      return state.synchronousStandbys().contains(m.id()) || isLastPrimaryWithItsWal(m, status, state) ? null
+          : "not a recorded synchronous standby";
     }
     long lag = reference.bytesAfter(status.position());
     if (lag > state.settings().maximumLagOnFailover()) {
       return "lags " + lag + " bytes, more than maximum_lag_on_failover " + state.settings().maximumLagOnFailover();
     }
     return null;
+  }
+
+  private static boolean isLastPrimaryWithItsWal(MemberRecord m, DatabaseStatus status, ClusterState state) {
+    boolean last = !state.history().isEmpty() && state.history().get(state.history().size() - 1).member().equals(m.id());
+    return last && state.releasedLsn().map(released -> !status.position().isBefore(released)).orElse(true);
   }
 
   /** The furthest WAL position the last primary is known to have reached. */

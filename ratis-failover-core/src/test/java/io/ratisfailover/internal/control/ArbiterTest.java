@@ -100,6 +100,18 @@ class ArbiterTest {
   }
 
   @Test
+  void inSynchronousModeTheLastPrimaryBackAsAStandbyWithItsWalIsElectedWhenNoStandbyWasRecorded() {
+    // Found by the chaos test (seed 89922): the primary restarted before its new standby was
+    // recorded synchronous; nobody was eligible and the cluster stayed without a primary.
+    Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
+        .report("pg2", replicaAt(450)).release("pg1", Optional.of(Lsn.of(500))).report("pg1", replicaAt(400));
+    assertThat(decide(story.state(), 100 * SEC + 1, 100 * SEC).reason())
+        .contains("pg1: not a recorded synchronous standby").contains("pg2: not a recorded synchronous standby");
+    story.report("pg1", replicaAt(500));
+    assertThat(elected(decide(story.state(), 100 * SEC + 1, 100 * SEC)).candidate()).isEqualTo(MemberId.of("pg1"));
+  }
+
+  @Test
   void aStandbyThatHasNotReportedWithinTtlIsNotTrusted() {
     ClusterState s = Story.of().bootstrap().elect("pg1").report("pg2", replicaAt(1)).state();
     Arbiter.Decision d = decide(s, 104 * SEC, 100 * SEC, Map.of(MemberId.of("pg2"), 101 * SEC));
