@@ -29,26 +29,31 @@ final class ChaosCluster implements AutoCloseable {
   /** How the members reach each other: directly, or through proxies that can slow their links. */
   enum Links { DIRECT, THROUGH_PROXIES }
 
-  private final Network network;
-  private final Path work;
-  private final Processes processes;
-  private final boolean synchronous;
-  private final String haproxyChecks;
-  private final Duration holdOff;
-  private final Links links;
-
   /**
    * @param haproxyChecks HAProxy's {@code default-server} check settings
    * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code fall x inter}
+   * @param timingProfile the members' {@code timing: profile}
    */
-  ChaosCluster(Network network, Path work, boolean synchronous, String haproxyChecks, Duration holdOff, Links links)
-      throws IOException {
+  record Options(boolean synchronous, String haproxyChecks, Duration holdOff, Links links, String timingProfile) {
+    /** Synchronous mode, HAProxy as Patroni users configure it, default timing. */
+    static Options patroniStyle(Links links) {
+      return new Options(true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2), links, "default");
+    }
+
+    Options withTiming(String profile) {
+      return new Options(synchronous, haproxyChecks, holdOff, links, profile);
+    }
+  }
+
+  private final Network network;
+  private final Path work;
+  private final Processes processes;
+  private final Options options;
+
+  ChaosCluster(Network network, Path work, Options options) throws IOException {
     this.network = network;
     this.work = work;
-    this.synchronous = synchronous;
-    this.haproxyChecks = haproxyChecks;
-    this.holdOff = holdOff;
-    this.links = links;
+    this.options = options;
     Files.createDirectories(work.resolve("logs"));
     Files.createDirectories(work.resolve("links"));
     Files.createDirectories(work.resolve("data"));
@@ -61,7 +66,7 @@ final class ChaosCluster implements AutoCloseable {
   }
 
   void startAll() throws IOException {
-    if (links == Links.THROUGH_PROXIES) {
+    if (options.links() == Links.THROUGH_PROXIES) {
       for (String m : List.of("pg1", "pg2", "w1")) {
         startLinkProxy(m);
       }
@@ -102,7 +107,7 @@ final class ChaosCluster implements AutoCloseable {
 
   /** Delays every chunk on the member's links to its peers by up to {@code jitter}; zero heals them. */
   void jitter(String member, Duration jitter) throws IOException {
-    if (links != Links.THROUGH_PROXIES) {
+    if (options.links() != Links.THROUGH_PROXIES) {
       throw new IllegalStateException("this cluster's links are direct: they cannot be slowed");
     }
     Path tmp = Files.writeString(work.resolve("links").resolve(member + ".tmp"), Long.toString(jitter.toMillis()));
@@ -132,7 +137,7 @@ final class ChaosCluster implements AutoCloseable {
             option httpchk OPTIONS /primary
             http-check expect status 200
             default-server %s on-marked-down shutdown-sessions
-        """.formatted(statsSocket(), network.address(Network.HAPROXY), HAPROXY_PORT, haproxyChecks));
+        """.formatted(statsSocket(), network.address(Network.HAPROXY), HAPROXY_PORT, options.haproxyChecks()));
     for (String m : DATA) {
       cfg.append("    server ").append(m).append(' ').append(network.address(m)).append(':').append(POSTGRES)
           .append(" maxconn 100 check port ").append(API).append('\n');
@@ -240,9 +245,10 @@ final class ChaosCluster implements AutoCloseable {
     for (String m : DATA) {
       Files.writeString(work.resolve(m + ".yml"), "cluster: chaos\nmember: " + m + "\n" + peers
           + "raft: {storage: " + work.resolve("raft").resolve(m) + "}\n"
-          + "settings: {synchronous_mode: \"" + (synchronous ? "on" : "off") + "\"}\n"
+          + "timing: {profile: " + options.timingProfile() + "}\n"
+          + "settings: {synchronous_mode: \"" + (options.synchronous() ? "on" : "off") + "\"}\n"
           + "api: {listen: " + network.address(m) + ":" + API + ", username: admin, password: env:CHAOS_PASSWORD, "
-          + "primary_hold_off: " + holdOff.toMillis() + "ms}\n"
+          + "primary_hold_off: " + options.holdOff().toMillis() + "ms}\n"
           + "postgresql:\n"
           + "  data_dir: " + dataDirectory(m) + "\n"
           + "  listen: " + network.address(m) + ":" + POSTGRES + "\n"
@@ -254,9 +260,10 @@ final class ChaosCluster implements AutoCloseable {
     }
     Files.writeString(work.resolve("w1.yml"), "member: w1\nstorage: " + work.resolve("raft").resolve("w1") + "\n"
         + "api: {username: admin, password: env:CHAOS_PASSWORD}\n"
+        + "timing: {profile: " + options.timingProfile() + "}\n"
         + "clusters:\n  - name: chaos\n    api_listen: " + network.address("w1") + ":" + API + "\n"
         // Whichever member arbitrates first writes the cluster's initial settings: the witness too.
-        + "    settings: {synchronous_mode: \"" + (synchronous ? "on" : "off") + "\"}\n"
+        + "    settings: {synchronous_mode: \"" + (options.synchronous() ? "on" : "off") + "\"}\n"
         + peers.toString().replace("\n  - ", "\n      - ").replace("peers:", "    peers:"));
   }
 }

@@ -90,8 +90,8 @@ public final class ChaosRun {
   private int inside() throws Exception {
     List<Fault> schedule = Fault.schedule(seed, duration);
     say("seed %d, duration %s, schedule: %s", seed, duration, schedule);
-    try (ChaosCluster cluster = new ChaosCluster(Network.attach(PREFIX, List.of("pg1", "pg2", "w1")), work, true,
-            "inter 1s fall 2 rise 1", Duration.ofSeconds(2), ChaosCluster.Links.THROUGH_PROXIES);
+    try (ChaosCluster cluster = new ChaosCluster(Network.attach(PREFIX, List.of("pg1", "pg2", "w1")), work,
+            ChaosCluster.Options.patroniStyle(ChaosCluster.Links.THROUGH_PROXIES));
         Injector injector = new Injector(cluster, PREFIX)) {
       cluster.startAll();
       Observer observer = new Observer(cluster, started).start();

@@ -101,7 +101,8 @@ public final class ClusterBenchmark {
   private void measureMode(boolean synchronous) throws Exception {
     String mode = synchronous ? "sync" : "async";
     try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1")),
-            work.resolve(mode), synchronous, "inter 200ms fall 2 rise 1", Duration.ofMillis(400), ChaosCluster.Links.DIRECT);
+            work.resolve(mode), new ChaosCluster.Options(synchronous, "inter 200ms fall 2 rise 1", Duration.ofMillis(400),
+            ChaosCluster.Links.DIRECT, "default"));
         Injector injector = new Injector(cluster, ChaosRun.PREFIX)) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();

@@ -36,7 +36,7 @@ public final class HaproxyFailover {
     List<String> problems = new ArrayList<>();
     long started = System.nanoTime();
     try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1")), work,
-            true, "inter 1s fall 2 rise 1", CHECK_INTERVAL.multipliedBy(2), ChaosCluster.Links.DIRECT)) {
+            ChaosCluster.Options.patroniStyle(ChaosCluster.Links.DIRECT))) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, started).start();
           Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "haproxy_writes",

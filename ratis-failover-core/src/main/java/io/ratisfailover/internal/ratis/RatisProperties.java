@@ -60,7 +60,12 @@ public final class RatisProperties {
 
   public static RaftProperties client(Timing timing) {
     RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(timing.rpcTimeout().toMillis()));
+    // How long one attempt waits before it is sent again (to the next server when the leader is
+    // silent). A write takes two round trips (member to leader, leader to a follower): at
+    // rpc_timeout, each attempt on a link with a few hundred ms of jitter timed out and was sent
+    // again, and the renewals never got through. The caller's own rpc_timeout still governs how
+    // long it waits before it sends the next renewal.
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(timing.rpcTimeout().multipliedBy(2).toMillis()));
     return p;
   }
 
