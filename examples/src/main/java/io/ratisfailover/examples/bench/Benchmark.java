@@ -1,17 +1,16 @@
 package io.ratisfailover.examples.bench;
 
 import io.ratisfailover.Timing;
+import io.ratisfailover.examples.Directories;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Runs failover scenarios several times and prints, per scenario and metric, the median and the
@@ -78,7 +77,7 @@ public final class Benchmark implements Callable<Integer> {
         }
       }
     } finally {
-      deleteTree(work);
+      Directories.deleteTree(work);
     }
     System.out.println();
     System.out.println(results.markdown());
@@ -87,11 +86,4 @@ public final class Benchmark implements Callable<Integer> {
     return 0;
   }
 
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package io.ratisfailover.examples.chaos;
 
+import io.ratisfailover.examples.Directories;
 import io.ratisfailover.examples.bench.Results;
 import java.io.IOException;
 import java.net.URI;
@@ -72,13 +73,7 @@ public final class ClusterBenchmark {
     Path work = Path.of(args.length > 1 ? args[1] : "target/benchmark/cluster-work").toAbsolutePath();
     Path json = Path.of(args.length > 2 ? args[2] : "target/benchmark/cluster.json").toAbsolutePath();
     // Every run starts from empty directories: a data directory of an earlier cluster would be refused.
-    if (java.nio.file.Files.exists(work)) {
-      try (var paths = java.nio.file.Files.walk(work)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          java.nio.file.Files.delete(p);
-        }
-      }
-    }
+    Directories.deleteTree(work);
     // About 20 s per run, twelve scenarios-and-modes, plus the clusters' start and stop.
     Duration timeout = Duration.ofSeconds(120 + 12L * runs * 60);
     System.exit(ChaosRun.inObserver(ClusterBenchmark.class, List.of(Integer.toString(runs), work.toString(),

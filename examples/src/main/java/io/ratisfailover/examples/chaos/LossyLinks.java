@@ -1,21 +1,19 @@
 package io.ratisfailover.examples.chaos;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ratisfailover.examples.Directories;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 /**
  * False failovers on bad links: the chaos cluster with a share of the packets into every member
@@ -42,7 +40,7 @@ public final class LossyLinks {
     long jitterMillis = args.length > 2 ? Long.parseLong(args[2]) : 200;
     String timingProfile = args.length > 3 ? args[3] : "default";
     Path work = Path.of(args.length > 4 ? args[4] : "target/benchmark/lossy-work").toAbsolutePath();
-    deleteRecursively(work); // a cluster of a run before would start from its old state
+    Directories.deleteTree(work); // a cluster of a run before would start from its old state
     System.exit(ChaosRun.inObserver(LossyLinks.class, List.of(Long.toString(minutes), Integer.toString(percent),
         Long.toString(jitterMillis), timingProfile, work.toString()), Duration.ofMinutes(minutes + 5), work));
   }
@@ -110,16 +108,6 @@ public final class LossyLinks {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 
   /** How many epochs the witness's {@code /history} lists. */
   private static int history(ChaosCluster cluster) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package io.ratisfailover.examples.demo;
 
+import io.ratisfailover.examples.Directories;
 import io.ratisfailover.examples.chaos.Writer;
 import io.ratisfailover.examples.cli.Ctl;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -22,9 +22,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The local demo: two PostgreSQL data members and a witness on loopback, HAProxy in front, a client
@@ -56,7 +56,7 @@ public final class Demo implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (Files.exists(work)) {
-      deleteTree(work);
+      Directories.deleteTree(work);
     }
     Files.createDirectories(work.resolve("logs"));
     work = work.toAbsolutePath();
@@ -231,21 +231,11 @@ public final class Demo implements Callable<Integer> {
   private void removeWork() {
     if (!keep) {
       try {
-        deleteTree(work);
+        Directories.deleteTree(work);
       } catch (IOException e) {
         System.err.println("could not remove " + work + ": " + e.getMessage());
       }
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }
