@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * Runs failover scenarios several times and prints, per scenario and metric, the median and the
@@ -85,5 +85,4 @@ public final class Benchmark implements Callable<Integer> {
     System.out.println("\nJSON: " + json.toAbsolutePath());
     return 0;
   }
-
 }

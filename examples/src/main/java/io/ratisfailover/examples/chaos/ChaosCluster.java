@@ -4,8 +4,10 @@ import io.ratisfailover.examples.demo.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -80,26 +82,30 @@ final class ChaosCluster implements AutoCloseable {
 
   /** Starts a member's agent (again) from its configuration and directories. */
   void start(String member) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
     String main = member.equals("w1") ? "io.ratisfailover.witness.WitnessMain" : "io.ratisfailover.examples.sidecar.SidecarMain";
+    processes.start(member, javaIn(member, "128m", main, "--config", work.resolve(member + ".yml").toString()),
+        Map.of("CHAOS_PASSWORD", PASSWORD));
+  }
+
+  /** A JVM with this classpath and a small heap, in the member's namespace. */
+  private List<String> javaIn(String member, String heap, String main, String... args) {
     List<String> cmd = new ArrayList<>(network.in(member));
-    cmd.addAll(List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), main,
-        "--config", work.resolve(member + ".yml").toString()));
-    processes.start(member, cmd, Map.of("CHAOS_PASSWORD", PASSWORD));
+    cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap, "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
+        main));
+    cmd.addAll(List.of(args));
+    return cmd;
   }
 
   /** The proxy the member's peers reach it through: Raft, and PostgreSQL on a data member. */
   private void startLinkProxy(String member) throws IOException {
-    Map<Integer, Integer> ports = new java.util.LinkedHashMap<>();
+    Map<Integer, Integer> ports = new LinkedHashMap<>();
     ports.put(RAFT, RAFT + PROXY_OFFSET);
     if (DATA.contains(member)) {
       ports.put(POSTGRES, POSTGRES + PROXY_OFFSET);
     }
-    List<String> cmd = new ArrayList<>(network.in(member));
-    cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx32m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
-        LinkProxy.class.getName(), jitterFile(member).toString(), network.address(member)));
+    List<String> cmd = javaIn(member, "32m", LinkProxy.class.getName(), jitterFile(member).toString(),
+        network.address(member));
     ports.forEach((port, proxy) -> cmd.add(port + ":" + proxy));
     processes.start("links-" + member, cmd, Map.of());
     network.throughProxy(member, ports);
@@ -111,7 +117,7 @@ final class ChaosCluster implements AutoCloseable {
       throw new IllegalStateException("this cluster's links are direct: they cannot be slowed");
     }
     Path tmp = Files.writeString(work.resolve("links").resolve(member + ".tmp"), Long.toString(jitter.toMillis()));
-    Files.move(tmp, jitterFile(member), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, jitterFile(member), StandardCopyOption.ATOMIC_MOVE);
   }
 
   private Path jitterFile(String member) {

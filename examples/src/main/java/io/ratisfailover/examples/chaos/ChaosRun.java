@@ -115,7 +115,7 @@ public final class ChaosRun {
             injector.heal(f.kind(), member);
           }
           long healed = System.nanoTime();
-          if (!await(() -> writer.lastSuccessNanos() > healed, RECOVERY)) {
+          if (!Poll.until(() -> writer.lastSuccessNanos() > healed, RECOVERY)) {
             problems.add(String.format(Locale.ROOT, "t+%.1fs: no write through HAProxy within %ds after healing %s on %s",
                 seconds(healed), RECOVERY.toSeconds(), f.kind(), member));
           } else {
@@ -148,7 +148,7 @@ public final class ChaosRun {
 
   /** Before the next fault: a serving primary, both data members' agents running, and HAProxy routing writes. */
   private void awaitSteady(ChaosCluster cluster, Observer observer) {
-    if (!await(() -> observer.leaseHolder().isPresent() && ChaosCluster.DATA.stream().allMatch(cluster::isRunning)
+    if (!Poll.until(() -> observer.leaseHolder().isPresent() && ChaosCluster.DATA.stream().allMatch(cluster::isRunning)
         && cluster.isRunning("w1"), RECOVERY)) {
       problems.add(String.format(Locale.ROOT, "t+%.1fs: no steady cluster within %ds before the next fault",
           seconds(System.nanoTime()), RECOVERY.toSeconds()));
@@ -156,7 +156,7 @@ public final class ChaosRun {
   }
 
   private String awaitPrimary(Observer observer) {
-    await(() -> observer.leaseHolder().isPresent(), RECOVERY);
+    Poll.until(() -> observer.leaseHolder().isPresent(), RECOVERY);
     return observer.leaseHolder().orElse("pg1");
   }
 
@@ -167,17 +167,6 @@ public final class ChaosRun {
       case "standby" -> primary.map(p -> p.equals("pg1") ? "pg2" : "pg1").orElse("pg2");
       default -> target;
     };
-  }
-
-  private static boolean await(java.util.function.BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-    }
-    return true;
   }
 
   private static String first(List<Long> ids) {

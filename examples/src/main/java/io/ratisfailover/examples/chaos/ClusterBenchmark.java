@@ -14,6 +14,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -135,7 +137,7 @@ public final class ClusterBenchmark {
       boolean synchronous) throws Exception {
     String primary = awaitSteady(cluster, observer, synchronous);
     // A real fault strikes anywhere in the agent's cycle.
-    LockSupport.parkNanos(Duration.ofMillis(java.util.concurrent.ThreadLocalRandom.current().nextLong(500)).toNanos());
+    LockSupport.parkNanos(Duration.ofMillis(ThreadLocalRandom.current().nextLong(500)).toNanos());
     long struck = System.nanoTime();
     if (scenario.fault == null) {
       switchover(cluster, primary);
@@ -200,13 +202,9 @@ public final class ClusterBenchmark {
     }
   }
 
-  private static void await(String what, BooleanSupplier condition) throws java.util.concurrent.TimeoutException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new java.util.concurrent.TimeoutException(what + " did not come within " + PATIENCE.toSeconds() + " s");
-      }
-      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+  private static void await(String what, BooleanSupplier condition) throws TimeoutException {
+    if (!Poll.until(condition, PATIENCE)) {
+      throw new TimeoutException(what + " did not come within " + PATIENCE.toSeconds() + " s");
     }
   }
 }

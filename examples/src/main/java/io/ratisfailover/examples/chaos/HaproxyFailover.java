@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -78,12 +77,8 @@ public final class HaproxyFailover {
   }
 
   private static void await(BooleanSupplier condition) throws TimeoutException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new TimeoutException("gave up after " + PATIENCE.toSeconds() + " s");
-      }
-      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    if (!Poll.until(condition, PATIENCE)) {
+      throw new TimeoutException("gave up after " + PATIENCE.toSeconds() + " s");
     }
   }
 }

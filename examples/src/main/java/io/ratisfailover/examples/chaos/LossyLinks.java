@@ -54,10 +54,7 @@ public final class LossyLinks {
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();
           Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "lossy_writes",
               Duration.ofMillis(50)).start(PATIENCE)) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (observer.leaseHolder().isEmpty() && System.nanoTime() < deadline) {
-          LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
+        Poll.until(() -> observer.leaseHolder().isPresent(), PATIENCE);
         int epochsBefore = history(cluster);
         String primary = observer.leaseHolder().orElse("nobody");
         for (String m : List.of("pg1", "pg2", "w1")) {

@@ -22,9 +22,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * The local demo: two PostgreSQL data members and a witness on loopback, HAProxy in front, a client
@@ -55,9 +55,7 @@ public final class Demo implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (Files.exists(work)) {
-      Directories.deleteTree(work);
-    }
+    Directories.deleteTree(work);
     Files.createDirectories(work.resolve("logs"));
     work = work.toAbsolutePath();
     password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));

@@ -28,7 +28,6 @@ class ChaosTest {
     Prerequisites.require();
     long seed = Long.getLong("chaos.seed", ThreadLocalRandom.current().nextLong(1, 1_000_000));
     Duration duration = Duration.parse(System.getProperty("chaos.duration", "PT4M"));
-    Prerequisites.openUpTo(dir);
     int exit = ChaosRun.run(seed, duration, dir.resolve("chaos"));
     if (exit != 0) {
       keepLogs(dir.resolve("chaos").resolve("logs"), Path.of("target", "chaos-logs-" + seed));

@@ -19,7 +19,6 @@ class HaproxyPostgresEndToEndTest {
   @Test
   void haproxyFollowsTheNewPrimaryAndNeverListsTwo() throws Exception {
     Prerequisites.require();
-    Prerequisites.openUpTo(dir);
     assertThat(HaproxyFailover.run(dir.resolve("e2e"))).as("HAProxy failover (its output above says what went wrong)")
         .isZero();
   }

@@ -25,13 +25,6 @@ final class Prerequisites {
     assertThat(missing).as("prerequisites (scripts/prerequisites.sh installs them)").isEmpty();
   }
 
-  /** Makes {@code dir} and its parents traversable: PostgreSQL runs as 'postgres' and must reach its data directory. */
-  static void openUpTo(Path dir) {
-    for (Path p = dir; p != null; p = p.getParent()) {
-      p.toFile().setExecutable(true, false);
-    }
-  }
-
   private static List<String> missing() {
     List<String> missing = new ArrayList<>();
     if (!"root".equals(System.getProperty("user.name"))) {
