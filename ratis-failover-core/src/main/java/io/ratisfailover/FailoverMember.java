@@ -1,6 +1,7 @@
 package io.ratisfailover;
 
 import io.ratisfailover.internal.control.Candidates;
+import io.ratisfailover.internal.control.Report;
 import io.ratisfailover.internal.control.ExecutorLoop;
 import io.ratisfailover.internal.control.LocalSnapshot;
 import io.ratisfailover.internal.control.MemberRuntime;
@@ -218,8 +219,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     long now = config.ticker.nanoTime();
     List<MemberView> members = new ArrayList<>();
     for (MemberRecord m : state.members().values()) {
-      Long at = s.reportedAt().get(m.id());
-      Optional<Duration> age = at == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - at));
+      Report report = s.reports().get(m.id());
+      Optional<Duration> age = report == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - report.appliedAt()));
       // Data members report every loop_wait, witnesses every ttl.
       Duration silence = m.isData() ? config.timing.ttl() : config.timing.ttl().multipliedBy(2);
       boolean reporting = age.map(a -> a.compareTo(silence) <= 0).orElse(false);
@@ -367,9 +368,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     return refusals;
   }
 
-  private boolean fresh(MemberId member) {
-    Long at = runtime.snapshot().reportedAt().get(member);
-    return at != null && config.ticker.nanoTime() - at < config.timing.ttl().toNanos();
+  private Candidates.Freshness fresh(MemberId member) {
+    return Candidates.Freshness.of(runtime.snapshot().reports().get(member), config.ticker.nanoTime(), config.timing);
   }
 
   private SwitchoverOutcome awaitNewPrimary(Epoch from, Duration wait, String what) {

@@ -276,6 +276,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("write the configuration of the new cluster", e);
     }
+    requireLease("starting the new cluster as primary");
     startServer(env, decidedAt, true);
     finishBootstrap(env, topology);
     log.info("member {} epoch {}: bootstrap done; primary on timeline 1", self, epoch);
@@ -642,6 +643,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     if (postmaster.generation() != decidedAt) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the database was fenced during the promotion");
     }
+    requireLease("promoting");
     log.info("member {} epoch {}: promoting at replay position {} with synchronous_standby_names '{}'", self, epoch,
         o.replayedLsn(), names);
     local.call("promote", STATEMENT, c -> {
@@ -735,6 +737,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("write the primary's configuration", e);
     }
+    requireLease("starting as primary");
     log.info("member {} epoch {}: starting the primary", self, epoch);
     startServer(env, decidedAt, true);
     if (configure) {
@@ -866,6 +869,9 @@ public final class PostgresAdapter implements DatabaseAdapter {
     boolean primary = !local.observe(STATEMENT).inRecovery();
     stopServer(FenceMode.FAST, "restart");
     awaitAllGone(env);
+    if (primary) {
+      requireLease("restarting as primary");
+    }
     startServer(env, decidedAt, primary);
   }
 
@@ -902,6 +908,17 @@ public final class PostgresAdapter implements DatabaseAdapter {
   }
 
   // --- helpers ------------------------------------------------------------------------------------
+
+  /**
+   * The last check before a step that makes the database writable: the operation may run long after
+   * the agent decided on it (a slow replay, a hung server that thawed), and its lease may be gone.
+   */
+  private void requireLease(String step) throws DatabaseException {
+    if (!events.mayBecomeWritable(epoch)) {
+      throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the primary lease for epoch " + epoch
+          + " is no longer held: not " + step);
+    }
+  }
 
   private void startServer(Environment env, long decidedAt, boolean primary) throws DatabaseException {
     long logStart = postmaster.start(decidedAt, env.tools().account().wrap(

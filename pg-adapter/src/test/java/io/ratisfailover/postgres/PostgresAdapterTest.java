@@ -3,6 +3,7 @@ package io.ratisfailover.postgres;
 import static io.ratisfailover.postgres.testing.PgSandbox.members;
 import static io.ratisfailover.postgres.testing.PgSandbox.topology;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ratisfailover.Epoch;
 import io.ratisfailover.Lsn;
@@ -10,6 +11,7 @@ import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.testing.Db;
 import io.ratisfailover.postgres.testing.LogCapture;
 import io.ratisfailover.postgres.testing.PgSandbox;
+import io.ratisfailover.spi.DatabaseEvents;
 import io.ratisfailover.spi.DatabaseException;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
@@ -224,6 +226,32 @@ class PostgresAdapterTest {
     assertThat(Db.column(p.c2, "SELECT slot_name FROM pg_replication_slots")).containsExactly("rf_pg1");
     // Idempotent.
     p.a2.promote(new Promotion(topology(2, "pg1"), Optional.of(stopped.writeLsn())));
+  }
+
+  @Test
+  void noPromotionOrPrimaryStartOnceTheLeaseIsGone() throws Exception {
+    // Review B2: an operation can run long after the agent decided on it; the adapter asks right before
+    // the step that makes the database writable.
+    Pair p = new Pair(true);
+    DatabaseEvents leaseGone = new DatabaseEvents() {
+      @Override
+      public void statusMayHaveChanged() {}
+
+      @Override
+      public boolean mayBecomeWritable(Epoch epoch) {
+        return false;
+      }
+    };
+    p.a2.attach(leaseGone);
+    assertThatThrownBy(() -> p.a2.promote(new Promotion(topology(2, "pg1"), Optional.empty())))
+        .isInstanceOf(DatabaseException.class).hasMessageContaining("lease for epoch 2 is no longer held: not promoting");
+    assertThat(p.a2.status().state()).isEqualTo(DatabaseState.RUNNING_REPLICA);
+
+    p.a1.attach(leaseGone);
+    p.a1.fence(FenceMode.FAST);
+    assertThatThrownBy(() -> p.a1.startPrimary(topology(1, "pg2")))
+        .isInstanceOf(DatabaseException.class).hasMessageContaining("not starting as primary");
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.STOPPED);
   }
 
   @Test

@@ -48,7 +48,9 @@ final class Agent {
     /** The database failed as primary: release the epoch. */
     DATABASE_FAILED,
     /** A planned switchover: release the epoch with the final position. */
-    SWITCHOVER
+    SWITCHOVER,
+    /** This member gives its epoch up: release once nothing can make the database writable any more. */
+    GIVE_UP
   }
 
   /**
@@ -63,11 +65,14 @@ final class Agent {
    *     when it was first seen configured: it holds every acknowledged commit once flushed past it
    * @param configured the topology last applied to the running primary in this epoch
    * @param promotedEpoch the epoch this agent last promoted its database for, since it started
+   * @param writableOperationInFlight an operation that makes the database writable (promote, start
+   *     as primary, bootstrap) is running: until it ends, the database may turn writable any moment
    */
   record Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
       long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
       Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
-      Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch) {
+      Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
+      boolean writableOperationInFlight) {
     Input {
       Objects.requireNonNull(state, "state");
       syncBarriers = Map.copyOf(syncBarriers);
@@ -121,6 +126,10 @@ final class Agent {
     if (in.kind() == MemberKind.WITNESS) {
       return idle("witness: votes and arbitrates, holds no data", Ticks.plus(in.now(), in.timing().ttl()));
     }
+    Optional<Decision> fence = in.db().flatMap(db -> fenceWithoutLease(in, db, next));
+    if (fence.isPresent()) {
+      return fence.get();
+    }
     if (!in.booted()) {
       return idle("reading the committed cluster state before touching the database", next);
     }
@@ -135,6 +144,37 @@ final class Agent {
       return idle("waiting for the first database status", next);
     }
     return s.isPrimary(in.self(), s.epoch()) ? asPrimary(in, in.db().get(), next) : asNonPrimary(in, in.db().get(), next);
+  }
+
+  /**
+   * W1: a database that may accept writes while this member holds no valid lease is fenced at once,
+   * before anything else — before the boot barrier (the agent restarted next to a running primary,
+   * perhaps cut off from the majority), while paused, and in the middle of a promotion whose lease
+   * ran out. A fenced server that still answers as primary is fenced again.
+   */
+  private static Optional<Decision> fenceWithoutLease(Input in, DatabaseStatus db, long next) {
+    ClusterState s = in.state();
+    Epoch epoch = s.epoch();
+    boolean primaryHere = s.isPrimary(in.self(), epoch);
+    boolean unknown = db.state() == DatabaseState.UNKNOWN || db.state() == DatabaseState.STARTING;
+    boolean mayBeWritable = db.isPrimary() || in.writableOperationInFlight() || (primaryHere && unknown);
+    if (!mayBeWritable || in.lease().isValid(in.now(), s, in.self()) || (in.fencedFor().isPresent() && !db.isPrimary())) {
+      return Optional.empty();
+    }
+    List<Action> actions = new ArrayList<>();
+    if (primaryHere && in.booted() && Ticks.reached(in.now(), in.nextRenewAt())) {
+      actions.add(new Action.Submit(new Command.Renew(epoch, in.timing().leaseDuration().toMillis())));
+    }
+    String why;
+    if (!primaryHere) {
+      why = s.primary().map(p -> p + " is primary of epoch " + epoch).orElse("epoch " + epoch + " has no primary");
+    } else if (in.lease().lapsedFor(epoch, in.now())) {
+      why = "lease for epoch " + epoch + " expired before a renewal was applied";
+    } else {
+      why = "no lease for epoch " + epoch + " is held" + (in.booted() ? "" : " (just started)");
+    }
+    actions.add(new Action.Fence(FenceMode.IMMEDIATE, primaryHere ? FenceReason.LEASE_LOST : FenceReason.NOT_PRIMARY, why));
+    return Optional.of(new Decision(actions, "database may accept writes but " + why + ": fencing", next));
   }
 
   private static Decision asPrimary(Input in, DatabaseStatus db, long next) {
@@ -154,8 +194,11 @@ final class Agent {
 
     Optional<PendingSwitchover> switchover = s.switchover().filter(w -> w.isDue(in.wallNow()));
     if (switchover.isPresent()) {
-      if (db.state().isRunning()) {
-        actions.add(new Action.Fence(FenceMode.FAST, FenceReason.SWITCHOVER,
+      if (!isStopped(db) || in.writableOperationInFlight()) {
+        // A server that does not answer (UNKNOWN) may still take writes: it is stopped like a running one,
+        // and a clean stop that did not work is followed by an immediate one.
+        boolean cleanStopFailed = in.fencedFor().filter(r -> r == FenceReason.SWITCHOVER).isPresent();
+        actions.add(new Action.Fence(cleanStopFailed ? FenceMode.IMMEDIATE : FenceMode.FAST, FenceReason.SWITCHOVER,
             "switchover: stopping cleanly so that the standbys receive all WAL"));
         return new Decision(actions, "switchover requested: stopping the primary", next);
       }
@@ -167,35 +210,22 @@ final class Agent {
     if (s.paused()) {
       return new Decision(actions, "paused: renewing the lease, taking no automatic action", next);
     }
-    boolean mayBeWritable = db.isPrimary() || db.state() == DatabaseState.UNKNOWN || db.state() == DatabaseState.STARTING;
-    if (in.lease().lapsedFor(epoch, in.now()) && mayBeWritable
-        && (in.fencedFor().isEmpty() || db.isPrimary())) {
-      actions.add(new Action.Fence(FenceMode.IMMEDIATE, FenceReason.LEASE_LOST,
-          "lease for epoch " + epoch + " expired before a renewal was applied"));
-      return new Decision(actions, "lease expired: fencing", next);
-    }
     PrimaryTopology restartTopology = topology(s, in.self(), s.synchronousStandbys());
     switch (db.state()) {
       case RUNNING_PRIMARY:
-        if (leaseValid) {
-          if (!s.currentEntry().map(HistoryEntry::promoted).orElse(false)) {
-            actions.add(new Action.Submit(new Command.RecordPromotion(epoch, Math.max(1, db.timeline()), db.writeLsn())));
-          }
-          actions.addAll(synchronousStandbys(in, db));
-          return new Decision(actions, "primary for epoch " + epoch, next);
+        // The lease is valid here: a writable database without one was fenced before this point.
+        if (!s.currentEntry().map(HistoryEntry::promoted).orElse(false)) {
+          actions.add(new Action.Submit(new Command.RecordPromotion(epoch, Math.max(1, db.timeline()), db.writeLsn())));
         }
-        return new Decision(actions, "primary for epoch " + epoch + ": waiting for the first renewal", next);
+        actions.addAll(synchronousStandbys(in, db));
+        return new Decision(actions, "primary for epoch " + epoch, next);
 
       case RUNNING_REPLICA:
         if (promoted) {
-          actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(),
-              "database runs as a standby although it was promoted")));
-          return new Decision(actions, "database came back as a standby: releasing epoch " + epoch, next);
+          return giveUp(in, db, actions, "database runs as a standby although it was promoted", next);
         }
         if (candidateFor(in) > in.state().settings().switchoverTimeout().toNanos()) {
-          actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(),
-              "could not promote within switchover_timeout")));
-          return new Decision(actions, "giving up epoch " + epoch + ": promotion did not succeed in time", next);
+          return giveUp(in, db, actions, "could not promote within switchover_timeout", next);
         }
         if (!leaseValid) {
           return new Decision(actions, "elected for epoch " + epoch + ": waiting for the lease before promoting", next);
@@ -221,12 +251,10 @@ final class Agent {
     ClusterState s = in.state();
     Epoch epoch = s.epoch();
     Optional<FenceReason> fenced = in.fencedFor();
-    boolean stopped = db.state() == DatabaseState.STOPPED || db.state() == DatabaseState.ABSENT;
-    if (fenced.filter(r -> r == FenceReason.DATABASE_FAILED).isPresent() && stopped) {
-      actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(), "database failed: " + describe(db))));
-      return new Decision(actions, "database failed: releasing epoch " + epoch, next);
+    if (fenced.filter(r -> r == FenceReason.DATABASE_FAILED || r == FenceReason.GIVE_UP).isPresent()) {
+      return giveUp(in, db, actions, "database failed: " + describe(db), next);
     }
-    if (fenced.isPresent() && fenced.get() != FenceReason.DATABASE_FAILED && db.state() == DatabaseState.STOPPED) {
+    if (fenced.isPresent() && db.state() == DatabaseState.STOPPED) {
       if (!leaseValid) {
         return new Decision(actions, "fenced (" + fenced.get() + "): waiting for the lease to come back", next);
       }
@@ -259,6 +287,9 @@ final class Agent {
   private static Decision asCandidateNotRunning(Input in, DatabaseStatus db, List<Action> actions, boolean leaseValid,
       PrimaryTopology topology, long next) {
     Epoch epoch = in.state().epoch();
+    if (in.fencedFor().filter(r -> r == FenceReason.GIVE_UP).isPresent()) {
+      return giveUp(in, db, actions, "could not become primary", next);
+    }
     switch (db.state()) {
       case ABSENT:
         if (in.state().history().size() == 1) {
@@ -268,8 +299,7 @@ final class Agent {
           actions.add(new Action.Operate(new Operation.Bootstrap(topology)));
           return new Decision(actions, "bootstrapping the cluster's first database", next);
         }
-        actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(), "no data directory to promote")));
-        return new Decision(actions, "elected for epoch " + epoch + " without data: releasing it", next);
+        return giveUp(in, db, actions, "no data directory to promote", next);
       case STOPPED:
         if (!leaseValid) {
           return new Decision(actions, "elected for epoch " + epoch + ": waiting for the lease before starting the database", next);
@@ -278,23 +308,35 @@ final class Agent {
         return new Decision(actions, "elected for epoch " + epoch + " with a stopped database: starting it to promote it", next);
       default:
         if (candidateFor(in) > in.state().settings().switchoverTimeout().toNanos()) {
-          actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(),
-              "database did not come up within switchover_timeout (" + describe(db) + ")")));
-          return new Decision(actions, "giving up epoch " + epoch + ": the database did not come up", next);
+          return giveUp(in, db, actions, "database did not come up within switchover_timeout (" + describe(db) + ")", next);
         }
         return new Decision(actions, "elected for epoch " + epoch + ": waiting for the database (" + describe(db) + ")", next);
     }
   }
 
+  /**
+   * Gives the epoch up. The others may elect at once on a release, so a database that is or may
+   * still become writable (an operation that makes it so is running, or its state is unknown) is
+   * fenced first, and the release waits until it is stopped, absent or a standby with nothing running.
+   */
+  private static Decision giveUp(Input in, DatabaseStatus db, List<Action> actions, String why, long next) {
+    Epoch epoch = in.state().epoch();
+    boolean settled = !in.writableOperationInFlight() && (isStopped(db) || db.state() == DatabaseState.RUNNING_REPLICA);
+    if (!settled) {
+      actions.add(new Action.Fence(FenceMode.IMMEDIATE, FenceReason.GIVE_UP, why + ": fencing before releasing epoch " + epoch));
+      return new Decision(actions, "giving up epoch " + epoch + " (" + why + "): fencing first", next);
+    }
+    actions.add(new Action.Submit(new Command.Release(epoch, Optional.empty(), why)));
+    return new Decision(actions, "giving up epoch " + epoch + ": " + why, next);
+  }
+
+  private static boolean isStopped(DatabaseStatus db) {
+    return db.state() == DatabaseState.STOPPED || db.state() == DatabaseState.ABSENT;
+  }
+
   private static Decision asNonPrimary(Input in, DatabaseStatus db, long next) {
     ClusterState s = in.state();
     Optional<MemberId> primary = s.primary();
-    if (db.isPrimary()) {
-      String why = primary.map(p -> p + " is primary of epoch " + s.epoch())
-          .orElse("epoch " + s.epoch() + " has no primary");
-      return new Decision(List.of(new Action.Fence(FenceMode.IMMEDIATE, FenceReason.NOT_PRIMARY, why)),
-          "database is writable but " + why + ": fencing", next);
-    }
     if (s.paused()) {
       return idle("paused: taking no automatic action", next);
     }

@@ -29,11 +29,11 @@ final class Arbiter {
 
   /** What the arbiter knows besides the replicated state; all ticks are this node's. */
   record Input(ClusterState state, MemberId self, String clusterName, List<Peer> peers, ClusterSettings initialSettings,
-      Timing timing, long now, long leaderSince, long renewalAppliedAt, Map<MemberId, Long> reportedAt) {
+      Timing timing, long now, long leaderSince, long renewalAppliedAt, Map<MemberId, Report> reports) {
     Input {
       Objects.requireNonNull(state, "state");
       peers = List.copyOf(peers);
-      reportedAt = Map.copyOf(reportedAt);
+      reports = Map.copyOf(reports);
     }
   }
 
@@ -59,8 +59,10 @@ final class Arbiter {
     Optional<PendingSwitchover> intent = s.switchover();
     if (s.primary().isPresent()) {
       MemberId primary = s.primary().get();
-      Duration window = in.timing().ttl().compareTo(Duration.ofMillis(s.leaseMillis())) >= 0
-          ? in.timing().ttl() : Duration.ofMillis(s.leaseMillis());
+      // A primary configured with a longer lease than this node's (a rolling change of ttl) gets it,
+      // plus this node's margin for clock drift.
+      Duration asked = Duration.ofMillis(s.leaseMillis()).plus(in.timing().leaseMargin());
+      Duration window = in.timing().ttl().compareTo(asked) >= 0 ? in.timing().ttl() : asked;
       long expiry = Ticks.plus(in.renewalAppliedAt(), window);
       if (Ticks.before(in.now(), expiry)) {
         String reason = "primary " + primary + " holds epoch " + s.epoch();
@@ -83,7 +85,7 @@ final class Arbiter {
     }
     if (s.epoch().equals(Epoch.ZERO)) {
       boolean allReported = s.members().values().stream().filter(MemberRecord::isData)
-          .allMatch(m -> freshness(in).getOrDefault(m.id(), false));
+          .allMatch(m -> freshness(in).get(m.id()) == Candidates.Freshness.FRESH);
       boolean waitedLongEnough = Ticks.reached(in.now(), Ticks.plus(in.leaderSince(), in.timing().ttl()));
       if (!allReported && !waitedLongEnough) {
         return new Decision(Optional.empty(), "waiting for every data member to report before the first election",
@@ -114,13 +116,12 @@ final class Arbiter {
     return new Decision(Optional.of(new Action.Submit(command)), reason, next);
   }
 
-  /** A member's report is fresh when this node applied it less than one ttl ago. */
-  private static Map<MemberId, Boolean> freshness(Input in) {
-    Map<MemberId, Boolean> fresh = new HashMap<>();
+  /** How fresh each data member's last report is, as this node applied it. */
+  private static Map<MemberId, Candidates.Freshness> freshness(Input in) {
+    Map<MemberId, Candidates.Freshness> fresh = new HashMap<>();
     for (MemberRecord m : in.state().members().values()) {
-      Long at = in.reportedAt().get(m.id());
-      fresh.put(m.id(), m.kind() == MemberKind.DATA && at != null
-          && Ticks.before(in.now(), Ticks.plus(at, in.timing().ttl())));
+      fresh.put(m.id(), m.kind() == MemberKind.DATA ? Candidates.Freshness.of(in.reports().get(m.id()), in.now(), in.timing())
+          : Candidates.Freshness.SILENT);
     }
     return fresh;
   }

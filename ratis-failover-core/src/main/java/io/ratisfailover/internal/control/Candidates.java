@@ -3,6 +3,7 @@ package io.ratisfailover.internal.control;
 import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.SynchronousMode;
+import io.ratisfailover.Timing;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.MemberRecord;
 import io.ratisfailover.spi.DatabaseState;
@@ -16,10 +17,35 @@ import java.util.Optional;
 /**
  * Which data member to elect (DESIGN §4.5): eligible members are standbys that reported recently,
  * are not tagged nofailover, are not too far behind and, in synchronous mode, are recorded as
- * synchronous (or are the last primary, back as a standby); among them the most WAL wins, then the higher failover priority, then the lower id.
+ * known to hold every acknowledged commit; among them the most WAL wins, then the higher failover
+ * priority, then the lower id. A member must also be caught up with the log, or it could not learn
+ * that it was elected.
  */
 public final class Candidates {
   private Candidates() {}
+
+  /** Whether a member's last report lets it be elected now. */
+  public enum Freshness {
+    FRESH(null),
+    SILENT("no recent status report"),
+    /** It reports, but its Raft log does not advance: it would never learn that it was elected. */
+    BEHIND("its Raft log is more than a ttl behind the cluster's");
+
+    private final String refusal;
+
+    Freshness(String refusal) {
+      this.refusal = refusal;
+    }
+
+    /** How fresh {@code report} is at tick {@code now}: reported within a ttl, with a log at most a ttl behind. */
+    public static Freshness of(Report report, long now, Timing timing) {
+      long ttl = timing.ttl().toNanos();
+      if (report == null || !Ticks.before(now, Ticks.plus(report.appliedAt(), timing.ttl()))) {
+        return SILENT;
+      }
+      return report.logLagNanos() <= ttl ? FRESH : BEHIND;
+    }
+  }
 
   /** The chosen member, or none with every member's reason for not being chosen. */
   record Choice(Optional<MemberId> chosen, List<String> refusals) {
@@ -33,7 +59,7 @@ public final class Candidates {
    * @param exclude the member that is giving the role up, if any
    * @param preferred the operator's choice, taken when eligible
    */
-  static Choice choose(ClusterState state, Map<MemberId, Boolean> fresh, Optional<MemberId> exclude,
+  static Choice choose(ClusterState state, Map<MemberId, Freshness> fresh, Optional<MemberId> exclude,
       Optional<MemberId> preferred) {
     boolean synchronous = state.settings().synchronousMode() != SynchronousMode.OFF;
     Lsn reference = referencePosition(state);
@@ -43,7 +69,7 @@ public final class Candidates {
       if (!m.isData() || exclude.filter(m.id()::equals).isPresent()) {
         continue;
       }
-      String refusal = refusal(m, fresh.getOrDefault(m.id(), false), synchronous, state, reference);
+      String refusal = refusal(m, fresh.getOrDefault(m.id(), Freshness.SILENT), synchronous, state, reference);
       if (refusal == null) {
         eligible.add(m);
       } else {
@@ -65,7 +91,7 @@ public final class Candidates {
    * cluster adopts existing data); empty ones qualify only when nobody has data, and the elected
    * one then bootstraps.
    */
-  static Choice chooseFirst(ClusterState state, Map<MemberId, Boolean> fresh) {
+  static Choice chooseFirst(ClusterState state, Map<MemberId, Freshness> fresh) {
     List<MemberRecord> withData = new ArrayList<>();
     List<MemberRecord> empty = new ArrayList<>();
     List<String> refusals = new ArrayList<>();
@@ -73,7 +99,7 @@ public final class Candidates {
       if (!m.isData()) {
         continue;
       }
-      if (!fresh.getOrDefault(m.id(), false) || m.status().isEmpty()) {
+      if (fresh.getOrDefault(m.id(), Freshness.SILENT) != Freshness.FRESH || m.status().isEmpty()) {
         refusals.add(m.id() + ": no recent status report");
       } else if (m.tags().excludedFromFailover()) {
         refusals.add(m.id() + ": tagged nofailover");
@@ -94,7 +120,7 @@ public final class Candidates {
   }
 
   /** Why {@code member} could not be elected now, or empty if it could. */
-  public static Optional<String> refusal(ClusterState state, MemberId member, boolean fresh) {
+  public static Optional<String> refusal(ClusterState state, MemberId member, Freshness fresh) {
     Optional<MemberRecord> m = state.member(member);
     if (m.isEmpty()) {
       return Optional.of("not a member");
@@ -106,24 +132,24 @@ public final class Candidates {
     return Optional.ofNullable(refusal(m.get(), fresh, synchronous, state, referencePosition(state)));
   }
 
-  private static String refusal(MemberRecord m, boolean fresh, boolean synchronous, ClusterState state, Lsn reference) {
+  private static String refusal(MemberRecord m, Freshness fresh, boolean synchronous, ClusterState state, Lsn reference) {
     if (m.tags().excludedFromFailover()) {
       return "tagged nofailover";
     }
-    if (m.status().isEmpty() || !fresh) {
-      return "no recent status report";
+    if (m.status().isEmpty()) {
+      return Freshness.SILENT.refusal;
+    }
+    if (fresh != Freshness.FRESH) {
+      return fresh.refusal;
     }
     DatabaseStatus status = m.status().get();
     if (status.state() != DatabaseState.RUNNING_REPLICA) {
       return "database is " + status.state();
     }
     if (synchronous) {
-      // A recorded synchronous standby holds every acknowledged commit: lag does not matter. So does
-      // the last primary itself, back as a standby (nobody has been primary since, so it followed
-      // nobody), when its WAL reaches where it released: it may be the only one, when it ran with no
-      // synchronous standby to record.
-      return state.synchronousStandbys().contains(m.id()) || isLastPrimaryWithItsWal(m, status, state) ? null
-          : "not a recorded synchronous standby";
+      // Lag does not matter for a member known to hold every acknowledged commit: a recorded
+      // synchronous standby, or the last lease holder back as a standby with all its WAL.
+      return state.holdsEveryAcknowledgedCommit(m.id()) ? null : "not a recorded synchronous standby";
     }
     long lag = reference.bytesAfter(status.position());
     if (lag > state.settings().maximumLagOnFailover()) {
@@ -132,20 +158,12 @@ public final class Candidates {
     return null;
   }
 
-  private static boolean isLastPrimaryWithItsWal(MemberRecord m, DatabaseStatus status, ClusterState state) {
-    boolean last = !state.history().isEmpty() && state.history().get(state.history().size() - 1).member().equals(m.id());
-    return last && state.releasedLsn().map(released -> !status.position().isBefore(released)).orElse(true);
-  }
-
-  /** The furthest WAL position the last primary is known to have reached. */
+  /** The furthest WAL position the last lease holder is known to have reached. */
   private static Lsn referencePosition(ClusterState state) {
-    Lsn reference = state.releasedLsn().orElse(Lsn.ZERO);
-    if (!state.history().isEmpty()) {
-      MemberId last = state.history().get(state.history().size() - 1).member();
-      Optional<DatabaseStatus> status = state.member(last).flatMap(MemberRecord::status);
-      if (status.isPresent() && status.get().isPrimary()) {
-        reference = Lsn.max(reference, status.get().position());
-      }
+    Lsn reference = state.handoverLsn().orElse(Lsn.ZERO);
+    Optional<DatabaseStatus> status = state.lastLeaseHolder().flatMap(state::member).flatMap(MemberRecord::status);
+    if (status.isPresent() && status.get().isPrimary()) {
+      reference = Lsn.max(reference, status.get().position());
     }
     return reference;
   }

@@ -11,17 +11,17 @@ import java.util.Optional;
  * What the runtime publishes after every event for readers on other threads (the HTTP probe, the
  * API's views): immutable, so a reader sees one consistent moment.
  *
- * @param reportedAt this node's tick when it applied each member's last report
+ * @param reports what this node learned from each member's last report
  * @param lastCycleNanos how long the last decision cycle took
  * @param lastCycleAt this node's tick when the last decision cycle ended
  */
 public record LocalSnapshot(MemberId self, LocalRole role, ClusterState state, long appliedIndex, Lease lease,
     Optional<DatabaseStatus> database, boolean fencing, String reason, boolean leader,
-    Optional<MemberId> raftLeader, long raftTerm, Map<MemberId, Long> reportedAt, long lastCycleNanos,
+    Optional<MemberId> raftLeader, long raftTerm, Map<MemberId, Report> reports, long lastCycleNanos,
     long lastCycleAt) {
 
   public LocalSnapshot {
-    reportedAt = Map.copyOf(reportedAt);
+    reports = Map.copyOf(reports);
   }
 
   /**

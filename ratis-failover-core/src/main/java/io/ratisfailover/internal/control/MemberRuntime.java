@@ -15,6 +15,7 @@ import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
+import io.ratisfailover.spi.DatabaseEvents;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.Fencer;
@@ -68,7 +69,9 @@ public final class MemberRuntime {
   // replicated view
   private ClusterState state = ClusterState.EMPTY;
   private long appliedIndex;
-  private final Map<MemberId, Long> reportedAt = new HashMap<>();
+  private final Map<MemberId, Report> reports = new HashMap<>();
+  /** This node's tick when it applied each recent log entry: how far behind a reporting member's log is. */
+  private final java.util.TreeMap<Long, Long> appliedTicks = new java.util.TreeMap<>();
   private long renewalAppliedAt;
 
   // Raft leadership
@@ -91,6 +94,11 @@ public final class MemberRuntime {
   private Optional<DatabaseStatus> db = Optional.empty();
   private Optional<FenceReason> fencedFor = Optional.empty();
   private boolean fencing;
+  /**
+   * The last operation started makes the database writable (promotion, bootstrap, start as primary).
+   * It counts as running as long as the lane is busy: a timed-out call may still be running.
+   */
+  private boolean writableOperationStarted;
   private boolean polling;
   private boolean pollAgain;
   /** A database operation finished since the last observation: decisions wait for a fresh one. */
@@ -167,7 +175,17 @@ public final class MemberRuntime {
   public void start() {
     loop.execute(() -> {
       if (database != null) {
-        database.adapter().attach(() -> loop.execute(this::pollNow));
+        database.adapter().attach(new DatabaseEvents() {
+          @Override
+          public void statusMayHaveChanged() {
+            loop.execute(MemberRuntime.this::pollNow);
+          }
+
+          @Override
+          public boolean mayBecomeWritable(Epoch epoch) {
+            return holdsLeaseFor(epoch);
+          }
+        });
       }
       long now = ticker.nanoTime();
       nextRenewAt = now;
@@ -188,7 +206,8 @@ public final class MemberRuntime {
     state = loaded;
     appliedIndex = index;
     renewalAppliedAt = renewalClock.loaded(ticker.nanoTime());
-    reportedAt.clear();
+    reports.clear();
+    appliedTicks.clear();
     requestCycle();
   }
 
@@ -202,8 +221,9 @@ public final class MemberRuntime {
     if (next.lastRenewalIndex() == index) {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
-    if (result.applied() && request.command() instanceof Command.ReportStatus) {
-      reportedAt.put(request.origin().member(), now);
+    rememberAppliedAt(index, now);
+    if (result.applied() && request.command() instanceof Command.ReportStatus report) {
+      reports.put(request.origin().member(), new Report(now, logLag(report, now)));
     }
     if (!previous.epoch().equals(next.epoch()) || !previous.primary().equals(next.primary())) {
       onPrimaryChanged(previous, next, now);
@@ -220,6 +240,23 @@ public final class MemberRuntime {
       log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
     }
     requestCycle();
+  }
+
+  private void rememberAppliedAt(long index, long now) {
+    appliedTicks.put(index, now);
+    long horizon = now - 2 * timing.ttl().toNanos();
+    while (!appliedTicks.isEmpty() && appliedTicks.firstEntry().getValue() - horizon < 0) {
+      appliedTicks.pollFirstEntry();
+    }
+  }
+
+  /** How far the reporter's log was behind this node's when it sent {@code report}. */
+  private long logLag(Command.ReportStatus report, long now) {
+    if (report.appliedIndex().isEmpty()) {
+      return Report.LAG_UNKNOWN;
+    }
+    Long at = appliedTicks.get(report.appliedIndex().getAsLong());
+    return at == null ? Report.LAG_UNKNOWN : Math.max(0, now - at);
   }
 
   /** This node became, or stopped being, the Raft leader whose arbiter may act. */
@@ -351,12 +388,13 @@ public final class MemberRuntime {
 
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, booted, timing, now, clock.instant(), lease,
-        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch);
+        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
+        database != null && writableOperationStarted && database.operationInProgress() != null);
   }
 
   private Arbiter.Input arbiterInput(long now) {
     return new Arbiter.Input(state, self, config.clusterName(), config.peers(), config.initialSettings(), timing, now,
-        leaderSince, renewalClock.measureFrom(renewalAppliedAt, leaderSince), reportedAt);
+        leaderSince, renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports);
   }
 
   private void scheduleWakeUp(long at) {
@@ -492,6 +530,7 @@ public final class MemberRuntime {
       log.info("member {} epoch {}: {}", self, epoch, describe(operation));
     }
     Optional<Upstream> previous = previousPrimary();
+    writableOperationStarted = makesWritable(operation);
     database.<Void>run(operation.name(), timeout, adapter -> {
       execute(adapter, operation, epoch, previous);
       return null;
@@ -503,9 +542,7 @@ public final class MemberRuntime {
     if (makesWritable(operation)) {
       // This runs on the database thread, possibly long after the decision (a hung server thawed,
       // a queue drained): the epoch may have moved on. Check again, against the published snapshot.
-      LocalSnapshot now = snapshot;
-      if (!now.state().isPrimary(self, epoch) || !now.lease().epoch().equals(epoch)
-          || now.leaseRemainingNanos(ticker.nanoTime()) <= 0) {
+      if (!holdsLeaseFor(epoch)) {
         throw new io.ratisfailover.spi.DatabaseException(io.ratisfailover.spi.DatabaseException.Kind.TRANSIENT,
             "the lease for epoch " + epoch + " is no longer held: not making the database writable");
       }
@@ -527,6 +564,17 @@ public final class MemberRuntime {
     } else if (operation instanceof Agent.Operation.ConfigurePrimary c) {
       adapter.configurePrimary(c.topology());
     }
+  }
+
+  /**
+   * Whether, according to the last published snapshot, this member is primary of {@code epoch} with
+   * a valid lease for it. Safe from any thread: the database thread asks right before it makes the
+   * database writable, possibly long after the decision (a hung server thawed, a queue drained).
+   */
+  private boolean holdsLeaseFor(Epoch epoch) {
+    LocalSnapshot now = snapshot;
+    return now.state().isPrimary(self, epoch) && now.lease().epoch().equals(epoch)
+        && now.leaseRemainingNanos(ticker.nanoTime()) > 0;
   }
 
   private static boolean makesWritable(Agent.Operation operation) {
@@ -731,7 +779,8 @@ public final class MemberRuntime {
     }
     nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
     Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(),
-        database == null ? Map.of() : database.adapter().attributes(), database == null ? Optional.empty() : db);
+        database == null ? Map.of() : database.adapter().attributes(), database == null ? Optional.empty() : db,
+        OptionalLong.of(appliedIndex));
     submit(report, (result, error) -> {
       if (error == null && !booted && bootBarrierIndex < 0) {
         bootBarrierIndex = result.index();
@@ -847,7 +896,7 @@ public final class MemberRuntime {
 
   private void publish() {
     snapshot = new LocalSnapshot(self, role, state, appliedIndex, lease, db, fencing, reason, leader, raftLeader,
-        raftTerm, reportedAt, lastCycleNanos, lastCycleAt);
+        raftTerm, reports, lastCycleNanos, lastCycleAt);
   }
 
   /** Sends {@code command}; {@code then} runs on the loop with the result or the error, once. */

@@ -6,6 +6,7 @@ import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.PendingSwitchover;
+import io.ratisfailover.spi.DatabaseStatus;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,18 +29,24 @@ import java.util.TreeMap;
  * @param leaseMillis the lease the last renewal asked for; the arbiter waits at least this long
  * @param releasedLsn where the primary of {@code epoch} released, between its release and the next election
  * @param releaseReason why it released
- * @param synchronousStandbys members known to hold every acknowledged commit of the current primary
+ * @param synchronousStandbys members known to hold every acknowledged commit of the last lease holder; kept
+ *     across an election until the new primary takes its lease, so an epoch whose primary never took it
+ *     leaves the cluster as eligible as it was before
+ * @param lastLeaseHolder the last member whose renewal was applied: the last one that may have taken writes
+ * @param lastLeaseEpoch the epoch {@code lastLeaseHolder} took its lease in
  */
 public record ClusterState(String clusterName, ClusterSettings settings, SortedMap<MemberId, MemberRecord> members,
     Epoch epoch, Optional<MemberId> primary, long lastRenewalIndex, long renewedAtMillis, long leaseMillis,
     Optional<Lsn> releasedLsn, String releaseReason, Set<MemberId> synchronousStandbys, boolean paused,
-    Optional<PendingSwitchover> switchover, List<HistoryEntry> history) {
+    Optional<PendingSwitchover> switchover, List<HistoryEntry> history, Optional<MemberId> lastLeaseHolder,
+    Epoch lastLeaseEpoch) {
 
   /** How many epochs the history keeps. */
   static final int HISTORY_LIMIT = 200;
 
   public static final ClusterState EMPTY = new ClusterState("", ClusterSettings.DEFAULT, new TreeMap<>(),
-      Epoch.ZERO, Optional.empty(), 0, 0, 0, Optional.empty(), "", Set.of(), false, Optional.empty(), List.of());
+      Epoch.ZERO, Optional.empty(), 0, 0, 0, Optional.empty(), "", Set.of(), false, Optional.empty(), List.of(),
+      Optional.empty(), Epoch.ZERO);
 
   public ClusterState {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -49,6 +56,8 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     Objects.requireNonNull(releasedLsn, "releasedLsn");
     Objects.requireNonNull(releaseReason, "releaseReason");
     Objects.requireNonNull(switchover, "switchover");
+    Objects.requireNonNull(lastLeaseHolder, "lastLeaseHolder");
+    Objects.requireNonNull(lastLeaseEpoch, "lastLeaseEpoch");
     members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
     synchronousStandbys = Set.copyOf(synchronousStandbys);
     history = List.copyOf(history);
@@ -74,6 +83,35 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     }
     HistoryEntry last = history.get(history.size() - 1);
     return last.epoch().equals(epoch) ? Optional.of(last) : Optional.empty();
+  }
+
+  /** Whether the primary of the current epoch has taken its lease: only then may it have accepted writes. */
+  public boolean leaseTakenInEpoch() {
+    return lastLeaseHolder.isPresent() && lastLeaseEpoch.equals(epoch);
+  }
+
+  /**
+   * Where the last lease holder handed over, when it released with a known position: what a
+   * successor must have replayed. An epoch whose primary never took its lease keeps its predecessor's.
+   */
+  public Optional<Lsn> handoverLsn() {
+    return leaseTakenInEpoch() ? releasedLsn : currentEntry().flatMap(HistoryEntry::switchLsn);
+  }
+
+  /**
+   * Whether {@code member} is known to hold every commit acknowledged so far (DESIGN §4.7): a recorded
+   * synchronous standby, or the last lease holder itself once its WAL reaches where it handed over;
+   * anyone at all while no member has ever held a lease, since nothing was acknowledged yet.
+   */
+  public boolean holdsEveryAcknowledgedCommit(MemberId member) {
+    if (lastLeaseHolder.isEmpty() || synchronousStandbys.contains(member)) {
+      return true;
+    }
+    if (!lastLeaseHolder.get().equals(member)) {
+      return false;
+    }
+    Optional<Lsn> position = member(member).flatMap(MemberRecord::status).map(DatabaseStatus::position);
+    return handoverLsn().map(h -> position.filter(p -> !p.isBefore(h)).isPresent()).orElse(true);
   }
 
   /** The primary before the current epoch's, if any. */
@@ -102,6 +140,8 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     boolean paused;
     Optional<PendingSwitchover> switchover;
     final List<HistoryEntry> history;
+    Optional<MemberId> lastLeaseHolder;
+    Epoch lastLeaseEpoch;
 
     private Builder(ClusterState s) {
       clusterName = s.clusterName;
@@ -118,6 +158,8 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
       paused = s.paused;
       switchover = s.switchover;
       history = new ArrayList<>(s.history);
+      lastLeaseHolder = s.lastLeaseHolder;
+      lastLeaseEpoch = s.lastLeaseEpoch;
     }
 
     public Builder clusterName(String v) { clusterName = v; return this; }
@@ -133,6 +175,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public Builder synchronousStandbys(Set<MemberId> v) { synchronousStandbys = v; return this; }
     public Builder paused(boolean v) { paused = v; return this; }
     public Builder switchover(Optional<PendingSwitchover> v) { switchover = v; return this; }
+    public Builder lastLease(Optional<MemberId> holder, Epoch in) { lastLeaseHolder = holder; lastLeaseEpoch = in; return this; }
 
     public Builder appendHistory(HistoryEntry entry) {
       history.add(entry);
@@ -149,7 +192,8 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
 
     public ClusterState build() {
       return new ClusterState(clusterName, settings, members, epoch, primary, lastRenewalIndex, renewedAtMillis,
-          leaseMillis, releasedLsn, releaseReason, synchronousStandbys, paused, switchover, history);
+          leaseMillis, releasedLsn, releaseReason, synchronousStandbys, paused, switchover, history, lastLeaseHolder,
+          lastLeaseEpoch);
     }
   }
 }

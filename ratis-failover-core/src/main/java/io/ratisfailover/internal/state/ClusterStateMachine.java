@@ -5,6 +5,7 @@ import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
+import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Peer;
 import io.ratisfailover.internal.state.Command.Bootstrap;
 import io.ratisfailover.internal.state.Command.CancelSwitchover;
@@ -124,8 +125,13 @@ public final class ClusterStateMachine implements Transition {
     if (renew.leaseMillis() <= 0 || renew.leaseMillis() > MAX_LEASE_MILLIS) {
       return reject(s, index, Rejection.INVALID, "lease of " + renew.leaseMillis() + " ms is out of range");
     }
-    return accept(s.toBuilder().lastRenewalIndex(index).renewedAtMillis(origin.sentAtMillis())
-        .leaseMillis(renew.leaseMillis()).build(), index, "");
+    ClusterState.Builder next = s.toBuilder().lastRenewalIndex(index).renewedAtMillis(origin.sentAtMillis())
+        .leaseMillis(renew.leaseMillis());
+    if (!s.leaseTakenInEpoch()) {
+      // The first lease of the epoch: from now on this primary may accept writes that only it holds.
+      next.lastLease(Optional.of(origin.member()), renew.epoch()).synchronousStandbys(Set.of());
+    }
+    return accept(next.build(), index, "");
   }
 
   private Applied release(ClusterState s, Origin origin, Release release, long index) {
@@ -160,10 +166,16 @@ public final class ClusterStateMachine implements Transition {
     if (s.paused() && s.switchover().isEmpty()) {
       return reject(s, index, Rejection.PAUSED, "the cluster is paused");
     }
+    // Checked here, not only by the arbiter: the arbiter may have decided on a view that is no longer
+    // true (it froze and thawed, or the record shrank since).
+    if (s.settings().synchronousMode() != SynchronousMode.OFF && !s.holdsEveryAcknowledgedCommit(elect.candidate())) {
+      return reject(s, index, Rejection.NOT_ELIGIBLE, "candidate " + elect.candidate()
+          + " is not known to hold every acknowledged commit (synchronous standbys " + s.synchronousStandbys() + ")");
+    }
     HistoryEntry entry = new HistoryEntry(elect.epoch(), elect.candidate(), elect.cause(), elect.reason(),
-        Instant.ofEpochMilli(origin.sentAtMillis()), 0, s.releasedLsn());
+        Instant.ofEpochMilli(origin.sentAtMillis()), 0, s.handoverLsn());
     ClusterState next = s.toBuilder().epoch(elect.epoch()).primary(Optional.of(elect.candidate()))
-        .lastRenewalIndex(index).releasedLsn(Optional.empty()).releaseReason("").synchronousStandbys(Set.of())
+        .lastRenewalIndex(index).releasedLsn(Optional.empty()).releaseReason("")
         .switchover(Optional.empty()).appendHistory(entry).build();
     return accept(next, index, elect.candidate() + " elected for epoch " + elect.epoch() + ": " + elect.reason());
   }

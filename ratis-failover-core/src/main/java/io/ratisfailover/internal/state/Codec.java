@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -70,6 +71,7 @@ public final class Codec {
       var body = io.ratisfailover.internal.proto.ReportStatus.newBuilder().setTags(tags(x.tags()))
           .setApiUrl(x.apiUrl()).putAllAttributes(x.attributes());
       x.status().ifPresent(s -> body.setStatus(status(s)));
+      x.appliedIndex().ifPresent(body::setAppliedIndex);
       b.setReportStatus(body);
     } else if (c instanceof Command.Renew x) {
       b.setRenew(io.ratisfailover.internal.proto.Renew.newBuilder().setEpoch(x.epoch().value())
@@ -123,7 +125,8 @@ public final class Codec {
       case REPORT_STATUS: {
         var x = p.getReportStatus();
         return new Command.ReportStatus(tags(x.getTags()), x.getApiUrl(), x.getAttributesMap(),
-            x.hasStatus() ? Optional.of(status(x.getStatus())) : Optional.empty());
+            x.hasStatus() ? Optional.of(status(x.getStatus())) : Optional.empty(),
+            x.hasAppliedIndex() ? OptionalLong.of(x.getAppliedIndex()) : OptionalLong.empty());
       }
       case RENEW:
         return new Command.Renew(Epoch.of(p.getRenew().getEpoch()), p.getRenew().getLeaseMillis());
@@ -199,7 +202,8 @@ public final class Codec {
         .setPrimary(s.primary().map(MemberId::value).orElse("")).setLastRenewalIndex(s.lastRenewalIndex())
         .setRenewedAtMillis(s.renewedAtMillis()).setLeaseMillis(s.leaseMillis())
         .setReleasedLsn(s.releasedLsn().map(Lsn::value).orElse(0L)).setReleaseReason(s.releaseReason())
-        .addAllSynchronousStandbys(names(s.synchronousStandbys())).setPaused(s.paused());
+        .addAllSynchronousStandbys(names(s.synchronousStandbys())).setPaused(s.paused())
+        .setLastLeaseHolder(s.lastLeaseHolder().map(MemberId::value).orElse("")).setLastLeaseEpoch(s.lastLeaseEpoch().value());
     for (MemberRecord m : s.members().values()) {
       MemberProto.Builder mb = MemberProto.newBuilder().setPeer(peer(m.peer())).setTags(tags(m.tags()))
           .setApiUrl(m.apiUrl()).putAllAttributes(m.attributes()).setStatusIndex(m.statusIndex())
@@ -249,6 +253,12 @@ public final class Codec {
       for (HistoryEntryProto h : p.getHistoryList()) {
         b.appendHistory(new HistoryEntry(Epoch.of(h.getEpoch()), MemberId.of(h.getMember()), cause(h.getCause()), h.getReason(),
             Instant.ofEpochMilli(h.getElectedAtMillis()), h.getTimeline(), optionalLsn(h.getLsn())));
+      }
+      if (p.hasLastLeaseHolder()) {
+        b.lastLease(optionalMember(p.getLastLeaseHolder()), Epoch.of(p.getLastLeaseEpoch()));
+      } else if (p.getHistoryCount() > 0) {
+        HistoryEntryProto last = p.getHistory(p.getHistoryCount() - 1);
+        b.lastLease(Optional.of(MemberId.of(last.getMember())), Epoch.of(last.getEpoch()));
       }
       return b.build();
     });

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /** What can be written to the Raft log. Each names, through its fields, what makes it safe to apply late or twice. */
@@ -28,12 +29,13 @@ public sealed interface Command {
   }
 
   /** A member's periodic report: who it is and, for a data member, its database status. */
-  record ReportStatus(Tags tags, String apiUrl, Map<String, String> attributes, Optional<DatabaseStatus> status)
-      implements Command {
+  record ReportStatus(Tags tags, String apiUrl, Map<String, String> attributes, Optional<DatabaseStatus> status,
+      OptionalLong appliedIndex) implements Command {
     public ReportStatus {
       Objects.requireNonNull(tags, "tags");
       Objects.requireNonNull(apiUrl, "apiUrl");
       Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(appliedIndex, "appliedIndex");
       attributes = Map.copyOf(attributes);
     }
   }

@@ -38,13 +38,13 @@ class AgentTest {
     Lease lease = leaseUntil == 0 ? Lease.NONE : Lease.until(s.epoch(), leaseUntil);
     return new Agent.Input(MemberId.of(self), MemberKind.DATA, "orders", s, true, TIMING, NOW, Instant.EPOCH, lease,
         NOW + SEC, Optional.of(db), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(), Optional.empty(),
-        Optional.empty());
+        Optional.empty(), false);
   }
 
   static Agent.Input with(Agent.Input in, Optional<FenceReason> fenced) {
     return new Agent.Input(in.self(), in.kind(), in.clusterName(), in.state(), in.booted(), in.timing(), in.now(),
         in.wallNow(), in.lease(), in.nextRenewAt(), in.db(), fenced, in.primaryDownSince(), in.candidateSince(),
-        in.syncBarriers(), in.configured(), in.promotedEpoch());
+        in.syncBarriers(), in.configured(), in.promotedEpoch(), in.writableOperationInFlight());
   }
 
   static DatabaseStatus primary(long lsn, List<ReplicaInfo> replicas, Set<MemberId> sync) {
@@ -68,7 +68,7 @@ class AgentTest {
     ClusterState s = Story.of().bootstrap().elect("pg1").state();
     Agent.Input in = input(s, "pg1", NOW + 2 * SEC, PRIMARY);
     in = new Agent.Input(in.self(), in.kind(), in.clusterName(), s, true, TIMING, NOW, Instant.EPOCH, in.lease(), NOW,
-        in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(), Optional.empty(), Optional.empty());
+        in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(), Optional.empty(), Optional.empty(), false);
     Agent.Decision d = Agent.decide(in);
     assertThat(commands(d)).hasAtLeastOneElementOfType(Command.Renew.class).hasAtLeastOneElementOfType(Command.RecordPromotion.class);
     assertThat(d.reason()).isEqualTo("primary for epoch 1");
@@ -79,7 +79,8 @@ class AgentTest {
 
   @Test
   void anElectedStandbyPromotesWithAFreshLeaseAndReplaysToTheReleasedPosition() {
-    ClusterState s = Story.of().bootstrap().elect("pg1").release("pg1", Optional.of(Lsn.of(4321))).elect("pg2").state();
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").release("pg1", Optional.of(Lsn.of(4321))).elect("pg2")
+        .state();
     Agent.Decision d = Agent.decide(input(s, "pg2", NOW + 2 * SEC, STANDBY));
     Agent.Operation.Promote promote = (Agent.Operation.Promote) actions(d, Action.Operate.class).get(0).operation();
     assertThat(promote.promotion().replayAtLeast()).contains(Lsn.of(4321));
@@ -218,7 +219,7 @@ class AgentTest {
     Agent.Input configured = new Agent.Input(MemberId.of("pg1"), MemberKind.DATA, "orders", s, true, TIMING, NOW, Instant.EPOCH,
         Lease.until(s.epoch(), NOW + 2 * SEC), NOW + SEC, Optional.of(primary(500, List.of(pg2Sync), Set.of(MemberId.of("pg2")))),
         Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(MemberId.of("pg2"), Lsn.of(450)),
-        Optional.of(topology), Optional.empty());
+        Optional.of(topology), Optional.empty(), false);
     assertThat(commands(Agent.decide(configured))).noneMatch(Command.SetSynchronous.class::isInstance);
 
     // 3. flushed past the barrier: recorded
@@ -226,7 +227,7 @@ class AgentTest {
     Agent.Input confirmed = new Agent.Input(configured.self(), configured.kind(), "orders", s, true, TIMING, NOW, Instant.EPOCH,
         configured.lease(), NOW + SEC, Optional.of(primary(500, List.of(caughtUp), Set.of(MemberId.of("pg2")))),
         Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), configured.syncBarriers(), Optional.of(topology),
-        Optional.empty());
+        Optional.empty(), false);
     assertThat(commands(Agent.decide(confirmed))).contains(new Command.SetSynchronous(Epoch.of(1), Set.of(MemberId.of("pg2"))));
   }
 
@@ -239,25 +240,103 @@ class AgentTest {
     assertThat(actions(d, Action.Operate.class)).isEmpty();
   }
 
+  /** {@code in} with another boot state, fence reason and operation in flight. */
+  static Agent.Input with(Agent.Input in, boolean booted, Optional<FenceReason> fenced, boolean writableOperationInFlight) {
+    return new Agent.Input(in.self(), in.kind(), in.clusterName(), in.state(), booted, in.timing(), in.now(),
+        in.wallNow(), in.lease(), NOW, in.db(), fenced, in.primaryDownSince(), in.candidateSince(),
+        in.syncBarriers(), in.configured(), in.promotedEpoch(), writableOperationInFlight);
+  }
+
   @Test
-  void aPausedPrimaryOnlyRenews() {
-    ClusterState s = Story.of().bootstrap().elect("pg1").promoted("pg1", 1).apply("w1", new Command.SetPause(true)).state();
-    Agent.Input in = input(s, "pg1", NOW - 1, PRIMARY);
-    Agent.Decision d = Agent.decide(new Agent.Input(in.self(), in.kind(), "orders", s, true, TIMING, NOW, Instant.EPOCH,
-        in.lease(), NOW, in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(), Optional.empty(),
-        Optional.empty()));
+  void aPausedPrimaryRenewsAndTakesNoOtherAction() {
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").promoted("pg1", 1)
+        .apply("w1", new Command.SetPause(true)).state();
+    Agent.Decision d = Agent.decide(with(input(s, "pg1", NOW + 2 * SEC, PRIMARY), true, Optional.empty(), false));
     assertThat(d.actions()).containsExactly(new Action.Submit(new Command.Renew(Epoch.of(1), 2500)));
     assertThat(d.reason()).contains("paused");
   }
 
   @Test
-  void nothingHappensBeforeTheCommittedStateWasRead() {
+  void aPausedPrimaryWhoseLeaseLapsedStillFences() {
+    // Review B8: pause stops automatic failover, not fencing: an operator's failover may still elect another member.
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").promoted("pg1", 1)
+        .apply("w1", new Command.SetPause(true)).state();
+    Agent.Decision d = Agent.decide(with(input(s, "pg1", NOW - 1, PRIMARY), true, Optional.empty(), false));
+    assertThat(commands(d)).containsExactly(new Command.Renew(Epoch.of(1), 2500));
+    assertThat(actions(d, Action.Fence.class)).singleElement()
+        .satisfies(f -> assertThat(f.reason()).isEqualTo(FenceReason.LEASE_LOST));
+  }
+
+  @Test
+  void nothingHappensToAStandbyBeforeTheCommittedStateWasRead() {
     ClusterState s = Story.of().bootstrap().elect("pg1").elect("pg2").state();
-    Agent.Input in = input(s, "pg1", 0, PRIMARY);
-    Agent.Decision d = Agent.decide(new Agent.Input(in.self(), in.kind(), "orders", s, false, TIMING, NOW, Instant.EPOCH,
-        in.lease(), in.nextRenewAt(), in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(),
-        Optional.empty(), Optional.empty()));
+    Agent.Decision d = Agent.decide(with(input(s, "pg1", 0, STANDBY), false, Optional.empty(), false));
     assertThat(d.actions()).isEmpty();
     assertThat(d.reason()).contains("reading the committed cluster state");
+  }
+
+  @Test
+  void aWritableDatabaseIsFencedOnBootBeforeTheCommittedStateWasRead() {
+    // Review B4: the sidecar was killed and restarted (perhaps cut off from the majority) while its
+    // PostgreSQL kept running as primary; it holds no lease, so its database must stop taking writes now.
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").promoted("pg1", 1).state();
+    Agent.Decision d = Agent.decide(with(input(s, "pg1", 0, PRIMARY), false, Optional.empty(), false));
+    Action.Fence fence = actions(d, Action.Fence.class).get(0);
+    assertThat(fence.mode()).isEqualTo(FenceMode.IMMEDIATE);
+    assertThat(fence.reason()).isEqualTo(FenceReason.LEASE_LOST);
+    assertThat(commands(d)).isEmpty();
+    assertThat(d.reason()).contains("no lease for epoch 1 is held (just started)");
+    // Booted, the primary of the epoch without a lease (never renewed since the restart) fences too.
+    assertThat(actions(Agent.decide(with(input(s, "pg1", 0, PRIMARY), true, Optional.empty(), false)), Action.Fence.class))
+        .hasSize(1);
+  }
+
+  @Test
+  void aSwitchoverOnADatabaseWhoseStatusIsUnknownStopsItBeforeReleasing() {
+    // Review B1: UNKNOWN (a status call timed out) is not "stopped": the server may still take writes.
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").promoted("pg1", 1)
+        .apply("w1", new Command.RequestSwitchover(Optional.of(MemberId.of("pg1")), Optional.empty(), Epoch.of(1),
+            Optional.empty())).state();
+    DatabaseStatus unknown = DatabaseStatus.of(DatabaseState.UNKNOWN, "status call timed out");
+    Agent.Decision d = Agent.decide(input(s, "pg1", NOW + 2 * SEC, unknown));
+    assertThat(actions(d, Action.Fence.class)).singleElement()
+        .satisfies(f -> assertThat(f.reason()).isEqualTo(FenceReason.SWITCHOVER));
+    assertThat(commands(d)).noneMatch(Command.Release.class::isInstance);
+    // A clean stop that did not work is followed by an immediate one.
+    Agent.Decision again = Agent.decide(with(input(s, "pg1", NOW + 2 * SEC, unknown), true,
+        Optional.of(FenceReason.SWITCHOVER), false));
+    assertThat(actions(again, Action.Fence.class).get(0).mode()).isEqualTo(FenceMode.IMMEDIATE);
+    assertThat(commands(Agent.decide(input(s, "pg1", NOW + 2 * SEC, STOPPED)))).anyMatch(Command.Release.class::isInstance);
+  }
+
+  @Test
+  void aCandidateGivingUpWhileItsPromotionStillRunsFencesBeforeReleasing() {
+    // Review B2: the others elect at once on a release, while pg_promote could still run here.
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").promoted("pg1", 1).elect("pg2").renew("pg2").state();
+    Agent.Input late = input(s, "pg2", NOW + 2 * SEC, STANDBY);
+    late = new Agent.Input(late.self(), late.kind(), late.clusterName(), s, true, TIMING, NOW, Instant.EPOCH, late.lease(),
+        NOW + SEC, late.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.of(NOW - 60 * SEC), Map.of(),
+        Optional.empty(), Optional.empty(), true);
+    Agent.Decision d = Agent.decide(late);
+    assertThat(actions(d, Action.Fence.class)).singleElement()
+        .satisfies(f -> assertThat(f.reason()).isEqualTo(FenceReason.GIVE_UP));
+    assertThat(commands(d)).noneMatch(Command.Release.class::isInstance);
+
+    Agent.Input fencedAndIdle = with(late, true, Optional.of(FenceReason.GIVE_UP), false);
+    fencedAndIdle = new Agent.Input(fencedAndIdle.self(), fencedAndIdle.kind(), fencedAndIdle.clusterName(), s, true,
+        TIMING, NOW, Instant.EPOCH, fencedAndIdle.lease(), NOW + SEC, Optional.of(STOPPED), fencedAndIdle.fencedFor(),
+        OptionalLong.empty(), OptionalLong.of(NOW - 60 * SEC), Map.of(), Optional.empty(), Optional.empty(), false);
+    assertThat(commands(Agent.decide(fencedAndIdle))).anyMatch(Command.Release.class::isInstance);
+  }
+
+  @Test
+  void aLeaseThatLapsesDuringAPromotionFencesAtOnce() {
+    // Review B3: while pg_promote runs, the last status still says standby.
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").promoted("pg1", 1).elect("pg2").renew("pg2").state();
+    Agent.Decision d = Agent.decide(with(input(s, "pg2", NOW - 1, STANDBY), true, Optional.empty(), true));
+    assertThat(actions(d, Action.Fence.class)).singleElement()
+        .satisfies(f -> assertThat(f.reason()).isEqualTo(FenceReason.LEASE_LOST));
+    assertThat(actions(Agent.decide(with(input(s, "pg2", NOW - 1, STANDBY), true, Optional.empty(), false)),
+        Action.Fence.class)).isEmpty();
   }
 }

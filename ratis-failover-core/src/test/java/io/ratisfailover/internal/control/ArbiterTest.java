@@ -34,12 +34,12 @@ class ArbiterTest {
 
   /** Everyone reported 100 ms ago, the arbiter leads since 90 s and applied the last renewal at {@code renewedAt}. */
   static Arbiter.Decision decide(ClusterState s, long now, long renewedAt) {
-    Map<MemberId, Long> reported = new HashMap<>();
-    s.members().keySet().forEach(m -> reported.put(m, now - SEC / 10));
+    Map<MemberId, Report> reported = new HashMap<>();
+    s.members().keySet().forEach(m -> reported.put(m, new Report(now - SEC / 10, 0)));
     return decide(s, now, renewedAt, reported);
   }
 
-  static Arbiter.Decision decide(ClusterState s, long now, long renewedAt, Map<MemberId, Long> reported) {
+  static Arbiter.Decision decide(ClusterState s, long now, long renewedAt, Map<MemberId, Report> reported) {
     return Arbiter.decide(new Arbiter.Input(s, MemberId.of("w1"), "orders", Story.PEERS, ClusterSettings.DEFAULT, TIMING,
         now, 90 * SEC, renewedAt, reported));
   }
@@ -78,13 +78,16 @@ class ArbiterTest {
   void theArbiterWaitsForTheLongestLeaseAPrimaryAskedFor() {
     ClusterState s = Story.of().bootstrap().elect("pg1").apply("pg1", new Command.Renew(io.ratisfailover.Epoch.of(1), 10_000))
         .report("pg2", replicaAt(1)).state();
-    assertThat(decide(s, 105 * SEC, 100 * SEC).action()).isEmpty();
-    assertThat(decide(s, 110 * SEC, 100 * SEC).action()).isPresent();
+    assertThat(decide(s, 110 * SEC, 100 * SEC).action()).isEmpty();
+    // The arbiter adds its own margin for clock drift to a lease longer than its ttl.
+    assertThat(decide(s, 110 * SEC + TIMING.leaseMargin().toNanos() - 1, 100 * SEC).action()).isEmpty();
+    assertThat(decide(s, 110 * SEC + TIMING.leaseMargin().toNanos(), 100 * SEC).action()).isPresent();
   }
 
   @Test
   void aStandbyTooFarBehindIsNotElected() {
-    ClusterState s = Story.of().bootstrap().elect("pg1").report("pg1", primaryAt(10L << 20)).report("pg2", replicaAt(1)).state();
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg1", primaryAt(10L << 20))
+        .report("pg2", replicaAt(1)).state();
     Arbiter.Decision d = decide(s, 103 * SEC, 100 * SEC);
     assertThat(d.action()).isEmpty();
     assertThat(d.reason()).contains("pg2: lags").contains("maximum_lag_on_failover");
@@ -93,7 +96,7 @@ class ArbiterTest {
   @Test
   void inSynchronousModeOnlyARecordedSynchronousStandbyIsElected() {
     Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
-        .report("pg2", replicaAt(1));
+        .renew("pg1").report("pg2", replicaAt(1));
     assertThat(decide(story.state(), 103 * SEC, 100 * SEC).reason()).contains("not a recorded synchronous standby");
     story.synchronous("pg1", "pg2");
     assertThat(elected(decide(story.state(), 103 * SEC, 100 * SEC)).candidate()).isEqualTo(MemberId.of("pg2"));
@@ -104,7 +107,7 @@ class ArbiterTest {
     // Found by the chaos test (seed 89922): the primary restarted before its new standby was
     // recorded synchronous; nobody was eligible and the cluster stayed without a primary.
     Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
-        .report("pg2", replicaAt(450)).release("pg1", Optional.of(Lsn.of(500))).report("pg1", replicaAt(400));
+        .renew("pg1").report("pg2", replicaAt(450)).release("pg1", Optional.of(Lsn.of(500))).report("pg1", replicaAt(400));
     assertThat(decide(story.state(), 100 * SEC + 1, 100 * SEC).reason())
         .contains("pg1: not a recorded synchronous standby").contains("pg2: not a recorded synchronous standby");
     story.report("pg1", replicaAt(500));
@@ -112,9 +115,38 @@ class ArbiterTest {
   }
 
   @Test
+  void inSynchronousModeAnEpochWhosePrimaryNeverTookItsLeaseLeavesTheCandidatesAsTheyWere() {
+    // Chaos seed 453479: a switchover elected pg2, which never learned of it; the election had wiped
+    // the synchronous record, so nobody was eligible any more and the cluster stayed without a primary.
+    Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
+        .renew("pg1").report("pg2", replicaAt(450)).synchronous("pg1", "pg2").report("pg2", replicaAt(500))
+        .release("pg1", Optional.of(Lsn.of(500))).elect("pg2").report("pg1", replicaAt(500));
+    Command.Elect elect = elected(decide(story.state(), 103 * SEC, 100 * SEC));
+    assertThat(elect.candidate()).isEqualTo(MemberId.of("pg1"));
+    assertThat(elect.epoch().value()).isEqualTo(3);
+
+    Story taken = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
+        .renew("pg1").report("pg2", replicaAt(450)).synchronous("pg1", "pg2").report("pg2", replicaAt(500))
+        .release("pg1", Optional.of(Lsn.of(500))).elect("pg2").renew("pg2").report("pg1", replicaAt(500));
+    assertThat(decide(taken.state(), 103 * SEC, 100 * SEC).reason()).contains("pg1: not a recorded synchronous standby");
+  }
+
+  @Test
+  void aStandbyWhoseRaftLogDoesNotAdvanceIsNotElected() {
+    // It reports through its Raft client, but applies nothing: it would never learn of its election.
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg2", replicaAt(1)).state();
+    Map<MemberId, Report> reported = Map.of(MemberId.of("pg2"), new Report(103 * SEC, 4 * SEC));
+    Arbiter.Decision d = decide(s, 103 * SEC + 1, 100 * SEC, reported);
+    assertThat(d.action()).isEmpty();
+    assertThat(d.reason()).contains("pg2: its Raft log is more than a ttl behind");
+    assertThat(elected(decide(s, 103 * SEC + 1, 100 * SEC, Map.of(MemberId.of("pg2"), new Report(103 * SEC, SEC / 10))))
+        .candidate()).isEqualTo(MemberId.of("pg2"));
+  }
+
+  @Test
   void aStandbyThatHasNotReportedWithinTtlIsNotTrusted() {
     ClusterState s = Story.of().bootstrap().elect("pg1").report("pg2", replicaAt(1)).state();
-    Arbiter.Decision d = decide(s, 104 * SEC, 100 * SEC, Map.of(MemberId.of("pg2"), 101 * SEC));
+    Arbiter.Decision d = decide(s, 104 * SEC, 100 * SEC, Map.of(MemberId.of("pg2"), new Report(101 * SEC, 0)));
     assertThat(d.action()).isEmpty();
     assertThat(d.reason()).contains("pg2: no recent status report");
   }
@@ -142,7 +174,7 @@ class ArbiterTest {
   @Test
   void theFirstElectionWaitsForTheDataMembersThenPrefersExistingData() {
     Story story = Story.of().bootstrap().report("pg1", DatabaseStatus.of(DatabaseState.ABSENT, ""));
-    Map<MemberId, Long> reported = Map.of(MemberId.of("pg1"), 100 * SEC);
+    Map<MemberId, Report> reported = Map.of(MemberId.of("pg1"), new Report(100 * SEC, 0));
     Arbiter.Decision waiting = Arbiter.decide(new Arbiter.Input(story.state(), MemberId.of("w1"), "orders", Story.PEERS,
         ClusterSettings.DEFAULT, TIMING, 100 * SEC, 99 * SEC, 0, reported));
     assertThat(waiting.action()).isEmpty();

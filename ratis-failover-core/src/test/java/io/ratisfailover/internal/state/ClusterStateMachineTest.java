@@ -86,15 +86,45 @@ class ClusterStateMachineTest {
   }
 
   @Test
-  void anElectionMovesTheEpochOnByOneAndStartsAFreshSynchronousSet() {
-    Story story = Story.of().bootstrap().elect("pg1").report("pg2", STANDBY).synchronous("pg1", "pg2")
+  void anElectionMovesTheEpochOnByOneAndTheNewPrimarysFirstRenewalStartsAFreshSynchronousSet() {
+    Story story = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg2", STANDBY).synchronous("pg1", "pg2")
         .release("pg1", Optional.of(Lsn.of(0x5000000))).elect("pg2");
     ClusterState s = story.state();
     assertThat(s.epoch()).isEqualTo(Epoch.of(2));
     assertThat(s.primary()).contains(MemberId.of("pg2"));
-    assertThat(s.synchronousStandbys()).isEmpty();
     assertThat(s.currentEntry().orElseThrow().switchLsn()).contains(Lsn.of(0x5000000));
     assertThat(s.lastRenewalIndex()).isEqualTo(story.index());
+    // Until pg2 takes its lease, only pg1 may have accepted writes: the record still says who holds them.
+    assertThat(s.synchronousStandbys()).containsExactly(MemberId.of("pg2"));
+    assertThat(s.leaseTakenInEpoch()).isFalse();
+    assertThat(s.lastLeaseHolder()).contains(MemberId.of("pg1"));
+
+    ClusterState renewed = story.renew("pg2").state();
+    assertThat(renewed.synchronousStandbys()).isEmpty();
+    assertThat(renewed.leaseTakenInEpoch()).isTrue();
+    assertThat(renewed.lastLeaseHolder()).contains(MemberId.of("pg2"));
+  }
+
+  @Test
+  void anEpochWhosePrimaryNeverTookItsLeaseHandsItsPredecessorsPositionOn() {
+    Story story = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg2", STANDBY)
+        .release("pg1", Optional.of(Lsn.of(0x5000000))).elect("pg2").release("pg2", Optional.of(Lsn.of(0x100))).elect("pg1");
+    assertThat(story.state().currentEntry().orElseThrow().switchLsn()).contains(Lsn.of(0x5000000));
+  }
+
+  @Test
+  void inSynchronousModeAnElectionOfAMemberNotKnownToHoldEveryAcknowledgedCommitIsRefused() {
+    // The arbiter may decide on a stale view (it froze and thawed): the record is checked when the election applies.
+    Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(io.ratisfailover.SynchronousMode.ON))
+        .elect("pg1").renew("pg1").report("pg2", STANDBY).synchronous("pg1", "pg2").synchronous("pg1");
+    Epoch before = story.epoch();
+    story.elect("pg2");
+    assertThat(story.last().rejection()).contains(Rejection.NOT_ELIGIBLE);
+    assertThat(story.last().reason()).contains("pg2 is not known to hold every acknowledged commit");
+    assertThat(story.epoch()).isEqualTo(before);
+
+    story.synchronous("pg1", "pg2").elect("pg2");
+    assertThat(story.last().rejection()).isEmpty();
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -37,8 +38,8 @@ class CodecTest {
         new Command.Bootstrap("orders", Story.PEERS, ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.STRICT)
             .withPrimaryStartTimeout(Duration.ofSeconds(7))),
         new Command.ReportStatus(new Tags(true, false, true, 3, Map.of("dc", "east")), "https://h:8008",
-            Map.of("host", "10.0.0.1", "port", "5432"), Optional.of(primary)),
-        new Command.ReportStatus(Tags.DEFAULT, "", Map.of(), Optional.empty()),
+            Map.of("host", "10.0.0.1", "port", "5432"), Optional.of(primary), OptionalLong.of(42)),
+        new Command.ReportStatus(Tags.DEFAULT, "", Map.of(), Optional.empty(), OptionalLong.empty()),
         new Command.Renew(Epoch.of(4), 2500),
         new Command.Release(Epoch.of(4), Optional.of(Lsn.of(99)), "switchover"),
         new Command.Release(Epoch.of(4), Optional.empty(), "crashed"),

@@ -12,6 +12,7 @@ import io.ratisfailover.spi.DatabaseStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -65,7 +66,7 @@ class StateMachineProperties {
     switch (step.kind()) {
       case 0: return new Command.Bootstrap("orders", Story.PEERS, ClusterSettings.DEFAULT);
       case 1: return new Command.ReportStatus(Tags.DEFAULT, "", Map.of(), Optional.of(
-          DatabaseStatus.replica(1, Lsn.of(step.seq()), Lsn.of(step.seq()), Optional.empty())));
+          DatabaseStatus.replica(1, Lsn.of(step.seq()), Lsn.of(step.seq()), Optional.empty())), OptionalLong.empty());
       case 2: return new Command.Renew(epoch, 2500);
       case 3: return new Command.Release(epoch, Optional.empty(), "random");
       case 4: return new Command.Elect(target, epoch.next(), expected, HistoryEntry.Cause.LEASE_EXPIRED, "random");

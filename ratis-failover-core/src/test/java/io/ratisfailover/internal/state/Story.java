@@ -11,6 +11,7 @@ import io.ratisfailover.spi.DatabaseStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Builds cluster states the way the log does, by applying commands through the real state machine,
@@ -39,11 +40,13 @@ public final class Story {
   }
 
   public Story report(String member, DatabaseStatus status) {
-    return apply(member, new Command.ReportStatus(Tags.DEFAULT, "http://" + member, Map.of("host", member), Optional.of(status)));
+    return apply(member, new Command.ReportStatus(Tags.DEFAULT, "http://" + member, Map.of("host", member), Optional.of(status),
+        OptionalLong.empty()));
   }
 
   public Story report(String member, Tags tags, DatabaseStatus status) {
-    return apply(member, new Command.ReportStatus(tags, "http://" + member, Map.of("host", member), Optional.of(status)));
+    return apply(member, new Command.ReportStatus(tags, "http://" + member, Map.of("host", member), Optional.of(status),
+        OptionalLong.empty()));
   }
 
   public Story elect(String candidate) {
