@@ -203,8 +203,12 @@ public final class MemberRuntime {
    */
   public void stateLoaded(ClusterState loaded, long index) {
     assert loop.inLoop();
+    ClusterState previous = state;
     state = loaded;
     appliedIndex = index;
+    if (!previous.epoch().equals(loaded.epoch()) || !previous.primary().equals(loaded.primary())) {
+      onPrimaryChanged(previous, loaded, ticker.nanoTime());
+    }
     renewalAppliedAt = renewalClock.loaded(ticker.nanoTime());
     reports.clear();
     appliedTicks.clear();
