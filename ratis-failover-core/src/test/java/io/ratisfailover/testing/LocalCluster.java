@@ -97,6 +97,11 @@ public final class LocalCluster implements AutoCloseable {
     return start(MemberId.of(id));
   }
 
+  /** Starts a member whose storage was lost, re-adding it to the Raft group as the operator's {@code --rejoin} does. */
+  public FailoverMember rejoin(String id) {
+    throw new UnsupportedOperationException("rejoin is not implemented yet");
+  }
+
   /** The member's host dies: its agent and Raft server stop without a word, and its database crashes. */
   public synchronized void kill(MemberId id) {
     FailoverMember m = running.remove(id);
