@@ -8,6 +8,7 @@ import io.ratisfailover.FailoverException;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.NoQuorumException;
 import io.ratisfailover.Timing;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.testing.Await;
@@ -125,6 +126,9 @@ class StorageLossTest {
     Await.until("a formed cluster", PATIENCE, () -> cluster.database(standby).state() == DatabaseState.RUNNING_REPLICA
         && cluster.members().stream().allMatch(m -> m.cluster().history().stream().allMatch(HistoryEntry::promoted)),
         cluster::describe);
+    // The primary hands Raft leadership away from its host; commands sent during the hand-over fail.
+    Await.until("Raft leadership away from the primary", PATIENCE, () -> cluster.members().stream()
+        .allMatch(m -> m.cluster().raftLeader().filter(l -> !l.equals(primary.id())).isPresent()), cluster::describe);
     commitSome(primary, 10);
     Await.until("w1 caught up", PATIENCE,
         () -> cluster.member("w1").cluster().appliedIndex() >= primary.cluster().appliedIndex(), cluster::describe);
@@ -140,16 +144,26 @@ class StorageLossTest {
     assertThat(after.appliedIndex()).isGreaterThan(before.appliedIndex());
   }
 
-  /** Operator commands: each one is committed by a majority before it returns. */
+  /**
+   * Operator commands: each one is committed by a majority before it returns. One sent while Raft
+   * leadership moves (a returning witness takes it back) fails, and is sent again.
+   */
   private static void commitSome(FailoverMember primary, int commands) {
-    for (int i = 0; i < commands; i++) {
-      if (i % 2 == 0) {
-        primary.pause();
-      } else {
-        primary.resume();
-      }
+    for (int i = 0; i <= commands; i++) {
+      boolean pause = i % 2 == 0 && i < commands;
+      Await.until("command " + i + " committed", PATIENCE, () -> {
+        try {
+          if (pause) {
+            primary.pause();
+          } else {
+            primary.resume();
+          }
+          return true;
+        } catch (NoQuorumException e) {
+          return false;
+        }
+      });
     }
-    primary.resume();
   }
 
   static void deleteTree(Path root) {

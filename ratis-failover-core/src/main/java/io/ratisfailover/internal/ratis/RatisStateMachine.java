@@ -84,10 +84,19 @@ public final class RatisStateMachine extends BaseStateMachine {
     }
   }
 
-  /** After an installed snapshot: reload from storage (not the cached snapshot) and run again. */
+  /**
+   * After an installed snapshot: reload from storage (not the cached snapshot) and run again.
+   * Without a snapshot on disk the old state would silently stand for the leader's: fail instead
+   * (Ratis then stops this server, and an operator sees why).
+   */
   @Override
   public void reinitialize() throws IOException {
-    load(storage.loadLatestSnapshot());
+    SingleFileSnapshotInfo installed = storage.loadLatestSnapshot();
+    if (installed == null) {
+      throw new IOException("member " + self + ": Ratis installed a snapshot but there is no snapshot on disk"
+          + " to load; the state machine cannot continue from its old state");
+    }
+    load(installed);
     LifeCycle lifeCycle = getLifeCycle();
     if (lifeCycle.getCurrentState() == LifeCycle.State.PAUSED) {
       lifeCycle.transition(LifeCycle.State.STARTING);
