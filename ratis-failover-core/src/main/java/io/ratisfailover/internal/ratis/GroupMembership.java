@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -78,7 +80,7 @@ public final class GroupMembership implements Closeable {
         continue;
       }
       info(peer).ifPresent(reply -> reports.add(new PeerReport(MemberId.of(peer.getId().toString()),
-          reply.getLogInfoProto().getCommitted().getIndex(), committedBy(reply, selfPeer))));
+          committedBy(reply, selfPeer))));
     }
     return reports;
   }
@@ -132,7 +134,7 @@ public final class GroupMembership implements Closeable {
    * Compare-and-set against the configuration a leader reports, retried while another change is
    * in flight (the arbiter re-weighs priorities the same way).
    */
-  private void change(String what, java.util.function.Function<List<RaftPeer>, Optional<List<RaftPeer>>> edit) {
+  private void change(String what, Function<List<RaftPeer>, Optional<List<RaftPeer>>> edit) {
     String last = "no peer answered";
     for (int attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
       Optional<List<RaftPeer>> current = leaderConfiguration();
@@ -183,7 +185,7 @@ public final class GroupMembership implements Closeable {
 
   /** A short pause between attempts, on the caller's (start-up) thread. */
   private static void pause() {
-    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
   }
 
   @Override

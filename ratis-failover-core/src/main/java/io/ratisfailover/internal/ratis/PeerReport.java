@@ -7,12 +7,11 @@ import java.util.Objects;
  * What one peer told us about the group before our own Raft server started.
  *
  * @param peer who answered
- * @param committed the peer's own commit index; -1 when it has committed nothing
  * @param committedBySelf the highest commit index the peer has seen us report (Ratis passes every
  *     follower's commit index around with its appends and keeps the maximum); -1 when it never saw
  *     one. Held in memory only: a peer restarted since we last answered it does not know it.
  */
-public record PeerReport(MemberId peer, long committed, long committedBySelf) {
+public record PeerReport(MemberId peer, long committedBySelf) {
   public PeerReport {
     Objects.requireNonNull(peer, "peer");
   }

@@ -21,19 +21,19 @@ import java.util.Optional;
  */
 public final class StorageCheck {
   /** The operator's way back, named in every refusal. */
-  public static final String RECOVERY = "to re-add it as a new voter that first catches up, start it once with"
+  private static final String RECOVERY = "to re-add it as a new voter that first catches up, start it once with"
       + " --rejoin (FailoverMember.Builder.rejoin) while the other members are up";
 
   private StorageCheck() {}
 
   /** Why the storage must not be used, or empty when the member may start from it. */
   public static Optional<String> refusal(MemberId self, Path storage, StoredLog local, List<PeerReport> reports) {
-    Optional<PeerReport> witness = reports.stream().filter(r -> r.committedBySelf() > local.lastIndex())
+    Optional<PeerReport> knowsMore = reports.stream().filter(r -> r.committedBySelf() > local.lastIndex())
         .max(Comparator.comparingLong(PeerReport::committedBySelf));
-    if (witness.isEmpty()) {
+    if (knowsMore.isEmpty()) {
       return Optional.empty();
     }
-    PeerReport r = witness.get();
+    PeerReport r = knowsMore.get();
     String seen = "peer " + r.peer() + " saw " + self + " commit up to log index " + r.committedBySelf();
     if (local.blank()) {
       return Optional.of("the Raft storage of " + self + " in " + storage + " is empty but " + seen

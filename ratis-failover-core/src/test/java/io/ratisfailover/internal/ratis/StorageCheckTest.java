@@ -12,7 +12,7 @@ class StorageCheckTest {
   static final Path STORAGE = Path.of("/var/lib/rf/w1");
 
   static PeerReport pg1Saw(long committedByW1) {
-    return new PeerReport(MemberId.of("pg1"), 500, committedByW1);
+    return new PeerReport(MemberId.of("pg1"), committedByW1);
   }
 
   @Test
