@@ -81,6 +81,24 @@ class StorageLossTest {
     assertKeepsItsPrimaryAndState(primary, before);
   }
 
+  /** Commit indexes are remembered in memory only; the replicated state remembers that w1 once reported. */
+  @Test
+  void aWipedWitnessIsRefusedEvenAfterEveryOtherMemberRestarted() {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    cluster.kill(MemberId.of("w1"));
+    deleteTree(cluster.storage("w1"));
+    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
+    cluster.kill(MemberId.of(standby));
+    cluster.start(standby);
+    cluster.kill(primary.id());
+    FailoverMember restarted = cluster.start(primary.id());
+    Await.until("the data members lead the group again", PATIENCE,
+        () -> restarted.cluster().raftLeader().isPresent() && restarted.cluster().primary().isPresent(), cluster::describe);
+
+    assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
+        .hasMessageContaining("empty").hasMessageContaining("report from w1").hasMessageContaining("--rejoin");
+  }
+
   @Test
   void aMemberThatWasMerelyDownWhileTheClusterMovedOnStartsAsUsual() {
     FailoverMember primary = awaitFormedWithWitnessCaughtUp();

@@ -3,6 +3,9 @@ package io.ratisfailover.internal.ratis;
 import io.ratisfailover.FailoverException;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.Timing;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.internal.state.Codec;
+import io.ratisfailover.internal.state.MemberRecord;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,6 +21,7 @@ import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
@@ -30,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Talks to the other members of the group through a Raft client alone, so it works before (and
- * without) this member's own Raft server: asks each peer what it knows of the group, and removes
+ * without) this member's own Raft server: asks each peer what it knows of the group and of this
+ * member, and removes
  * or re-adds this member as a voter. Ratis' shaded types stay inside this class.
  */
 public final class GroupMembership implements Closeable {
@@ -80,9 +85,24 @@ public final class GroupMembership implements Closeable {
         continue;
       }
       info(peer).ifPresent(reply -> reports.add(new PeerReport(MemberId.of(peer.getId().toString()),
-          committedBy(reply, selfPeer))));
+          committedBy(reply, selfPeer), reportedBy(peer))));
     }
     return reports;
+  }
+
+  /** The index of our latest report in the peer's applied state (any peer's, however stale); 0 if none. */
+  private long reportedBy(RaftPeer peer) {
+    try {
+      RaftClientReply reply = asking.io().sendStaleRead(Message.EMPTY, 0, peer.getId());
+      if (!reply.isSuccess()) {
+        return 0;
+      }
+      ClusterState state = Codec.decodeState(reply.getMessage().getContent().toByteArray());
+      return state.member(self).map(MemberRecord::statusIndex).orElse(0L);
+    } catch (IOException | RuntimeException e) {
+      log.debug("member {}: peer {} did not answer with its state: {}", self, peer.getId(), e.toString());
+      return 0;
+    }
   }
 
   private static long committedBy(GroupInfoReply reply, RaftPeer peer) {

@@ -137,6 +137,15 @@ public final class RatisStateMachine extends BaseStateMachine {
     return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(result))));
   }
 
+  /**
+   * Answers any read with the whole applied state: a member about to start asks its peers (as a
+   * stale read, from any of them) whether the cluster has heard from it before.
+   */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(current.state()))));
+  }
+
   private static ApplyResult rejected(ClusterState state, long index, String reason) {
     return new ApplyResult(index, Optional.of(Rejection.INVALID), reason, state.epoch(), state.primary());
   }

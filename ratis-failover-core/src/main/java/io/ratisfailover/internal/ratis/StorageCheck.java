@@ -11,9 +11,14 @@ import java.util.Optional;
  * A Raft voter promises never to forget what it acknowledged: a member whose storage was wiped
  * or restored from an older copy has forgotten, and its vote could elect a candidate that lacks
  * committed entries (epoch reuse, lost commits). The local disk alone cannot tell "wiped" from
- * "first start of a new cluster"; the peers can: each remembers the commit index every follower
- * last reported. So the storage is refused when a peer saw this member commit beyond what the
- * storage now holds (for a blank storage: anything at all).
+ * "first start of a new cluster"; the peers can, in two ways:
+ * <ul>
+ *   <li>each Ratis server remembers the commit index every follower last reported (in memory):
+ *       the storage is refused when it holds less than a peer saw this member commit;
+ *   <li>the replicated state records each member's latest status report (durable, so it survives
+ *       restarts of every peer): an empty storage is refused when the cluster has heard from this
+ *       member before.
+ * </ul>
  *
  * <p>When no peer answers, the member starts: the peers of a brand-new cluster are all starting
  * too, and waiting for them would deadlock the first start. The risk accepted: a member whose
@@ -30,18 +35,26 @@ public final class StorageCheck {
   public static Optional<String> refusal(MemberId self, Path storage, StoredLog local, List<PeerReport> reports) {
     Optional<PeerReport> knowsMore = reports.stream().filter(r -> r.committedBySelf() > local.lastIndex())
         .max(Comparator.comparingLong(PeerReport::committedBySelf));
-    if (knowsMore.isEmpty()) {
-      return Optional.empty();
+    if (knowsMore.isPresent()) {
+      PeerReport r = knowsMore.get();
+      String seen = "peer " + r.peer() + " saw " + self + " commit up to log index " + r.committedBySelf();
+      return Optional.of(local.blank() ? empty(self, storage, seen) : older(self, storage, local, seen));
     }
-    PeerReport r = knowsMore.get();
-    String seen = "peer " + r.peer() + " saw " + self + " commit up to log index " + r.committedBySelf();
     if (local.blank()) {
-      return Optional.of("the Raft storage of " + self + " in " + storage + " is empty but " + seen
-          + ": it was wiped or replaced, and voting as " + self + " again could elect a member without committed entries; "
-          + RECOVERY);
+      return reports.stream().filter(r -> r.reportedBySelf() > 0).findFirst().map(r -> empty(self, storage,
+          "the cluster's state on peer " + r.peer() + " holds a report from " + self + " at log index " + r.reportedBySelf()));
     }
-    return Optional.of("the Raft storage of " + self + " in " + storage + " holds the log up to index " + local.lastIndex()
-        + " but " + seen + ": it is an older copy, and voting as " + self + " again could elect a member without committed"
-        + " entries; " + RECOVERY);
+    return Optional.empty();
+  }
+
+  private static String empty(MemberId self, Path storage, String evidence) {
+    return "the Raft storage of " + self + " in " + storage + " is empty but " + evidence + ": it was wiped or replaced,"
+        + " and voting as " + self + " again could elect a member without committed entries; " + RECOVERY;
+  }
+
+  private static String older(MemberId self, Path storage, StoredLog local, String evidence) {
+    return "the Raft storage of " + self + " in " + storage + " holds the log up to index " + local.lastIndex() + " but "
+        + evidence + ": it is an older copy, and voting as " + self + " again could elect a member without committed"
+        + " entries; " + RECOVERY;
   }
 }

@@ -12,7 +12,12 @@ class StorageCheckTest {
   static final Path STORAGE = Path.of("/var/lib/rf/w1");
 
   static PeerReport pg1Saw(long committedByW1) {
-    return new PeerReport(MemberId.of("pg1"), committedByW1);
+    return new PeerReport(MemberId.of("pg1"), committedByW1, 0);
+  }
+
+  /** A peer restarted since: it remembers no commit index of w1, but its state holds w1's last report. */
+  static PeerReport pg1HoldsAReportAt(long index) {
+    return new PeerReport(MemberId.of("pg1"), -1, index);
   }
 
   @Test
@@ -30,6 +35,17 @@ class StorageCheckTest {
     assertThat(StorageCheck.refusal(W1, STORAGE, StoredLog.BLANK, List.of(pg1Saw(-1), pg1Saw(0))))
         .hasValueSatisfying(why -> assertThat(why).contains("w1", "/var/lib/rf/w1", "is empty", "index 0", "--rejoin")
             .doesNotContain("\n"));
+  }
+
+  @Test
+  void aBlankStorageOfAMemberTheClusterHeardFromIsRefusedEvenWhenNoPeerRemembersItsCommits() {
+    assertThat(StorageCheck.refusal(W1, STORAGE, StoredLog.BLANK, List.of(pg1HoldsAReportAt(42))))
+        .hasValueSatisfying(why -> assertThat(why).contains("is empty", "report from w1 at log index 42", "--rejoin"));
+  }
+
+  @Test
+  void aReportAloneSaysNothingAboutHowMuchAKeptStorageHeld() {
+    assertThat(StorageCheck.refusal(W1, STORAGE, new StoredLog(false, 10), List.of(pg1HoldsAReportAt(42)))).isEmpty();
   }
 
   @Test
