@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -77,17 +80,29 @@ public final class GroupMembership implements Closeable {
     return RaftClient.newBuilder().setRaftGroup(group).setProperties(p).setRetryPolicy(RetryPolicies.noRetry()).build();
   }
 
-  /** Asks every other peer once; a peer that does not answer (down, or no such group) is left out. */
+  /**
+   * Asks every other peer at once, so that start-up waits at most about one ttl even when peers
+   * are cut off; a peer that does not answer (down, cut off, or no such group) is left out.
+   */
   public List<PeerReport> survey() {
-    List<PeerReport> reports = new ArrayList<>();
-    for (RaftPeer peer : group.getPeers()) {
-      if (peer.getId().equals(selfPeer.getId())) {
-        continue;
-      }
-      info(peer).ifPresent(reply -> reports.add(new PeerReport(MemberId.of(peer.getId().toString()),
-          committedBy(reply, selfPeer), reportedBy(peer))));
+    List<RaftPeer> others = group.getPeers().stream().filter(p -> !p.getId().equals(selfPeer.getId())).toList();
+    ExecutorService askers = Executors.newFixedThreadPool(Math.max(1, others.size()), r -> {
+      Thread t = new Thread(r, "ratis-failover-" + self + "-survey");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<CompletableFuture<Optional<PeerReport>>> asked = others.stream()
+          .map(peer -> CompletableFuture.supplyAsync(() -> report(peer), askers)).toList();
+      return asked.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList();
+    } finally {
+      askers.shutdownNow();
     }
-    return reports;
+  }
+
+  private Optional<PeerReport> report(RaftPeer peer) {
+    return info(peer).map(reply -> new PeerReport(MemberId.of(peer.getId().toString()), committedBy(reply, selfPeer),
+        reportedBy(peer)));
   }
 
   /** The index of our latest report in the peer's applied state (any peer's, however stale); 0 if none. */
