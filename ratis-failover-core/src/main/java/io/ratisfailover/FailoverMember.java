@@ -9,11 +9,15 @@ import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.control.RuntimeConfig;
 import io.ratisfailover.internal.control.StateWatchers;
 import io.ratisfailover.internal.control.Submitter;
+import io.ratisfailover.internal.ratis.GroupMembership;
+import io.ratisfailover.internal.ratis.PeerReport;
 import io.ratisfailover.internal.ratis.RatisConsensus;
 import io.ratisfailover.internal.ratis.RatisProcessGuard;
 import io.ratisfailover.internal.ratis.RatisProperties;
 import io.ratisfailover.internal.ratis.RatisStateMachine;
 import io.ratisfailover.internal.ratis.StateMachineEvents;
+import io.ratisfailover.internal.ratis.StorageCheck;
+import io.ratisfailover.internal.ratis.StoredLog;
 import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.ClusterStateMachine;
@@ -124,7 +128,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
    * Starts the Raft server and the agent. Returns once the server listens; the member then reads
    * the committed state and acts.
    *
-   * @throws FailoverException naming the cause when the server cannot start (port in use, storage not writable)
+   * @throws FailoverException naming the cause when the server cannot start (port in use, storage not writable,
+   *     storage the other members know to be lost or older than this member acknowledged: see {@link Builder#rejoin})
    */
   public synchronized void start() {
     if (started) {
@@ -142,14 +147,23 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       bind = new HostPort(config.raftBindHost, bind.port());
     }
     RaftServer s = null;
-    try {
+    try (GroupMembership membership = new GroupMembership(id(), raftPeer(selfPeer), group, config.timing)) {
       requireBindable(bind);
+      prepareStorage(membership);
+      // RECOVER formats a missing storage: prepareStorage has made sure that is a new member's.
       s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
           .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events()))
           .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
           .setOption(RaftStorage.StartupOption.RECOVER).build();
       s.start();
+      if (config.rejoin) {
+        membership.addSelf();
+      }
       server = s;
+    } catch (FailoverException e) {
+      closeQuietly(s);
+      shutdownExecutors();
+      throw e;
     } catch (IOException | RuntimeException e) {
       closeQuietly(s);
       shutdownExecutors();
@@ -158,6 +172,33 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     }
     runtime.start();
     log.info("member {}: started ({}, cluster {}, raft {})", id(), kind(), config.clusterName, bind);
+  }
+
+  /**
+   * Refuses a Raft storage the other members know to be lost or older than what this member
+   * acknowledged (review B7, {@link StorageCheck}). For a rejoin, instead: leave the voters first,
+   * then drop whatever the storage holds, so the server starts blank and outside the majority
+   * until the leader has brought it up to date.
+   */
+  private void prepareStorage(GroupMembership membership) throws IOException {
+    RaftGroupId groupId = group.getGroupId();
+    if (config.rejoin) {
+      log.warn("member {}: rejoining cluster {}: leaving the Raft voters and discarding the Raft storage in {}",
+          id(), config.clusterName, StoredLog.groupDirectory(config.storage, groupId));
+      membership.removeSelf();
+      StoredLog.discard(config.storage, groupId);
+      return;
+    }
+    StoredLog local = StoredLog.read(config.storage, groupId);
+    List<PeerReport> reports = membership.survey();
+    Optional<String> refusal = StorageCheck.refusal(id(), config.storage, local, reports);
+    if (refusal.isPresent()) {
+      throw new FailoverException(refusal.get());
+    }
+    if (local.blank() && reports.isEmpty()) {
+      log.warn("member {}: the Raft storage in {} is empty and no peer answered: starting as a member of a new cluster",
+          id(), config.storage);
+    }
   }
 
   @Override
@@ -552,6 +593,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
     private long snapshotEvery = RatisProperties.SNAPSHOT_EVERY;
+    private boolean rejoin;
 
     private Builder() {}
 
@@ -587,6 +629,15 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       this.snapshotEvery = entries;
       return this;
     }
+
+    /**
+     * The recovery step for a member whose Raft storage was lost or restored from an older copy
+     * (its start is otherwise refused): {@link #start()} removes it from the group's voters,
+     * discards its Raft storage, starts it blank and adds it back; Ratis brings it up to date
+     * before its vote counts again. Needs a Raft leader and, while this member is out, a majority
+     * of the others (in a three-member cluster: both other members up). Use it for one start only.
+     */
+    public Builder rejoin(boolean value) { this.rejoin = value; return this; }
 
     /** @throws IllegalArgumentException naming the first missing or inconsistent setting */
     public FailoverMember build() {

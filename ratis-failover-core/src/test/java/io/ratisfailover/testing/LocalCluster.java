@@ -79,11 +79,15 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public synchronized FailoverMember start(MemberId id) {
+    return start(id, false);
+  }
+
+  private FailoverMember start(MemberId id, boolean rejoin) {
     Peer peer = peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
     FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(peers)
         .storageDirectory(root.resolve(id.value())).timing(timing).initialSettings(settings)
         .apiUrl("http://127.0.0.1/" + id).snapshotEvery(snapshotEvery).fencer(fencers.apply(id))
-        .watchdog(watchdogs.apply(id));
+        .watchdog(watchdogs.apply(id)).rejoin(rejoin);
     if (peer.kind() == MemberKind.DATA) {
       b.database(databases.database(id));
     }
@@ -95,6 +99,11 @@ public final class LocalCluster implements AutoCloseable {
 
   public FailoverMember start(String id) {
     return start(MemberId.of(id));
+  }
+
+  /** Starts a member whose storage was lost, re-adding it to the Raft group as the operator's {@code --rejoin} does. */
+  public synchronized FailoverMember rejoin(String id) {
+    return start(MemberId.of(id), true);
   }
 
   /** The member's host dies: its agent and Raft server stop without a word, and its database crashes. */

@@ -34,6 +34,11 @@ public final class WitnessMain implements Callable<Integer> {
   @Option(names = "--check", description = "Check the configuration and exit.")
   boolean check;
 
+  @Option(names = "--rejoin", description = "Recovery after this witness's Raft storage was lost or restored from an"
+      + " older copy (its start is refused otherwise): leave each cluster's Raft voters, discard the storage, start"
+      + " blank and be added back once caught up. Needs the other members of each cluster up. For one start only.")
+  boolean rejoin;
+
   @Spec
   CommandSpec spec;
 
@@ -57,7 +62,7 @@ public final class WitnessMain implements Callable<Integer> {
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    Witness witness = new Witness(plans);
+    Witness witness = new Witness(plans, rejoin);
     try {
       witness.start();
     } catch (FailoverException e) {
@@ -77,18 +82,25 @@ public final class WitnessMain implements Callable<Integer> {
   /** The members of one witness process, one per cluster. */
   static final class Witness implements AutoCloseable {
     private final List<WitnessConfig.Plan> plans;
+    private final boolean rejoin;
     private final List<FailoverMember> members = new ArrayList<>();
     private final List<ProbeServer> probes = new ArrayList<>();
 
     Witness(List<WitnessConfig.Plan> plans) {
+      this(plans, false);
+    }
+
+    /** @param rejoin re-add this witness to every cluster's Raft group ({@link FailoverMember.Builder#rejoin}) */
+    Witness(List<WitnessConfig.Plan> plans, boolean rejoin) {
       this.plans = plans;
+      this.rejoin = rejoin;
     }
 
     void start() {
       for (WitnessConfig.Plan plan : plans) {
         FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
             .peers(plan.peers()).storageDirectory(plan.storage()).timing(plan.timing())
-            .initialSettings(plan.settings());
+            .initialSettings(plan.settings()).rejoin(rejoin);
         if (plan.raftBindHost() != null) {
           b.raftBindHost(plan.raftBindHost());
         }

@@ -41,6 +41,11 @@ public final class SidecarMain implements Callable<Integer> {
   @Option(names = "--check", description = "Check the configuration and the PostgreSQL installation, then exit.")
   boolean check;
 
+  @Option(names = "--rejoin", description = "Recovery after this member's Raft storage was lost or restored from an"
+      + " older copy (its start is refused otherwise): leave the Raft voters, discard the Raft storage, start blank and"
+      + " be added back once caught up. Needs the other members up. For one start only.")
+  boolean rejoin;
+
   @Spec
   CommandSpec spec;
 
@@ -72,7 +77,7 @@ public final class SidecarMain implements Callable<Integer> {
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    FailoverMember member = SidecarMembers.build(plan, adapter);
+    FailoverMember member = SidecarMembers.build(plan, adapter, rejoin);
     ProbeServer probe;
     try {
       member.start();

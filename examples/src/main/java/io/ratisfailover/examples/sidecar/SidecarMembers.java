@@ -7,12 +7,13 @@ import io.ratisfailover.postgres.PostgresAdapter;
 final class SidecarMembers {
   private SidecarMembers() {}
 
-  static FailoverMember build(SidecarConfig.Plan plan, PostgresAdapter adapter) {
+  /** @param rejoin re-add the member to the Raft group after its storage was lost ({@link FailoverMember.Builder#rejoin}) */
+  static FailoverMember build(SidecarConfig.Plan plan, PostgresAdapter adapter, boolean rejoin) {
     FailoverMember.Builder b = FailoverMember.builder()
         .clusterName(plan.cluster()).memberId(plan.member()).peers(plan.peers())
         .storageDirectory(plan.raftStorage()).snapshotEvery(plan.snapshotEvery())
         .timing(plan.timing()).initialSettings(plan.settings()).tags(plan.tags())
-        .database(adapter);
+        .database(adapter).rejoin(rejoin);
     if (plan.raftBindHost() != null) {
       b.raftBindHost(plan.raftBindHost());
     }

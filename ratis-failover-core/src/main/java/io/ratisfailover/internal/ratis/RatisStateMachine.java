@@ -84,10 +84,19 @@ public final class RatisStateMachine extends BaseStateMachine {
     }
   }
 
-  /** After an installed snapshot: reload from storage (not the cached snapshot) and run again. */
+  /**
+   * After an installed snapshot: reload from storage (not the cached snapshot) and run again.
+   * Without a snapshot on disk the old state would silently stand for the leader's: fail instead
+   * (Ratis then stops this server, and an operator sees why).
+   */
   @Override
   public void reinitialize() throws IOException {
-    load(storage.loadLatestSnapshot());
+    SingleFileSnapshotInfo installed = storage.loadLatestSnapshot();
+    if (installed == null) {
+      throw new IOException("member " + self + ": Ratis installed a snapshot but there is no snapshot on disk"
+          + " to load; the state machine cannot continue from its old state");
+    }
+    load(installed);
     LifeCycle lifeCycle = getLifeCycle();
     if (lifeCycle.getCurrentState() == LifeCycle.State.PAUSED) {
       lifeCycle.transition(LifeCycle.State.STARTING);
@@ -126,6 +135,15 @@ public final class RatisStateMachine extends BaseStateMachine {
       events.applied(index, request, result, after);
     }
     return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(result))));
+  }
+
+  /**
+   * Answers any read with the whole applied state: a member about to start asks its peers (as a
+   * stale read, from any of them) whether the cluster has heard from it before.
+   */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(current.state()))));
   }
 
   private static ApplyResult rejected(ClusterState state, long index, String reason) {

@@ -1,0 +1,236 @@
+package io.ratisfailover.internal.ratis;
+
+import io.ratisfailover.FailoverException;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.Timing;
+import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.internal.state.Codec;
+import io.ratisfailover.internal.state.MemberRecord;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.ProtoUtils;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Talks to the other members of the group through a Raft client alone, so it works before (and
+ * without) this member's own Raft server: asks each peer what it knows of the group and of this
+ * member, and removes
+ * or re-adds this member as a voter. Ratis' shaded types stay inside this class.
+ */
+public final class GroupMembership implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
+  /** Staging a re-added member includes sending it a snapshot: give each attempt time for that. */
+  private static final long CHANGE_TIMEOUT_MS = 10_000;
+  private static final int CHANGE_ATTEMPTS = 10;
+
+  private final MemberId self;
+  private final RaftPeer selfPeer;
+  private final RaftGroup group;
+  /**
+   * Asks with a timeout of one ttl: a peer that is down refuses the connection at once, and a
+   * running peer's first answer can take over a second while the JVM warms up.
+   */
+  private final RaftClient asking;
+  /** Changes the configuration with a long timeout: the leader answers once the change is committed. */
+  private final RaftClient changing;
+
+  /**
+   * @param group the whole group, this member included
+   * @param selfPeer this member as it should be listed in the group's configuration
+   */
+  public GroupMembership(MemberId self, RaftPeer selfPeer, RaftGroup group, Timing timing) {
+    this.self = self;
+    this.selfPeer = selfPeer;
+    this.group = group;
+    // Only the others: this member's own server is not running (or not yet a member).
+    RaftGroup others = RaftGroup.valueOf(group.getGroupId(), group.getPeers().stream()
+        .filter(p -> !p.getId().equals(selfPeer.getId())).toList());
+    this.asking = client(others, timing.ttl().toMillis());
+    this.changing = client(others, CHANGE_TIMEOUT_MS);
+  }
+
+  /** No retries inside the client: {@link #change} retries the whole compare-and-set itself. */
+  private static RaftClient client(RaftGroup group, long timeoutMillis) {
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(timeoutMillis, TimeUnit.MILLISECONDS));
+    return RaftClient.newBuilder().setRaftGroup(group).setProperties(p).setRetryPolicy(RetryPolicies.noRetry()).build();
+  }
+
+  /**
+   * Asks every other peer at once, so that start-up waits at most about one ttl even when peers
+   * are cut off; a peer that does not answer (down, cut off, or no such group) is left out.
+   */
+  public List<PeerReport> survey() {
+    List<RaftPeer> others = group.getPeers().stream().filter(p -> !p.getId().equals(selfPeer.getId())).toList();
+    ExecutorService askers = Executors.newFixedThreadPool(Math.max(1, others.size()), r -> {
+      Thread t = new Thread(r, "ratis-failover-" + self + "-survey");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<CompletableFuture<Optional<PeerReport>>> asked = others.stream()
+          .map(peer -> CompletableFuture.supplyAsync(() -> report(peer), askers)).toList();
+      return asked.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList();
+    } finally {
+      askers.shutdownNow();
+    }
+  }
+
+  private Optional<PeerReport> report(RaftPeer peer) {
+    return info(peer).map(reply -> new PeerReport(MemberId.of(peer.getId().toString()), committedBy(reply, selfPeer),
+        reportedBy(peer)));
+  }
+
+  /** The index of our latest report in the peer's applied state (any peer's, however stale); 0 if none. */
+  private long reportedBy(RaftPeer peer) {
+    try {
+      RaftClientReply reply = asking.io().sendStaleRead(Message.EMPTY, 0, peer.getId());
+      if (!reply.isSuccess()) {
+        return 0;
+      }
+      ClusterState state = Codec.decodeState(reply.getMessage().getContent().toByteArray());
+      return state.member(self).map(MemberRecord::statusIndex).orElse(0L);
+    } catch (IOException | RuntimeException e) {
+      log.debug("member {}: peer {} did not answer with its state: {}", self, peer.getId(), e.toString());
+      return 0;
+    }
+  }
+
+  private static long committedBy(GroupInfoReply reply, RaftPeer peer) {
+    return reply.getCommitInfos().stream().filter(c -> c.getServer().getId().equals(peer.getId().toByteString()))
+        .mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1);
+  }
+
+  private Optional<GroupInfoReply> info(RaftPeer peer) {
+    try {
+      GroupInfoReply reply = asking.getGroupManagementApi(peer.getId()).info(group.getGroupId());
+      return reply.isSuccess() ? Optional.of(reply) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      log.debug("member {}: peer {} did not answer about the group: {}", self, peer.getId(), e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Removes this member from the group's voters (a no-op when it is no longer one), so that a
+   * blank server of ours can never count toward a majority. Needs a leader and, with this
+   * member gone, a majority of the remaining voters.
+   *
+   * @throws FailoverException naming why the change could not be made
+   */
+  public void removeSelf() {
+    change("remove " + self + " from the voters", current -> {
+      List<RaftPeer> next = current.stream().filter(p -> !p.getId().equals(selfPeer.getId())).toList();
+      return next.size() == current.size() ? Optional.empty() : Optional.of(next);
+    });
+  }
+
+  /**
+   * Adds this member back as a voter. Ratis stages a new peer: the leader brings it up to date
+   * (log or snapshot) before the configuration that counts its vote is committed, and only then
+   * does this return. Our server must be running.
+   */
+  public void addSelf() {
+    change("add " + self + " back as a voter", current -> {
+      if (current.stream().anyMatch(p -> p.getId().equals(selfPeer.getId()))) {
+        return Optional.empty();
+      }
+      List<RaftPeer> next = new ArrayList<>(current);
+      next.add(selfPeer);
+      return Optional.of(next);
+    });
+  }
+
+  /**
+   * Compare-and-set against the configuration a leader reports, retried while another change is
+   * in flight (the arbiter re-weighs priorities the same way).
+   */
+  private void change(String what, Function<List<RaftPeer>, Optional<List<RaftPeer>>> edit) {
+    String last = "no peer answered";
+    for (int attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      Optional<List<RaftPeer>> current = leaderConfiguration();
+      if (current.isEmpty()) {
+        last = "no leader among the other members answered";
+        pause();
+        continue;
+      }
+      Optional<List<RaftPeer>> next = edit.apply(current.get());
+      if (next.isEmpty()) {
+        log.info("member {}: nothing to do to {}", self, what);
+        return;
+      }
+      try {
+        RaftClientReply reply = changing.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+            .setServersInCurrentConf(current.get()).setServersInNewConf(next.get())
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+        if (reply.isSuccess()) {
+          log.info("member {}: {}: done", self, what);
+          return;
+        }
+        last = String.valueOf(reply.getException());
+      } catch (IOException | RuntimeException e) {
+        last = e.toString();
+      }
+      log.info("member {}: could not {} yet: {}", self, what, last);
+      pause();
+    }
+    throw new FailoverException("could not " + what + " in cluster group " + group.getGroupId() + ": " + last);
+  }
+
+  /** The voters as the current leader lists them, when a leader answers and no change is in flight. */
+  private Optional<List<RaftPeer>> leaderConfiguration() {
+    for (RaftPeer peer : group.getPeers()) {
+      if (peer.getId().equals(selfPeer.getId())) {
+        continue;
+      }
+      Optional<GroupInfoReply> reply = info(peer);
+      if (reply.isPresent() && reply.get().getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+        Optional<RaftConfigurationProto> conf = reply.get().getConf();
+        if (conf.isPresent() && conf.get().getOldPeersList().isEmpty()) {
+          return Optional.of(ProtoUtils.toRaftPeers(conf.get().getPeersList()));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A short pause between attempts, on the caller's (start-up) thread. */
+  private static void pause() {
+    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+  }
+
+  @Override
+  public void close() {
+    for (RaftClient c : List.of(asking, changing)) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        log.debug("member {}: closing a membership client failed: {}", self, e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package io.ratisfailover.internal.ratis;
+
+import io.ratisfailover.MemberId;
+import java.util.Objects;
+
+/**
+ * What one peer told us about the group before our own Raft server started.
+ *
+ * @param peer who answered
+ * @param committedBySelf the highest commit index the peer has seen us report (Ratis passes every
+ *     follower's commit index around with its appends and keeps the maximum); -1 when it never saw
+ *     one. Held in memory only: a peer restarted since we last answered it does not know it.
+ * @param reportedBySelf the log index of our latest status report in the peer's applied state; 0
+ *     when it holds none. Replicated and durable: the cluster has heard from us before.
+ */
+public record PeerReport(MemberId peer, long committedBySelf, long reportedBySelf) {
+  public PeerReport {
+    Objects.requireNonNull(peer, "peer");
+  }
+}

@@ -1,0 +1,207 @@
+package io.ratisfailover.ratis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ratisfailover.ClusterView;
+import io.ratisfailover.FailoverException;
+import io.ratisfailover.FailoverMember;
+import io.ratisfailover.HistoryEntry;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.NoQuorumException;
+import io.ratisfailover.Timing;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.testing.Await;
+import io.ratisfailover.testing.LocalCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A member whose Raft storage was lost (wiped, or restored from an older copy) must not vote as
+ * the member it was: it may have acknowledged entries it no longer holds, and its vote could then
+ * elect a candidate that lacks committed entries (review finding B7). It refuses to start until
+ * the operator re-adds it, and the re-added member catches up before it counts as a voter again.
+ */
+class StorageLossTest {
+  static final Duration PATIENCE = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+  LocalCluster cluster;
+
+  @BeforeEach
+  void start() {
+    cluster = LocalCluster.threeMembers("orders", dir, Timing.defaults()).startAll();
+  }
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  @Test
+  void aWitnessWhoseStorageWasWipedRefusesToStartAndTheClusterKeepsItsState() {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    ClusterView before = primary.cluster();
+
+    cluster.kill(MemberId.of("w1"));
+    deleteTree(cluster.storage("w1"));
+
+    assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
+        .hasMessageContaining("w1").hasMessageContaining("--rejoin").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    assertKeepsItsPrimaryAndState(primary, before);
+  }
+
+  @Test
+  void aWitnessRestoredFromAnOlderCopyOfItsStorageRefusesToStart() throws IOException {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    cluster.kill(MemberId.of("w1"));
+    Path backup = dir.resolve("w1-backup");
+    copyTree(cluster.storage("w1"), backup);
+
+    FailoverMember w1 = cluster.start("w1");
+    commitSome(primary, 20);
+    Await.until("w1 caught up again", PATIENCE, () -> w1.cluster().appliedIndex() >= primary.cluster().appliedIndex(),
+        cluster::describe);
+    ClusterView before = primary.cluster();
+    cluster.kill(MemberId.of("w1"));
+    deleteTree(cluster.storage("w1"));
+    copyTree(backup, cluster.storage("w1"));
+
+    assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
+        .hasMessageContaining("older").hasMessageContaining("--rejoin");
+    assertKeepsItsPrimaryAndState(primary, before);
+  }
+
+  /** Commit indexes are remembered in memory only; the replicated state remembers that w1 once reported. */
+  @Test
+  void aWipedWitnessIsRefusedEvenAfterEveryOtherMemberRestarted() {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    cluster.kill(MemberId.of("w1"));
+    deleteTree(cluster.storage("w1"));
+    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
+    cluster.kill(MemberId.of(standby));
+    cluster.start(standby);
+    cluster.kill(primary.id());
+    FailoverMember restarted = cluster.start(primary.id());
+    Await.until("the data members lead the group again", PATIENCE,
+        () -> restarted.cluster().raftLeader().isPresent() && restarted.cluster().primary().isPresent(), cluster::describe);
+
+    assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
+        .hasMessageContaining("empty").hasMessageContaining("report from w1").hasMessageContaining("--rejoin");
+  }
+
+  @Test
+  void aMemberThatWasMerelyDownWhileTheClusterMovedOnStartsAsUsual() {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    cluster.kill(MemberId.of("w1"));
+    commitSome(primary, 20);
+
+    FailoverMember w1 = cluster.start("w1");
+    Await.until("w1 caught up", PATIENCE, () -> w1.cluster().appliedIndex() >= primary.cluster().appliedIndex(),
+        cluster::describe);
+  }
+
+  @Test
+  void aRejoiningWitnessCatchesUpAndVotesAgain() {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    cluster.kill(MemberId.of("w1"));
+    deleteTree(cluster.storage("w1"));
+    assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class);
+
+    FailoverMember w1 = cluster.rejoin("w1");
+    ClusterView leader = primary.cluster();
+    Await.until("w1 caught up", PATIENCE, () -> w1.cluster().appliedIndex() >= leader.appliedIndex(), cluster::describe);
+    assertThat(w1.cluster().history()).startsWith(leader.history().toArray(HistoryEntry[]::new));
+    assertThat(w1.cluster().epoch()).isEqualTo(leader.epoch());
+
+    // With the standby gone, nothing commits unless w1 is a voter again.
+    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
+    cluster.kill(MemberId.of(standby));
+    primary.pause();
+    primary.resume();
+    assertThat(primary.servingPrimary()).isTrue();
+
+    // And a plain restart afterwards is not mistaken for a loss.
+    cluster.kill(MemberId.of("w1"));
+    FailoverMember again = cluster.start("w1");
+    Await.until("w1 caught up after a plain restart", PATIENCE,
+        () -> again.cluster().appliedIndex() >= primary.cluster().appliedIndex(), cluster::describe);
+  }
+
+  /** A formed cluster whose witness holds (and has acknowledged) everything committed so far. */
+  private FailoverMember awaitFormedWithWitnessCaughtUp() {
+    FailoverMember primary = Await.value("a serving primary", PATIENCE, () -> cluster.servingPrimary().orElse(null));
+    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
+    Await.until("a formed cluster", PATIENCE, () -> cluster.database(standby).state() == DatabaseState.RUNNING_REPLICA
+        && cluster.members().stream().allMatch(m -> m.cluster().history().stream().allMatch(HistoryEntry::promoted)),
+        cluster::describe);
+    // The primary hands Raft leadership away from its host; commands sent during the hand-over fail.
+    Await.until("Raft leadership away from the primary", PATIENCE, () -> cluster.members().stream()
+        .allMatch(m -> m.cluster().raftLeader().filter(l -> !l.equals(primary.id())).isPresent()), cluster::describe);
+    commitSome(primary, 10);
+    Await.until("w1 caught up", PATIENCE,
+        () -> cluster.member("w1").cluster().appliedIndex() >= primary.cluster().appliedIndex(), cluster::describe);
+    return primary;
+  }
+
+  private void assertKeepsItsPrimaryAndState(FailoverMember primary, ClusterView before) {
+    commitSome(primary, 4);
+    assertThat(primary.servingPrimary()).isTrue();
+    ClusterView after = primary.cluster();
+    assertThat(after.epoch()).isEqualTo(before.epoch());
+    assertThat(after.history()).isEqualTo(before.history());
+    assertThat(after.appliedIndex()).isGreaterThan(before.appliedIndex());
+  }
+
+  /**
+   * Operator commands: each one is committed by a majority before it returns. One sent while Raft
+   * leadership moves (a returning witness takes it back) fails, and is sent again.
+   */
+  private static void commitSome(FailoverMember primary, int commands) {
+    for (int i = 0; i <= commands; i++) {
+      boolean pause = i % 2 == 0 && i < commands;
+      Await.until("command " + i + " committed", PATIENCE, () -> {
+        try {
+          if (pause) {
+            primary.pause();
+          } else {
+            primary.resume();
+          }
+          return true;
+        } catch (NoQuorumException e) {
+          return false;
+        }
+      });
+    }
+  }
+
+  static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path p : files.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+  }
+}
