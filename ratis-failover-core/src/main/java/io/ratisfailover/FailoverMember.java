@@ -142,6 +142,9 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     } catch (IOException e) {
       throw new FailoverException("cannot create storage directory " + config.storage + ": " + e.getMessage(), e);
     }
+    // The agent starts first, before the peers are asked about the storage and before the Raft
+    // server: a database left writable by a killed agent is fenced now, not once peers answer.
+    runtime.start();
     HostPort bind = HostPort.parse(selfPeer.raftAddress(), "raft address of " + id());
     if (config.raftBindHost != null) {
       bind = new HostPort(config.raftBindHost, bind.port());
@@ -170,7 +173,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       throw new FailoverException("cannot start the Raft server of member " + id() + " on " + bind + ": "
           + rootMessage(e), e);
     }
-    runtime.start();
+    runtime.consensusStarted();
     log.info("member {}: started ({}, cluster {}, raft {})", id(), kind(), config.clusterName, bind);
   }
 
@@ -526,8 +529,17 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private void shutdownExecutors() {
     loop.close();
     operationLane.shutdownNow();
-    fenceLane.shutdownNow();
     adminLane.shutdownNow();
+    // A fence under way finishes: interrupted, it could leave the database writable.
+    fenceLane.shutdown();
+    try {
+      if (!fenceLane.awaitTermination(config.timing.operationTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+        log.error("member {}: a fence did not finish within {} ms of closing", id(), config.timing.operationTimeout().toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    fenceLane.shutdownNow();
   }
 
   private static void closeQuietly(AutoCloseable c) {

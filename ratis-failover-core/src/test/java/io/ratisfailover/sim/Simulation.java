@@ -183,6 +183,7 @@ public final class Simulation {
         runtime.stateLoaded(state, index);
       }
       runtime.start();
+      runtime.consensusStarted();
     });
   }
 

@@ -84,6 +84,8 @@ public final class MemberRuntime {
   private long lastPlacementAt;
 
   // agent
+  /** Reports wait for the Raft server: before it runs, the agent only watches and fences its database. */
+  private boolean consensusStarted;
   private boolean booted;
   private long bootBarrierIndex = -1;
   private Lease lease = Lease.NONE;
@@ -194,6 +196,15 @@ public final class MemberRuntime {
         poll();
       }
       cycle();
+    });
+  }
+
+  /** The Raft server runs: the agent reports from now on, first at once. */
+  public void consensusStarted() {
+    loop.execute(() -> {
+      consensusStarted = true;
+      nextReportAt = ticker.nanoTime();
+      requestCycle();
     });
   }
 
@@ -778,7 +789,7 @@ public final class MemberRuntime {
   }
 
   private void report(long now) {
-    if (!inFlight.add(Flight.REPORT)) {
+    if (!consensusStarted || !inFlight.add(Flight.REPORT)) {
       return;
     }
     nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
