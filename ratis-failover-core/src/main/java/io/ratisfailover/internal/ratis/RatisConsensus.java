@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
@@ -53,6 +54,9 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
    * this many, new ones fail at once instead of piling up for the whole length of a partition.
    */
   static final int MAX_OUTSTANDING = 16;
+  /** A leadership hand-over takes about one election timeout; this covers several. */
+  private static final int STEP_DOWN_ATTEMPTS = 30;
+  private static final Executor STEP_DOWN_PAUSE = CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS);
 
   private final MemberId self;
   private final Supplier<RaftClient> clients;
@@ -97,15 +101,37 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
           + " requests are still waiting for a Raft leader; not queueing more"));
     }
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(request)));
+    return attempt(message, 1).whenComplete((result, error) -> outstanding.decrementAndGet());
+  }
+
+  /**
+   * One attempt; a leader that is handing over (after a change of primary the Raft leadership moves
+   * away from the new primary's host) refuses with "stepping down", which the client does not retry:
+   * the request is sent again shortly, to the next leader. A repeat that was applied after all is
+   * refused by the state machine as already applied.
+   */
+  private CompletableFuture<ApplyResult> attempt(Message message, int attempt) {
     RaftClient current = current();
-    return current.async().send(message)
-        .whenComplete((reply, error) -> {
-          outstanding.decrementAndGet();
-          if (error != null && isClosed(error)) {
-            replace(current);
-          }
-        })
-        .thenApply(RatisConsensus::result);
+    return current.async().send(message).handle((reply, error) -> {
+      Throwable failure = error != null ? error : reply.isSuccess() ? null : reply.getException();
+      if (failure != null && isClosed(failure)) {
+        replace(current);
+      }
+      if (failure != null && steppingDown(failure) && attempt < STEP_DOWN_ATTEMPTS) {
+        return CompletableFuture.supplyAsync(() -> message, STEP_DOWN_PAUSE).thenCompose(m -> attempt(m, attempt + 1));
+      }
+      return error != null ? CompletableFuture.<ApplyResult>failedFuture(error)
+          : CompletableFuture.completedFuture(reply).thenApply(RatisConsensus::result);
+    }).thenCompose(f -> f);
+  }
+
+  private static boolean steppingDown(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof LeaderSteppingDownException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static ApplyResult result(RaftClientReply reply) {
