@@ -1,0 +1,137 @@
+package io.ratisfailover.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ratisfailover.MemberId;
+import io.ratisfailover.Timing;
+import io.ratisfailover.postgres.internal.ProcFs;
+import io.ratisfailover.postgres.testing.AgentJvm;
+import io.ratisfailover.postgres.testing.Db;
+import io.ratisfailover.postgres.testing.PgSandbox;
+import io.ratisfailover.postgres.testing.WriteProbe;
+import io.ratisfailover.testing.Await;
+import io.ratisfailover.testing.Ports;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The postmaster guard on real PostgreSQL, with the agent in a JVM of its own that the test kills
+ * or stops for real, and a client that writes to the server directly every 10 ms.
+ */
+class PostmasterGuardTest {
+  @RegisterExtension
+  static final PgSandbox sandbox = new PgSandbox();
+
+  static final Duration WRITE_EVERY = Duration.ofMillis(10);
+  static final Duration PATIENCE = Duration.ofSeconds(20);
+  /** The safety bound: a dead agent's server must refuse writes before another member may promote. */
+  static final Duration LEASE = Timing.defaults().leaseDuration();
+  /** A deadline far away: when the server stops after a kill -9, the closed pipe did it, not the deadline. */
+  static final Duration FAR = Duration.ofSeconds(60);
+  static final int KILL_RUNS = 5;
+
+  record Started(AgentJvm agent, io.ratisfailover.postgres.PostgresConfig config, WriteProbe probe) {}
+
+  Started start(String name, String mode, Duration deadline) throws Exception {
+    Path data = sandbox.copyOfTemplate(name);
+    int port = Ports.free(1)[0];
+    AgentJvm agent = AgentJvm.start(sandbox, data, port, mode, deadline);
+    io.ratisfailover.postgres.PostgresConfig config = PgSandbox.config(data, port).build();
+    WriteProbe probe = sandbox.closeAfterTest(WriteProbe.start(config, WRITE_EVERY));
+    long since = System.nanoTime();
+    Await.until("the first direct write", PATIENCE, () -> probe.commitsSince(since) > 0);
+    return new Started(agent, config, probe);
+  }
+
+  /** Waits until the server has refused 30 writes in a row since {@code since}; returns how long after {@code since} it began to. */
+  static long refusedAfterMillis(WriteProbe probe, long since) {
+    Await.until("writes refused", PATIENCE, () -> probe.failuresInARowSince(since) >= 30,
+        () -> probe.attempts().size() + " attempts");
+    WriteProbe.Attempt first = probe.refusingSince(since).orElseThrow();
+    return TimeUnit.NANOSECONDS.toMillis(first.startNanos() - since);
+  }
+
+  @Test
+  void killingTheArmedAgentStopsItsServerFarWithinTheLease() throws Exception {
+    List<Long> figures = new ArrayList<>();
+    for (int run = 0; run < KILL_RUNS; run++) {
+      Started s = start("kill-" + run, "armed", FAR);
+      long killedAt = System.nanoTime();
+      s.agent().killHard();
+      long refused = refusedAfterMillis(s.probe(), killedAt);
+      figures.add(refused);
+      Await.until("the postmaster exited", PATIENCE, () -> !ProcFs.alive(s.agent().postmasterPid()));
+      assertThat(refused).as("kill -9 to writes refused, run " + run).isLessThan(LEASE.toMillis());
+      sandbox.cleanUp();
+    }
+    List<Long> sorted = figures.stream().sorted().toList();
+    System.out.printf("postmaster guard: kill -9 of the armed agent -> writes refused (ms, %d runs): median %d, worst %d, all %s%n",
+        KILL_RUNS, sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), figures);
+  }
+
+  @Test
+  void stoppingTheArmedAgentStopsItsServerAtTheDeadline() throws Exception {
+    Duration deadline = Duration.ofMillis(1500);
+    Started s = start("stop", "armed", deadline);
+    long stoppedAt = System.nanoTime();
+    s.agent().stop();
+    long refused = refusedAfterMillis(s.probe(), stoppedAt);
+    System.out.printf("postmaster guard: SIGSTOP of the armed agent -> writes refused after %d ms (deadline %d ms)%n",
+        refused, deadline.toMillis());
+    // Its last keep-alive came at most one period before the stop; the guard fires at the deadline
+    // that keep-alive set, and the probe sees it within a write or two.
+    assertThat(refused).isBetween(deadline.toMillis() - 2 * 100, deadline.toMillis() + 250);
+  }
+
+  @Test
+  void aDisarmedServerOutlivesItsAgent() throws Exception {
+    Started s = start("standby", "disarmed", Duration.ofMillis(300));
+    long killedAt = System.nanoTime();
+    s.agent().killHard();
+    Await.until("the guard ended with its pipe", PATIENCE, () -> !ProcFs.alive(s.agent().guardPid()));
+    long guardGone = System.nanoTime();
+    // Well past the deadline it was once armed with, the server still commits every write.
+    Await.until("writes for a second after the guard ended", PATIENCE,
+        () -> System.nanoTime() - guardGone > TimeUnit.SECONDS.toNanos(1) && s.probe().commitsSince(guardGone) > 20);
+    assertThat(s.probe().failuresInARowSince(killedAt)).isZero();
+    assertThat(s.probe().refusingSince(killedAt)).isEmpty();
+    assertThat(ProcFs.alive(s.agent().postmasterPid())).isTrue();
+  }
+
+  /** What the guard is for: without it, a primary's server outlives its killed agent and keeps committing. */
+  @Test
+  void withoutAGuardAKilledPrimaryAgentLeavesAWritableServer() throws Exception {
+    Started s = start("unguarded", "unguarded", FAR);
+    long killedAt = System.nanoTime();
+    s.agent().killHard();
+    Await.until("writes for a second after the kill", PATIENCE,
+        () -> System.nanoTime() - killedAt > TimeUnit.SECONDS.toNanos(1) && s.probe().commitsSince(killedAt) > 20);
+    assertThat(s.probe().refusingSince(killedAt)).isEmpty();
+  }
+
+  @Test
+  void aGuardThatDiesIsReplacedAndKeepsItsDeadline() throws Exception {
+    Path data = sandbox.copyOfTemplate("restart");
+    io.ratisfailover.postgres.PostgresConfig config = sandbox.config(data).build();
+    PostgresAdapter adapter = sandbox.adapter("pg1", config);
+    adapter.startPrimary(PgSandbox.topology(1));
+    PostmasterGuard guard = sandbox.closeAfterTest(PostmasterGuard.start(MemberId.of("pg1"), config));
+    WriteProbe probe = sandbox.closeAfterTest(WriteProbe.start(config, WRITE_EVERY));
+    Duration deadline = Duration.ofMillis(1500);
+    long armedAt = System.nanoTime();
+    guard.arm(deadline);
+    long first = guard.pid().orElseThrow();
+    ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
+    long second = Await.value("a new guard", PATIENCE, () -> guard.pid().filter(p -> p != first).orElse(null));
+    // The new guard holds the old deadline: with no further keep-alive, the server stops at it.
+    long refused = refusedAfterMillis(probe, armedAt);
+    assertThat(refused).isBetween(deadline.toMillis() - 100, deadline.toMillis() + 250);
+    assertThat(ProcFs.alive(second)).isTrue();
+    assertThat(Db.valueOrNull(config, "SELECT 1")).isNull();
+  }
+}
