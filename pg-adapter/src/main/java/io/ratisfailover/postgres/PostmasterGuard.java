@@ -1,6 +1,7 @@
 package io.ratisfailover.postgres;
 
 import io.ratisfailover.MemberId;
+import io.ratisfailover.postgres.internal.ProcFs;
 import io.ratisfailover.spi.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>The guard is a child of the agent in a session of its own ({@code setsid}): a SIGSTOP of the
  * agent's PID, or a terminal's job control, does not stop it. If the guard itself dies, the agent
  * starts a new one at once and re-arms it with the deadline it had; if that fails, every call
- * throws until a start succeeds. Deadlines are absolute times of {@code /proc/uptime}, which both
+ * throws until a start succeeds. A guard found stopped (SIGSTOP) at a keep-alive is replaced too. Deadlines are absolute times of {@code /proc/uptime}, which both
  * sides read, so a keep-alive that waited in the pipe does not move the deadline later.
  *
  * <p>Thread safety: all methods may be called from any thread; writes go to a pipe the guard
@@ -147,6 +148,12 @@ public final class PostmasterGuard implements Watchdog {
         throw new IOException("the postmaster guard of member " + member + " is closed");
       }
       deadline = Optional.of(at);
+      if (guard != null && ProcFs.stopped(guard.pid())) {
+        // A stopped guard fences nothing, and once the pipe fills it would block this thread.
+        log.error("member {}: postmaster guard {} is stopped (SIGSTOP?); replacing it", member, guard.pid());
+        guard.destroyForcibly();
+        guard = null;
+      }
       if (guard == null) {
         startGuard();
       }

@@ -134,4 +134,25 @@ class PostmasterGuardTest {
     assertThat(ProcFs.alive(second)).isTrue();
     assertThat(Db.valueOrNull(config, "SELECT 1")).isNull();
   }
+
+  @Test
+  void aStoppedGuardIsReplacedAtTheNextKeepAlive() throws Exception {
+    Path data = sandbox.copyOfTemplate("stopped-guard");
+    io.ratisfailover.postgres.PostgresConfig config = sandbox.config(data).build();
+    sandbox.adapter("pg1", config).startPrimary(PgSandbox.topology(1));
+    PostmasterGuard guard = sandbox.closeAfterTest(PostmasterGuard.start(MemberId.of("pg1"), config));
+    guard.arm(FAR);
+    long first = guard.pid().orElseThrow();
+    sandbox.closeAfterTest(() -> ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly));
+    assertThat(PgSandbox.run(java.util.List.of("kill", "-STOP", Long.toString(first)))).isZero();
+    Await.until("the guard stopped", PATIENCE, () -> ProcFs.stopped(first));
+    guard.keepAlive(FAR);
+    assertThat(guard.pid()).isPresent().get().isNotEqualTo(first);
+    Await.until("the stopped guard killed", PATIENCE, () -> !ProcFs.alive(first));
+    // Closing disarms the replacement before it ends it: the server keeps running.
+    WriteProbe probe = sandbox.closeAfterTest(WriteProbe.start(config, WRITE_EVERY));
+    long closedAt = System.nanoTime();
+    guard.close();
+    Await.until("writes after the guard closed disarmed", PATIENCE, () -> probe.commitsSince(closedAt) > 20);
+  }
 }

@@ -2,17 +2,18 @@ package io.ratisfailover.examples.sidecar;
 
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.postgres.PostgresAdapter;
+import io.ratisfailover.spi.Watchdog;
 
 /** Builds the failover member a sidecar configuration describes. */
 final class SidecarMembers {
   private SidecarMembers() {}
 
-  static FailoverMember build(SidecarConfig.Plan plan, PostgresAdapter adapter) {
+  static FailoverMember build(SidecarConfig.Plan plan, PostgresAdapter adapter, Watchdog watchdog) {
     FailoverMember.Builder b = FailoverMember.builder()
         .clusterName(plan.cluster()).memberId(plan.member()).peers(plan.peers())
         .storageDirectory(plan.raftStorage()).snapshotEvery(plan.snapshotEvery())
         .timing(plan.timing()).initialSettings(plan.settings()).tags(plan.tags())
-        .database(adapter);
+        .database(adapter).watchdog(watchdog);
     if (plan.raftBindHost() != null) {
       b.raftBindHost(plan.raftBindHost());
     }

@@ -304,7 +304,8 @@ public final class PgSandbox implements BeforeAllCallback, AfterAllCallback, Bef
     }
   }
 
-  static int run(List<String> cmd) {
+  /** Runs {@code cmd}, discarding its output; its exit code, or -1 when it could not run within a minute. */
+  public static int run(List<String> cmd) {
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
