@@ -33,7 +33,8 @@ class PostmasterGuardTest {
   static final Duration LEASE = Timing.defaults().leaseDuration();
   /** A deadline far away: when the server stops after a kill -9, the closed pipe did it, not the deadline. */
   static final Duration FAR = Duration.ofSeconds(60);
-  static final int KILL_RUNS = 5;
+  /** Runs of the kill -9 measurement; {@code ./run-benchmark --suite guard N} asks for more. */
+  static final int KILL_RUNS = Integer.getInteger("guard.runs", 5);
 
   record Started(AgentJvm agent, io.ratisfailover.postgres.PostgresConfig config, WriteProbe probe) {}
 
