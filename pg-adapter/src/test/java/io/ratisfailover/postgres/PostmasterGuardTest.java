@@ -8,13 +8,14 @@ import io.ratisfailover.postgres.internal.ProcFs;
 import io.ratisfailover.postgres.testing.AgentJvm;
 import io.ratisfailover.postgres.testing.Db;
 import io.ratisfailover.postgres.testing.PgSandbox;
-import io.ratisfailover.postgres.testing.WriteProbe;
+import io.ratisfailover.postgres.testing.Writer;
 import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,25 +37,29 @@ class PostmasterGuardTest {
   /** Runs of the kill -9 measurement; {@code ./run-benchmark --suite guard N} asks for more. */
   static final int KILL_RUNS = Integer.getInteger("guard.runs", 5);
 
-  record Started(AgentJvm agent, io.ratisfailover.postgres.PostgresConfig config, WriteProbe probe) {}
+  record Started(AgentJvm agent, PostgresConfig config, Writer writer) {}
 
   Started start(String name, String mode, Duration deadline) throws Exception {
     Path data = sandbox.copyOfTemplate(name);
     int port = Ports.free(1)[0];
     AgentJvm agent = AgentJvm.start(sandbox, data, port, mode, deadline);
-    io.ratisfailover.postgres.PostgresConfig config = PgSandbox.config(data, port).build();
-    WriteProbe probe = sandbox.closeAfterTest(WriteProbe.start(config, WRITE_EVERY));
+    PostgresConfig config = PgSandbox.config(data, port).build();
+    return new Started(agent, config, directWriter(config));
+  }
+
+  /** A client writing to {@code server} directly every 10 ms, once its first write went through. */
+  static Writer directWriter(PostgresConfig server) throws Exception {
+    Writer.createTable(server);
+    Writer writer = sandbox.closeAfterTest(new Writer(() -> Optional.of(server), WRITE_EVERY, Duration.ofSeconds(5)).start());
     long since = System.nanoTime();
-    Await.until("the first direct write", PATIENCE, () -> probe.commitsSince(since) > 0);
-    return new Started(agent, config, probe);
+    Await.until("the first direct write", PATIENCE, () -> writer.acknowledgedSince(since) > 0);
+    return writer;
   }
 
   /** Waits until the server has refused 30 writes in a row since {@code since}; returns how long after {@code since} it began to. */
-  static long refusedAfterMillis(WriteProbe probe, long since) {
-    Await.until("writes refused", PATIENCE, () -> probe.failuresInARowSince(since) >= 30,
-        () -> probe.attempts().size() + " attempts");
-    WriteProbe.Attempt first = probe.refusingSince(since).orElseThrow();
-    return TimeUnit.NANOSECONDS.toMillis(first.startNanos() - since);
+  static long refusedAfterMillis(Writer writer, long since) {
+    Await.until("writes refused", PATIENCE, () -> writer.refusedInARowSince(since) >= 30, writer::toString);
+    return TimeUnit.NANOSECONDS.toMillis(writer.refusingSince(since).orElseThrow() - since);
   }
 
   @Test
@@ -64,7 +69,7 @@ class PostmasterGuardTest {
       Started s = start("kill-" + run, "armed", FAR);
       long killedAt = System.nanoTime();
       s.agent().killHard();
-      long refused = refusedAfterMillis(s.probe(), killedAt);
+      long refused = refusedAfterMillis(s.writer(), killedAt);
       figures.add(refused);
       Await.until("the postmaster exited", PATIENCE, () -> !ProcFs.alive(s.agent().postmasterPid()));
       assertThat(refused).as("kill -9 to writes refused, run " + run).isLessThan(LEASE.toMillis());
@@ -81,11 +86,11 @@ class PostmasterGuardTest {
     Started s = start("stop", "armed", deadline);
     long stoppedAt = System.nanoTime();
     s.agent().stop();
-    long refused = refusedAfterMillis(s.probe(), stoppedAt);
+    long refused = refusedAfterMillis(s.writer(), stoppedAt);
     System.out.printf("postmaster guard: SIGSTOP of the armed agent -> writes refused after %d ms (deadline %d ms)%n",
         refused, deadline.toMillis());
     // Its last keep-alive came at most one period before the stop; the guard fires at the deadline
-    // that keep-alive set, and the probe sees it within a write or two.
+    // that keep-alive set, and the writer sees it within a write or two.
     assertThat(refused).isBetween(deadline.toMillis() - 2 * 100, deadline.toMillis() + 250);
   }
 
@@ -98,9 +103,8 @@ class PostmasterGuardTest {
     long guardGone = System.nanoTime();
     // Well past the deadline it was once armed with, the server still commits every write.
     Await.until("writes for a second after the guard ended", PATIENCE,
-        () -> System.nanoTime() - guardGone > TimeUnit.SECONDS.toNanos(1) && s.probe().commitsSince(guardGone) > 20);
-    assertThat(s.probe().failuresInARowSince(killedAt)).isZero();
-    assertThat(s.probe().refusingSince(killedAt)).isEmpty();
+        () -> System.nanoTime() - guardGone > TimeUnit.SECONDS.toNanos(1) && s.writer().acknowledgedSince(guardGone) > 20);
+    assertThat(s.writer().refusingSince(killedAt)).isEmpty();
     assertThat(ProcFs.alive(s.agent().postmasterPid())).isTrue();
   }
 
@@ -111,18 +115,18 @@ class PostmasterGuardTest {
     long killedAt = System.nanoTime();
     s.agent().killHard();
     Await.until("writes for a second after the kill", PATIENCE,
-        () -> System.nanoTime() - killedAt > TimeUnit.SECONDS.toNanos(1) && s.probe().commitsSince(killedAt) > 20);
-    assertThat(s.probe().refusingSince(killedAt)).isEmpty();
+        () -> System.nanoTime() - killedAt > TimeUnit.SECONDS.toNanos(1) && s.writer().acknowledgedSince(killedAt) > 20);
+    assertThat(s.writer().refusingSince(killedAt)).isEmpty();
   }
 
   @Test
   void aGuardThatDiesIsReplacedAndKeepsItsDeadline() throws Exception {
     Path data = sandbox.copyOfTemplate("restart");
-    io.ratisfailover.postgres.PostgresConfig config = sandbox.config(data).build();
+    PostgresConfig config = sandbox.config(data).build();
     PostgresAdapter adapter = sandbox.adapter("pg1", config);
     adapter.startPrimary(PgSandbox.topology(1));
     PostmasterGuard guard = sandbox.closeAfterTest(PostmasterGuard.start(MemberId.of("pg1"), config));
-    WriteProbe probe = sandbox.closeAfterTest(WriteProbe.start(config, WRITE_EVERY));
+    Writer writer = directWriter(config);
     Duration deadline = Duration.ofMillis(1500);
     long armedAt = System.nanoTime();
     guard.arm(deadline);
@@ -130,7 +134,7 @@ class PostmasterGuardTest {
     ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
     long second = Await.value("a new guard", PATIENCE, () -> guard.pid().filter(p -> p != first).orElse(null));
     // The new guard holds the old deadline: with no further keep-alive, the server stops at it.
-    long refused = refusedAfterMillis(probe, armedAt);
+    long refused = refusedAfterMillis(writer, armedAt);
     assertThat(refused).isBetween(deadline.toMillis() - 100, deadline.toMillis() + 250);
     assertThat(ProcFs.alive(second)).isTrue();
     assertThat(Db.valueOrNull(config, "SELECT 1")).isNull();
@@ -139,21 +143,21 @@ class PostmasterGuardTest {
   @Test
   void aStoppedGuardIsReplacedAtTheNextKeepAlive() throws Exception {
     Path data = sandbox.copyOfTemplate("stopped-guard");
-    io.ratisfailover.postgres.PostgresConfig config = sandbox.config(data).build();
+    PostgresConfig config = sandbox.config(data).build();
     sandbox.adapter("pg1", config).startPrimary(PgSandbox.topology(1));
     PostmasterGuard guard = sandbox.closeAfterTest(PostmasterGuard.start(MemberId.of("pg1"), config));
     guard.arm(FAR);
     long first = guard.pid().orElseThrow();
     sandbox.closeAfterTest(() -> ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly));
-    assertThat(PgSandbox.run(java.util.List.of("kill", "-STOP", Long.toString(first)))).isZero();
+    assertThat(PgSandbox.run(List.of("kill", "-STOP", Long.toString(first)))).isZero();
     Await.until("the guard stopped", PATIENCE, () -> ProcFs.stopped(first));
     guard.keepAlive(FAR);
     assertThat(guard.pid()).isPresent().get().isNotEqualTo(first);
     Await.until("the stopped guard killed", PATIENCE, () -> !ProcFs.alive(first));
     // Closing disarms the replacement before it ends it: the server keeps running.
-    WriteProbe probe = sandbox.closeAfterTest(WriteProbe.start(config, WRITE_EVERY));
+    Writer writer = directWriter(config);
     long closedAt = System.nanoTime();
     guard.close();
-    Await.until("writes after the guard closed disarmed", PATIENCE, () -> probe.commitsSince(closedAt) > 20);
+    Await.until("writes after the guard closed disarmed", PATIENCE, () -> writer.acknowledgedSince(closedAt) > 20);
   }
 }
