@@ -72,6 +72,11 @@ final class WatchdogDevice implements Watchdog {
     } catch (UnsatisfiedLinkError e) {
       throw new IOException("watchdog: cannot load the C library through JNA: " + e.getMessage(), e);
     }
+    return probe(member, settings, libc);
+  }
+
+  /** {@link #probe(MemberId, WatchdogSettings)} through {@code libc} (a test's stand-in for a device). */
+  static WatchdogDevice probe(MemberId member, WatchdogSettings settings, LibC libc) throws IOException {
     WatchdogDevice device = new WatchdogDevice(member, settings, libc);
     device.open();
     device.close();

@@ -811,16 +811,20 @@ public final class MemberRuntime {
     }
   }
 
-  /**
-   * The watchdog guards every role in which the database may be writable: a candidate promotes it
-   * before its promotion is recorded, so a candidate is guarded too.
-   */
   private void watchdogFollows(LocalRole to) {
-    if (to == LocalRole.PRIMARY || to == LocalRole.CANDIDATE) {
+    if (guarded(to)) {
       armWatchdog();
     } else {
       disarmWatchdog();
     }
+  }
+
+  /**
+   * The roles the watchdog guards: those in which the database may be writable. A candidate
+   * promotes its database before the promotion is recorded, so a candidate is guarded too.
+   */
+  private static boolean guarded(LocalRole role) {
+    return role == LocalRole.PRIMARY || role == LocalRole.CANDIDATE;
   }
 
   /**
@@ -843,7 +847,7 @@ public final class MemberRuntime {
   /** After an applied renewal: the deadline follows the lease, which runs from the renewal's send time. */
   private void keepWatchdogAlive() {
     if (!watchdogArmed) {
-      if (role == LocalRole.PRIMARY || role == LocalRole.CANDIDATE) {
+      if (guarded(role)) {
         armWatchdog();
       }
       return;
