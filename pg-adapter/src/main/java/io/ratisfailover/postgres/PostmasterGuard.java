@@ -42,23 +42,30 @@ public final class PostmasterGuard implements Watchdog {
   private static final Path UPTIME = Path.of("/proc/uptime");
   private static final List<String> SETSID = List.of("/usr/bin/setsid", "/bin/setsid");
   private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
+  /** Two guards in a row that die sooner after their start are not restarted at once: a broken one cannot spin. */
+  private static final Duration RESTART_AFTER = Duration.ofSeconds(1);
 
   private final MemberId member;
   private final Path dataDirectory;
   private final Path serverLog;
   private final Path script;
+  private final byte[] scriptText;
   private final Object lock = new Object();
   private Process guard;
+  private long guardStartedAt;
+  /** Guards in a row that died within {@link #RESTART_AFTER} of their start. */
+  private int quickExits;
   private OutputStream toGuard;
   /** The deadline in centiseconds of uptime while armed; empty while disarmed. */
   private Optional<Long> deadline = Optional.empty();
   private boolean closed;
 
-  private PostmasterGuard(MemberId member, Path dataDirectory, Path serverLog, Path script) {
+  private PostmasterGuard(MemberId member, Path dataDirectory, Path serverLog, Path script, byte[] scriptText) {
     this.member = member;
     this.dataDirectory = dataDirectory;
     this.serverLog = serverLog;
     this.script = script;
+    this.scriptText = scriptText;
   }
 
   /**
@@ -68,15 +75,17 @@ public final class PostmasterGuard implements Watchdog {
    */
   public static PostmasterGuard start(MemberId member, PostgresConfig config) throws IOException {
     Objects.requireNonNull(member, "member");
-    Path script = Files.createTempFile("ratis-failover-postmaster-guard-", ".sh",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    byte[] text;
     try (InputStream in = PostmasterGuard.class.getResourceAsStream(SCRIPT)) {
       if (in == null) {
         throw new IOException("the postmaster guard script " + SCRIPT + " is missing from the class path");
       }
-      Files.write(script, in.readAllBytes());
+      text = in.readAllBytes();
     }
-    PostmasterGuard g = new PostmasterGuard(member, config.dataDirectory(), config.serverLog(), script);
+    Path script = Files.createTempFile("ratis-failover-postmaster-guard-", ".sh",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.write(script, text);
+    PostmasterGuard g = new PostmasterGuard(member, config.dataDirectory(), config.serverLog(), script, text);
     synchronized (g.lock) {
       g.startGuard();
     }
@@ -163,6 +172,10 @@ public final class PostmasterGuard implements Watchdog {
 
   /** Holding the lock: starts a guard and tells it the current deadline, if any. */
   private void startGuard() throws IOException {
+    if (!Files.exists(script)) {
+      // A temporary directory's cleaner removed it since the last start (a running bash keeps its copy open).
+      Files.write(script, scriptText);
+    }
     List<String> command = new ArrayList<>();
     SETSID.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst().ifPresent(command::add);
     command.addAll(List.of("/bin/bash", script.toString(), dataDirectory.toString(), member.value()));
@@ -180,6 +193,7 @@ public final class PostmasterGuard implements Watchdog {
           + "): " + e.getMessage(), e);
     }
     guard = p;
+    guardStartedAt = System.nanoTime();
     toGuard = p.getOutputStream();
     p.onExit().thenAccept(this::guardExited);
     if (deadline.isPresent()) {
@@ -194,8 +208,16 @@ public final class PostmasterGuard implements Watchdog {
         return;
       }
       guard = null;
+      String state = deadline.isPresent() ? "armed" : "disarmed";
+      quickExits = System.nanoTime() - guardStartedAt < RESTART_AFTER.toNanos() ? quickExits + 1 : 0;
+      if (quickExits >= 2) {
+        // One that cannot even start would be restarted in a tight loop: leave it to the next keep-alive.
+        log.error("member {}: postmaster guard {} exited with status {} within {} ms of its start ({}); "
+            + "the next keep-alive starts another", member, p.pid(), p.exitValue(), RESTART_AFTER.toMillis(), state);
+        return;
+      }
       log.error("member {}: postmaster guard {} exited with status {} ({}); starting another", member, p.pid(),
-          p.exitValue(), deadline.isPresent() ? "armed" : "disarmed");
+          p.exitValue(), state);
       try {
         startGuard();
       } catch (IOException e) {

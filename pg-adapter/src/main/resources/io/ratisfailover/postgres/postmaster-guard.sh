@@ -20,7 +20,10 @@ trap '' INT HUP  # a terminal's signals are for the agent; this guard ends with 
 echo -1000 2>/dev/null > /proc/self/oom_score_adj  # the OOM killer picks the agent, not its guard
 
 say() {
-  printf 'postmaster-guard %s (member %s): %s\n' "$BASHPID" "$member" "$*"
+  local now=$EPOCHREALTIME
+  local frac=${now#*[.,]}
+  printf '%(%Y-%m-%d %H:%M:%S)T.%s postmaster-guard %s (member %s): %s\n' "${now%[.,]*}" "${frac:0:3}" "$BASHPID" \
+    "$member" "$*"
 }
 
 uptime_cs() {

@@ -104,8 +104,10 @@ class SidecarConfigTest {
 
   @Test
   void aWatchdogDeviceNeedsATtlItsSecondsFitIn() {
-    // default timing: a 2.5 s lease leaves no whole second above loop_wait + rpc_timeout.
+    // default timing: a 2.5 s lease less Patroni's 5 s margin leaves nothing; a 500 ms margin leaves 2 s.
     assertProblem(GOOD + "watchdog: {mode: automatic}\n", "sidecar.yml: watchdog.safety_margin: the device timeout");
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + "watchdog: {mode: automatic, safety_margin: 500ms}\n", ENV)
+        .watchdog().deviceTimeout()).isEqualTo(Duration.ofSeconds(2));
     // conservative with Patroni's 5 s margin: 4 s, no more than loop_wait + rpc_timeout (4 s): one slow renewal would reset the host.
     assertProblem(GOOD + "timing: {profile: conservative}\nwatchdog: {mode: required}\n",
         "sidecar.yml: watchdog.safety_margin: the device timeout ttl - lease_margin - safety_margin (9000 ms - 5000 ms, in whole seconds: 4 s) must exceed loop_wait + rpc_timeout (4000 ms)");

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link GuardedAgentMain} in a JVM of its own, with its postmaster's and its guard's PIDs. After
@@ -24,11 +25,13 @@ public final class AgentJvm {
   private final Process process;
   private final long postmasterPid;
   private final long guardPid;
+  private final AtomicLong lastKeepAlive;
 
-  private AgentJvm(Process process, long postmasterPid, long guardPid) {
+  private AgentJvm(Process process, long postmasterPid, long guardPid, AtomicLong lastKeepAlive) {
     this.process = process;
     this.postmasterPid = postmasterPid;
     this.guardPid = guardPid;
+    this.lastKeepAlive = lastKeepAlive;
   }
 
   /**
@@ -46,18 +49,24 @@ public final class AgentJvm {
     // Killed by PID after the test even if it never gets ready.
     sandbox.closeAfterTest(() -> kill(p.pid()));
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<String> ready = new CompletableFuture<>();
+    AtomicLong lastKeepAlive = new AtomicLong();
+    Thread reader = new Thread(() -> {
       try {
         for (String line; (line = out.readLine()) != null; ) {
           if (line.startsWith("READY ")) {
-            return line;
+            ready.complete(line);
+          } else if (line.startsWith("KEPT ")) {
+            lastKeepAlive.set(Long.parseLong(line.substring(5)));
           }
         }
-        return null;
       } catch (IOException e) {
-        return null;
+        // the JVM is gone
       }
-    });
+      ready.complete(null);
+    }, "agent-jvm-" + p.pid() + "-stdout");
+    reader.setDaemon(true);
+    reader.start();
     String line;
     try {
       line = ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -68,7 +77,7 @@ public final class AgentJvm {
       throw new IOException("the agent JVM exited before it was ready (exit " + p.waitFor(5, TimeUnit.SECONDS) + ")");
     }
     String[] parts = line.split(" ");
-    AgentJvm agent = new AgentJvm(p, Long.parseLong(parts[1]), Long.parseLong(parts[2]));
+    AgentJvm agent = new AgentJvm(p, Long.parseLong(parts[1]), Long.parseLong(parts[2]), lastKeepAlive);
     if (agent.guardPid != 0) {
       sandbox.closeAfterTest(() -> kill(agent.guardPid));
     }
@@ -85,6 +94,11 @@ public final class AgentJvm {
 
   public long guardPid() {
     return guardPid;
+  }
+
+  /** When the agent last kept its guard alive, by {@link System#nanoTime()} (the same clock in every process). */
+  public long lastKeepAliveNanos() {
+    return lastKeepAlive.get();
   }
 
   /** kill -9 of the agent JVM alone (not its guard, not its server); returns once it is reaped. */

@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code disarmed} — arms it once, then disarms it, as a primary that became a standby does;
  *   <li>{@code unguarded} — starts no guard (the guard switched off): prints 0 as the guard's PID.
  * </ul>
- * Prints {@code READY <postmaster pid> <guard pid>} once the guard holds its first instruction.
+ * Prints {@code READY <postmaster pid> <guard pid>} once the guard holds its first instruction, then
+ * {@code KEPT <System.nanoTime()>} after every keep-alive.
  *
  * <p>Arguments: data directory, port, mode, deadline in milliseconds.
  */
@@ -51,6 +52,10 @@ public final class GuardedAgentMain {
       LockSupport.parkNanos(KEEP_ALIVE_EVERY.toNanos());
       if (mode.equals("armed")) {
         guard.keepAlive(deadline);
+        // System.nanoTime is CLOCK_MONOTONIC, the same in every process of the host: the test
+        // measures from this keep-alive, which the guard's deadline follows.
+        System.out.println("KEPT " + System.nanoTime());
+        System.out.flush();
       }
       if (Thread.interrupted()) {
         throw new InterruptedException();
