@@ -17,8 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code disarmed} — arms it once, then disarms it, as a primary that became a standby does;
  *   <li>{@code unguarded} — starts no guard (the guard switched off): prints 0 as the guard's PID.
  * </ul>
- * Prints {@code READY <postmaster pid> <guard pid>} once the guard holds its first instruction, then
- * {@code KEPT <System.nanoTime()>} after every keep-alive.
+ * Prints {@code KEPT <System.nanoTime()>} after arming and every keep-alive, and
+ * {@code READY <postmaster pid> <guard pid>} once the guard holds its first instruction.
  *
  * <p>Arguments: data directory, port, mode, deadline in milliseconds.
  */
@@ -45,6 +45,8 @@ public final class GuardedAgentMain {
     guard.arm(deadline);
     if (mode.equals("disarmed")) {
       guard.disarm();
+    } else {
+      kept();
     }
     System.out.println("READY " + postmaster + " " + guard.pid().orElseThrow());
     System.out.flush();
@@ -52,14 +54,20 @@ public final class GuardedAgentMain {
       LockSupport.parkNanos(KEEP_ALIVE_EVERY.toNanos());
       if (mode.equals("armed")) {
         guard.keepAlive(deadline);
-        // System.nanoTime is CLOCK_MONOTONIC, the same in every process of the host: the test
-        // measures from this keep-alive, which the guard's deadline follows.
-        System.out.println("KEPT " + System.nanoTime());
-        System.out.flush();
+        kept();
       }
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
     }
+  }
+
+  /**
+   * Tells the test when the guard's deadline was last set. System.nanoTime is CLOCK_MONOTONIC, the
+   * same in every process of the host, and this call comes after the guard read its clock.
+   */
+  private static void kept() {
+    System.out.println("KEPT " + System.nanoTime());
+    System.out.flush();
   }
 }
