@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>The guard is a child of the agent in a session of its own ({@code setsid}): a SIGSTOP of the
  * agent's PID, or a terminal's job control, does not stop it. If the guard itself dies, the agent
  * starts a new one at once and re-arms it with the deadline it had; if that fails, every call
- * throws until a start succeeds. A guard found stopped (SIGSTOP) at a keep-alive is replaced too. Deadlines are absolute times of {@code /proc/uptime}, which both
- * sides read, so a keep-alive that waited in the pipe does not move the deadline later.
+ * throws until a start succeeds. A guard found stopped (SIGSTOP) at a keep-alive is replaced too.
+ * Deadlines are absolute times of {@code /proc/uptime}, which both sides read, so a keep-alive that
+ * waited in the pipe does not move the deadline later.
  *
  * <p>Thread safety: all methods may be called from any thread; writes go to a pipe the guard
  * drains at once, so they do not block unless the guard itself is stopped.
@@ -164,9 +165,10 @@ public final class PostmasterGuard implements Watchdog {
         guard = null;
       }
       if (guard == null) {
-        startGuard();
+        startGuard(); // tells the new guard the deadline
+      } else {
+        send("arm " + at);
       }
-      send("arm " + at);
     }
   }
 
