@@ -11,8 +11,12 @@ import io.ratisfailover.postgres.testing.PgSandbox;
 import io.ratisfailover.postgres.testing.Writer;
 import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.Ports;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -89,11 +93,11 @@ class PostmasterGuardTest {
   }
 
   /** When the guard logged that it fenced the server, by the wall clock (its lines carry local time to the ms). */
-  static long guardFiredAtWall(PostgresConfig config) throws java.io.IOException {
-    String line = java.nio.file.Files.readAllLines(config.serverLog()).stream()
+  static long guardFiredAtWall(PostgresConfig config) throws IOException {
+    String line = Files.readAllLines(config.serverLog()).stream()
         .filter(l -> l.contains("postmaster-guard") && l.contains("fenced the server")).reduce((a, b) -> b).orElseThrow();
-    return java.time.LocalDateTime.parse(line.substring(0, 23).replace(' ', 'T'))
-        .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+    return LocalDateTime.parse(line.substring(0, 23).replace(' ', 'T'))
+        .atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
   }
 
   static String medianAndWorst(List<Long> millis) {
