@@ -52,11 +52,16 @@ class FencingHooksTest {
       }
     }
 
-    @Override public void arm(Duration timeout) {
-      calls.add("arm " + timeout.toMillis());
+    /** Every deadline the watchdog was given, as the lease time left at the call. */
+    final List<Duration> deadlines = new CopyOnWriteArrayList<>();
+
+    @Override public void arm(Duration remaining) {
+      deadlines.add(remaining);
+      calls.add("arm");
     }
 
-    @Override public void keepAlive() {
+    @Override public void keepAlive(Duration remaining) {
+      deadlines.add(remaining);
       if (!calls.isEmpty() && calls.get(calls.size() - 1).equals("keep alive")) {
         return;
       }
@@ -77,7 +82,10 @@ class FencingHooksTest {
       FailoverMember first = Await.value("a serving primary", PATIENCE, () -> cluster.servingPrimary().orElse(null));
       Recorder old = recorders.get(first.id());
       Await.until("the watchdog kept alive", PATIENCE, () -> old.calls.contains("keep alive"));
-      assertThat(old.calls).startsWith("arm 2500");
+      assertThat(old.calls).startsWith("arm");
+      // The deadline is the lease's end, which runs from the renewal's send time: by the time an
+      // answer arrives, less than the full lease (ttl - lease_margin = 2500 ms) is left.
+      assertThat(old.deadlines).allSatisfy(d -> assertThat(d).isPositive().isLessThan(Duration.ofMillis(2500)));
 
       MemberId other = MemberId.of(first.id().value().equals("pg1") ? "pg2" : "pg1");
       Await.until(other + " reported streaming", PATIENCE, () -> cluster.member("w1").cluster().member(other)

@@ -46,10 +46,12 @@ import java.util.function.Consumer;
  *   replication: {username: replicator, password: file:/etc/ratis-failover/replication.pw}
  *   parameters: {max_connections: "200"}
  *   client_networks: [10.0.0.0/24]
+ * watchdog: {mode: "off", postmaster_guard: true}   # a device needs a ttl well above safety_margin
  * </pre>
  */
 public record SidecarConfig(String cluster, String member, List<PeerSection> peers, RaftSection raft,
-    TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql) {
+    TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql,
+    WatchdogSettings.Section watchdog) {
 
   /** {@code raft:} */
   public record RaftSection(String storage, String bindHost, Long snapshotEvery) {}
@@ -71,7 +73,7 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
   /** Everything the sidecar starts with, checked. */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
       long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
-      PostgresConfig postgres) {}
+      PostgresConfig postgres, WatchdogSettings watchdog) {}
 
   public static Plan load(Path file, Map<String, String> environment) {
     SidecarConfig config = ConfigFiles.read(file, SidecarConfig.class);
@@ -107,7 +109,8 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     ApiSection a = Values.required("api", api);
     ProbeConfig probe = a.toProbeConfig("api", null, env);
     return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), snapshots, t, s, resolvedTags(), a.url(),
-        probe, postgres(Values.required("postgresql", postgresql), t, env));
+        probe, postgres(Values.required("postgresql", postgresql), t, env),
+        watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t));
   }
 
   private Tags resolvedTags() {

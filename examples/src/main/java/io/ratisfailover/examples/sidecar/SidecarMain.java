@@ -9,6 +9,8 @@ import io.ratisfailover.postgres.PostgresAdapter;
 import io.ratisfailover.probe.ProbeServer;
 import io.ratisfailover.spi.DatabaseException;
 import io.ratisfailover.spi.FenceMode;
+import io.ratisfailover.spi.Watchdog;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,13 +73,33 @@ public final class SidecarMain implements Callable<Integer> {
       return 2;
     }
     if (check) {
+      Optional<Watchdog> device;
+      try {
+        device = SidecarWatchdog.device(plan);
+        if (device.isPresent()) {
+          device.get().close();
+        }
+      } catch (IOException e) {
+        err.println(e.getMessage());
+        return 2;
+      }
       spec.commandLine().getOut().println(config + ": member " + plan.member() + " of cluster " + plan.cluster()
-          + ", PostgreSQL at " + plan.postgres().dataDirectory() + " on port " + plan.postgres().port() + ": OK");
+          + ", PostgreSQL at " + plan.postgres().dataDirectory() + " on port " + plan.postgres().port()
+          + ", watchdog device " + device.map(Object::toString).orElse("none") + ", postmaster guard "
+          + (plan.watchdog().postmasterGuard() ? "on" : "off") + ": OK");
       return 0;
+    }
+    SidecarWatchdog watchdog;
+    try {
+      watchdog = SidecarWatchdog.start(plan);
+    } catch (IOException e) {
+      err.println(e.getMessage());
+      return 2;
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    FailoverMember member = SidecarMembers.build(plan, adapter, rejoin);
+    log.info("member {}: a dead or frozen agent is fenced by {}", plan.member(), watchdog.describe());
+    FailoverMember member = SidecarMembers.build(plan, adapter, rejoin, watchdog);
     ProbeServer probe;
     try {
       member.start();
@@ -85,16 +107,27 @@ public final class SidecarMain implements Callable<Integer> {
     } catch (FailoverException e) {
       err.println("cannot start member " + plan.member() + ": " + e.getMessage());
       stop(plan, member);
+      closeQuietly(plan, watchdog);
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop(plan, member);
+      closeQuietly(plan, watchdog);
       probe.close();
       stopped.countDown();
     }, "sidecar-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** After the member is closed (which disarms it): ends the guard, leaving PostgreSQL to {@link #stop}. */
+  private static void closeQuietly(SidecarConfig.Plan plan, SidecarWatchdog watchdog) {
+    try {
+      watchdog.close();
+    } catch (IOException e) {
+      log.error("member {}: closing the watchdog failed: {}", plan.member(), e.getMessage());
+    }
   }
 
   /** Hands the primary role over if it has it, stops the agent, then stops PostgreSQL cleanly. */

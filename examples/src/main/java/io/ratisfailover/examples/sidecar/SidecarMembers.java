@@ -2,18 +2,19 @@ package io.ratisfailover.examples.sidecar;
 
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.postgres.PostgresAdapter;
+import io.ratisfailover.spi.Watchdog;
 
 /** Builds the failover member a sidecar configuration describes. */
 final class SidecarMembers {
   private SidecarMembers() {}
 
   /** @param rejoin re-add the member to the Raft group after its storage was lost ({@link FailoverMember.Builder#rejoin}) */
-  static FailoverMember build(SidecarConfig.Plan plan, PostgresAdapter adapter, boolean rejoin) {
+  static FailoverMember build(SidecarConfig.Plan plan, PostgresAdapter adapter, boolean rejoin, Watchdog watchdog) {
     FailoverMember.Builder b = FailoverMember.builder()
         .clusterName(plan.cluster()).memberId(plan.member()).peers(plan.peers())
         .storageDirectory(plan.raftStorage()).snapshotEvery(plan.snapshotEvery())
         .timing(plan.timing()).initialSettings(plan.settings()).tags(plan.tags())
-        .database(adapter).rejoin(rejoin);
+        .database(adapter).rejoin(rejoin).watchdog(watchdog);
     if (plan.raftBindHost() != null) {
       b.raftBindHost(plan.raftBindHost());
     }

@@ -68,4 +68,51 @@ class SidecarConfigTest {
     assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml, ENV)).isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(expected);
   }
+
+  @Test
+  void theWatchdogDeviceIsOffAndThePostmasterGuardOnByDefault() {
+    WatchdogSettings w = SidecarConfig.parse("sidecar.yml", GOOD, ENV).watchdog();
+    assertThat(w.mode()).isEqualTo(WatchdogSettings.Mode.OFF);
+    assertThat(w.postmasterGuard()).isTrue();
+    // Unquoted, YAML reads off as false.
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + "watchdog: {mode: off, postmaster_guard: false}\n", ENV).watchdog())
+        .satisfies(x -> assertThat(x.mode()).isEqualTo(WatchdogSettings.Mode.OFF))
+        .satisfies(x -> assertThat(x.postmasterGuard()).isFalse());
+  }
+
+  @Test
+  void theDeviceResetsTheHostSafetyMarginBeforeTheLeaseEnds() {
+    // conservative: ttl 10 s, lease_margin 1 s: a 9 s lease, less a 4 s margin: a 5 s device timeout.
+    WatchdogSettings w = SidecarConfig.parse("sidecar.yml", GOOD + """
+        timing: {profile: conservative}
+        watchdog: {mode: required, device: /dev/watchdog1, safety_margin: 4s}
+        """, ENV).watchdog();
+    assertThat(w.mode()).isEqualTo(WatchdogSettings.Mode.REQUIRED);
+    assertThat(w.device()).isEqualTo(Path.of("/dev/watchdog1"));
+    assertThat(w.deviceTimeout()).isEqualTo(Duration.ofSeconds(5));
+    // A keep-alive with the lease's end at least the device timeout away resets no sooner than the lease ends...
+    assertThat(w.allowsKeepAlive(Duration.ofMillis(5000))).isTrue();
+    assertThat(w.allowsKeepAlive(Duration.ofMillis(8900))).isTrue();
+    // ...one whose renewal was answered more than ~safety_margin after it was sent would reset after it: skipped.
+    assertThat(w.allowsKeepAlive(Duration.ofMillis(4999))).isFalse();
+    // Whole seconds, rounded down: a 3.5 s margin still gives 5 s.
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + """
+        timing: {profile: conservative}
+        watchdog: {mode: automatic, safety_margin: 3500ms}
+        """, ENV).watchdog().deviceTimeout()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aWatchdogDeviceNeedsATtlItsSecondsFitIn() {
+    // default timing: a 2.5 s lease less Patroni's 5 s margin leaves nothing; a 500 ms margin leaves 2 s.
+    assertProblem(GOOD + "watchdog: {mode: automatic}\n", "sidecar.yml: watchdog.safety_margin: the device timeout");
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + "watchdog: {mode: automatic, safety_margin: 500ms}\n", ENV)
+        .watchdog().deviceTimeout()).isEqualTo(Duration.ofSeconds(2));
+    // conservative with Patroni's 5 s margin: 4 s, no more than loop_wait + rpc_timeout (4 s): one slow renewal would reset the host.
+    assertProblem(GOOD + "timing: {profile: conservative}\nwatchdog: {mode: required}\n",
+        "sidecar.yml: watchdog.safety_margin: the device timeout ttl - lease_margin - safety_margin (9000 ms - 5000 ms, in whole seconds: 4 s) must exceed loop_wait + rpc_timeout (4000 ms)");
+    assertProblem(GOOD + "watchdog: {mode: sometimes}\n", "sidecar.yml: watchdog.mode: 'sometimes' is not one of off, automatic, required");
+    assertProblem(GOOD + "timing: {profile: conservative}\nwatchdog: {mode: required, safety_margin: 4}\n",
+        "sidecar.yml: watchdog.safety_margin: '4' is not a duration");
+  }
 }

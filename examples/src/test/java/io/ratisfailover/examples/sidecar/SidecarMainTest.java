@@ -110,4 +110,27 @@ class SidecarMainTest {
       assertOneLine(run(config("", "{profile: default}")), "127.0.0.1:" + ports[1]);
     }
   }
+
+  @Test
+  void aRequiredWatchdogWithoutItsDeviceRefusesToStart() throws IOException {
+    Path missing = dir.resolve("no-watchdog");
+    Outcome outcome = run(config("watchdog: {mode: required, device: " + missing + ", safety_margin: 4s}", "{profile: conservative}"));
+    assertOneLine(outcome, "watchdog: cannot open " + missing, "No such file or directory", "watchdog.mode is required");
+    assertThat(outcome.exitCode()).isEqualTo(2);
+    assertThat(dir.resolve("raft")).doesNotExist();
+  }
+
+  @Test
+  void aRequiredWatchdogWhoseDeviceRefusesTheTimeoutRefusesToStart() throws IOException {
+    // A regular file opens but answers no watchdog ioctl, as a device without timeout support would not.
+    Path notADevice = Files.writeString(dir.resolve("not-a-watchdog"), "");
+    assertOneLine(run(config("watchdog: {mode: required, device: " + notADevice + ", safety_margin: 4s}", "{profile: conservative}")),
+        notADevice + " refused WDIOC_GETSUPPORT", "watchdog.mode is required");
+  }
+
+  @Test
+  void anAutomaticWatchdogWithoutItsDeviceStartsWithoutIt() throws IOException {
+    String yaml = config("watchdog: {mode: automatic, device: " + dir.resolve("no-watchdog") + ", safety_margin: 4s}", "{profile: conservative}");
+    assertThat(run(yaml, "--check")).isEqualTo(new Outcome(0, ""));
+  }
 }

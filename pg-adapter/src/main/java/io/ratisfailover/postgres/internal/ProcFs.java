@@ -24,17 +24,26 @@ public final class ProcFs {
 
   /** The process exists and is not a zombie. */
   public static boolean alive(long pid) {
+    return state(pid).filter(state -> state != 'Z' && state != 'X' && state != 'x').isPresent();
+  }
+
+  /** The process exists and is stopped (SIGSTOP, or a tracer's stop): it runs no code until continued. */
+  public static boolean stopped(long pid) {
+    return state(pid).filter(state -> state == 'T' || state == 't').isPresent();
+  }
+
+  /** The one-letter state of {@code /proc/<pid>/stat}, if the process exists. */
+  private static Optional<Character> state(long pid) {
     Optional<String> stat = read(PROC.resolve(Long.toString(pid)).resolve("stat"));
     if (stat.isEmpty()) {
-      return false;
+      return Optional.empty();
     }
     String s = stat.get();
     int close = s.lastIndexOf(')');
     if (close < 0 || close + 2 >= s.length()) {
-      return false;
+      return Optional.empty();
     }
-    char state = s.charAt(close + 2);
-    return state != 'Z' && state != 'X' && state != 'x';
+    return Optional.of(s.charAt(close + 2));
   }
 
   /** Not even a zombie is left: the PID is free, so nothing can mistake it for a running server. */

@@ -136,8 +136,13 @@ public final class PgSandbox implements BeforeAllCallback, AfterAllCallback, Bef
 
   /** A configuration for a server in {@code dataDirectory} on a free loopback port. */
   public PostgresConfig.Builder config(Path dataDirectory) {
+    return config(dataDirectory, Ports.free(1)[0]);
+  }
+
+  /** The configuration {@link #config(Path)} makes, on a given port: what a child JVM rebuilds. */
+  public static PostgresConfig.Builder config(Path dataDirectory, int port) {
     PostgresConfig.Builder b = PostgresConfig.builder().dataDirectory(dataDirectory).listenHost("127.0.0.1")
-        .port(Ports.free(1)[0]).superuser("postgres", SUPERUSER_PASSWORD).replication("replicator", REPLICATION_PASSWORD)
+        .port(port).superuser("postgres", SUPERUSER_PASSWORD).replication("replicator", REPLICATION_PASSWORD)
         .statusTimeout(Duration.ofMillis(700)).connectTimeout(Duration.ofSeconds(2)).stopTimeout(Duration.ofSeconds(5))
         .startTimeout(Duration.ofSeconds(30)).promoteTimeout(Duration.ofSeconds(20))
         .provisionTimeout(Duration.ofMinutes(2))
@@ -299,7 +304,8 @@ public final class PgSandbox implements BeforeAllCallback, AfterAllCallback, Bef
     }
   }
 
-  static int run(List<String> cmd) {
+  /** Runs {@code cmd}, discarding its output; its exit code, or -1 when it could not run within a minute. */
+  public static int run(List<String> cmd) {
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {

@@ -41,6 +41,8 @@ public final class Writer implements AutoCloseable {
   private final NavigableSet<Long> acknowledged = new ConcurrentSkipListSet<>();
   private final NavigableSet<Long> indeterminate = new ConcurrentSkipListSet<>();
   private final NavigableSet<Long> successTimes = new ConcurrentSkipListSet<>();
+  /** When each attempt that was not acknowledged (failed or indeterminate) began. */
+  private final NavigableSet<Long> refusalTimes = new ConcurrentSkipListSet<>();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong attempts = new AtomicLong();
   private volatile boolean stopping;
@@ -86,11 +88,19 @@ public final class Writer implements AutoCloseable {
   }
 
   private void writeOnce() {
+    long start = System.nanoTime();
+    if (!acknowledgedOnce()) {
+      refusalTimes.add(start);
+    }
+  }
+
+  /** One attempt; whether it was acknowledged. */
+  private boolean acknowledgedOnce() {
     attempts.incrementAndGet();
     Optional<PostgresConfig> t = target.get();
     if (t.isEmpty()) {
       failed.incrementAndGet();
-      return;
+      return false;
     }
     if (connection == null || !t.get().equals(connectedTo)) {
       closeConnection();
@@ -99,7 +109,7 @@ public final class Writer implements AutoCloseable {
         connectedTo = t.get();
       } catch (SQLException e) {
         failed.incrementAndGet();
-        return;
+        return false;
       }
     }
     long id = nextId++;
@@ -110,10 +120,11 @@ public final class Writer implements AutoCloseable {
       if (warned(ps.getWarnings()) || warned(connection.getWarnings())) {
         indeterminate.add(id);
         connection.clearWarnings();
-      } else {
-        acknowledged.add(id);
-        successTimes.add(System.nanoTime());
+        return false;
       }
+      acknowledged.add(id);
+      successTimes.add(System.nanoTime());
+      return true;
     } catch (SQLException e) {
       String state = e.getSQLState() == null ? "" : e.getSQLState();
       if (state.isEmpty() || state.startsWith("08") || state.startsWith("57P") || state.equals("XX000")) {
@@ -123,6 +134,7 @@ public final class Writer implements AutoCloseable {
         failed.incrementAndGet();
       }
       closeConnection();
+      return false;
     }
   }
 
@@ -201,6 +213,26 @@ public final class Writer implements AutoCloseable {
       previous = t;
     }
     return Optional.of(Duration.ofNanos(longest));
+  }
+
+  /** Writes acknowledged since {@code since} ({@link System#nanoTime()}). */
+  public int acknowledgedSince(long since) {
+    return successTimes.tailSet(since).size();
+  }
+
+  /**
+   * When the server began refusing writes for good, as far as this writer has seen: the start of the
+   * first attempt since {@code since} that was not acknowledged, with no acknowledged write after it.
+   */
+  public Optional<Long> refusingSince(long since) {
+    Long lastSuccess = successTimes.isEmpty() ? null : successTimes.last();
+    long from = lastSuccess == null || lastSuccess - since < 0 ? since : lastSuccess;
+    return Optional.ofNullable(refusalTimes.ceiling(from));
+  }
+
+  /** Attempts refused in a row since {@code since} and the last acknowledged write. */
+  public int refusedInARowSince(long since) {
+    return refusingSince(since).map(first -> refusalTimes.tailSet(first).size()).orElse(0);
   }
 
   /**

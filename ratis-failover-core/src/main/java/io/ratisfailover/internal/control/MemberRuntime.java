@@ -866,11 +866,7 @@ public final class MemberRuntime {
     }
     role = to;
     log.info("member {} epoch {}: {} -> {} ({})", self, state.epoch(), from, to, why);
-    if (to == LocalRole.PRIMARY) {
-      armWatchdog();
-    } else if (from == LocalRole.PRIMARY) {
-      disarmWatchdog();
-    }
+    watchdogFollows(to);
     RoleChange change = new RoleChange(self, from, to, state.epoch(), why, clock.instant());
     try {
       roleListener.accept(change);
@@ -879,23 +875,56 @@ public final class MemberRuntime {
     }
   }
 
+  private void watchdogFollows(LocalRole to) {
+    if (guarded(to)) {
+      armWatchdog();
+    } else {
+      disarmWatchdog();
+    }
+  }
+
+  /**
+   * The roles the watchdog guards: those in which the database may be writable. A candidate
+   * promotes its database before the promotion is recorded, so a candidate is guarded too.
+   */
+  private static boolean guarded(LocalRole role) {
+    return role == LocalRole.PRIMARY || role == LocalRole.CANDIDATE;
+  }
+
+  /**
+   * Arms the watchdog with the lease's remaining time; without a lease (an agent restarted under a
+   * running primary) the first applied renewal arms it, since a deadline of zero would fence a server
+   * the agent may still keep.
+   */
   private void armWatchdog() {
+    if (watchdogArmed || !lease.held()) {
+      return;
+    }
     try {
-      watchdog.arm(timing.leaseDuration());
+      watchdog.arm(leaseRemaining());
       watchdogArmed = true;
     } catch (IOException e) {
       log.error("member {} epoch {}: could not arm the watchdog: {}", self, state.epoch(), e.toString());
     }
   }
 
+  /** After an applied renewal: the deadline follows the lease, which runs from the renewal's send time. */
   private void keepWatchdogAlive() {
-    if (watchdogArmed) {
-      try {
-        watchdog.keepAlive();
-      } catch (IOException e) {
-        log.error("member {} epoch {}: watchdog keep-alive failed: {}", self, state.epoch(), e.toString());
+    if (!watchdogArmed) {
+      if (guarded(role)) {
+        armWatchdog();
       }
+      return;
     }
+    try {
+      watchdog.keepAlive(leaseRemaining());
+    } catch (IOException e) {
+      log.error("member {} epoch {}: watchdog keep-alive failed: {}", self, state.epoch(), e.toString());
+    }
+  }
+
+  private Duration leaseRemaining() {
+    return Duration.ofNanos(Math.max(0, lease.expiresAt() - ticker.nanoTime()));
   }
 
   private void disarmWatchdog() {
