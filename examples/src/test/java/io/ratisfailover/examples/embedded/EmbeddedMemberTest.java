@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.LocalRole;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberView;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RoleChange;
 import io.ratisfailover.testing.Await;
@@ -53,6 +54,10 @@ class EmbeddedMemberTest {
       assertThat(primary.describe()).contains("PRIMARY").contains("cluster primary " + primary.lastChange().member());
       Await.until("the other application sees the same primary", PATIENCE,
           () -> other.describe().contains("cluster primary " + primary.lastChange().member()));
+      // Only a standby with data can take over: wait until the other one has cloned and follows.
+      MemberId otherId = primary == pg1 ? MemberId.of("pg2") : MemberId.of("pg1");
+      Await.until("the other member following the primary", PATIENCE, () -> witness.cluster().member(otherId)
+          .flatMap(MemberView::status).map(s -> s.isReplica() && s.upstream().isPresent()).orElse(false));
 
       primary.close();
       RoleChange promoted = Await.value("the survivor's application told of its promotion", PATIENCE,
