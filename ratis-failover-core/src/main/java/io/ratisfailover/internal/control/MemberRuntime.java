@@ -13,6 +13,7 @@ import io.ratisfailover.internal.control.Agent.FenceReason;
 import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
+import io.ratisfailover.internal.state.Rejection;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseEvents;
@@ -512,6 +513,10 @@ public final class MemberRuntime {
     } else if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
       lease = lease.extendedTo(epoch, sentAt + timing.leaseDuration().toNanos());
       keepWatchdogAlive();
+    } else if (result.rejection().filter(r -> r == Rejection.STALE_REQUEST).isPresent()) {
+      // Overtaken by a later request of ours (a resend arrived after it): it says nothing about the
+      // epoch. It extends nothing; the lease runs out unless a later renewal is applied.
+      log.debug("member {} epoch {}: renewal overtaken by a later request: {}", self, epoch, result);
     } else {
       log.warn("member {} epoch {}: renewal refused, giving the lease up: {}", self, epoch, result);
       lease = Lease.NONE;
