@@ -25,6 +25,16 @@ public sealed interface Fault extends Comparable<Fault> {
     public String toString() { return "crash(" + node + "," + atMillis + "," + forMillis + ")"; }
   }
 
+  /**
+   * Only the agent dies (kill -9 of the sidecar: agent and Raft server) while its database keeps
+   * running; after {@code forMillis} the agent restarts with its Raft storage intact, cut off from
+   * every other member for the first {@code isolatedMillis} (0: not cut off).
+   */
+  record AgentCrash(int node, long atMillis, long forMillis, long isolatedMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis + isolatedMillis; }
+    public String toString() { return "agentcrash(" + node + "," + atMillis + "," + forMillis + "," + isolatedMillis + ")"; }
+  }
+
   /** Only the database dies (kill -9 of the postmaster); the agent lives on. */
   record DatabaseCrash(int node, long atMillis) implements Fault {
     public long endMillis() { return atMillis; }
@@ -71,6 +81,12 @@ public sealed interface Fault extends Comparable<Fault> {
   record Delay(long atMillis, long forMillis, int extraMillis, int jitterMillis) implements Fault {
     public long endMillis() { return atMillis + forMillis; }
     public String toString() { return "delay(" + atMillis + "," + forMillis + "," + extraMillis + "," + jitterMillis + ")"; }
+  }
+
+  /** Messages from {@code from} to {@code to} take {@code extraMillis} more: a slow or congested direction. */
+  record SlowLink(int from, int to, long atMillis, long forMillis, int extraMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "slowlink(" + from + "," + to + "," + atMillis + "," + forMillis + "," + extraMillis + ")"; }
   }
 
   /** Every message is lost with {@code probability}. */

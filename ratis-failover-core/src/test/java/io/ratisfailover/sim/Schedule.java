@@ -16,13 +16,21 @@ import java.util.regex.Pattern;
  *
  * @param seed seeds every random choice the simulation makes besides the faults
  * @param clockRates one per member, each within the drift the run allows
+ * @param watchdog whether each host has a watchdog that fences its database when the agent stops
+ *     keeping it alive ({@link SimWatchdog}); without one, a dead or frozen agent's database stays
+ *     writable for as long as the agent is gone
  */
-public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
+public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, boolean watchdog) {
   public Schedule {
     clockRates = List.copyOf(clockRates);
     List<Fault> sorted = new ArrayList<>(faults);
     sorted.sort(null);
     faults = List.copyOf(sorted);
+  }
+
+  /** A schedule on hosts with a watchdog. */
+  public Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
+    this(seed, clockRates, faults, true);
   }
 
   /** When the last fault is over. */
@@ -40,6 +48,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
     for (int i = 0; i < clockRates.size(); i++) {
       b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.5f", clockRates.get(i)));
     }
+    b.append(" watchdog=").append(watchdog ? "on" : "off");
     b.append(" faults=");
     for (int i = 0; i < faults.size(); i++) {
       b.append(i == 0 ? "" : ";").append(faults.get(i));
@@ -47,7 +56,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
     return b.toString();
   }
 
-  private static final Pattern FORMAT = Pattern.compile("seed=(-?\\d+) rates=([0-9.,]+) faults=(.*)");
+  private static final Pattern FORMAT = Pattern.compile("seed=(-?\\d+) rates=([0-9.,]+)(?: watchdog=(on|off))? faults=(.*)");
   private static final Pattern FAULT = Pattern.compile("([a-z]+)\\(([^)]*)\\)");
 
   /** Reads back what {@link #toString()} printed. */
@@ -58,11 +67,13 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
     }
     List<Double> rates = Arrays.stream(m.group(2).split(",")).map(Double::parseDouble).toList();
     List<Fault> faults = new ArrayList<>();
-    Matcher f = FAULT.matcher(m.group(3));
+    Matcher f = FAULT.matcher(m.group(4));
     while (f.find()) {
       String[] a = f.group(2).split(",");
       faults.add(switch (f.group(1)) {
         case "crash" -> new Fault.Crash(i(a[0]), l(a[1]), l(a[2]));
+        case "agentcrash" -> new Fault.AgentCrash(i(a[0]), l(a[1]), l(a[2]), l(a[3]));
+        case "slowlink" -> new Fault.SlowLink(i(a[0]), i(a[1]), l(a[2]), l(a[3]), i(a[4]));
         case "dbcrash" -> new Fault.DatabaseCrash(i(a[0]), l(a[1]));
         case "dbhang" -> new Fault.DatabaseHang(i(a[0]), l(a[1]), l(a[2]));
         case "pause" -> new Fault.Pause(i(a[0]), l(a[1]), l(a[2]));
@@ -77,7 +88,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
         default -> throw new IllegalArgumentException("unknown fault " + f.group(1));
       });
     }
-    return new Schedule(Long.parseLong(m.group(1)), rates, faults);
+    return new Schedule(Long.parseLong(m.group(1)), rates, faults, !"off".equals(m.group(3)));
   }
 
   private static Set<Integer> side(String s) {

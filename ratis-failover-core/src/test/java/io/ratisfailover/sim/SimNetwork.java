@@ -12,6 +12,7 @@ final class SimNetwork {
 
   private final int size;
   private final int[][] cuts; // cuts[from][to] > 0: the link is cut (counted, faults may overlap)
+  private final long[][] slowNanos; // extra latency of one direction (summed, faults may overlap)
   private final SplittableRandom random;
   private long extraNanos;
   private long jitterNanos;
@@ -21,6 +22,7 @@ final class SimNetwork {
   SimNetwork(int size, SplittableRandom random) {
     this.size = size;
     this.cuts = new int[size][size];
+    this.slowNanos = new long[size][size];
     this.random = random;
   }
 
@@ -77,6 +79,17 @@ final class SimNetwork {
     return duplicate > 0 && random.nextDouble() < duplicate;
   }
 
+  /** One direction gets slower by {@code extra} (negative: the slowdown ends). */
+  void slow(int from, int to, long extra) {
+    slowNanos[from][to] += extra;
+  }
+
+  /** The latency of a message from {@code from} to {@code to} sent now. */
+  long latency(int from, int to) {
+    return latency() + slowNanos[from][to];
+  }
+
+  /** The latency of a message on a link without a slowdown of its own. */
   long latency() {
     long jitter = BASE_JITTER_NANOS + jitterNanos;
     return BASE_LATENCY_NANOS + extraNanos + (jitter > 0 ? random.nextLong(jitter) : 0);

@@ -131,7 +131,7 @@ final class SimRaft {
     List<Long> rtts = new ArrayList<>();
     for (SimNode f : nodes) {
       if (f != l && f.alive() && net.connected(l.index, f.index)) {
-        rtts.add(net.latency() + net.latency());
+        rtts.add(net.latency(l.index, f.index) + net.latency(f.index, l.index));
       }
     }
     if (rtts.size() + 1 < majority() || !l.alive()) {

@@ -68,11 +68,13 @@ public final class Simulation {
     databases.reachability((from, to) -> {
       SimNode a = node(from);
       SimNode b = node(to);
-      return a.up && b.up && net.connected(a.index, b.index);
+      return a.hostUp && b.hostUp && net.connected(a.index, b.index);
     });
+    databases.frozenWhile(member -> node(member).databaseHung());
     this.raft = new SimRaft(this, nodes, config.transition(), net, random.split(),
         config.timing().electionTimeoutMin().toNanos(), config.timing().electionTimeoutMax().toNanos());
-    this.invariants = new Invariants(this, nodes, databases, config.timing());
+    this.invariants = new Invariants(this, nodes, databases, config.timing(), schedule.watchdog(),
+        3 * ms(config.maxDatabaseLatencyMillis()) + ms(20));
   }
 
   /** Runs the schedule to the end and reports what went wrong, if anything. */
@@ -139,7 +141,7 @@ public final class Simulation {
     if (!from.up || !to.up || !net.up(from.index, to.index) || net.lost()) {
       return;
     }
-    at(now + net.latency(), to, onArrival);
+    at(now + net.latency(from.index, to.index), to, onArrival);
   }
 
   long databaseLatency() {
@@ -173,7 +175,7 @@ public final class Simulation {
         config.timing(), io.ratisfailover.Tags.DEFAULT, "");
     Submitter submitter = new Submitter(n.peer.id(), random.nextLong(), n.clock(), raft.port(n));
     n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n), n.database,
-        n.operationLane, n.fenceLane, Fencer.NONE, Watchdog.NONE, config.renewalClock(),
+        n.operationLane, n.fenceLane, Fencer.NONE, schedule.watchdog() ? n.watchdog : Watchdog.NONE, config.renewalClock(),
         change -> traceRole(n, change));
     MemberRuntime runtime = n.runtime;
     ClusterState state = n.state;
@@ -184,6 +186,27 @@ public final class Simulation {
       }
       runtime.start();
     });
+  }
+
+  /** The agent's process dies (kill -9): agent, Raft server and database calls in flight; the database is not touched. */
+  private void stopAgent(SimNode n) {
+    n.up = false;
+    n.runtime = null;
+    n.operationLane.clear();
+    n.fenceLane.clear();
+    raft.crashed(n);
+    invariants.forget(n);
+  }
+
+  /** The agent's process starts again on its Raft storage. */
+  private void restartAgent(SimNode n) {
+    n.up = true;
+    n.pausedUntil = Long.MIN_VALUE;
+    n.startedAt = now;
+    n.incarnation++;
+    trace("restart: " + n.peer.id());
+    raft.restarted(n);
+    boot(n);
   }
 
   private void traceRole(SimNode n, RoleChange change) {
@@ -199,23 +222,33 @@ public final class Simulation {
       if (!n.up) {
         return;
       }
-      n.up = false;
-      n.runtime = null;
-      n.operationLane.clear();
-      n.fenceLane.clear();
-      raft.crashed(n);
+      stopAgent(n);
+      n.hostUp = false;
+      n.watchdog.reset();
       if (n.database != null) {
         n.database.crash();
       }
-      invariants.forget(n);
       at(ms(c.endMillis()), null, () -> {
-        n.up = true;
-        n.pausedUntil = Long.MIN_VALUE;
-        n.incarnation++;
-        trace("restart: " + n.peer.id());
-        raft.restarted(n);
-        boot(n);
+        n.hostUp = true;
+        restartAgent(n);
       });
+    } else if (f instanceof Fault.AgentCrash c) {
+      SimNode n = nodes.get(c.node());
+      if (!n.up) {
+        return;
+      }
+      stopAgent(n);
+      at(ms(c.atMillis() + c.forMillis()), null, () -> {
+        if (c.isolatedMillis() > 0) {
+          java.util.Set<Integer> alone = java.util.Set.of(n.index);
+          net.partition(alone, 1);
+          at(ms(c.endMillis()), null, () -> net.partition(alone, -1));
+        }
+        restartAgent(n);
+      });
+    } else if (f instanceof Fault.SlowLink s) {
+      net.slow(s.from(), s.to(), ms(s.extraMillis()));
+      at(ms(s.endMillis()), null, () -> net.slow(s.from(), s.to(), -ms(s.extraMillis())));
     } else if (f instanceof Fault.DatabaseCrash c) {
       SimNode n = nodes.get(c.node());
       if (n.database != null && n.up) {

@@ -86,10 +86,13 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     }
   }
 
-  /** A client writes {@code bytes} of WAL; returns whether the write was accepted (the server is a primary). */
+  /**
+   * A client writes {@code bytes} of WAL; returns whether the write was accepted: the server is a
+   * running primary and not hung (a frozen server answers nobody, so it takes no write either).
+   */
   public boolean write(long bytes) {
     synchronized (world) {
-      if (state != DatabaseState.RUNNING_PRIMARY) {
+      if (!acceptsWrites()) {
         return false;
       }
       writeLsn += bytes;
@@ -97,10 +100,15 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     }
   }
 
+  /** Whether a client's write would be accepted right now. */
   public boolean isWritable() {
     synchronized (world) {
-      return state == DatabaseState.RUNNING_PRIMARY;
+      return acceptsWrites();
     }
+  }
+
+  private boolean acceptsWrites() {
+    return state == DatabaseState.RUNNING_PRIMARY && !hung && !world.frozen(self);
   }
 
   public DatabaseState state() {

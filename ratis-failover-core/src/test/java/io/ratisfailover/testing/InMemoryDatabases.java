@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 /**
  * The in-memory databases of one cluster, which can see each other: standbys read their upstream's
@@ -18,6 +19,7 @@ public final class InMemoryDatabases {
   private final Map<MemberId, InMemoryDatabase> databases = new LinkedHashMap<>();
   private final List<InMemoryDatabase.Promotion> promotions = new ArrayList<>();
   private BiPredicate<MemberId, MemberId> reachable = (from, to) -> true;
+  private Predicate<MemberId> frozen = member -> false;
 
   public synchronized InMemoryDatabase create(MemberId member) {
     InMemoryDatabase db = new InMemoryDatabase(member, this);
@@ -38,6 +40,14 @@ public final class InMemoryDatabases {
     this.reachable = canReach;
   }
 
+  /**
+   * Which databases are frozen without the {@link InMemoryDatabase#hang()} flag (the simulation
+   * models a hang on its own clock and cannot block): they accept no write meanwhile.
+   */
+  public synchronized void frozenWhile(Predicate<MemberId> isFrozen) {
+    this.frozen = isFrozen;
+  }
+
   public synchronized List<InMemoryDatabase.Promotion> promotions() {
     return List.copyOf(promotions);
   }
@@ -49,6 +59,10 @@ public final class InMemoryDatabases {
 
   synchronized boolean reachable(MemberId from, MemberId to) {
     return reachable.test(from, to);
+  }
+
+  synchronized boolean frozen(MemberId member) {
+    return frozen.test(member);
   }
 
   synchronized void recordPromotion(MemberId member, Epoch epoch) {
