@@ -89,6 +89,24 @@ public sealed interface Fault extends Comparable<Fault> {
     public String toString() { return "slowlink(" + from + "," + to + "," + atMillis + "," + forMillis + "," + extraMillis + ")"; }
   }
 
+  /**
+   * Every message to {@code node} takes {@code extraMillis} more (its inbound path is congested):
+   * the answers to its commands, a primary's renewals among them, arrive late.
+   */
+  record SlowInbound(int node, long atMillis, long forMillis, int extraMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "slowin(" + node + "," + atMillis + "," + forMillis + "," + extraMillis + ")"; }
+  }
+
+  /**
+   * Every answer to a command (the Raft client's reply path) takes {@code extraMillis} more, while
+   * the log replicates as fast as ever: a renewal is applied at once but its sender hears late.
+   */
+  record SlowReplies(long atMillis, long forMillis, int extraMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "slowreplies(" + atMillis + "," + forMillis + "," + extraMillis + ")"; }
+  }
+
   /** Every message is lost with {@code probability}. */
   record Loss(long atMillis, long forMillis, double probability) implements Fault {
     public long endMillis() { return atMillis + forMillis; }

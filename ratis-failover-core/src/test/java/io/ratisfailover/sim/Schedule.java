@@ -74,6 +74,8 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
         case "crash" -> new Fault.Crash(i(a[0]), l(a[1]), l(a[2]));
         case "agentcrash" -> new Fault.AgentCrash(i(a[0]), l(a[1]), l(a[2]), l(a[3]));
         case "slowlink" -> new Fault.SlowLink(i(a[0]), i(a[1]), l(a[2]), l(a[3]), i(a[4]));
+        case "slowin" -> new Fault.SlowInbound(i(a[0]), l(a[1]), l(a[2]), i(a[3]));
+        case "slowreplies" -> new Fault.SlowReplies(l(a[0]), l(a[1]), i(a[2]));
         case "dbcrash" -> new Fault.DatabaseCrash(i(a[0]), l(a[1]));
         case "dbhang" -> new Fault.DatabaseHang(i(a[0]), l(a[1]), l(a[2]));
         case "pause" -> new Fault.Pause(i(a[0]), l(a[1]), l(a[2]));

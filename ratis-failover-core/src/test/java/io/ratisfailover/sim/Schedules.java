@@ -61,6 +61,10 @@ public final class Schedules {
     Arbitrary<Fault> slowLink = Combinators.combine(node, node, at(start, end), length(500, 12_000),
         Arbitraries.integers().between(100, 3_000)).filter((from, to, at, len, extra) -> !from.equals(to))
         .as(Fault.SlowLink::new);
+    Arbitrary<Fault> slowReplies = Combinators.combine(at(start, end), length(1_000, 15_000),
+        Arbitraries.integers().between(300, 3_000)).as(Fault.SlowReplies::new);
+    Arbitrary<Fault> slowInbound = Combinators.combine(dataNode(config), at(start, end), length(1_000, 15_000),
+        Arbitraries.integers().between(300, 3_000)).as(Fault.SlowInbound::new);
     Arbitrary<Fault> loss = Combinators.combine(at(start, end), length(500, 10_000),
         Arbitraries.doubles().between(0.01, 0.6)).as(Fault.Loss::new);
     Arbitrary<Fault> duplicate = Combinators.combine(at(start, end), length(500, 10_000),
@@ -71,7 +75,8 @@ public final class Schedules {
         net.jqwik.api.Tuple.of(3, crash), net.jqwik.api.Tuple.of(3, agentCrash), net.jqwik.api.Tuple.of(2, dbCrash), net.jqwik.api.Tuple.of(1, dbHang),
         net.jqwik.api.Tuple.of(3, pause), net.jqwik.api.Tuple.of(4, partition), net.jqwik.api.Tuple.of(2, oneWay),
         net.jqwik.api.Tuple.of(3, flap),
-        net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(4, slowLink), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
+        net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(3, slowLink), net.jqwik.api.Tuple.of(3, slowInbound),
+        net.jqwik.api.Tuple.of(4, slowReplies), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
         net.jqwik.api.Tuple.of(2, leaderChange), net.jqwik.api.Tuple.of(1, switchover));
   }
 

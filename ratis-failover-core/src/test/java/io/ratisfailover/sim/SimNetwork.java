@@ -9,6 +9,14 @@ import java.util.SplittableRandom;
 final class SimNetwork {
   private static final long BASE_LATENCY_NANOS = 300_000; // 0.3 ms, loopback-like LAN
   private static final long BASE_JITTER_NANOS = 700_000;
+  /**
+   * A few answers arrive far later than the rest (a retransmission, a stall on the leader): late by
+   * more than the lease margin, so a lease measured from a reply's arrival instead of its sending
+   * shows up whenever the primary is lost meanwhile.
+   */
+  private static final double LATE_REPLY_PROBABILITY = 0.1;
+  private static final long LATE_REPLY_MIN_NANOS = 400_000_000;
+  private static final long LATE_REPLY_MAX_NANOS = 3_000_000_000L;
 
   private final int size;
   private final int[][] cuts; // cuts[from][to] > 0: the link is cut (counted, faults may overlap)
@@ -16,6 +24,7 @@ final class SimNetwork {
   private final SplittableRandom random;
   private long extraNanos;
   private long jitterNanos;
+  private long replyExtraNanos;
   private double loss;
   private double duplicate;
 
@@ -77,6 +86,18 @@ final class SimNetwork {
 
   boolean duplicated() {
     return duplicate > 0 && random.nextDouble() < duplicate;
+  }
+
+  /** Answers to commands get slower by {@code extra} (negative: the slowdown ends). */
+  void slowReplies(long extra) {
+    replyExtraNanos += extra;
+  }
+
+  /** The extra time an answer to a command sent now takes. */
+  long replyDelay() {
+    long tail = random.nextDouble() < LATE_REPLY_PROBABILITY
+        ? random.nextLong(LATE_REPLY_MIN_NANOS, LATE_REPLY_MAX_NANOS) : 0;
+    return replyExtraNanos + tail;
   }
 
   /** One direction gets slower by {@code extra} (negative: the slowdown ends). */

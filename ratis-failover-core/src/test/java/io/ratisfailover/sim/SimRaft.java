@@ -158,7 +158,7 @@ final class SimRaft {
       long index = log.size();
       ApplyResult result = applyUpTo(leader, index);
       if (p.from().incarnation == p.fromIncarnation()) {
-        sim.send(leader, p.from(), () -> {
+        sim.send(leader, p.from(), net.replyDelay(), () -> {
           if (p.from().incarnation == p.fromIncarnation()) {
             p.reply().complete(result);
           }

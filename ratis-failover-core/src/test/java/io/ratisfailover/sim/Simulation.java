@@ -138,10 +138,15 @@ public final class Simulation {
 
   /** A message from {@code from} to {@code to}: delivered after the link's latency, unless cut or lost. */
   void send(SimNode from, SimNode to, Runnable onArrival) {
+    send(from, to, 0, onArrival);
+  }
+
+  /** A message that takes {@code extra} longer than the link's latency. */
+  void send(SimNode from, SimNode to, long extra, Runnable onArrival) {
     if (!from.up || !to.up || !net.up(from.index, to.index) || net.lost()) {
       return;
     }
-    at(now + net.latency(from.index, to.index), to, onArrival);
+    at(now + net.latency(from.index, to.index) + extra, to, onArrival);
   }
 
   long databaseLatency() {
@@ -249,6 +254,16 @@ public final class Simulation {
     } else if (f instanceof Fault.SlowLink s) {
       net.slow(s.from(), s.to(), ms(s.extraMillis()));
       at(ms(s.endMillis()), null, () -> net.slow(s.from(), s.to(), -ms(s.extraMillis())));
+    } else if (f instanceof Fault.SlowInbound s) {
+      for (SimNode from : nodes) {
+        if (from.index != s.node()) {
+          net.slow(from.index, s.node(), ms(s.extraMillis()));
+          at(ms(s.endMillis()), null, () -> net.slow(from.index, s.node(), -ms(s.extraMillis())));
+        }
+      }
+    } else if (f instanceof Fault.SlowReplies s) {
+      net.slowReplies(ms(s.extraMillis()));
+      at(ms(s.endMillis()), null, () -> net.slowReplies(-ms(s.extraMillis())));
     } else if (f instanceof Fault.DatabaseCrash c) {
       SimNode n = nodes.get(c.node());
       if (n.database != null && n.up) {

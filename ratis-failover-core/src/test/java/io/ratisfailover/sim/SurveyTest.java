@@ -22,6 +22,10 @@ class SurveyTest {
     SimConfig config = five ? SimConfig.fiveMembers() : SimConfig.threeMembers();
     List<Schedule> schedules = Schedules.anyFaults(config, config.timing().maxClockDrift(), five ? 10 : 8)
         .sampleStream().limit(count).toList();
+    System.out.println("survey: " + schedules.stream().mapToInt(s -> s.faults().size()).average().orElse(0)
+        + " faults on average; fault kinds: " + schedules.stream().flatMap(s -> s.faults().stream())
+        .collect(java.util.stream.Collectors.groupingBy(f -> f.getClass().getSimpleName(), TreeMap::new,
+            java.util.stream.Collectors.counting())));
     Map<String, Integer> broken = new TreeMap<>();
     Map<String, String> example = new TreeMap<>();
     int failed = 0;
