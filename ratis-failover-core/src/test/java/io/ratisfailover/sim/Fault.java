@@ -107,6 +107,16 @@ public sealed interface Fault extends Comparable<Fault> {
     public String toString() { return "slowreplies(" + atMillis + "," + forMillis + "," + extraMillis + ")"; }
   }
 
+  /**
+   * The node's Raft server receives no appends or heartbeats from the leader while its Raft client
+   * works: its reports and renewals still reach the log and are answered, but it applies nothing
+   * new (chaos seed 453479).
+   */
+  record AppendsBlocked(int node, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "noappends(" + node + "," + atMillis + "," + forMillis + ")"; }
+  }
+
   /** Every message is lost with {@code probability}. */
   record Loss(long atMillis, long forMillis, double probability) implements Fault {
     public long endMillis() { return atMillis + forMillis; }

@@ -76,6 +76,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
         case "slowlink" -> new Fault.SlowLink(i(a[0]), i(a[1]), l(a[2]), l(a[3]), i(a[4]));
         case "slowin" -> new Fault.SlowInbound(i(a[0]), l(a[1]), l(a[2]), i(a[3]));
         case "slowreplies" -> new Fault.SlowReplies(l(a[0]), l(a[1]), i(a[2]));
+        case "noappends" -> new Fault.AppendsBlocked(i(a[0]), l(a[1]), l(a[2]));
         case "dbcrash" -> new Fault.DatabaseCrash(i(a[0]), l(a[1]));
         case "dbhang" -> new Fault.DatabaseHang(i(a[0]), l(a[1]), l(a[2]));
         case "pause" -> new Fault.Pause(i(a[0]), l(a[1]), l(a[2]));

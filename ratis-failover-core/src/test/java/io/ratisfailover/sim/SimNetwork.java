@@ -25,6 +25,7 @@ final class SimNetwork {
   private long extraNanos;
   private long jitterNanos;
   private long replyExtraNanos;
+  private final int[] appendsBlocked; // > 0: the node's Raft server receives no appends (counted)
   private double loss;
   private double duplicate;
 
@@ -32,6 +33,7 @@ final class SimNetwork {
     this.size = size;
     this.cuts = new int[size][size];
     this.slowNanos = new long[size][size];
+    this.appendsBlocked = new int[size];
     this.random = random;
   }
 
@@ -86,6 +88,15 @@ final class SimNetwork {
 
   boolean duplicated() {
     return duplicate > 0 && random.nextDouble() < duplicate;
+  }
+
+  /** The node's Raft server stops (delta 1) or resumes (delta -1) receiving appends and heartbeats. */
+  void blockAppends(int node, int delta) {
+    appendsBlocked[node] += delta;
+  }
+
+  boolean appendsBlocked(int node) {
+    return appendsBlocked[node] > 0;
   }
 
   /** Answers to commands get slower by {@code extra} (negative: the slowdown ends). */

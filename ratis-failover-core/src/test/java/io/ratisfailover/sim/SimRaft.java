@@ -168,7 +168,9 @@ final class SimRaft {
     for (SimNode f : nodes) {
       if (f != leader) {
         long upTo = log.size();
-        sim.send(leader, f, () -> catchUp(f, upTo));
+        if (!net.appendsBlocked(f.index)) {
+          sim.send(leader, f, () -> catchUp(f, upTo));
+        }
       }
     }
   }
@@ -202,7 +204,7 @@ final class SimRaft {
     if (l != null && l.alive()) {
       int reached = 1;
       for (SimNode f : nodes) {
-        if (f != l && f.alive() && net.connected(l.index, f.index) && !net.lost()) {
+        if (f != l && f.alive() && net.connected(l.index, f.index) && !net.appendsBlocked(f.index) && !net.lost()) {
           reached++;
           long upTo = log.size();
           sim.send(l, f, () -> {

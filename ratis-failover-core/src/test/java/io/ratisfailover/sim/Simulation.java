@@ -264,6 +264,9 @@ public final class Simulation {
     } else if (f instanceof Fault.SlowReplies s) {
       net.slowReplies(ms(s.extraMillis()));
       at(ms(s.endMillis()), null, () -> net.slowReplies(-ms(s.extraMillis())));
+    } else if (f instanceof Fault.AppendsBlocked b) {
+      net.blockAppends(b.node(), 1);
+      at(ms(b.endMillis()), null, () -> net.blockAppends(b.node(), -1));
     } else if (f instanceof Fault.DatabaseCrash c) {
       SimNode n = nodes.get(c.node());
       if (n.database != null && n.up) {
