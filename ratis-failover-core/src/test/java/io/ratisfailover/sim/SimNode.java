@@ -178,12 +178,14 @@ final class SimNode {
     }
 
     private void finish(int at) {
-      busy = false;
       Runnable task = queue.poll();
       if (task != null && at == incarnation) {
-        task.run();
+        task.run(); // the lane stays busy while the task blocks (Simulation.block)
       }
-      next();
+      if (at == incarnation) {
+        busy = false;
+        next();
+      }
     }
 
     void clear() {

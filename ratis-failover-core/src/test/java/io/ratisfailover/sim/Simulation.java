@@ -48,6 +48,8 @@ public final class Simulation {
   private long now;
   private long seq;
   private SimNode current;
+  private static final int MAX_NESTING = 3;
+  private int nesting;
 
   public Simulation(SimConfig config, Schedule schedule) {
     if (schedule.clockRates().size() != config.size()) {
@@ -92,30 +94,8 @@ public final class Simulation {
     invariants.healedAt(healed);
     at(ms(config.warmupMillis()), null, invariants::warmedUp);
     scheduleWriter();
-    while (!queue.isEmpty() && invariants.violations().isEmpty()) {
-      Event e = queue.poll();
-      if (e.at > end) {
-        break;
-      }
-      now = e.at;
-      if (e.node != null) {
-        if (!e.node.up || e.node.incarnation != e.incarnation) {
-          continue;
-        }
-        if (e.node.paused()) {
-          queue.add(new Event(e.node.pausedUntil, seq++, e.node, e.incarnation, e.action));
-          continue;
-        }
-      }
-      current = e.node;
-      try {
-        e.action.run();
-      } catch (RuntimeException | AssertionError ex) {
-        invariants.violation("BUG", (e.node == null ? "the world" : e.node.peer.id().value()) + " threw " + ex);
-      } finally {
-        current = null;
-      }
-      invariants.check();
+    while (step(end)) {
+      // every event is checked in step
     }
     now = Math.max(now, end);
     invariants.checkLiveness();
@@ -123,6 +103,74 @@ public final class Simulation {
   }
 
   // --- engine -----------------------------------------------------------------------------------
+
+  /**
+   * Runs the next event, then checks the invariants; returns false, running nothing, when there is
+   * no event up to {@code until} or an invariant is already broken.
+   */
+  private boolean step(long until) {
+    Event e = queue.peek();
+    if (e == null || e.at > until || !invariants.violations().isEmpty()) {
+      return false;
+    }
+    queue.poll();
+    now = e.at;
+    if (e.node != null) {
+      if (!e.node.up || e.node.incarnation != e.incarnation) {
+        return true;
+      }
+      if (e.node.paused()) {
+        queue.add(new Event(e.node.pausedUntil, seq++, e.node, e.incarnation, e.action));
+        return true;
+      }
+    }
+    SimNode outer = current;
+    current = e.node;
+    try {
+      e.action.run();
+    } catch (RuntimeException | AssertionError ex) {
+      invariants.violation("BUG", (e.node == null ? "the world" : e.node.peer.id().value()) + " threw " + ex);
+    } finally {
+      current = outer;
+    }
+    invariants.check();
+    return true;
+  }
+
+  /**
+   * The database thread of {@code node}, inside one blocking call, spends {@code duration} there
+   * while the rest of the world goes on, this node's own loop and fence lane included; a pause of
+   * the node freezes the thread too, so the call ends no earlier than the pause. Returns false if
+   * the agent's process died meanwhile (the call never finished). Calls nest (a database call of
+   * another member may block inside); beyond a few levels a call takes no time.
+   */
+  boolean block(SimNode node, long duration) {
+    if (nesting >= MAX_NESTING || duration <= 0) {
+      return true;
+    }
+    int incarnation = node.incarnation;
+    long until = now + duration;
+    nesting++;
+    try {
+      while (node.up && node.incarnation == incarnation && invariants.violations().isEmpty()) {
+        long target = Math.max(until, node.pausedUntil);
+        if (now >= target) {
+          break;
+        }
+        if (!step(target)) {
+          now = target;
+        }
+      }
+    } finally {
+      nesting--;
+    }
+    return node.up && node.incarnation == incarnation;
+  }
+
+  /** How long a call that makes a database writable (promote, start, bootstrap) takes inside the database. */
+  long writableAfter() {
+    return random.nextDouble() < 0.25 ? ms(1) + random.nextLong(ms(2_500)) : 0;
+  }
 
   long now() {
     return now;
@@ -179,7 +227,8 @@ public final class Simulation {
     RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), config.settings(),
         config.timing(), io.ratisfailover.Tags.DEFAULT, "");
     Submitter submitter = new Submitter(n.peer.id(), random.nextLong(), n.clock(), raft.port(n));
-    n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n), n.database,
+    n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n),
+        n.database == null ? null : new SimDatabase(this, n),
         n.operationLane, n.fenceLane, Fencer.NONE, schedule.watchdog() ? n.watchdog : Watchdog.NONE, config.renewalClock(),
         change -> traceRole(n, change));
     MemberRuntime runtime = n.runtime;
