@@ -22,6 +22,9 @@ import java.util.Optional;
  *   <li>S2: no two live members would answer 200 on {@code /primary} at once;
  *   <li>S3: every promotion uses a new epoch, epochs of promotions only grow, and no member's applied
  *       epoch ever goes back;
+ *   <li>S4 (synchronous mode): every acknowledged commit is on every later primary: a newly promoted
+ *       database holds every commit acknowledged so far, and the newest primary, while it runs,
+ *       holds every commit acknowledged anywhere since;
  *   <li>W1: at most one database accepts writes (a hung one accepts none). The one exception: a
  *       database whose agent is dead or paused (or resumed too recently to have acted), and with a
  *       watchdog only while that watchdog still counts down — when it runs out it fences the
@@ -45,6 +48,7 @@ public final class Invariants {
   private final List<SimNode> nodes;
   private final InMemoryDatabases databases;
   private final Timing timing;
+  private final boolean synchronous;
   private final boolean watchdog;
   private final long agentGrace;
   private final List<String> violations = new ArrayList<>();
@@ -62,12 +66,13 @@ public final class Invariants {
    *     database may stay writable
    * @param agentGrace how long a resumed or restarted agent may take to fence its database
    */
-  Invariants(Simulation sim, List<SimNode> nodes, InMemoryDatabases databases, Timing timing, boolean watchdog,
-      long agentGrace) {
+  Invariants(Simulation sim, List<SimNode> nodes, InMemoryDatabases databases, Timing timing, boolean synchronous,
+      boolean watchdog, long agentGrace) {
     this.sim = sim;
     this.nodes = nodes;
     this.databases = databases;
     this.timing = timing;
+    this.synchronous = synchronous;
     this.watchdog = watchdog;
     this.agentGrace = agentGrace;
   }
@@ -178,6 +183,16 @@ public final class Invariants {
       highestPromoted = p.epoch().compareTo(highestPromoted) > 0 ? p.epoch() : highestPromoted;
     }
     promotionsSeen = promotions.size();
+    if (synchronous && !promotions.isEmpty()) {
+      InMemoryDatabase.Promotion newest = promotions.get(promotions.size() - 1);
+      if (databases.database(newest.member()).state() == io.ratisfailover.spi.DatabaseState.RUNNING_PRIMARY) {
+        List<InMemoryDatabases.Acknowledged> missing = databases.missingOn(newest.member());
+        if (!missing.isEmpty()) {
+          violation("S4", newest.member() + ", primary of epoch " + newest.epoch() + ", lacks acknowledged commits "
+              + missing);
+        }
+      }
+    }
   }
 
   private void countLeaders() {

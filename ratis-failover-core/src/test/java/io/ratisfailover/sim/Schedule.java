@@ -16,11 +16,13 @@ import java.util.regex.Pattern;
  *
  * @param seed seeds every random choice the simulation makes besides the faults
  * @param clockRates one per member, each within the drift the run allows
+ * @param synchronous whether the cluster runs with {@code synchronous_mode: on}, where every
+ *     acknowledged commit must survive every failover (S4)
  * @param watchdog whether each host has a watchdog that fences its database when the agent stops
  *     keeping it alive ({@link SimWatchdog}); without one, a dead or frozen agent's database stays
  *     writable for as long as the agent is gone
  */
-public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, boolean watchdog) {
+public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, boolean synchronous, boolean watchdog) {
   public Schedule {
     clockRates = List.copyOf(clockRates);
     List<Fault> sorted = new ArrayList<>(faults);
@@ -28,9 +30,9 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
     faults = List.copyOf(sorted);
   }
 
-  /** A schedule on hosts with a watchdog. */
+  /** An asynchronous cluster on hosts with a watchdog. */
   public Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
-    this(seed, clockRates, faults, true);
+    this(seed, clockRates, faults, false, true);
   }
 
   /** When the last fault is over. */
@@ -48,6 +50,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
     for (int i = 0; i < clockRates.size(); i++) {
       b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.5f", clockRates.get(i)));
     }
+    b.append(" sync=").append(synchronous ? "on" : "off");
     b.append(" watchdog=").append(watchdog ? "on" : "off");
     b.append(" faults=");
     for (int i = 0; i < faults.size(); i++) {
@@ -56,7 +59,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
     return b.toString();
   }
 
-  private static final Pattern FORMAT = Pattern.compile("seed=(-?\\d+) rates=([0-9.,]+)(?: watchdog=(on|off))? faults=(.*)");
+  private static final Pattern FORMAT = Pattern.compile("seed=(-?\\d+) rates=([0-9.,]+)(?: sync=(on|off))?(?: watchdog=(on|off))? faults=(.*)");
   private static final Pattern FAULT = Pattern.compile("([a-z]+)\\(([^)]*)\\)");
 
   /** Reads back what {@link #toString()} printed. */
@@ -67,7 +70,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
     }
     List<Double> rates = Arrays.stream(m.group(2).split(",")).map(Double::parseDouble).toList();
     List<Fault> faults = new ArrayList<>();
-    Matcher f = FAULT.matcher(m.group(4));
+    Matcher f = FAULT.matcher(m.group(5));
     while (f.find()) {
       String[] a = f.group(2).split(",");
       faults.add(switch (f.group(1)) {
@@ -91,7 +94,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
         default -> throw new IllegalArgumentException("unknown fault " + f.group(1));
       });
     }
-    return new Schedule(Long.parseLong(m.group(1)), rates, faults, !"off".equals(m.group(3)));
+    return new Schedule(Long.parseLong(m.group(1)), rates, faults, "on".equals(m.group(3)), !"off".equals(m.group(4)));
   }
 
   private static Set<Integer> side(String s) {

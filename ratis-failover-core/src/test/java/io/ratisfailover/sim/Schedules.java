@@ -17,11 +17,11 @@ public final class Schedules {
 
   /**
    * Any fault, at any member, with clock rates anywhere within {@code drift}; half of the schedules
-   * run on hosts without a watchdog.
+   * run in synchronous mode, half (independently) on hosts without a watchdog.
    */
   public static Arbitrary<Schedule> anyFaults(SimConfig config, double drift, int maxFaults) {
     return Combinators.combine(seeds(), rates(config.size(), drift), fault(config).list().ofMaxSize(maxFaults),
-        Arbitraries.of(true, false)).as(Schedule::new);
+        Arbitraries.of(true, false), Arbitraries.of(true, false)).as(Schedule::new);
   }
 
   /**

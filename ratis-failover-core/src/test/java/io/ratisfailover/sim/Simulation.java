@@ -1,11 +1,13 @@
 package io.ratisfailover.sim;
 
+import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RoleChange;
 import io.ratisfailover.SwitchoverRequest;
+import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.internal.control.LocalSnapshot;
 import io.ratisfailover.internal.control.MemberRuntime;
 import io.ratisfailover.internal.control.RuntimeConfig;
@@ -75,7 +77,7 @@ public final class Simulation {
     databases.frozenWhile(member -> node(member).databaseHung());
     this.raft = new SimRaft(this, nodes, config.transition(), net, random.split(),
         config.timing().electionTimeoutMin().toNanos(), config.timing().electionTimeoutMax().toNanos());
-    this.invariants = new Invariants(this, nodes, databases, config.timing(), schedule.watchdog(),
+    this.invariants = new Invariants(this, nodes, databases, config.timing(), schedule.synchronous(), schedule.watchdog(),
         3 * ms(config.maxDatabaseLatencyMillis()) + ms(20));
   }
 
@@ -224,7 +226,9 @@ public final class Simulation {
   // --- members ----------------------------------------------------------------------------------
 
   private void boot(SimNode n) {
-    RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), config.settings(),
+    ClusterSettings settings = schedule.synchronous()
+        ? config.settings().withSynchronousMode(SynchronousMode.ON) : config.settings();
+    RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), settings,
         config.timing(), io.ratisfailover.Tags.DEFAULT, "");
     Submitter submitter = new Submitter(n.peer.id(), random.nextLong(), n.clock(), raft.port(n));
     n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n),

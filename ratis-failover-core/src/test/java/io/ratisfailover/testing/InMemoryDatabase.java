@@ -33,6 +33,8 @@ public final class InMemoryDatabase implements DatabaseAdapter {
   private final InMemoryDatabases world;
   private DatabaseState state = DatabaseState.ABSENT;
   private long timeline;
+  /** The timelines this database's history went through before its current one: {timeline, LSN where it ended}. */
+  private List<long[]> history = new ArrayList<>();
   private long writeLsn;
   private long receivedLsn;
   private Optional<MemberId> upstream = Optional.empty();
@@ -96,6 +98,9 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         return false;
       }
       writeLsn += bytes;
+      if (synchronousStandbysFlushed()) {
+        world.acknowledge(self, timeline, writeLsn);
+      }
       return true;
     }
   }
@@ -105,6 +110,38 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     synchronized (world) {
       return acceptsWrites();
     }
+  }
+
+  /**
+   * Whether a commit at the current position is acknowledged to the client: at once without
+   * synchronous standbys (synchronous_standby_names empty), else once every one of them, streaming
+   * from this primary, has flushed it.
+   */
+  private boolean synchronousStandbysFlushed() {
+    for (MemberId m : synchronous) {
+      InMemoryDatabase standby = world.database(m);
+      if (!standby.following(self) || !world.reachable(self, m)) {
+        return false;
+      }
+      standby.catchUp();
+      if (standby.timeline != timeline || standby.receivedLsn < writeLsn) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether this database's history holds the commit at {@code lsn} of timeline {@code tl}. */
+  boolean holds(long tl, long lsn) {
+    if (tl == timeline && position() >= lsn) {
+      return true;
+    }
+    for (long[] h : history) {
+      if (h[0] == tl && h[1] >= lsn) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean acceptsWrites() {
@@ -173,7 +210,8 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory of " + self + " is not empty");
       }
       state = DatabaseState.RUNNING_PRIMARY;
-      timeline = 1;
+      timeline = world.nextTimeline();
+      history = new ArrayList<>();
       writeLsn = 0x100_0000;
       synchronous = topology.synchronousStandbys();
       promotions.add(new Promotion(self, topology.epoch(), timeline));
@@ -193,6 +231,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
               + target.map(u -> u.member().value()).orElse("none") + " is not reachable");
         }
         timeline = source.get().timeline;
+        history = new ArrayList<>(source.get().history);
         receivedLsn = source.get().position();
       } else if (writeLsn > 0) {
         // A former primary. Alone it replays its own WAL; following another member, its history past
@@ -202,6 +241,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         receivedLsn = own;
         if (source.isPresent() && source.get().timeline > timeline) {
           timeline = source.get().timeline;
+          history = new ArrayList<>(source.get().history);
           receivedLsn = Math.min(own, source.get().position());
         }
       }
@@ -225,7 +265,8 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       }
       catchUp();
       state = DatabaseState.RUNNING_PRIMARY;
-      timeline++;
+      history.add(new long[] {timeline, receivedLsn});
+      timeline = world.nextTimeline();
       writeLsn = receivedLsn;
       receivedLsn = 0;
       upstream = Optional.empty();
@@ -322,6 +363,9 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     }
     InMemoryDatabase source = world.database(upstream.get());
     if (source.state.isRunning() && world.reachable(source.self, self) && source.timeline >= timeline) {
+      if (source.timeline != timeline) {
+        history = new ArrayList<>(source.history);
+      }
       timeline = source.timeline;
       receivedLsn = Math.max(receivedLsn, source.position());
     }

@@ -20,6 +20,12 @@ public final class InMemoryDatabases {
   private final List<InMemoryDatabase.Promotion> promotions = new ArrayList<>();
   private BiPredicate<MemberId, MemberId> reachable = (from, to) -> true;
   private Predicate<MemberId> frozen = member -> false;
+  /** The highest acknowledged commit on each timeline, and who acknowledged it. */
+  private final Map<Long, Acknowledged> acknowledged = new LinkedHashMap<>();
+  private long lastTimeline;
+
+  /** A commit a client was told is durable. */
+  public record Acknowledged(MemberId primary, long timeline, long lsn) {}
 
   public synchronized InMemoryDatabase create(MemberId member) {
     InMemoryDatabase db = new InMemoryDatabase(member, this);
@@ -59,6 +65,24 @@ public final class InMemoryDatabases {
 
   synchronized boolean reachable(MemberId from, MemberId to) {
     return reachable.test(from, to);
+  }
+
+  /**
+   * The acknowledged commits {@code member}'s database does not hold: none may be missing on a new
+   * primary in synchronous mode (S4).
+   */
+  public synchronized List<Acknowledged> missingOn(MemberId member) {
+    InMemoryDatabase db = database(member);
+    return acknowledged.values().stream().filter(a -> !db.holds(a.timeline(), a.lsn())).toList();
+  }
+
+  synchronized void acknowledge(MemberId primary, long timeline, long lsn) {
+    acknowledged.merge(timeline, new Acknowledged(primary, timeline, lsn), (a, b) -> a.lsn() >= b.lsn() ? a : b);
+  }
+
+  /** Timelines are numbered across the cluster, so that two promotions never share one. */
+  synchronized long nextTimeline() {
+    return ++lastTimeline;
   }
 
   synchronized boolean frozen(MemberId member) {
