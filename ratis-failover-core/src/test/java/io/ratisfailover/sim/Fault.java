@@ -117,6 +117,15 @@ public sealed interface Fault extends Comparable<Fault> {
     public String toString() { return "noappends(" + node + "," + atMillis + "," + forMillis + ")"; }
   }
 
+  /**
+   * The node's Raft server installs a snapshot of the leader's state while it runs (a follower too
+   * far behind for the log): its runtime gets the state wholesale instead of entry by entry.
+   */
+  record SnapshotInstall(int node, long atMillis) implements Fault {
+    public long endMillis() { return atMillis; }
+    public String toString() { return "snapshot(" + node + "," + atMillis + ")"; }
+  }
+
   /** Every message is lost with {@code probability}. */
   record Loss(long atMillis, long forMillis, double probability) implements Fault {
     public long endMillis() { return atMillis + forMillis; }

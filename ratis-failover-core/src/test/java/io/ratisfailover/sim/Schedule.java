@@ -80,6 +80,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
         case "slowin" -> new Fault.SlowInbound(i(a[0]), l(a[1]), l(a[2]), i(a[3]));
         case "slowreplies" -> new Fault.SlowReplies(l(a[0]), l(a[1]), i(a[2]));
         case "noappends" -> new Fault.AppendsBlocked(i(a[0]), l(a[1]), l(a[2]));
+        case "snapshot" -> new Fault.SnapshotInstall(i(a[0]), l(a[1]));
         case "dbcrash" -> new Fault.DatabaseCrash(i(a[0]), l(a[1]));
         case "dbhang" -> new Fault.DatabaseHang(i(a[0]), l(a[1]), l(a[2]));
         case "pause" -> new Fault.Pause(i(a[0]), l(a[1]), l(a[2]));

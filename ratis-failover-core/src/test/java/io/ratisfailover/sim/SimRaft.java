@@ -337,6 +337,28 @@ final class SimRaft {
     }
   }
 
+  /**
+   * A running follower installs the leader's snapshot: its state jumps to the end of the committed
+   * log and its runtime is told so wholesale ({@code stateLoaded}), not entry by entry.
+   */
+  void installSnapshot(SimNode n) {
+    if (leader == null || n == leader || !n.alive() || n.appliedIndex >= log.size()) {
+      return;
+    }
+    ClusterState state = n.state;
+    long index = n.appliedIndex;
+    while (index < log.size()) {
+      index++;
+      state = transition.apply(state, Codec.decodeRequest(log.get((int) index - 1)), index).state();
+    }
+    n.state = state;
+    n.appliedIndex = index;
+    n.logIndex = Math.max(n.logIndex, index);
+    ClusterState loaded = state;
+    long upTo = index;
+    MemberIdAware.deliver(sim, n, () -> n.runtime.stateLoaded(loaded, upTo));
+  }
+
   /** The host of {@code n} restarted: its Raft server replays its durable log into a fresh state. */
   void restarted(SimNode n) {
     ClusterState state = ClusterState.EMPTY;

@@ -320,6 +320,8 @@ public final class Simulation {
     } else if (f instanceof Fault.AppendsBlocked b) {
       net.blockAppends(b.node(), 1);
       at(ms(b.endMillis()), null, () -> net.blockAppends(b.node(), -1));
+    } else if (f instanceof Fault.SnapshotInstall s) {
+      raft.installSnapshot(nodes.get(s.node()));
     } else if (f instanceof Fault.DatabaseCrash c) {
       SimNode n = nodes.get(c.node());
       if (n.database != null && n.up) {
