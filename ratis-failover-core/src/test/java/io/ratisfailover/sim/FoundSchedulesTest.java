@@ -31,6 +31,17 @@ class FoundSchedulesTest {
   }
 
   /**
+   * B2: pg2 is elected for epoch 2 and starts promoting; the promotion takes a while inside the
+   * database and pg2's process is paused meanwhile for 3.7 s. Epoch 3 is elected in between; when
+   * pg2 thaws its promotion goes through, for epoch 2 after epoch 3 (S3): the lease was checked
+   * only before the call, not right before the database became writable.
+   */
+  @Test
+  void aPromotionThatOutlivesItsLeaseNeverMakesTheDatabaseWritable() {
+    assertSafe("seed=0 rates=0.99000,0.99000,0.99000 sync=off watchdog=on faults=dbcrash(0,6000);pause(1,6327,3707);crash(0,9244,296)");
+  }
+
+  /**
    * The lease counts from the renewal's sending: here every answer arrives 1.5 s late and then pg1
    * is cut off; measured from the late answer's arrival its lease would outlive the arbiter's wait (S1).
    */

@@ -10,11 +10,9 @@ final class SimNetwork {
   private static final long BASE_LATENCY_NANOS = 300_000; // 0.3 ms, loopback-like LAN
   private static final long BASE_JITTER_NANOS = 700_000;
   /**
-   * A few answers arrive far later than the rest (a retransmission, a stall on the leader): late by
-   * more than the lease margin, so a lease measured from a reply's arrival instead of its sending
-   * shows up whenever the primary is lost meanwhile.
+   * How late a late answer is: beyond the lease margin, so that a lease measured from a reply's
+   * arrival instead of its sending shows up whenever the primary is lost meanwhile.
    */
-  private static final double LATE_REPLY_PROBABILITY = 0.1;
   private static final long LATE_REPLY_MIN_NANOS = 400_000_000;
   private static final long LATE_REPLY_MAX_NANOS = 3_000_000_000L;
 
@@ -22,6 +20,7 @@ final class SimNetwork {
   private final int[][] cuts; // cuts[from][to] > 0: the link is cut (counted, faults may overlap)
   private final long[][] slowNanos; // extra latency of one direction (summed, faults may overlap)
   private final SplittableRandom random;
+  private final double lateReplyProbability;
   private long extraNanos;
   private long jitterNanos;
   private long replyExtraNanos;
@@ -29,7 +28,8 @@ final class SimNetwork {
   private double loss;
   private double duplicate;
 
-  SimNetwork(int size, SplittableRandom random) {
+  SimNetwork(int size, SplittableRandom random, double lateReplyProbability) {
+    this.lateReplyProbability = lateReplyProbability;
     this.size = size;
     this.cuts = new int[size][size];
     this.slowNanos = new long[size][size];
@@ -106,7 +106,7 @@ final class SimNetwork {
 
   /** The extra time an answer to a command sent now takes. */
   long replyDelay() {
-    long tail = random.nextDouble() < LATE_REPLY_PROBABILITY
+    long tail = lateReplyProbability > 0 && random.nextDouble() < lateReplyProbability
         ? random.nextLong(LATE_REPLY_MIN_NANOS, LATE_REPLY_MAX_NANOS) : 0;
     return replyExtraNanos + tail;
   }

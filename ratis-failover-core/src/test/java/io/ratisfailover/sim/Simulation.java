@@ -61,7 +61,7 @@ public final class Simulation {
     this.config = config;
     this.schedule = schedule;
     this.random = new SplittableRandom(schedule.seed());
-    this.net = new SimNetwork(config.size(), random.split());
+    this.net = new SimNetwork(config.size(), random.split(), config.lateReplyProbability());
     for (int i = 0; i < config.size(); i++) {
       Peer peer = config.members().get(i);
       InMemoryDatabase db = peer.kind() == MemberKind.DATA ? databases.create(peer.id()) : null;

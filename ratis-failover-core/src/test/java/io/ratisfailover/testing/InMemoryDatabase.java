@@ -29,12 +29,15 @@ public final class InMemoryDatabase implements DatabaseAdapter {
   /** One promotion, as the database saw it: for checking that epochs are used once. */
   public record Promotion(MemberId member, Epoch epoch, long timeline) {}
 
+  /** A timeline this database's history went through, and the position where the next one forked off. */
+  private record PastTimeline(long timeline, long endLsn) {}
+
   private final MemberId self;
   private final InMemoryDatabases world;
   private DatabaseState state = DatabaseState.ABSENT;
   private long timeline;
-  /** The timelines this database's history went through before its current one: {timeline, LSN where it ended}. */
-  private List<long[]> history = new ArrayList<>();
+  /** The timelines this database's history went through before its current one. */
+  private List<PastTimeline> history = new ArrayList<>();
   private long writeLsn;
   private long receivedLsn;
   private Optional<MemberId> upstream = Optional.empty();
@@ -120,7 +123,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
   private boolean synchronousStandbysFlushed() {
     for (MemberId m : synchronous) {
       InMemoryDatabase standby = world.database(m);
-      if (!standby.following(self) || !world.reachable(self, m)) {
+      if (!standby.following(self) || !world.reachable(self, m) || world.frozen(m)) {
         return false;
       }
       standby.catchUp();
@@ -136,12 +139,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     if (tl == timeline && position() >= lsn) {
       return true;
     }
-    for (long[] h : history) {
-      if (h[0] == tl && h[1] >= lsn) {
-        return true;
-      }
-    }
-    return false;
+    return history.stream().anyMatch(h -> h.timeline() == tl && h.endLsn() >= lsn);
   }
 
   private boolean acceptsWrites() {
@@ -265,7 +263,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       }
       catchUp();
       state = DatabaseState.RUNNING_PRIMARY;
-      history.add(new long[] {timeline, receivedLsn});
+      history.add(new PastTimeline(timeline, receivedLsn));
       timeline = world.nextTimeline();
       writeLsn = receivedLsn;
       receivedLsn = 0;
