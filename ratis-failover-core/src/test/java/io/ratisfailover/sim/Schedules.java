@@ -37,7 +37,11 @@ public final class Schedules {
     Arbitrary<Fault> duplicate = Combinators.combine(at(start, end), length(1_000, 10_000),
         Arbitraries.doubles().between(0.05, 0.5)).as(Fault.Duplicate::new);
     Arbitrary<Fault> fault = Arbitraries.oneOf(jitter, pause, duplicate);
-    return Combinators.combine(seeds(), rates(config.size(), drift), fault.list().ofMaxSize(maxFaults)).as(Schedule::new);
+    // Without a watchdog, as before watchdogs were simulated: under reordered requests a primary's
+    // renewals can all be refused as stale for a whole lease (see the report of issue 10), which
+    // trips a watchdog; that is a finding of its own, not what this property is about.
+    return Combinators.combine(seeds(), rates(config.size(), drift), fault.list().ofMaxSize(maxFaults))
+        .as((seed, rates, faults) -> new Schedule(seed, rates, faults, false, false));
   }
 
   private static Arbitrary<Fault> fault(SimConfig config) {
