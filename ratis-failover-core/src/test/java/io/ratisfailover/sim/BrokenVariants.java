@@ -1,12 +1,16 @@
 package io.ratisfailover.sim;
 
+import io.ratisfailover.MemberId;
+import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.state.ClusterStateMachine;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.internal.state.Transition;
+import io.ratisfailover.internal.state.MemberRecord;
 import java.time.Duration;
+import java.util.Optional;
 import net.jqwik.api.Tag;
 
 /**
@@ -64,6 +68,39 @@ final class BrokenVariants {
           ? now - (wallMillisNow - request.origin().sentAtMillis()) * 1_000_000L
           : now;
       return SimConfig.threeMembers().withRenewalClock(trusting);
+    }
+  }
+
+  /**
+   * In synchronous mode the election goes to another data member than the one the arbiter chose,
+   * one outside the recorded synchronous set: a standby that may lack acknowledged commits becomes
+   * primary. Three data members, so that such a standby exists.
+   */
+  @Tag("broken-variant")
+  static class ElectingOutsideTheSynchronousSet extends SafetyContract {
+    @Override
+    SimConfig config() {
+      ClusterStateMachine rules = new ClusterStateMachine();
+      Transition outside = (state, request, index) -> {
+        if (request.command() instanceof Command.Elect e && state.settings().synchronousMode() != SynchronousMode.OFF) {
+          Optional<MemberId> other = state.members().values().stream().filter(MemberRecord::isData)
+              .map(m -> m.peer().id())
+              .filter(m -> !m.equals(e.candidate()) && !state.synchronousStandbys().contains(m)
+                  && !state.primary().equals(Optional.of(m)) && !state.previousPrimary().equals(Optional.of(m)))
+              .findFirst();
+          if (other.isPresent()) {
+            Command.Elect wrong = new Command.Elect(other.get(), e.epoch(), e.expectedRenewalIndex(), e.cause(), e.reason());
+            return rules.apply(state, new Request(request.origin(), wrong), index);
+          }
+        }
+        return rules.apply(state, request, index);
+      };
+      return SimConfig.fiveMembers().withTransition(outside);
+    }
+
+    @Override
+    int maxFaults() {
+      return 10;
     }
   }
 }

@@ -25,6 +25,16 @@ public sealed interface Fault extends Comparable<Fault> {
     public String toString() { return "crash(" + node + "," + atMillis + "," + forMillis + ")"; }
   }
 
+  /**
+   * Only the agent dies (kill -9 of the sidecar: agent and Raft server) while its database keeps
+   * running; after {@code forMillis} the agent restarts with its Raft storage intact, cut off from
+   * every other member for the first {@code isolatedMillis} (0: not cut off).
+   */
+  record AgentCrash(int node, long atMillis, long forMillis, long isolatedMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis + isolatedMillis; }
+    public String toString() { return "agentcrash(" + node + "," + atMillis + "," + forMillis + "," + isolatedMillis + ")"; }
+  }
+
   /** Only the database dies (kill -9 of the postmaster); the agent lives on. */
   record DatabaseCrash(int node, long atMillis) implements Fault {
     public long endMillis() { return atMillis; }
@@ -71,6 +81,49 @@ public sealed interface Fault extends Comparable<Fault> {
   record Delay(long atMillis, long forMillis, int extraMillis, int jitterMillis) implements Fault {
     public long endMillis() { return atMillis + forMillis; }
     public String toString() { return "delay(" + atMillis + "," + forMillis + "," + extraMillis + "," + jitterMillis + ")"; }
+  }
+
+  /** Messages from {@code from} to {@code to} take {@code extraMillis} more: a slow or congested direction. */
+  record SlowLink(int from, int to, long atMillis, long forMillis, int extraMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "slowlink(" + from + "," + to + "," + atMillis + "," + forMillis + "," + extraMillis + ")"; }
+  }
+
+  /**
+   * Every message to {@code node} takes {@code extraMillis} more (its inbound path is congested):
+   * the answers to its commands, a primary's renewals among them, arrive late.
+   */
+  record SlowInbound(int node, long atMillis, long forMillis, int extraMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "slowin(" + node + "," + atMillis + "," + forMillis + "," + extraMillis + ")"; }
+  }
+
+  /**
+   * Every answer to a command (the Raft client's reply path) takes {@code extraMillis} more, while
+   * the log replicates as fast as ever: a renewal is applied at once but its sender hears late.
+   */
+  record SlowReplies(long atMillis, long forMillis, int extraMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "slowreplies(" + atMillis + "," + forMillis + "," + extraMillis + ")"; }
+  }
+
+  /**
+   * The node's Raft server receives no appends or heartbeats from the leader while its Raft client
+   * works: its reports and renewals still reach the log and are answered, but it applies nothing
+   * new (chaos seed 453479).
+   */
+  record AppendsBlocked(int node, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "noappends(" + node + "," + atMillis + "," + forMillis + ")"; }
+  }
+
+  /**
+   * The node's Raft server installs a snapshot of the leader's state while it runs (a follower too
+   * far behind for the log): its runtime gets the state wholesale instead of entry by entry.
+   */
+  record SnapshotInstall(int node, long atMillis) implements Fault {
+    public long endMillis() { return atMillis; }
+    public String toString() { return "snapshot(" + node + "," + atMillis + ")"; }
   }
 
   /** Every message is lost with {@code probability}. */

@@ -22,6 +22,13 @@ import java.util.Optional;
  *   <li>S2: no two live members would answer 200 on {@code /primary} at once;
  *   <li>S3: every promotion uses a new epoch, epochs of promotions only grow, and no member's applied
  *       epoch ever goes back;
+ *   <li>S4 (synchronous mode): every acknowledged commit is on every later primary: a newly promoted
+ *       database holds every commit acknowledged so far, and the newest primary, while it runs,
+ *       holds every commit acknowledged anywhere since;
+ *   <li>W1: at most one database accepts writes (a hung one accepts none). The one exception: a
+ *       database whose agent is dead or paused (or resumed too recently to have acted), and with a
+ *       watchdog only while that watchdog still counts down — when it runs out it fences the
+ *       database. Without a watchdog nothing bounds that exception;
  *   <li>L1: once every fault has healed, a primary serves within ttl + election + promotion time.
  * </ul>
  *
@@ -41,6 +48,9 @@ public final class Invariants {
   private final List<SimNode> nodes;
   private final InMemoryDatabases databases;
   private final Timing timing;
+  private final boolean synchronous;
+  private final boolean watchdog;
+  private final long agentGrace;
   private final List<String> violations = new ArrayList<>();
   private final Map<SimNode, Epoch> lastEpoch = new HashMap<>();
   private int promotionsSeen;
@@ -51,11 +61,20 @@ public final class Invariants {
   private int leaderChanges;
   private Optional<SimNode> lastLeader = Optional.empty();
 
-  Invariants(Simulation sim, List<SimNode> nodes, InMemoryDatabases databases, Timing timing) {
+  /**
+   * @param watchdog whether the hosts have watchdogs, which bound how long a dead or frozen agent's
+   *     database may stay writable
+   * @param agentGrace how long a resumed or restarted agent may take to fence its database
+   */
+  Invariants(Simulation sim, List<SimNode> nodes, InMemoryDatabases databases, Timing timing, boolean synchronous,
+      boolean watchdog, long agentGrace) {
     this.sim = sim;
     this.nodes = nodes;
     this.databases = databases;
     this.timing = timing;
+    this.synchronous = synchronous;
+    this.watchdog = watchdog;
+    this.agentGrace = agentGrace;
   }
 
   /** The L1 bound: lease wait, two election timeouts, a renewal round and promotion, with slack for database calls. */
@@ -106,7 +125,46 @@ public final class Invariants {
       firstServingAfterHeal = now;
     }
     checkPromotions();
+    checkOneWritable();
     countLeaders();
+  }
+
+  private void checkOneWritable() {
+    List<SimNode> writable = new ArrayList<>();
+    int unexcused = 0;
+    for (SimNode n : nodes) {
+      if (n.database != null && n.database.isWritable()) {
+        writable.add(n);
+        if (excuse(n).isEmpty()) {
+          unexcused++;
+        }
+      }
+    }
+    if (unexcused > 1) {
+      List<String> who = writable.stream().map(n -> n.peer.id() + excuse(n).map(e -> " (" + e + ")")
+          .orElse(" (agent " + agentView(n) + ")")).toList();
+      violation("W1", "two databases accept writes: " + who);
+    }
+  }
+
+  /** Why a writable database next to another one is allowed, if it is. */
+  private Optional<String> excuse(SimNode n) {
+    if (!n.agentDormant(agentGrace)) {
+      return Optional.empty();
+    }
+    String agent = !n.up ? "agent dead" : n.paused() ? "agent paused" : "agent just resumed";
+    if (!watchdog) {
+      return Optional.of(agent + ", no watchdog");
+    }
+    if (n.watchdog.armed()) {
+      return Optional.of(agent + ", watchdog fires in " + (n.watchdog.deadline() - sim.now()) / 1_000_000 + " ms");
+    }
+    return Optional.empty();
+  }
+
+  private String agentView(SimNode n) {
+    return sim.snapshot(n).map(s -> s.role() + " in epoch " + s.state().epoch() + ", "
+        + (s.leaseRemainingNanos(n.ticks()) > 0 ? "lease valid" : "no valid lease")).orElse("down");
   }
 
   private void checkPromotions() {
@@ -125,6 +183,16 @@ public final class Invariants {
       highestPromoted = p.epoch().compareTo(highestPromoted) > 0 ? p.epoch() : highestPromoted;
     }
     promotionsSeen = promotions.size();
+    if (synchronous && !promotions.isEmpty()) {
+      InMemoryDatabase.Promotion newest = promotions.get(promotions.size() - 1);
+      if (databases.database(newest.member()).state() == io.ratisfailover.spi.DatabaseState.RUNNING_PRIMARY) {
+        List<InMemoryDatabases.Acknowledged> missing = databases.missingOn(newest.member());
+        if (!missing.isEmpty()) {
+          violation("S4", newest.member() + ", primary of epoch " + newest.epoch() + ", lacks acknowledged commits "
+              + missing);
+        }
+      }
+    }
   }
 
   private void countLeaders() {

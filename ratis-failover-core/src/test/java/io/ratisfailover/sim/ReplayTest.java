@@ -8,7 +8,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Replays one schedule printed by a failing property, with full logs:
  * {@code mvn -pl ratis-failover-core test -Dtest=ReplayTest -Dsim.schedule='seed=... rates=... faults=...'}
- * (add {@code -Dsim.members=5} for the five-member layout).
+ * (add {@code -Dsim.members=5} for the five-member layout, {@code -Dsim.tolerable=true} for a schedule
+ * of {@code noFailoverWhileFaultsStayWithinTolerance}, which runs without late answers).
  */
 class ReplayTest {
   @Test
@@ -18,6 +19,9 @@ class ReplayTest {
         .setLevel(ch.qos.logback.classic.Level.DEBUG);
     Schedule schedule = Schedule.parse(System.getProperty("sim.schedule"));
     SimConfig config = "5".equals(System.getProperty("sim.members")) ? SimConfig.fiveMembers() : SimConfig.threeMembers();
+    if (Boolean.getBoolean("sim.tolerable")) {
+      config = config.withoutLateReplies();
+    }
     Simulation.Outcome outcome = new Simulation(config, schedule).run();
     System.out.println(outcome.report());
     assertThat(outcome.violations()).as(outcome::report).isEmpty();

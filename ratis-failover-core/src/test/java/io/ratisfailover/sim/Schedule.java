@@ -16,13 +16,23 @@ import java.util.regex.Pattern;
  *
  * @param seed seeds every random choice the simulation makes besides the faults
  * @param clockRates one per member, each within the drift the run allows
+ * @param synchronous whether the cluster runs with {@code synchronous_mode: on}, where every
+ *     acknowledged commit must survive every failover (S4)
+ * @param watchdog whether each host has a watchdog that fences its database when the agent stops
+ *     keeping it alive ({@link SimWatchdog}); without one, a dead or frozen agent's database stays
+ *     writable for as long as the agent is gone
  */
-public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
+public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, boolean synchronous, boolean watchdog) {
   public Schedule {
     clockRates = List.copyOf(clockRates);
     List<Fault> sorted = new ArrayList<>(faults);
     sorted.sort(null);
     faults = List.copyOf(sorted);
+  }
+
+  /** An asynchronous cluster on hosts with a watchdog. */
+  public Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
+    this(seed, clockRates, faults, false, true);
   }
 
   /** When the last fault is over. */
@@ -40,6 +50,8 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
     for (int i = 0; i < clockRates.size(); i++) {
       b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.5f", clockRates.get(i)));
     }
+    b.append(" sync=").append(synchronous ? "on" : "off");
+    b.append(" watchdog=").append(watchdog ? "on" : "off");
     b.append(" faults=");
     for (int i = 0; i < faults.size(); i++) {
       b.append(i == 0 ? "" : ";").append(faults.get(i));
@@ -47,7 +59,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
     return b.toString();
   }
 
-  private static final Pattern FORMAT = Pattern.compile("seed=(-?\\d+) rates=([0-9.,]+) faults=(.*)");
+  private static final Pattern FORMAT = Pattern.compile("seed=(-?\\d+) rates=([0-9.,]+)(?: sync=(on|off))?(?: watchdog=(on|off))? faults=(.*)");
   private static final Pattern FAULT = Pattern.compile("([a-z]+)\\(([^)]*)\\)");
 
   /** Reads back what {@link #toString()} printed. */
@@ -58,11 +70,17 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
     }
     List<Double> rates = Arrays.stream(m.group(2).split(",")).map(Double::parseDouble).toList();
     List<Fault> faults = new ArrayList<>();
-    Matcher f = FAULT.matcher(m.group(3));
+    Matcher f = FAULT.matcher(m.group(5));
     while (f.find()) {
       String[] a = f.group(2).split(",");
       faults.add(switch (f.group(1)) {
         case "crash" -> new Fault.Crash(i(a[0]), l(a[1]), l(a[2]));
+        case "agentcrash" -> new Fault.AgentCrash(i(a[0]), l(a[1]), l(a[2]), l(a[3]));
+        case "slowlink" -> new Fault.SlowLink(i(a[0]), i(a[1]), l(a[2]), l(a[3]), i(a[4]));
+        case "slowin" -> new Fault.SlowInbound(i(a[0]), l(a[1]), l(a[2]), i(a[3]));
+        case "slowreplies" -> new Fault.SlowReplies(l(a[0]), l(a[1]), i(a[2]));
+        case "noappends" -> new Fault.AppendsBlocked(i(a[0]), l(a[1]), l(a[2]));
+        case "snapshot" -> new Fault.SnapshotInstall(i(a[0]), l(a[1]));
         case "dbcrash" -> new Fault.DatabaseCrash(i(a[0]), l(a[1]));
         case "dbhang" -> new Fault.DatabaseHang(i(a[0]), l(a[1]), l(a[2]));
         case "pause" -> new Fault.Pause(i(a[0]), l(a[1]), l(a[2]));
@@ -77,7 +95,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults) {
         default -> throw new IllegalArgumentException("unknown fault " + f.group(1));
       });
     }
-    return new Schedule(Long.parseLong(m.group(1)), rates, faults);
+    return new Schedule(Long.parseLong(m.group(1)), rates, faults, "on".equals(m.group(3)), !"off".equals(m.group(4)));
   }
 
   private static Set<Integer> side(String s) {

@@ -15,10 +15,13 @@ import net.jqwik.api.Combinators;
 public final class Schedules {
   private Schedules() {}
 
-  /** Any fault, at any member, with clock rates anywhere within {@code drift}. */
+  /**
+   * Any fault, at any member, with clock rates anywhere within {@code drift}; half of the schedules
+   * run in synchronous mode, half (independently) on hosts without a watchdog.
+   */
   public static Arbitrary<Schedule> anyFaults(SimConfig config, double drift, int maxFaults) {
-    return Combinators.combine(seeds(), rates(config.size(), drift), fault(config).list().ofMaxSize(maxFaults))
-        .as(Schedule::new);
+    return Combinators.combine(seeds(), rates(config.size(), drift), fault(config).list().ofMaxSize(maxFaults),
+        Arbitraries.of(true, false), Arbitraries.of(true, false)).as(Schedule::new);
   }
 
   /**
@@ -34,7 +37,11 @@ public final class Schedules {
     Arbitrary<Fault> duplicate = Combinators.combine(at(start, end), length(1_000, 10_000),
         Arbitraries.doubles().between(0.05, 0.5)).as(Fault.Duplicate::new);
     Arbitrary<Fault> fault = Arbitraries.oneOf(jitter, pause, duplicate);
-    return Combinators.combine(seeds(), rates(config.size(), drift), fault.list().ofMaxSize(maxFaults)).as(Schedule::new);
+    // Without a watchdog, as before watchdogs were simulated: under reordered requests a primary's
+    // renewals can all be refused as stale for a whole lease (see the report of issue 10), which
+    // trips a watchdog; that is a finding of its own, not what this property is about.
+    return Combinators.combine(seeds(), rates(config.size(), drift), fault.list().ofMaxSize(maxFaults))
+        .as((seed, rates, faults) -> new Schedule(seed, rates, faults, false, false));
   }
 
   private static Arbitrary<Fault> fault(SimConfig config) {
@@ -42,6 +49,8 @@ public final class Schedules {
     long end = start + config.faultWindowMillis();
     Arbitrary<Integer> node = node(config);
     Arbitrary<Fault> crash = Combinators.combine(node, at(start, end), length(200, 15_000)).as(Fault.Crash::new);
+    Arbitrary<Fault> agentCrash = Combinators.combine(dataNode(config), at(start, end), length(100, 10_000),
+        Arbitraries.oneOf(Arbitraries.just(0L), length(200, 10_000))).as(Fault.AgentCrash::new);
     Arbitrary<Fault> dbCrash = Combinators.combine(dataNode(config), at(start, end)).as(Fault.DatabaseCrash::new);
     Arbitrary<Fault> dbHang = Combinators.combine(dataNode(config), at(start, end), length(100, 8_000)).as(Fault.DatabaseHang::new);
     Arbitrary<Fault> pause = Combinators.combine(node, at(start, end), length(50, 8_000)).as(Fault.Pause::new);
@@ -50,8 +59,19 @@ public final class Schedules {
         .filter((from, to, at, len) -> !from.equals(to)).as(Fault.OneWay::new);
     Arbitrary<Fault> flap = Combinators.combine(node, at(start, end), length(500, 12_000),
         Arbitraries.integers().between(10, 800)).as(Fault.Flap::new);
+    // Delays reach well past the lease margin: a reply that arrives late must never make a lease last longer.
     Arbitrary<Fault> delay = Combinators.combine(at(start, end), length(500, 10_000),
-        Arbitraries.integers().between(0, 400), Arbitraries.integers().between(0, 400)).as(Fault.Delay::new);
+        Arbitraries.integers().between(0, 1_500), Arbitraries.integers().between(0, 1_000)).as(Fault.Delay::new);
+    Arbitrary<Fault> slowLink = Combinators.combine(node, node, at(start, end), length(500, 12_000),
+        Arbitraries.integers().between(100, 3_000)).filter((from, to, at, len, extra) -> !from.equals(to))
+        .as(Fault.SlowLink::new);
+    Arbitrary<Fault> slowReplies = Combinators.combine(at(start, end), length(1_000, 15_000),
+        Arbitraries.integers().between(300, 3_000)).as(Fault.SlowReplies::new);
+    Arbitrary<Fault> noAppends = Combinators.combine(node, at(start, end), length(500, 15_000))
+        .as(Fault.AppendsBlocked::new);
+    Arbitrary<Fault> snapshot = Combinators.combine(node, at(start, end)).as(Fault.SnapshotInstall::new);
+    Arbitrary<Fault> slowInbound = Combinators.combine(dataNode(config), at(start, end), length(1_000, 15_000),
+        Arbitraries.integers().between(300, 3_000)).as(Fault.SlowInbound::new);
     Arbitrary<Fault> loss = Combinators.combine(at(start, end), length(500, 10_000),
         Arbitraries.doubles().between(0.01, 0.6)).as(Fault.Loss::new);
     Arbitrary<Fault> duplicate = Combinators.combine(at(start, end), length(500, 10_000),
@@ -59,10 +79,12 @@ public final class Schedules {
     Arbitrary<Fault> leaderChange = at(start, end).map(Fault.LeaderChange::new);
     Arbitrary<Fault> switchover = Combinators.combine(node, at(start, end)).as(Fault.Switchover::new);
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(3, crash), net.jqwik.api.Tuple.of(2, dbCrash), net.jqwik.api.Tuple.of(1, dbHang),
+        net.jqwik.api.Tuple.of(3, crash), net.jqwik.api.Tuple.of(3, agentCrash), net.jqwik.api.Tuple.of(2, dbCrash), net.jqwik.api.Tuple.of(1, dbHang),
         net.jqwik.api.Tuple.of(3, pause), net.jqwik.api.Tuple.of(4, partition), net.jqwik.api.Tuple.of(2, oneWay),
         net.jqwik.api.Tuple.of(3, flap),
-        net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
+        net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(3, slowLink), net.jqwik.api.Tuple.of(3, slowInbound),
+        net.jqwik.api.Tuple.of(4, slowReplies), net.jqwik.api.Tuple.of(3, noAppends),
+        net.jqwik.api.Tuple.of(2, snapshot), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
         net.jqwik.api.Tuple.of(2, leaderChange), net.jqwik.api.Tuple.of(1, switchover));
   }
 

@@ -18,10 +18,12 @@ import java.util.List;
  * @param faultWindowMillis faults start within this window after the warm-up
  * @param maxDatabaseLatencyMillis a database call takes up to this long
  * @param maxWallSkewMillis members' wall clocks differ by up to this much (NTP skew)
+ * @param lateReplyProbability the share of answers to commands that arrive 0.4–3 s late, beyond the
+ *     lease margin (a retransmission, a stall on the leader)
  */
 public record SimConfig(List<Peer> members, Timing timing, ClusterSettings settings, Transition transition,
     RenewalClock renewalClock, long warmupMillis, long faultWindowMillis, long maxDatabaseLatencyMillis,
-    long maxWallSkewMillis) {
+    long maxWallSkewMillis, double lateReplyProbability) {
 
   public SimConfig {
     members = List.copyOf(members);
@@ -30,7 +32,7 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
   /** Two data members and a witness, default timing, the production rules. */
   public static SimConfig threeMembers() {
     return new SimConfig(List.of(Peer.data("pg1", "sim:1"), Peer.data("pg2", "sim:2"), Peer.witness("w1", "sim:3")),
-        Timing.defaults(), ClusterSettings.DEFAULT, new ClusterStateMachine(), RenewalClock.LOCAL, 6_000, 30_000, 40, 2_000);
+        Timing.defaults(), ClusterSettings.DEFAULT, new ClusterStateMachine(), RenewalClock.LOCAL, 6_000, 30_000, 40, 2_000, 0.1);
   }
 
   /** Three data members and two witnesses. */
@@ -41,22 +43,28 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
 
   public SimConfig withMembers(List<Peer> value) {
     return new SimConfig(value, timing, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
   }
 
   public SimConfig withTiming(Timing value) {
     return new SimConfig(members, value, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
   }
 
   public SimConfig withTransition(Transition value) {
     return new SimConfig(members, timing, settings, value, renewalClock, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
   }
 
   public SimConfig withRenewalClock(RenewalClock value) {
     return new SimConfig(members, timing, settings, transition, value, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+  }
+
+  /** Without late answers: for schedules that must stay within what the timing tolerates. */
+  public SimConfig withoutLateReplies() {
+    return new SimConfig(members, timing, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis, 0);
   }
 
   public int size() {

@@ -9,18 +9,31 @@ import java.util.SplittableRandom;
 final class SimNetwork {
   private static final long BASE_LATENCY_NANOS = 300_000; // 0.3 ms, loopback-like LAN
   private static final long BASE_JITTER_NANOS = 700_000;
+  /**
+   * How late a late answer is: beyond the lease margin, so that a lease measured from a reply's
+   * arrival instead of its sending shows up whenever the primary is lost meanwhile.
+   */
+  private static final long LATE_REPLY_MIN_NANOS = 400_000_000;
+  private static final long LATE_REPLY_MAX_NANOS = 3_000_000_000L;
 
   private final int size;
   private final int[][] cuts; // cuts[from][to] > 0: the link is cut (counted, faults may overlap)
+  private final long[][] slowNanos; // extra latency of one direction (summed, faults may overlap)
   private final SplittableRandom random;
+  private final double lateReplyProbability;
   private long extraNanos;
   private long jitterNanos;
+  private long replyExtraNanos;
+  private final int[] appendsBlocked; // > 0: the node's Raft server receives no appends (counted)
   private double loss;
   private double duplicate;
 
-  SimNetwork(int size, SplittableRandom random) {
+  SimNetwork(int size, SplittableRandom random, double lateReplyProbability) {
+    this.lateReplyProbability = lateReplyProbability;
     this.size = size;
     this.cuts = new int[size][size];
+    this.slowNanos = new long[size][size];
+    this.appendsBlocked = new int[size];
     this.random = random;
   }
 
@@ -77,6 +90,38 @@ final class SimNetwork {
     return duplicate > 0 && random.nextDouble() < duplicate;
   }
 
+  /** The node's Raft server stops (delta 1) or resumes (delta -1) receiving appends and heartbeats. */
+  void blockAppends(int node, int delta) {
+    appendsBlocked[node] += delta;
+  }
+
+  boolean appendsBlocked(int node) {
+    return appendsBlocked[node] > 0;
+  }
+
+  /** Answers to commands get slower by {@code extra} (negative: the slowdown ends). */
+  void slowReplies(long extra) {
+    replyExtraNanos += extra;
+  }
+
+  /** The extra time an answer to a command sent now takes. */
+  long replyDelay() {
+    long tail = lateReplyProbability > 0 && random.nextDouble() < lateReplyProbability
+        ? random.nextLong(LATE_REPLY_MIN_NANOS, LATE_REPLY_MAX_NANOS) : 0;
+    return replyExtraNanos + tail;
+  }
+
+  /** One direction gets slower by {@code extra} (negative: the slowdown ends). */
+  void slow(int from, int to, long extra) {
+    slowNanos[from][to] += extra;
+  }
+
+  /** The latency of a message from {@code from} to {@code to} sent now. */
+  long latency(int from, int to) {
+    return latency() + slowNanos[from][to];
+  }
+
+  /** The latency of a message on a link without a slowdown of its own. */
   long latency() {
     long jitter = BASE_JITTER_NANOS + jitterNanos;
     return BASE_LATENCY_NANOS + extraNanos + (jitter > 0 ? random.nextLong(jitter) : 0);

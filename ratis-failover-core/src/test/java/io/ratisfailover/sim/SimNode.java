@@ -29,13 +29,20 @@ final class SimNode {
   final InMemoryDatabase database;
   private final Simulation sim;
 
+  /** The agent's process (with its Raft server) runs. */
   boolean up = true;
+  /** The host runs: false only after a host crash, while an agent-only crash leaves the database running. */
+  boolean hostUp = true;
   long pausedUntil = Long.MIN_VALUE;
+  /** When the agent's process last started: a restarted agent needs a moment before it can act. */
+  long startedAt = Long.MIN_VALUE;
   int incarnation;
   MemberRuntime runtime;
-  final Lane operationLane = new Lane();
-  final Lane fenceLane = new Lane();
+  final Lane operationLane = new Lane(false);
+  /** A fence is a signal: sent during a hang, it takes effect the moment the server thaws. */
+  final Lane fenceLane = new Lane(true);
   long hungUntil = Long.MIN_VALUE;
+  final SimWatchdog watchdog;
 
   // the Raft server's side of this host
   ClusterState state = ClusterState.EMPTY;
@@ -56,10 +63,29 @@ final class SimNode {
     this.tickOffset = tickOffset;
     this.wallOffsetMillis = wallOffsetMillis;
     this.database = database;
+    this.watchdog = new SimWatchdog(sim, this);
   }
 
   boolean paused() {
     return sim.now() < pausedUntil;
+  }
+
+  /** The database is frozen; including the instant it thaws, when signals sent during the hang land first. */
+  boolean databaseHung() {
+    return sim.now() <= hungUntil;
+  }
+
+  /**
+   * The agent cannot act on its database: its process is dead or paused, or it resumed or started
+   * less than {@code grace} ago (a thawed process needs a moment to fence).
+   */
+  boolean agentDormant(long grace) {
+    long now = sim.now();
+    return !up || paused() || within(pausedUntil, grace) || within(startedAt, grace);
+  }
+
+  private boolean within(long since, long grace) {
+    return since != Long.MIN_VALUE && sim.now() - since < grace;
   }
 
   /** Up and not paused: able to act and to answer. */
@@ -122,7 +148,12 @@ final class SimNode {
    */
   final class Lane implements Executor {
     private final Deque<Runnable> queue = new ArrayDeque<>();
+    private final boolean actsThroughHang;
     private boolean busy;
+
+    Lane(boolean actsThroughHang) {
+      this.actsThroughHang = actsThroughHang;
+    }
 
     @Override
     public void execute(Runnable task) {
@@ -136,7 +167,7 @@ final class SimNode {
       }
       busy = true;
       int at = incarnation;
-      long start = Math.max(sim.now(), hungUntil);
+      long start = actsThroughHang ? sim.now() : Math.max(sim.now(), hungUntil);
       sim.at(start + sim.databaseLatency(), SimNode.this, () -> {
         if (sim.now() < hungUntil) { // hung while it ran: it finishes when the hang ends
           sim.at(hungUntil, SimNode.this, () -> finish(at));
@@ -147,12 +178,14 @@ final class SimNode {
     }
 
     private void finish(int at) {
-      busy = false;
       Runnable task = queue.poll();
       if (task != null && at == incarnation) {
-        task.run();
+        task.run(); // the lane stays busy while the task blocks (Simulation.block)
       }
-      next();
+      if (at == incarnation) {
+        busy = false;
+        next();
+      }
     }
 
     void clear() {

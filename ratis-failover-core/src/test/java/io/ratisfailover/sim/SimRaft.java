@@ -131,7 +131,7 @@ final class SimRaft {
     List<Long> rtts = new ArrayList<>();
     for (SimNode f : nodes) {
       if (f != l && f.alive() && net.connected(l.index, f.index)) {
-        rtts.add(net.latency() + net.latency());
+        rtts.add(net.latency(l.index, f.index) + net.latency(f.index, l.index));
       }
     }
     if (rtts.size() + 1 < majority() || !l.alive()) {
@@ -158,7 +158,7 @@ final class SimRaft {
       long index = log.size();
       ApplyResult result = applyUpTo(leader, index);
       if (p.from().incarnation == p.fromIncarnation()) {
-        sim.send(leader, p.from(), () -> {
+        sim.send(leader, p.from(), net.replyDelay(), () -> {
           if (p.from().incarnation == p.fromIncarnation()) {
             p.reply().complete(result);
           }
@@ -168,7 +168,9 @@ final class SimRaft {
     for (SimNode f : nodes) {
       if (f != leader) {
         long upTo = log.size();
-        sim.send(leader, f, () -> catchUp(f, upTo));
+        if (!net.appendsBlocked(f.index)) {
+          sim.send(leader, f, () -> catchUp(f, upTo));
+        }
       }
     }
   }
@@ -202,7 +204,7 @@ final class SimRaft {
     if (l != null && l.alive()) {
       int reached = 1;
       for (SimNode f : nodes) {
-        if (f != l && f.alive() && net.connected(l.index, f.index) && !net.lost()) {
+        if (f != l && f.alive() && net.connected(l.index, f.index) && !net.appendsBlocked(f.index) && !net.lost()) {
           reached++;
           long upTo = log.size();
           sim.send(l, f, () -> {
@@ -333,6 +335,28 @@ final class SimRaft {
       leader = null;
       sim.trace("raft: leader " + n.peer.id() + " died");
     }
+  }
+
+  /**
+   * A running follower installs the leader's snapshot: its state jumps to the end of the committed
+   * log and its runtime is told so wholesale ({@code stateLoaded}), not entry by entry.
+   */
+  void installSnapshot(SimNode n) {
+    if (leader == null || n == leader || !n.alive() || n.appliedIndex >= log.size()) {
+      return;
+    }
+    ClusterState state = n.state;
+    long index = n.appliedIndex;
+    while (index < log.size()) {
+      index++;
+      state = transition.apply(state, Codec.decodeRequest(log.get((int) index - 1)), index).state();
+    }
+    n.state = state;
+    n.appliedIndex = index;
+    n.logIndex = Math.max(n.logIndex, index);
+    ClusterState loaded = state;
+    long upTo = index;
+    MemberIdAware.deliver(sim, n, () -> n.runtime.stateLoaded(loaded, upTo));
   }
 
   /** The host of {@code n} restarted: its Raft server replays its durable log into a fresh state. */

@@ -1,11 +1,13 @@
 package io.ratisfailover.sim;
 
+import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RoleChange;
 import io.ratisfailover.SwitchoverRequest;
+import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.internal.control.LocalSnapshot;
 import io.ratisfailover.internal.control.MemberRuntime;
 import io.ratisfailover.internal.control.RuntimeConfig;
@@ -48,6 +50,8 @@ public final class Simulation {
   private long now;
   private long seq;
   private SimNode current;
+  private static final int MAX_NESTING = 3;
+  private int nesting;
 
   public Simulation(SimConfig config, Schedule schedule) {
     if (schedule.clockRates().size() != config.size()) {
@@ -57,7 +61,7 @@ public final class Simulation {
     this.config = config;
     this.schedule = schedule;
     this.random = new SplittableRandom(schedule.seed());
-    this.net = new SimNetwork(config.size(), random.split());
+    this.net = new SimNetwork(config.size(), random.split(), config.lateReplyProbability());
     for (int i = 0; i < config.size(); i++) {
       Peer peer = config.members().get(i);
       InMemoryDatabase db = peer.kind() == MemberKind.DATA ? databases.create(peer.id()) : null;
@@ -68,11 +72,13 @@ public final class Simulation {
     databases.reachability((from, to) -> {
       SimNode a = node(from);
       SimNode b = node(to);
-      return a.up && b.up && net.connected(a.index, b.index);
+      return a.hostUp && b.hostUp && net.connected(a.index, b.index);
     });
+    databases.frozenWhile(member -> node(member).databaseHung());
     this.raft = new SimRaft(this, nodes, config.transition(), net, random.split(),
         config.timing().electionTimeoutMin().toNanos(), config.timing().electionTimeoutMax().toNanos());
-    this.invariants = new Invariants(this, nodes, databases, config.timing());
+    this.invariants = new Invariants(this, nodes, databases, config.timing(), schedule.synchronous(), schedule.watchdog(),
+        3 * ms(config.maxDatabaseLatencyMillis()) + ms(20));
   }
 
   /** Runs the schedule to the end and reports what went wrong, if anything. */
@@ -90,30 +96,8 @@ public final class Simulation {
     invariants.healedAt(healed);
     at(ms(config.warmupMillis()), null, invariants::warmedUp);
     scheduleWriter();
-    while (!queue.isEmpty() && invariants.violations().isEmpty()) {
-      Event e = queue.poll();
-      if (e.at > end) {
-        break;
-      }
-      now = e.at;
-      if (e.node != null) {
-        if (!e.node.up || e.node.incarnation != e.incarnation) {
-          continue;
-        }
-        if (e.node.paused()) {
-          queue.add(new Event(e.node.pausedUntil, seq++, e.node, e.incarnation, e.action));
-          continue;
-        }
-      }
-      current = e.node;
-      try {
-        e.action.run();
-      } catch (RuntimeException | AssertionError ex) {
-        invariants.violation("BUG", (e.node == null ? "the world" : e.node.peer.id().value()) + " threw " + ex);
-      } finally {
-        current = null;
-      }
-      invariants.check();
+    while (step(end)) {
+      // every event is checked in step
     }
     now = Math.max(now, end);
     invariants.checkLiveness();
@@ -121,6 +105,74 @@ public final class Simulation {
   }
 
   // --- engine -----------------------------------------------------------------------------------
+
+  /**
+   * Runs the next event, then checks the invariants; returns false, running nothing, when there is
+   * no event up to {@code until} or an invariant is already broken.
+   */
+  private boolean step(long until) {
+    Event e = queue.peek();
+    if (e == null || e.at > until || !invariants.violations().isEmpty()) {
+      return false;
+    }
+    queue.poll();
+    now = e.at;
+    if (e.node != null) {
+      if (!e.node.up || e.node.incarnation != e.incarnation) {
+        return true;
+      }
+      if (e.node.paused()) {
+        queue.add(new Event(e.node.pausedUntil, seq++, e.node, e.incarnation, e.action));
+        return true;
+      }
+    }
+    SimNode outer = current;
+    current = e.node;
+    try {
+      e.action.run();
+    } catch (RuntimeException | AssertionError ex) {
+      invariants.violation("BUG", (e.node == null ? "the world" : e.node.peer.id().value()) + " threw " + ex);
+    } finally {
+      current = outer;
+    }
+    invariants.check();
+    return true;
+  }
+
+  /**
+   * The database thread of {@code node}, inside one blocking call, spends {@code duration} there
+   * while the rest of the world goes on, this node's own loop and fence lane included; a pause of
+   * the node freezes the thread too, so the call ends no earlier than the pause. Returns false if
+   * the agent's process died meanwhile (the call never finished). Calls nest (a database call of
+   * another member may block inside); beyond a few levels a call takes no time.
+   */
+  boolean block(SimNode node, long duration) {
+    if (nesting >= MAX_NESTING || duration <= 0) {
+      return true;
+    }
+    int incarnation = node.incarnation;
+    long until = now + duration;
+    nesting++;
+    try {
+      while (node.up && node.incarnation == incarnation && invariants.violations().isEmpty()) {
+        long target = Math.max(until, node.pausedUntil);
+        if (now >= target) {
+          break;
+        }
+        if (!step(target)) {
+          now = target;
+        }
+      }
+    } finally {
+      nesting--;
+    }
+    return node.up && node.incarnation == incarnation;
+  }
+
+  /** How long a call that makes a database writable (promote, start, bootstrap) takes inside the database. */
+  long writableAfter() {
+    return random.nextDouble() < 0.25 ? ms(1) + random.nextLong(ms(2_500)) : 0;
+  }
 
   long now() {
     return now;
@@ -136,10 +188,15 @@ public final class Simulation {
 
   /** A message from {@code from} to {@code to}: delivered after the link's latency, unless cut or lost. */
   void send(SimNode from, SimNode to, Runnable onArrival) {
+    send(from, to, 0, onArrival);
+  }
+
+  /** A message that takes {@code extra} longer than the link's latency. */
+  void send(SimNode from, SimNode to, long extra, Runnable onArrival) {
     if (!from.up || !to.up || !net.up(from.index, to.index) || net.lost()) {
       return;
     }
-    at(now + net.latency(), to, onArrival);
+    at(now + net.latency(from.index, to.index) + extra, to, onArrival);
   }
 
   long databaseLatency() {
@@ -169,11 +226,14 @@ public final class Simulation {
   // --- members ----------------------------------------------------------------------------------
 
   private void boot(SimNode n) {
-    RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), config.settings(),
+    ClusterSettings settings = schedule.synchronous()
+        ? config.settings().withSynchronousMode(SynchronousMode.ON) : config.settings();
+    RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), settings,
         config.timing(), io.ratisfailover.Tags.DEFAULT, "");
     Submitter submitter = new Submitter(n.peer.id(), random.nextLong(), n.clock(), raft.port(n));
-    n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n), n.database,
-        n.operationLane, n.fenceLane, Fencer.NONE, Watchdog.NONE, config.renewalClock(),
+    n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n),
+        n.database == null ? null : new SimDatabase(this, n),
+        n.operationLane, n.fenceLane, Fencer.NONE, schedule.watchdog() ? n.watchdog : Watchdog.NONE, config.renewalClock(),
         change -> traceRole(n, change));
     MemberRuntime runtime = n.runtime;
     ClusterState state = n.state;
@@ -185,6 +245,27 @@ public final class Simulation {
       runtime.start();
       runtime.consensusStarted();
     });
+  }
+
+  /** The agent's process dies (kill -9): agent, Raft server and database calls in flight; the database is not touched. */
+  private void stopAgent(SimNode n) {
+    n.up = false;
+    n.runtime = null;
+    n.operationLane.clear();
+    n.fenceLane.clear();
+    raft.crashed(n);
+    invariants.forget(n);
+  }
+
+  /** The agent's process starts again on its Raft storage. */
+  private void restartAgent(SimNode n) {
+    n.up = true;
+    n.pausedUntil = Long.MIN_VALUE;
+    n.startedAt = now;
+    n.incarnation++;
+    trace("restart: " + n.peer.id());
+    raft.restarted(n);
+    boot(n);
   }
 
   private void traceRole(SimNode n, RoleChange change) {
@@ -200,23 +281,48 @@ public final class Simulation {
       if (!n.up) {
         return;
       }
-      n.up = false;
-      n.runtime = null;
-      n.operationLane.clear();
-      n.fenceLane.clear();
-      raft.crashed(n);
+      stopAgent(n);
+      n.hostUp = false;
+      n.watchdog.reset();
       if (n.database != null) {
         n.database.crash();
       }
-      invariants.forget(n);
       at(ms(c.endMillis()), null, () -> {
-        n.up = true;
-        n.pausedUntil = Long.MIN_VALUE;
-        n.incarnation++;
-        trace("restart: " + n.peer.id());
-        raft.restarted(n);
-        boot(n);
+        n.hostUp = true;
+        restartAgent(n);
       });
+    } else if (f instanceof Fault.AgentCrash c) {
+      SimNode n = nodes.get(c.node());
+      if (!n.up) {
+        return;
+      }
+      stopAgent(n);
+      at(ms(c.atMillis() + c.forMillis()), null, () -> {
+        if (c.isolatedMillis() > 0) {
+          java.util.Set<Integer> alone = java.util.Set.of(n.index);
+          net.partition(alone, 1);
+          at(ms(c.endMillis()), null, () -> net.partition(alone, -1));
+        }
+        restartAgent(n);
+      });
+    } else if (f instanceof Fault.SlowLink s) {
+      net.slow(s.from(), s.to(), ms(s.extraMillis()));
+      at(ms(s.endMillis()), null, () -> net.slow(s.from(), s.to(), -ms(s.extraMillis())));
+    } else if (f instanceof Fault.SlowInbound s) {
+      for (SimNode from : nodes) {
+        if (from.index != s.node()) {
+          net.slow(from.index, s.node(), ms(s.extraMillis()));
+          at(ms(s.endMillis()), null, () -> net.slow(from.index, s.node(), -ms(s.extraMillis())));
+        }
+      }
+    } else if (f instanceof Fault.SlowReplies s) {
+      net.slowReplies(ms(s.extraMillis()));
+      at(ms(s.endMillis()), null, () -> net.slowReplies(-ms(s.extraMillis())));
+    } else if (f instanceof Fault.AppendsBlocked b) {
+      net.blockAppends(b.node(), 1);
+      at(ms(b.endMillis()), null, () -> net.blockAppends(b.node(), -1));
+    } else if (f instanceof Fault.SnapshotInstall s) {
+      raft.installSnapshot(nodes.get(s.node()));
     } else if (f instanceof Fault.DatabaseCrash c) {
       SimNode n = nodes.get(c.node());
       if (n.database != null && n.up) {

@@ -29,10 +29,15 @@ public final class InMemoryDatabase implements DatabaseAdapter {
   /** One promotion, as the database saw it: for checking that epochs are used once. */
   public record Promotion(MemberId member, Epoch epoch, long timeline) {}
 
+  /** A timeline this database's history went through, and the position where the next one forked off. */
+  private record PastTimeline(long timeline, long endLsn) {}
+
   private final MemberId self;
   private final InMemoryDatabases world;
   private DatabaseState state = DatabaseState.ABSENT;
   private long timeline;
+  /** The timelines this database's history went through before its current one. */
+  private List<PastTimeline> history = new ArrayList<>();
   private long writeLsn;
   private long receivedLsn;
   private Optional<MemberId> upstream = Optional.empty();
@@ -86,21 +91,59 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     }
   }
 
-  /** A client writes {@code bytes} of WAL; returns whether the write was accepted (the server is a primary). */
+  /**
+   * A client writes {@code bytes} of WAL; returns whether the write was accepted: the server is a
+   * running primary and not hung (a frozen server answers nobody, so it takes no write either).
+   */
   public boolean write(long bytes) {
     synchronized (world) {
-      if (state != DatabaseState.RUNNING_PRIMARY) {
+      if (!acceptsWrites()) {
         return false;
       }
       writeLsn += bytes;
+      if (synchronousStandbysFlushed()) {
+        world.acknowledge(self, timeline, writeLsn);
+      }
       return true;
     }
   }
 
+  /** Whether a client's write would be accepted right now. */
   public boolean isWritable() {
     synchronized (world) {
-      return state == DatabaseState.RUNNING_PRIMARY;
+      return acceptsWrites();
     }
+  }
+
+  /**
+   * Whether a commit at the current position is acknowledged to the client: at once without
+   * synchronous standbys (synchronous_standby_names empty), else once every one of them, streaming
+   * from this primary, has flushed it.
+   */
+  private boolean synchronousStandbysFlushed() {
+    for (MemberId m : synchronous) {
+      InMemoryDatabase standby = world.database(m);
+      if (!standby.following(self) || !world.reachable(self, m) || world.frozen(m)) {
+        return false;
+      }
+      standby.catchUp();
+      if (standby.timeline != timeline || standby.receivedLsn < writeLsn) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether this database's history holds the commit at {@code lsn} of timeline {@code tl}. */
+  boolean holds(long tl, long lsn) {
+    if (tl == timeline && position() >= lsn) {
+      return true;
+    }
+    return history.stream().anyMatch(h -> h.timeline() == tl && h.endLsn() >= lsn);
+  }
+
+  private boolean acceptsWrites() {
+    return state == DatabaseState.RUNNING_PRIMARY && !hung && !world.frozen(self);
   }
 
   public DatabaseState state() {
@@ -165,7 +208,8 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory of " + self + " is not empty");
       }
       state = DatabaseState.RUNNING_PRIMARY;
-      timeline = 1;
+      timeline = world.nextTimeline();
+      history = new ArrayList<>();
       writeLsn = 0x100_0000;
       synchronous = topology.synchronousStandbys();
       promotions.add(new Promotion(self, topology.epoch(), timeline));
@@ -185,6 +229,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
               + target.map(u -> u.member().value()).orElse("none") + " is not reachable");
         }
         timeline = source.get().timeline;
+        history = new ArrayList<>(source.get().history);
         receivedLsn = source.get().position();
       } else if (writeLsn > 0) {
         // A former primary. Alone it replays its own WAL; following another member, its history past
@@ -194,6 +239,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         receivedLsn = own;
         if (source.isPresent() && source.get().timeline > timeline) {
           timeline = source.get().timeline;
+          history = new ArrayList<>(source.get().history);
           receivedLsn = Math.min(own, source.get().position());
         }
       }
@@ -217,7 +263,8 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       }
       catchUp();
       state = DatabaseState.RUNNING_PRIMARY;
-      timeline++;
+      history.add(new PastTimeline(timeline, receivedLsn));
+      timeline = world.nextTimeline();
       writeLsn = receivedLsn;
       receivedLsn = 0;
       upstream = Optional.empty();
@@ -314,6 +361,9 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     }
     InMemoryDatabase source = world.database(upstream.get());
     if (source.state.isRunning() && world.reachable(source.self, self) && source.timeline >= timeline) {
+      if (source.timeline != timeline) {
+        history = new ArrayList<>(source.history);
+      }
       timeline = source.timeline;
       receivedLsn = Math.max(receivedLsn, source.position());
     }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 /**
  * The in-memory databases of one cluster, which can see each other: standbys read their upstream's
@@ -18,6 +19,13 @@ public final class InMemoryDatabases {
   private final Map<MemberId, InMemoryDatabase> databases = new LinkedHashMap<>();
   private final List<InMemoryDatabase.Promotion> promotions = new ArrayList<>();
   private BiPredicate<MemberId, MemberId> reachable = (from, to) -> true;
+  private Predicate<MemberId> frozen = member -> false;
+  /** The highest acknowledged commit on each timeline, and who acknowledged it. */
+  private final Map<Long, Acknowledged> acknowledged = new LinkedHashMap<>();
+  private long lastTimeline;
+
+  /** A commit a client was told is durable. */
+  public record Acknowledged(MemberId primary, long timeline, long lsn) {}
 
   public synchronized InMemoryDatabase create(MemberId member) {
     InMemoryDatabase db = new InMemoryDatabase(member, this);
@@ -38,6 +46,14 @@ public final class InMemoryDatabases {
     this.reachable = canReach;
   }
 
+  /**
+   * Which databases are frozen without the {@link InMemoryDatabase#hang()} flag (the simulation
+   * models a hang on its own clock and cannot block): they accept no write meanwhile.
+   */
+  public synchronized void frozenWhile(Predicate<MemberId> isFrozen) {
+    this.frozen = isFrozen;
+  }
+
   public synchronized List<InMemoryDatabase.Promotion> promotions() {
     return List.copyOf(promotions);
   }
@@ -49,6 +65,28 @@ public final class InMemoryDatabases {
 
   synchronized boolean reachable(MemberId from, MemberId to) {
     return reachable.test(from, to);
+  }
+
+  /**
+   * The acknowledged commits {@code member}'s database does not hold: none may be missing on a new
+   * primary in synchronous mode (S4).
+   */
+  public synchronized List<Acknowledged> missingOn(MemberId member) {
+    InMemoryDatabase db = database(member);
+    return acknowledged.values().stream().filter(a -> !db.holds(a.timeline(), a.lsn())).toList();
+  }
+
+  synchronized void acknowledge(MemberId primary, long timeline, long lsn) {
+    acknowledged.merge(timeline, new Acknowledged(primary, timeline, lsn), (a, b) -> a.lsn() >= b.lsn() ? a : b);
+  }
+
+  /** Timelines are numbered across the cluster, so that two promotions never share one. */
+  synchronized long nextTimeline() {
+    return ++lastTimeline;
+  }
+
+  synchronized boolean frozen(MemberId member) {
+    return frozen.test(member);
   }
 
   synchronized void recordPromotion(MemberId member, Epoch epoch) {

@@ -1,0 +1,62 @@
+package io.ratisfailover.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Schedules the properties found, shrunk by hand to the fault that matters, each kept as a story
+ * that must stay safe. Each names the review finding (docs: reviews/safety.md) it reproduces.
+ */
+class FoundSchedulesTest {
+  /**
+   * B4, fence-on-boot: pg1's agent is killed (its database keeps running as primary) and comes back
+   * ten seconds later, cut off from the others for 200 ms. Meanwhile pg2 was elected and promoted;
+   * the restarted agent has no lease and waits for the boot barrier before it looks at its database,
+   * which stays writable next to pg2's (W1). No watchdog on these hosts.
+   */
+  @Test
+  void anAgentRestartedNextToANewPrimaryFencesItsWritableDatabase() {
+    assertSafe("seed=105 rates=1.0,1.0,1.0 watchdog=off faults=agentcrash(0,6000,10000,200)");
+  }
+
+  /**
+   * B1: pg1's database hangs, its status turns UNKNOWN, an operator asks for a switchover; the agent
+   * releases without fencing because UNKNOWN is "not running", pg2 is promoted, and when pg1's
+   * database thaws it accepts writes next to pg2's until pg1's agent notices (W1).
+   */
+  @Test
+  void aSwitchoverAwayFromAHungDatabaseFencesItBeforeReleasing() {
+    assertSafe("seed=16 rates=1.0,1.0,1.0 watchdog=off faults=dbhang(0,8000,4000);switchover(2,9600)");
+  }
+
+  /**
+   * B2: pg2 is elected for epoch 2 and starts promoting; the promotion takes a while inside the
+   * database and pg2's process is paused meanwhile for 3.7 s. Epoch 3 is elected in between; when
+   * pg2 thaws its promotion goes through, for epoch 2 after epoch 3 (S3): the lease was checked
+   * only before the call, not right before the database became writable.
+   */
+  @Test
+  void aPromotionThatOutlivesItsLeaseNeverMakesTheDatabaseWritable() {
+    assertSafe("seed=0 rates=0.99000,0.99000,0.99000 sync=off watchdog=on faults=dbcrash(0,6000);pause(1,6327,3707);crash(0,9244,296)");
+  }
+
+  /**
+   * The lease counts from the renewal's sending: here every answer arrives 1.5 s late and then pg1
+   * is cut off; measured from the late answer's arrival its lease would outlive the arbiter's wait (S1).
+   */
+  @Test
+  void aLateRenewalAnswerNeverMakesTheLeaseOutliveTheArbitersWait() {
+    assertSafe("seed=16 rates=1.0,1.0,1.0 watchdog=on faults=slowreplies(6000,10000,1500);partition(0,8000,6000)");
+  }
+
+  private static void assertSafe(String schedule) {
+    QuietLogs.quiet();
+    try {
+      Simulation.Outcome outcome = new Simulation(SimConfig.threeMembers(), Schedule.parse(schedule)).run();
+      assertThat(outcome.violations()).as(outcome::report).isEmpty();
+    } finally {
+      QuietLogs.restore();
+    }
+  }
+}

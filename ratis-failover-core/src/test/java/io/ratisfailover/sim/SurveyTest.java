@@ -1,0 +1,47 @@
+package io.ratisfailover.sim;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Runs many generated schedules and counts which invariants break, without stopping at the first
+ * failure or shrinking: how often a property would catch a bug, e.g. a mutation of the core.
+ * {@code mvn -pl ratis-failover-core test -Dtest=SurveyTest -Dsim.survey=500} (add
+ * {@code -Dsim.members=5} for the five-member layout).
+ */
+class SurveyTest {
+  @Test
+  @EnabledIfSystemProperty(named = "sim.survey", matches = "\\d+")
+  void survey() {
+    QuietLogs.quiet();
+    int count = Integer.parseInt(System.getProperty("sim.survey"));
+    boolean five = "5".equals(System.getProperty("sim.members"));
+    SimConfig config = five ? SimConfig.fiveMembers() : SimConfig.threeMembers();
+    List<Schedule> schedules = Schedules.anyFaults(config, config.timing().maxClockDrift(), five ? 10 : 8)
+        .sampleStream().limit(count).toList();
+    System.out.println("survey: " + schedules.stream().mapToInt(s -> s.faults().size()).average().orElse(0)
+        + " faults on average; fault kinds: " + schedules.stream().flatMap(s -> s.faults().stream())
+        .collect(java.util.stream.Collectors.groupingBy(f -> f.getClass().getSimpleName(), TreeMap::new,
+            java.util.stream.Collectors.counting())));
+    Map<String, Integer> broken = new TreeMap<>();
+    Map<String, String> example = new TreeMap<>();
+    int failed = 0;
+    for (Schedule schedule : schedules) {
+      Simulation.Outcome outcome = new Simulation(config, schedule).run();
+      if (!outcome.ok()) {
+        failed++;
+        String invariant = outcome.violations().get(0).split(" ", 2)[0];
+        broken.merge(invariant, 1, Integer::sum);
+        System.out.println("failed: " + schedule + "\n    " + outcome.violations().get(0));
+        example.merge(invariant, schedule + "\n    " + outcome.violations().get(0), (a, b) ->
+            a.length() <= b.length() ? a : b);
+      }
+    }
+    QuietLogs.restore();
+    System.out.println("survey: " + failed + " of " + count + " schedules broke an invariant: " + broken);
+    example.forEach((k, v) -> System.out.println("  shortest " + k + ": " + v));
+  }
+}
