@@ -15,7 +15,6 @@ final class SimWatchdog implements Watchdog {
   private final Simulation sim;
   private final SimNode node;
   private boolean armed;
-  private long timeoutNanos;
   private long deadline;
   /** Moves on with every arm, keep-alive and disarm, so that only the latest countdown fires. */
   private long generation;
@@ -26,16 +25,15 @@ final class SimWatchdog implements Watchdog {
   }
 
   @Override
-  public void arm(Duration timeout) {
+  public void arm(Duration remaining) {
     armed = true;
-    timeoutNanos = timeout.toNanos();
-    countDown();
+    countDown(remaining);
   }
 
   @Override
-  public void keepAlive() {
+  public void keepAlive(Duration remaining) {
     if (armed) {
-      countDown();
+      countDown(remaining);
     }
   }
 
@@ -59,9 +57,10 @@ final class SimWatchdog implements Watchdog {
     disarm();
   }
 
-  private void countDown() {
+  /** {@code remaining} is measured on the host's clock. */
+  private void countDown(Duration remaining) {
     long mine = ++generation;
-    deadline = sim.now() + node.real(timeoutNanos);
+    deadline = sim.now() + node.real(remaining.toNanos());
     sim.at(deadline, null, () -> {
       if (armed && generation == mine) {
         armed = false;

@@ -207,6 +207,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       if (state != DatabaseState.ABSENT) {
         throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory of " + self + " is not empty");
       }
+      requireLease(topology.epoch(), "bootstrapping");
       state = DatabaseState.RUNNING_PRIMARY;
       timeline = world.nextTimeline();
       history = new ArrayList<>();
@@ -262,6 +263,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         throw new DatabaseException(DatabaseException.Kind.TRANSIENT, self + " cannot promote: it is " + state);
       }
       catchUp();
+      requireLease(promotion.topology().epoch(), "promoting");
       state = DatabaseState.RUNNING_PRIMARY;
       history.add(new PastTimeline(timeline, receivedLsn));
       timeline = world.nextTimeline();
@@ -285,8 +287,17 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       if (state != DatabaseState.STOPPED || writeLsn == 0) {
         throw new DatabaseException(DatabaseException.Kind.TRANSIENT, self + " cannot start as primary: it is " + state);
       }
+      requireLease(topology.epoch(), "starting as primary");
       state = DatabaseState.RUNNING_PRIMARY;
       synchronous = topology.synchronousStandbys();
+    }
+  }
+
+  /** As the PostgreSQL adapter does: ask the agent right before the database becomes writable. */
+  private void requireLease(io.ratisfailover.Epoch epoch, String step) throws DatabaseException {
+    if (!events.mayBecomeWritable(epoch)) {
+      throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the primary lease for epoch " + epoch
+          + " is no longer held: not " + step);
     }
   }
 
