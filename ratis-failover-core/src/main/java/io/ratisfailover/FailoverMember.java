@@ -1,5 +1,6 @@
 package io.ratisfailover;
 
+import io.ratisfailover.internal.control.AgentPolicy;
 import io.ratisfailover.internal.control.Candidates;
 import io.ratisfailover.internal.control.Report;
 import io.ratisfailover.internal.control.ExecutorLoop;
@@ -116,7 +117,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     Executor listeners = b.listenerExecutor;
     List<RoleListener> roleListeners = List.copyOf(b.roleListeners);
     this.runtime = new MemberRuntime(runtimeConfig, loop, b.ticker, b.clock, submitter, consensus, b.database,
-        operationLane, fenceLane, b.fencer, b.watchdog, RenewalClock.LOCAL,
+        operationLane, fenceLane, b.fencer, b.watchdog, RenewalClock.LOCAL, AgentPolicy.STANDARD,
         change -> roleListeners.forEach(l -> listeners.execute(() -> notify(l, change))));
   }
 

@@ -3,6 +3,7 @@ package io.ratisfailover.sim;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Timing;
+import io.ratisfailover.internal.control.BrokenAgents;
 import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.state.ClusterStateMachine;
 import io.ratisfailover.internal.state.Command;
@@ -10,7 +11,9 @@ import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.internal.state.Transition;
 import io.ratisfailover.internal.state.MemberRecord;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import net.jqwik.api.Tag;
 
 /**
@@ -74,7 +77,8 @@ final class BrokenVariants {
   /**
    * In synchronous mode the election goes to another data member than the one the arbiter chose,
    * one outside the recorded synchronous set: a standby that may lack acknowledged commits becomes
-   * primary. Three data members, so that such a standby exists.
+   * primary. Three data members, so that such a standby exists. Both the arbiter's choice and the
+   * state machine's check at apply time are bypassed.
    */
   @Tag("broken-variant")
   static class ElectingOutsideTheSynchronousSet extends SafetyContract {
@@ -90,12 +94,39 @@ final class BrokenVariants {
               .findFirst();
           if (other.isPresent()) {
             Command.Elect wrong = new Command.Elect(other.get(), e.epoch(), e.expectedRenewalIndex(), e.cause(), e.reason());
-            return rules.apply(state, new Request(request.origin(), wrong), index);
+            // The state machine would refuse it as well: the broken rule passes it off as recorded.
+            Set<MemberId> passedOff = new HashSet<>(state.synchronousStandbys());
+            passedOff.add(other.get());
+            return rules.apply(state.toBuilder().synchronousStandbys(passedOff).build(), new Request(request.origin(), wrong),
+                index);
           }
         }
         return rules.apply(state, request, index);
       };
       return SimConfig.fiveMembers().withTransition(outside);
+    }
+
+    @Override
+    int maxFaults() {
+      return 10;
+    }
+  }
+
+  /** Review B4: an agent restarted next to its running primary does nothing before it has read the committed state. */
+  @Tag("broken-variant")
+  static class WithoutFenceOnBoot extends SafetyContract {
+    @Override
+    SimConfig config() {
+      return SimConfig.threeMembers().withAgentPolicy(BrokenAgents.withoutFenceOnBoot());
+    }
+  }
+
+  /** Review B1: a switchover on a database whose status is unknown releases the epoch without stopping it. */
+  @Tag("broken-variant")
+  static class ReleasingOnUnknownStatus extends SafetyContract {
+    @Override
+    SimConfig config() {
+      return SimConfig.threeMembers().withAgentPolicy(BrokenAgents.releasingOnUnknownStatus());
     }
 
     @Override

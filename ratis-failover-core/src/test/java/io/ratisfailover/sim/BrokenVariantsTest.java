@@ -18,7 +18,8 @@ import org.junit.platform.testkit.engine.Event;
 class BrokenVariantsTest {
   @ParameterizedTest
   @ValueSource(classes = {BrokenVariants.WithoutCompareAndSet.class, BrokenVariants.WithoutDriftMargin.class,
-      BrokenVariants.TrustingAnotherClock.class, BrokenVariants.ElectingOutsideTheSynchronousSet.class})
+      BrokenVariants.TrustingAnotherClock.class, BrokenVariants.ElectingOutsideTheSynchronousSet.class,
+      BrokenVariants.WithoutFenceOnBoot.class, BrokenVariants.ReleasingOnUnknownStatus.class})
   void thePropertyCatchesTheBrokenRule(Class<?> variant) {
     EngineExecutionResults results = EngineTestKit.engine("jqwik")
         .selectors(selectClass(variant))

@@ -4,6 +4,7 @@ import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.Timing;
+import io.ratisfailover.internal.control.AgentPolicy;
 import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.state.ClusterStateMachine;
 import io.ratisfailover.internal.state.Transition;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /**
  * What a simulation runs: the members, the timing they are configured with, and the rules under
- * test (the state machine's transition, the arbiter's renewal clock) — which tests swap for broken
+ * test (the state machine's transition, the arbiter's renewal clock, the agent's rules) — which tests swap for broken
  * variants to show the properties catch them.
  *
  * @param warmupMillis faults start after this; the cluster forms first
@@ -22,8 +23,8 @@ import java.util.List;
  *     lease margin (a retransmission, a stall on the leader)
  */
 public record SimConfig(List<Peer> members, Timing timing, ClusterSettings settings, Transition transition,
-    RenewalClock renewalClock, long warmupMillis, long faultWindowMillis, long maxDatabaseLatencyMillis,
-    long maxWallSkewMillis, double lateReplyProbability) {
+    RenewalClock renewalClock, AgentPolicy agentPolicy, long warmupMillis, long faultWindowMillis,
+    long maxDatabaseLatencyMillis, long maxWallSkewMillis, double lateReplyProbability) {
 
   public SimConfig {
     members = List.copyOf(members);
@@ -32,7 +33,8 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
   /** Two data members and a witness, default timing, the production rules. */
   public static SimConfig threeMembers() {
     return new SimConfig(List.of(Peer.data("pg1", "sim:1"), Peer.data("pg2", "sim:2"), Peer.witness("w1", "sim:3")),
-        Timing.defaults(), ClusterSettings.DEFAULT, new ClusterStateMachine(), RenewalClock.LOCAL, 6_000, 30_000, 40, 2_000, 0.1);
+        Timing.defaults(), ClusterSettings.DEFAULT, new ClusterStateMachine(), RenewalClock.LOCAL, AgentPolicy.STANDARD, 6_000, 30_000, 40, 2_000,
+        0.1);
   }
 
   /** Three data members and two witnesses. */
@@ -42,28 +44,33 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
   }
 
   public SimConfig withMembers(List<Peer> value) {
-    return new SimConfig(value, timing, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
+    return new SimConfig(value, timing, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
         maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
   }
 
   public SimConfig withTiming(Timing value) {
-    return new SimConfig(members, value, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
+    return new SimConfig(members, value, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
         maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
   }
 
   public SimConfig withTransition(Transition value) {
-    return new SimConfig(members, timing, settings, value, renewalClock, warmupMillis, faultWindowMillis,
+    return new SimConfig(members, timing, settings, value, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
         maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
   }
 
   public SimConfig withRenewalClock(RenewalClock value) {
-    return new SimConfig(members, timing, settings, transition, value, warmupMillis, faultWindowMillis,
+    return new SimConfig(members, timing, settings, transition, value, agentPolicy, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+  }
+
+  public SimConfig withAgentPolicy(AgentPolicy value) {
+    return new SimConfig(members, timing, settings, transition, renewalClock, value, warmupMillis, faultWindowMillis,
         maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
   }
 
   /** Without late answers: for schedules that must stay within what the timing tolerates. */
   public SimConfig withoutLateReplies() {
-    return new SimConfig(members, timing, settings, transition, renewalClock, warmupMillis, faultWindowMillis,
+    return new SimConfig(members, timing, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
         maxDatabaseLatencyMillis, maxWallSkewMillis, 0);
   }
 

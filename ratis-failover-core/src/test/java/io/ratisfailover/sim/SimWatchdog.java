@@ -30,11 +30,11 @@ final class SimWatchdog implements Watchdog {
     countDown(remaining);
   }
 
+  /** Also after it fired: the agent renewed, and the new deadline guards the server it restarts (as the postmaster guard does). */
   @Override
   public void keepAlive(Duration remaining) {
-    if (armed) {
-      countDown(remaining);
-    }
+    armed = true;
+    countDown(remaining);
   }
 
   @Override

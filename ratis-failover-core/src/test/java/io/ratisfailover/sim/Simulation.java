@@ -233,7 +233,7 @@ public final class Simulation {
     Submitter submitter = new Submitter(n.peer.id(), random.nextLong(), n.clock(), raft.port(n));
     n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n),
         n.database == null ? null : new SimDatabase(this, n),
-        n.operationLane, n.fenceLane, Fencer.NONE, schedule.watchdog() ? n.watchdog : Watchdog.NONE, config.renewalClock(),
+        n.operationLane, n.fenceLane, Fencer.NONE, schedule.watchdog() ? n.watchdog : Watchdog.NONE, config.renewalClock(), config.agentPolicy(),
         change -> traceRole(n, change));
     MemberRuntime runtime = n.runtime;
     ClusterState state = n.state;

@@ -65,6 +65,7 @@ public final class MemberRuntime {
   private final Fencer fencer;
   private final Watchdog watchdog;
   private final RenewalClock renewalClock;
+  private final AgentPolicy agent;
   private final Consumer<RoleChange> roleListener;
 
   // replicated view
@@ -137,11 +138,12 @@ public final class MemberRuntime {
    * @param operationLane runs blocking database calls, one at a time (ignored for a witness)
    * @param fenceLane runs fences, which must not queue behind a hung call (ignored for a witness)
    * @param renewalClock measures the primary's lease on the arbiter's side
+   * @param agent the rules the agent decides by
    * @param roleListener told about every role change, on the loop; must not block
    */
   public MemberRuntime(RuntimeConfig config, Loop loop, Ticker ticker, Clock clock, Submitter submitter,
       Consensus consensus, DatabaseAdapter database, Executor operationLane, Executor fenceLane, Fencer fencer,
-      Watchdog watchdog, RenewalClock renewalClock, Consumer<RoleChange> roleListener) {
+      Watchdog watchdog, RenewalClock renewalClock, AgentPolicy agent, Consumer<RoleChange> roleListener) {
     this.config = config;
     this.self = config.self();
     this.timing = config.timing();
@@ -155,6 +157,7 @@ public final class MemberRuntime {
     this.fencer = fencer;
     this.watchdog = watchdog;
     this.renewalClock = renewalClock;
+    this.agent = agent;
     this.roleListener = roleListener;
     // Ticks have no meaningful zero (they may be negative): every tick field starts at "now".
     long now = ticker.nanoTime();
@@ -375,7 +378,7 @@ public final class MemberRuntime {
         report(now);
       }
     }
-    Agent.Decision decision = Agent.decide(agentInput(now));
+    Agent.Decision decision = agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
       if (!dbStale || isRenewal(action)) {

@@ -105,18 +105,26 @@ public final class GroupMembership implements Closeable {
         reportedBy(peer)));
   }
 
-  /** The index of our latest report in the peer's applied state (any peer's, however stale); 0 if none. */
+  /**
+   * The index of our latest report in the peer's applied state (any peer's, however stale); 0 if
+   * none; {@link PeerReport#UNREAD} when the peer, which did answer about the group, could not be
+   * asked for its state (twice): that is not "no report", it is "unknown".
+   */
   private long reportedBy(RaftPeer peer) {
-    try {
-      RaftClientReply reply = asking.io().sendStaleRead(Message.EMPTY, 0, peer.getId());
-      if (!reply.isSuccess()) {
-        return 0;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        RaftClientReply reply = asking.io().sendStaleRead(Message.EMPTY, 0, peer.getId());
+        if (reply.isSuccess()) {
+          ClusterState state = Codec.decodeState(reply.getMessage().getContent().toByteArray());
+          return state.member(self).map(MemberRecord::statusIndex).orElse(0L);
+        }
+        log.debug("member {}: peer {} refused to read its state: {}", self, peer.getId(), reply.getException());
+      } catch (IOException | RuntimeException e) {
+        log.debug("member {}: peer {} did not answer with its state: {}", self, peer.getId(), e.toString());
       }
-      ClusterState state = Codec.decodeState(reply.getMessage().getContent().toByteArray());
-      return state.member(self).map(MemberRecord::statusIndex).orElse(0L);
-    } catch (IOException | RuntimeException e) {
-      log.debug("member {}: peer {} did not answer with its state: {}", self, peer.getId(), e.toString());
-      return 0;
+      if (attempt == 2) {
+        return PeerReport.UNREAD;
+      }
     }
   }
 

@@ -11,9 +11,13 @@ import java.util.Objects;
  *     follower's commit index around with its appends and keeps the maximum); -1 when it never saw
  *     one. Held in memory only: a peer restarted since we last answered it does not know it.
  * @param reportedBySelf the log index of our latest status report in the peer's applied state; 0
- *     when it holds none. Replicated and durable: the cluster has heard from us before.
+ *     when it holds none; {@link #UNREAD} when its state could not be read. Replicated and durable:
+ *     the cluster has heard from us before.
  */
 public record PeerReport(MemberId peer, long committedBySelf, long reportedBySelf) {
+  /** The peer answered about the group, but its state could not be read: whether it knows us is unknown. */
+  public static final long UNREAD = -1;
+
   public PeerReport {
     Objects.requireNonNull(peer, "peer");
   }

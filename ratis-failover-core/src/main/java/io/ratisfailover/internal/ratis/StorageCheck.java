@@ -41,8 +41,15 @@ public final class StorageCheck {
       return Optional.of(local.blank() ? empty(self, storage, seen) : older(self, storage, local, seen));
     }
     if (local.blank()) {
-      return reports.stream().filter(r -> r.reportedBySelf() > 0).findFirst().map(r -> empty(self, storage,
+      Optional<String> known = reports.stream().filter(r -> r.reportedBySelf() > 0).findFirst().map(r -> empty(self, storage,
           "the cluster's state on peer " + r.peer() + " holds a report from " + self + " at log index " + r.reportedBySelf()));
+      if (known.isPresent()) {
+        return known;
+      }
+      // A running peer whose state could not be read may know us: starting blank would be a guess.
+      return reports.stream().filter(r -> r.reportedBySelf() == PeerReport.UNREAD).findFirst().map(r -> "the Raft"
+          + " storage of " + self + " in " + storage + " is empty and peer " + r.peer() + " answered, but its cluster"
+          + " state could not be read to tell whether " + self + " was a member before: start again once it answers");
     }
     return Optional.empty();
   }

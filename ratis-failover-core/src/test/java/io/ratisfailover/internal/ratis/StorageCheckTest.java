@@ -44,6 +44,15 @@ class StorageCheckTest {
   }
 
   @Test
+  void aBlankStorageIsRefusedWhenARunningPeersStateCouldNotBeRead() {
+    // Seen under load: the state read timed out, and "unknown" had been taken for "never a member".
+    PeerReport unread = new PeerReport(MemberId.of("pg1"), -1, PeerReport.UNREAD);
+    assertThat(StorageCheck.refusal(W1, STORAGE, StoredLog.BLANK, List.of(unread)))
+        .hasValueSatisfying(why -> assertThat(why).contains("is empty", "pg1 answered", "could not be read"));
+    assertThat(StorageCheck.refusal(W1, STORAGE, new StoredLog(false, 10), List.of(unread))).isEmpty();
+  }
+
+  @Test
   void aReportAloneSaysNothingAboutHowMuchAKeptStorageHeld() {
     assertThat(StorageCheck.refusal(W1, STORAGE, new StoredLog(false, 10), List.of(pg1HoldsAReportAt(42)))).isEmpty();
   }
