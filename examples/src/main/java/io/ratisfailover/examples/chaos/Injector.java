@@ -40,6 +40,12 @@ final class Injector implements AutoCloseable {
       case RESTART -> cluster.stopAgent(member);
       case SLOW_LINKS -> cluster.jitter(member, Fault.JITTER);
       case LOSSY_LINKS -> cluster.network().lose(member, Fault.LOSS_PERCENT);
+      case RESTART_CUT_OFF -> {
+        cluster.network().cut(member);
+        cluster.killAgent(member);
+        cluster.start(member);
+      }
+      case RAFT_INBOUND_BLOCKED -> cluster.blockRaftInbound(member);
     }
   }
 
@@ -49,9 +55,10 @@ final class Injector implements AutoCloseable {
       case KILL_POSTGRES -> { }
       case FREEZE_AGENT -> signal("CONT", cluster.agent(member).map(Process::pid).orElseThrow());
       case FREEZE_POSTGRES -> setState(group(member), "THAWED");
-      case CUT_OFF -> cluster.network().heal(member);
+      case CUT_OFF, RESTART_CUT_OFF -> cluster.network().heal(member);
       case SLOW_LINKS -> cluster.jitter(member, Duration.ZERO);
       case LOSSY_LINKS -> cluster.network().stopLosing(member);
+      case RAFT_INBOUND_BLOCKED -> cluster.network().unblockInbound(member);
     }
   }
 

@@ -89,6 +89,14 @@ final class Observer implements AutoCloseable {
     return haproxyUp;
   }
 
+  long dualChecks() {
+    return samples;
+  }
+
+  long haproxySamples() {
+    return haproxySamples;
+  }
+
   String summary() {
     return samples + " dual-primary checks, " + haproxySamples + " HAProxy samples, " + violations.size() + " violations";
   }
