@@ -14,10 +14,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A seeded chaos run: the {@link ChaosCluster} in its namespaces, a writer through HAProxy, the
- * {@link Observer}, and the faults of {@link Fault#schedule} one after another until the duration is
- * spent. Checked: no two members with a lease that accept writes, never two servers UP in HAProxy's
- * primary backend, no acknowledged write lost (synchronous mode), and after every heal a write
- * through HAProxy within {@link #RECOVERY}. Prints the seed and the schedule; the same seed and
+ * {@link Observer}, the {@link W1Check}, and the faults of {@link Fault#schedule} one after another
+ * until the duration is spent, in the replication mode the seed picks. Checked: no two members with a
+ * lease that accept writes, W1 (no two servers accepting direct writes at once), never two servers UP
+ * in HAProxy's primary backend, no acknowledged write lost (synchronous mode), and after every heal a
+ * write through HAProxy within {@link #RECOVERY}. Prints the seed and the schedule; the same seed and
  * duration repeat the schedule.
  *
  * <p>{@link #run} sets up the network and runs the rest in a child process inside the observer's
@@ -174,7 +175,8 @@ public final class ChaosRun {
         result.setProperty("unknown", Integer.toString(writer.unknown.size()));
         result.setProperty("lost", Integer.toString(lost.size()));
         result.setProperty("w1Probes", Long.toString(w1.probes()));
-        result.setProperty("w1Excused", Integer.toString(w1.excused().size()));
+        result.setProperty("w1PastBound", Long.toString(w1.overlapsPastBound()));
+        result.setProperty("w1WritableAfterStopMs", Long.toString(w1.longestWritableAfterStopMillis()));
         result.setProperty("dualChecks", Long.toString(observer.dualChecks()));
         result.setProperty("haproxySamples", Long.toString(observer.haproxySamples()));
         result.setProperty("longestGapMs", Long.toString(longestGap));

@@ -46,16 +46,18 @@ public final class ChaosSuite {
         Directories.deleteTree(dir.resolve("raft"));
         logs = dir.resolve("logs").toString();
       }
-      rows.add(String.format(Locale.ROOT, "| %d | %s | %s | %s / %s / %s | %s / %s / %s | %s | %s ms | %s | %s |",
+      rows.add(String.format(Locale.ROOT, "| %d | %s | %s | %s / %s / %s | %s | %s / %s / %s | %s | %s (%s ms) | %s ms | %s | %s |",
           seed, r.getProperty("mode", "?"), r.getProperty("faults", "?"), r.getProperty("acknowledged", "?"),
-          r.getProperty("failed", "?"), r.getProperty("unknown", "?"), r.getProperty("w1Probes", "?"),
-          r.getProperty("dualChecks", "?"), r.getProperty("haproxySamples", "?"), r.getProperty("violations", "?"),
+          r.getProperty("failed", "?"), r.getProperty("unknown", "?"), r.getProperty("lost", "?"),
+          r.getProperty("w1Probes", "?"), r.getProperty("dualChecks", "?"), r.getProperty("haproxySamples", "?"),
+          r.getProperty("violations", "?"), r.getProperty("w1PastBound", "?"), r.getProperty("w1WritableAfterStopMs", "?"),
           r.getProperty("longestGapMs", "?"), exit == 0 ? "PASS" : "FAIL" + (exit == 3 ? " (timed out)" : ""), logs));
     }
     System.out.println();
-    System.out.println("| seed | mode | faults | writes ack / failed / unknown | samples W1 / dual-primary / HAProxy "
-        + "| violations | longest write gap | result | logs |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|");
+    System.out.println("| seed | mode | faults | writes ack / failed / unknown | ack lost | samples W1 / dual-primary / HAProxy "
+        + "| violations | W1 past ttl - margin after an agent stop (longest writable after one) | longest write gap "
+        + "| result | logs |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
     rows.forEach(System.out::println);
     System.out.printf(Locale.ROOT, "%n%d of %d seeds passed (%s each)%n", seeds.size() - failed, seeds.size(), duration);
     System.exit(failed == 0 ? 0 : 1);

@@ -244,15 +244,23 @@ final class W1Check implements AutoCloseable {
     return probes.get();
   }
 
+  /** Overlaps past {@code ttl - lease_margin} after an agent stop: what the agent's guard must prevent. */
+  long overlapsPastBound() {
+    return overlaps().stream().filter(o -> o.stop().isPresent() && pastBound(o) > 0).count();
+  }
+
+  /** The longest a server went on accepting writes after the harness stopped its agent, in ms. */
+  long longestWritableAfterStopMillis() {
+    return writableAfterStopsMillis().stream().mapToLong(Long::longValue).max().orElse(0);
+  }
+
   String summary() {
     List<Overlap> all = overlaps();
     long unexplained = all.stream().filter(o -> o.stop().isEmpty()).count();
-    long past = all.stream().filter(o -> o.stop().isPresent() && pastBound(o) > 0).count();
-    List<Long> after = writableAfterStopsMillis();
     return String.format(Locale.ROOT, "%d direct write probes (%d accepted), %d W1 overlaps (%d with every agent running, "
         + "%d past ttl - lease_margin = %d ms after an agent stop); %d agent stops on a writable server, "
-        + "longest still writable after one: %d ms", probes.get(), accepted.get(), all.size(), unexplained, past,
-        bound.toMillis(), after.size(), after.stream().mapToLong(Long::longValue).max().orElse(0));
+        + "longest still writable after one: %d ms", probes.get(), accepted.get(), all.size(), unexplained,
+        overlapsPastBound(), bound.toMillis(), writableAfterStopsMillis().size(), longestWritableAfterStopMillis());
   }
 
   private static void close(Connection c) {
