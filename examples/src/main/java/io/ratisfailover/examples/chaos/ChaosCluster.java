@@ -277,6 +277,8 @@ final class ChaosCluster implements AutoCloseable {
           + "primary_hold_off: " + options.holdOff().toMillis() + "ms}\n"
           + "postgresql:\n"
           + "  data_dir: " + dataDirectory(m) + "\n"
+          // Beside the agents' logs, so that a failed run keeps the server's own account too.
+          + "  log_file: " + logs().resolve("postgres-" + m + ".log") + "\n"
           + "  listen: " + network.address(m) + ":" + POSTGRES + "\n"
           + "  os_user: postgres\n"
           + "  superuser: {username: postgres, password: env:CHAOS_PASSWORD}\n"

@@ -130,13 +130,13 @@ final class Observer implements AutoCloseable {
           writable = rs.next() && rs.getBoolean(1);
         }
       } catch (SQLException e) {
-        close(c);
+        closeQuietly(c);
         c = null;
       }
       latest.put(member, new Sample(t, lease, writable));
       pause(t);
     }
-    close(c);
+    closeQuietly(c);
   }
 
   /** Both members' samples, when both are recent, must not both say "lease and writable". */
@@ -208,7 +208,8 @@ final class Observer implements AutoCloseable {
     }
   }
 
-  private static void close(Connection c) {
+  /** Closes a JDBC connection that may be broken already. */
+  static void closeQuietly(Connection c) {
     if (c != null) {
       try {
         c.close();

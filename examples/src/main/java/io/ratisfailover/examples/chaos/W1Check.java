@@ -34,8 +34,12 @@ final class W1Check implements AutoCloseable {
   /** Probes further apart than this (a stalled prober) do not join one run: nothing was seen in between. */
   private static final long MERGE_GAP_NANOS = 3 * Observer.EVERY.toNanos();
 
-  /** A stretch of time in which the member's server accepted every probe (System.nanoTime). */
-  record Run(String member, long from, long to) {}
+  /**
+   * A stretch of time in which the member's server accepted every probe (System.nanoTime), and the
+   * last probe it refused before (0: none): a server that refused nothing since its agent stopped
+   * has been writable since the stop, even when a stalled prober split the stretch in two.
+   */
+  record Run(String member, long from, long to, long refusedBefore) {}
 
   /** The harness stopped the member's agent while its PostgreSQL may have gone on (kill -9, SIGSTOP). */
   record AgentStop(String member, long at, Fault.Kind kind) {}
@@ -49,6 +53,7 @@ final class W1Check implements AutoCloseable {
   private final boolean requireGuard;
   private final Map<String, List<Run>> runs = new HashMap<>();
   private final Map<String, Run> open = new HashMap<>();
+  private final Map<String, Long> lastRefusal = new HashMap<>();
   private final List<AgentStop> stops = new CopyOnWriteArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicLong probes = new AtomicLong();
@@ -76,9 +81,13 @@ final class W1Check implements AutoCloseable {
     return this;
   }
 
-  /** Called right after the harness killed or froze the member's agent. */
+  /** Called as the harness kills or freezes the member's agent. */
   void agentStopped(String member, Fault.Kind kind) {
-    stops.add(new AgentStop(member, System.nanoTime(), kind));
+    agentStopped(member, kind, System.nanoTime());
+  }
+
+  void agentStopped(String member, Fault.Kind kind, long atNanos) {
+    stops.add(new AgentStop(member, atNanos, kind));
   }
 
   private void probe(String member) {
@@ -118,7 +127,7 @@ final class W1Check implements AutoCloseable {
         LockSupport.parkNanos(left);
       }
     }
-    close(c);
+    Observer.closeQuietly(c);
   }
 
   /** A refusal (read-only, missing table) keeps the connection; a broken or timed-out one is dropped. */
@@ -132,7 +141,7 @@ final class W1Check implements AutoCloseable {
         // fall through: drop it
       }
     }
-    close(c);
+    Observer.closeQuietly(c);
     return null;
   }
 
@@ -141,14 +150,15 @@ final class W1Check implements AutoCloseable {
     Run current = open.get(member);
     if (!ok) {
       closeRun(member);
+      lastRefusal.put(member, from);
       return;
     }
     accepted.incrementAndGet();
     if (current != null && from - current.to() <= MERGE_GAP_NANOS) {
-      open.put(member, new Run(member, current.from(), to));
+      open.put(member, new Run(member, current.from(), to, current.refusedBefore()));
     } else {
       closeRun(member);
-      open.put(member, new Run(member, from, to));
+      open.put(member, new Run(member, from, to, lastRefusal.getOrDefault(member, 0L)));
     }
   }
 
@@ -182,9 +192,9 @@ final class W1Check implements AutoCloseable {
     return all;
   }
 
-  /** The last agent stop on the run's member while its server accepted writes. */
+  /** The last agent stop on the run's member after which its server refused nothing until the run. */
   private Optional<AgentStop> stopDuring(Run r) {
-    return stops.stream().filter(s -> s.member().equals(r.member()) && s.at() >= r.from() && s.at() <= r.to())
+    return stops.stream().filter(s -> s.member().equals(r.member()) && s.at() > r.refusedBefore() && s.at() <= r.to())
         .reduce((first, second) -> second);
   }
 
@@ -192,8 +202,8 @@ final class W1Check implements AutoCloseable {
   synchronized List<Long> writableAfterStopsMillis() {
     List<Long> out = new ArrayList<>();
     for (AgentStop s : stops) {
-      allRuns(s.member()).stream().filter(r -> s.at() >= r.from() && s.at() <= r.to())
-          .forEach(r -> out.add((r.to() - s.at()) / 1_000_000));
+      allRuns(s.member()).stream().filter(r -> s.at() > r.refusedBefore() && s.at() <= r.to())
+          .mapToLong(Run::to).max().ifPresent(to -> out.add((to - s.at()) / 1_000_000));
     }
     return out;
   }
@@ -261,16 +271,6 @@ final class W1Check implements AutoCloseable {
         + "%d past ttl - lease_margin = %d ms after an agent stop); %d agent stops on a writable server, "
         + "longest still writable after one: %d ms", probes.get(), accepted.get(), all.size(), unexplained,
         overlapsPastBound(), bound.toMillis(), writableAfterStopsMillis().size(), longestWritableAfterStopMillis());
-  }
-
-  private static void close(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException e) {
-        // broken already
-      }
-    }
   }
 
   @Override
