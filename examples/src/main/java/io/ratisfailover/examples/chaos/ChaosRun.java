@@ -130,6 +130,11 @@ public final class ChaosRun {
           }
           awaitSteady(cluster, observer);
           String member = resolve(f.target(), observer);
+          Optional<String> absent = injector.cannotStrike(f.kind(), member);
+          if (absent.isPresent()) {
+            say("%s: skipped, %s", f, absent.get());
+            continue;
+          }
           say("%s: %s on %s", f, f.kind(), member);
           try {
             if (f.kind().stopsAgentAlone) {

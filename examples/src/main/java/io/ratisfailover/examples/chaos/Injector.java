@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Strikes and heals faults on a {@link ChaosCluster}. PostgreSQL is frozen with the cgroup (v1)
@@ -26,6 +27,20 @@ final class Injector implements AutoCloseable {
   /** Whether this machine can freeze a process tree. */
   static boolean canFreeze() {
     return Files.isWritable(FREEZER.resolve("cgroup.procs"));
+  }
+
+  /**
+   * Why the fault cannot strike the member now (a freeze needs a process to freeze: an agent that is
+   * cloning its database has no PostgreSQL yet), or empty when it can.
+   */
+  Optional<String> cannotStrike(Fault.Kind kind, String member) {
+    return switch (kind) {
+      case FREEZE_AGENT -> cluster.agent(member).filter(Process::isAlive).isPresent()
+          ? Optional.empty() : Optional.of(member + "'s agent is not running");
+      case FREEZE_POSTGRES -> cluster.postmaster(member).isPresent()
+          ? Optional.empty() : Optional.of(member + "'s PostgreSQL is not running");
+      default -> Optional.empty();
+    };
   }
 
   void strike(Fault.Kind kind, String member) throws IOException {
