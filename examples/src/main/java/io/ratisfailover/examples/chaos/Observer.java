@@ -101,12 +101,19 @@ final class Observer implements AutoCloseable {
     return samples + " dual-primary checks, " + haproxySamples + " HAProxy samples, " + violations.size() + " violations";
   }
 
-  private void watchMember(String member) {
+  /** How the observer connects to a member's PostgreSQL: as the superuser, giving up on a server after a second. */
+  static Properties directConnection() {
     Properties props = new Properties();
     props.setProperty("user", "postgres");
     props.setProperty("password", ChaosCluster.PASSWORD);
     props.setProperty("connectTimeout", "1");
+    props.setProperty("loginTimeout", "2");
     props.setProperty("socketTimeout", "1");
+    return props;
+  }
+
+  private void watchMember(String member) {
+    Properties props = directConnection();
     Connection c = null;
     HttpRequest primary = HttpRequest.newBuilder(URI.create(cluster.api(member) + "/primary"))
         .timeout(Duration.ofMillis(500)).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();

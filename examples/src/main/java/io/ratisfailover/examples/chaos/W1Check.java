@@ -91,12 +91,7 @@ final class W1Check implements AutoCloseable {
   }
 
   private void probe(String member) {
-    Properties props = new Properties();
-    props.setProperty("user", "postgres");
-    props.setProperty("password", ChaosCluster.PASSWORD);
-    props.setProperty("connectTimeout", "1");
-    props.setProperty("loginTimeout", "2");
-    props.setProperty("socketTimeout", "1");
+    Properties props = Observer.directConnection();
     Connection c = null;
     while (running) {
       long due = System.nanoTime() + Observer.EVERY.toNanos();
