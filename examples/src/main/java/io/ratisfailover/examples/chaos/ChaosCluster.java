@@ -1,6 +1,7 @@
 package io.ratisfailover.examples.chaos;
 
 import io.ratisfailover.examples.demo.Processes;
+import io.ratisfailover.node.config.TimingSection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,16 @@ final class ChaosCluster implements AutoCloseable {
 
     Options withTiming(String profile) {
       return new Options(synchronous, haproxyChecks, holdOff, links, profile);
+    }
+
+    Options withSynchronous(boolean on) {
+      return new Options(on, haproxyChecks, holdOff, links, timingProfile);
+    }
+
+    /** How long a primary's lease lasts from its last renewal: {@code ttl - lease_margin} of the timing profile. */
+    Duration leaseDuration() {
+      return new TimingSection(timingProfile, null, null, null, null, null, null, null, null, null, null)
+          .toTiming("timing").leaseDuration();
     }
   }
 
@@ -109,6 +120,15 @@ final class ChaosCluster implements AutoCloseable {
     ports.forEach((port, proxy) -> cmd.add(port + ":" + proxy));
     processes.start("links-" + member, cmd, Map.of());
     network.throughProxy(member, ports);
+  }
+
+  /** Drops the connections into the member's Raft server (direct and through its link proxy); its own go on. */
+  void blockRaftInbound(String member) throws IOException {
+    network.blockInbound(member, RAFT, RAFT + PROXY_OFFSET);
+  }
+
+  Options options() {
+    return options;
   }
 
   /** Delays every chunk on the member's links to its peers by up to {@code jitter}; zero heals them. */
@@ -257,6 +277,8 @@ final class ChaosCluster implements AutoCloseable {
           + "primary_hold_off: " + options.holdOff().toMillis() + "ms}\n"
           + "postgresql:\n"
           + "  data_dir: " + dataDirectory(m) + "\n"
+          // Beside the agents' logs, so that a failed run keeps the server's own account too.
+          + "  log_file: " + logs().resolve("postgres-" + m + ".log") + "\n"
           + "  listen: " + network.address(m) + ":" + POSTGRES + "\n"
           + "  os_user: postgres\n"
           + "  superuser: {username: postgres, password: env:CHAOS_PASSWORD}\n"

@@ -8,15 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A seeded chaos run: the {@link ChaosCluster} in its namespaces, a writer through HAProxy, the
- * {@link Observer}, and the faults of {@link Fault#schedule} one after another until the duration is
- * spent. Checked: no two members with a lease that accept writes, never two servers UP in HAProxy's
- * primary backend, no acknowledged write lost (synchronous mode), and after every heal a write
- * through HAProxy within {@link #RECOVERY}. Prints the seed and the schedule; the same seed and
+ * {@link Observer}, the {@link W1Check}, and the faults of {@link Fault#schedule} one after another
+ * until the duration is spent, in the replication mode the seed picks. Checked: no two members with a
+ * lease that accept writes, W1 (no two servers accepting direct writes at once), never two servers UP
+ * in HAProxy's primary backend, no acknowledged write lost (synchronous mode), and after every heal a
+ * write through HAProxy within {@link #RECOVERY}. Prints the seed and the schedule; the same seed and
  * duration repeat the schedule.
  *
  * <p>{@link #run} sets up the network and runs the rest in a child process inside the observer's
@@ -27,32 +29,44 @@ public final class ChaosRun {
   static final Duration RECOVERY = Duration.ofSeconds(30);
   static final String PREFIX = "rfchaos";
 
+  /** The run's numbers, written to {@link #RESULT} in the work directory for the chaos suite's table. */
+  static final String RESULT = "result.properties";
+
   private final long seed;
   private final Duration duration;
   private final Path work;
+  private final boolean requireW1;
   private final long started = System.nanoTime();
   private final List<String> problems = new ArrayList<>();
+  private final Properties result = new Properties();
 
-  private ChaosRun(long seed, Duration duration, Path work) {
+  private ChaosRun(long seed, Duration duration, Path work, boolean requireW1) {
     this.seed = seed;
     this.duration = duration;
     this.work = work;
+    this.requireW1 = requireW1;
   }
 
-  /** Usage: ChaosRun [--inside] SEED DURATION WORK_DIR. */
+  /** Usage: ChaosRun [--inside] SEED DURATION WORK_DIR [REQUIRE_W1]. */
   public static void main(String[] args) throws Exception {
     boolean inside = args.length > 0 && args[0].equals("--inside");
     int i = inside ? 1 : 0;
     long seed = Long.parseLong(args[i]);
     Duration duration = Duration.parse(args[i + 1]);
     Path work = Path.of(args[i + 2]);
-    System.exit(inside ? new ChaosRun(seed, duration, work).inside() : run(seed, duration, work));
+    boolean requireW1 = args.length > i + 3 && Boolean.parseBoolean(args[i + 3]);
+    System.exit(inside ? new ChaosRun(seed, duration, work, requireW1).inside() : run(seed, duration, work, requireW1));
   }
 
-  /** Creates the namespaces, runs the chaos in the observer's namespace, removes everything; returns the exit code. */
-  public static int run(long seed, Duration duration, Path work) throws IOException, InterruptedException {
-    return inObserver(ChaosRun.class, List.of(Long.toString(seed), duration.toString(), work.toString()),
-        duration.plusMinutes(5), work);
+  /**
+   * Creates the namespaces, runs the chaos in the observer's namespace, removes everything; returns
+   * the exit code. {@code requireW1}: whether a server still accepting writes past ttl - lease_margin
+   * after its agent was killed or frozen fails the run (it needs the agent's guard).
+   */
+  public static int run(long seed, Duration duration, Path work, boolean requireW1)
+      throws IOException, InterruptedException {
+    return inObserver(ChaosRun.class, List.of(Long.toString(seed), duration.toString(), work.toString(),
+        Boolean.toString(requireW1)), duration.plusMinutes(5), work);
   }
 
   /**
@@ -89,17 +103,26 @@ public final class ChaosRun {
 
   private int inside() throws Exception {
     List<Fault> schedule = Fault.schedule(seed, duration);
-    say("seed %d, duration %s, schedule: %s", seed, duration, schedule);
-    try (ChaosCluster cluster = new ChaosCluster(Network.attach(PREFIX, List.of("pg1", "pg2", "w1")), work,
-            ChaosCluster.Options.patroniStyle(ChaosCluster.Links.THROUGH_PROXIES));
+    boolean synchronous = Fault.synchronous(seed);
+    String mode = synchronous ? "sync" : "async";
+    result.setProperty("seed", Long.toString(seed));
+    result.setProperty("mode", mode);
+    say("seed %d, duration %s, %s mode, schedule: %s", seed, duration, mode, schedule);
+    ChaosCluster.Options options = ChaosCluster.Options.patroniStyle(ChaosCluster.Links.THROUGH_PROXIES)
+        .withSynchronous(synchronous);
+    try (ChaosCluster cluster = new ChaosCluster(Network.attach(PREFIX, List.of("pg1", "pg2", "w1")), work, options);
         Injector injector = new Injector(cluster, PREFIX)) {
       cluster.startAll();
       Observer observer = new Observer(cluster, started).start();
-      try (observer) {
+      W1Check w1 = new W1Check(cluster, started, options.leaseDuration(), requireW1).start();
+      try (observer; w1) {
         Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "chaos_writes", Duration.ofMillis(50))
             .start(Duration.ofSeconds(120));
+        Writer.createTable(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD,
+            W1Check.TABLE + " (member text, at timestamptz DEFAULT now())");
         say("cluster formed; %s serves", observer.leaseHolder().orElse("nobody"));
         long end = started + duration.toNanos();
+        long firstFault = System.nanoTime();
         int done = 0;
         for (Fault f : schedule) {
           if (System.nanoTime() > end) {
@@ -107,8 +130,17 @@ public final class ChaosRun {
           }
           awaitSteady(cluster, observer);
           String member = resolve(f.target(), observer);
+          Optional<String> absent = injector.cannotStrike(f.kind(), member);
+          if (absent.isPresent()) {
+            say("%s: skipped, %s", f, absent.get());
+            continue;
+          }
           say("%s: %s on %s", f, f.kind(), member);
           try {
+            if (f.kind().stopsAgentAlone) {
+              // Noted just before: the bound on a stopped agent's server counts from the stop at the latest.
+              w1.agentStopped(member, f.kind());
+            }
             injector.strike(f.kind(), member);
             LockSupport.parkNanos(f.lasts().toNanos());
           } finally {
@@ -126,17 +158,40 @@ public final class ChaosRun {
           LockSupport.parkNanos(f.quietAfter().toNanos());
         }
         writer.close();
+        long longestGap = writer.longestGapSince(firstFault, System.nanoTime());
         String primary = awaitPrimary(observer);
         List<Long> lost = writer.lostOn(cluster.jdbc(primary));
         if (!lost.isEmpty()) {
-          problems.add(lost.size() + " acknowledged writes missing on the final primary " + primary + ": " + first(lost));
+          String line = lost.size() + " acknowledged writes missing on the final primary " + primary + ": " + first(lost);
+          if (synchronous) {
+            problems.add(line);
+          } else {
+            say("%s (asynchronous mode: a failover may lose the last commits)", line);
+          }
         }
-        say("%d faults; writer: %s; observer: %s", done, writer, observer.summary());
+        say("%d faults; writer: %s, longest gap %d ms; observer: %s; W1: %s", done, writer, longestGap,
+            observer.summary(), w1.summary());
+        w1.excused().forEach(line -> say("%s", line));
         problems.addAll(observer.violations());
+        problems.addAll(w1.violations());
+        result.setProperty("faults", Integer.toString(done));
+        result.setProperty("acknowledged", Integer.toString(writer.acknowledged.size()));
+        result.setProperty("failed", Integer.toString(writer.failed.size()));
+        result.setProperty("unknown", Integer.toString(writer.unknown.size()));
+        result.setProperty("lost", Integer.toString(lost.size()));
+        result.setProperty("w1Probes", Long.toString(w1.probes()));
+        result.setProperty("w1PastBound", Long.toString(w1.overlapsPastBound()));
+        result.setProperty("w1WritableAfterStopMs", Long.toString(w1.longestWritableAfterStopMillis()));
+        result.setProperty("dualChecks", Long.toString(observer.dualChecks()));
+        result.setProperty("haproxySamples", Long.toString(observer.haproxySamples()));
+        result.setProperty("longestGapMs", Long.toString(longestGap));
       }
     } catch (Exception e) {
       problems.add("the run broke off: " + e);
     }
+    result.setProperty("violations", Integer.toString(problems.size()));
+    result.setProperty("passed", Boolean.toString(problems.isEmpty()));
+    writeResult();
     if (problems.isEmpty()) {
       say("PASSED (seed %d)", seed);
       return 0;
@@ -144,6 +199,14 @@ public final class ChaosRun {
     problems.forEach(p -> say("VIOLATION %s", p));
     say("FAILED: repeat with -Dchaos.seed=%d -Dchaos.duration=%s (logs in %s)", seed, duration, work.resolve("logs"));
     return 1;
+  }
+
+  private void writeResult() {
+    try (java.io.Writer out = Files.newBufferedWriter(work.resolve(RESULT))) {
+      result.store(out, "chaos run");
+    } catch (IOException e) {
+      say("could not write %s: %s", work.resolve(RESULT), e);
+    }
   }
 
   /** Before the next fault: a serving primary, both data members' agents running, and HAProxy routing writes. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * One fault of a chaos schedule: what, on whom ({@code primary} means whichever member serves when
@@ -17,30 +18,53 @@ record Fault(Kind kind, String target, Duration lasts, Duration quietAfter) {
 
   enum Kind {
     /** kill -9 of the agent alone (PostgreSQL lives on); restarted when the fault heals. */
-    KILL_AGENT(true),
+    KILL_AGENT(true, true),
     /** kill -9 of the postmaster; the agent deals with it. */
-    KILL_POSTGRES(false),
+    KILL_POSTGRES(false, false),
     /** kill -9 of agent and postmaster: the host died; restarted when the fault heals. */
-    KILL_HOST(false),
+    KILL_HOST(false, false),
     /** SIGSTOP of the agent's JVM, SIGCONT when it heals. */
-    FREEZE_AGENT(true),
+    FREEZE_AGENT(true, true),
     /** The whole PostgreSQL server frozen by the cgroup freezer, thawed when it heals. */
-    FREEZE_POSTGRES(false),
+    FREEZE_POSTGRES(false, false),
     /** Every packet on the member's link dropped, until it heals. */
-    CUT_OFF(true),
+    CUT_OFF(true, false),
     /** A clean stop of the agent (SIGTERM) and a start when it heals. */
-    RESTART(true),
+    RESTART(true, false),
     /** Every chunk on the member's links to its peers delayed by up to {@link #JITTER}, both ways. */
-    SLOW_LINKS(true),
+    SLOW_LINKS(true, false),
     /** {@link #LOSS_PERCENT} % of the packets into the member from its peers and HAProxy dropped. */
-    LOSSY_LINKS(true);
+    LOSSY_LINKS(true, false),
+    /**
+     * The member cut off, its agent killed (kill -9, PostgreSQL lives on) and started again while
+     * it is still cut off; the network heals when the fault does. A restarted agent must not leave
+     * a server writable that the rest of the cluster has replaced.
+     */
+    RESTART_CUT_OFF(true, true),
+    /**
+     * Connections into the member's Raft port dropped (the leader's appends and heartbeats, vote
+     * requests; on the leader, the others' client requests), while the member's own outbound
+     * connections (its Raft client, its vote requests) still work: the situation of chaos seed 453479.
+     */
+    RAFT_INBOUND_BLOCKED(true, false);
 
     /** Whether the witness can suffer it (it has no PostgreSQL). */
     final boolean witnessToo;
+    /**
+     * Whether the fault stops the agent while its PostgreSQL may go on serving: until the agent's
+     * guard (watchdog, fencing on agent death) exists, W1 has an exception for such a member.
+     */
+    final boolean stopsAgentAlone;
 
-    Kind(boolean witnessToo) {
+    Kind(boolean witnessToo, boolean stopsAgentAlone) {
       this.witnessToo = witnessToo;
+      this.stopsAgentAlone = stopsAgentAlone;
     }
+  }
+
+  /** The run's replication mode, from its seed (a stream of its own: the schedule stays as it was): both modes get covered. */
+  static boolean synchronous(long seed) {
+    return new SplittableRandom(seed).nextBoolean();
   }
 
   /** A schedule filling {@code duration}, the same for the same seed. */

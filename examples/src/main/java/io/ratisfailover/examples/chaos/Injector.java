@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Strikes and heals faults on a {@link ChaosCluster}. PostgreSQL is frozen with the cgroup (v1)
@@ -28,6 +29,20 @@ final class Injector implements AutoCloseable {
     return Files.isWritable(FREEZER.resolve("cgroup.procs"));
   }
 
+  /**
+   * Why the fault cannot strike the member now (a freeze needs a process to freeze: an agent that is
+   * cloning its database has no PostgreSQL yet), or empty when it can.
+   */
+  Optional<String> cannotStrike(Fault.Kind kind, String member) {
+    return switch (kind) {
+      case FREEZE_AGENT -> cluster.agent(member).filter(Process::isAlive).isPresent()
+          ? Optional.empty() : Optional.of(member + "'s agent is not running");
+      case FREEZE_POSTGRES -> cluster.postmaster(member).isPresent()
+          ? Optional.empty() : Optional.of(member + "'s PostgreSQL is not running");
+      default -> Optional.empty();
+    };
+  }
+
   void strike(Fault.Kind kind, String member) throws IOException {
     switch (kind) {
       case KILL_AGENT -> cluster.killAgent(member);
@@ -40,6 +55,12 @@ final class Injector implements AutoCloseable {
       case RESTART -> cluster.stopAgent(member);
       case SLOW_LINKS -> cluster.jitter(member, Fault.JITTER);
       case LOSSY_LINKS -> cluster.network().lose(member, Fault.LOSS_PERCENT);
+      case RESTART_CUT_OFF -> {
+        cluster.network().cut(member);
+        cluster.killAgent(member);
+        cluster.start(member);
+      }
+      case RAFT_INBOUND_BLOCKED -> cluster.blockRaftInbound(member);
     }
   }
 
@@ -49,9 +70,10 @@ final class Injector implements AutoCloseable {
       case KILL_POSTGRES -> { }
       case FREEZE_AGENT -> signal("CONT", cluster.agent(member).map(Process::pid).orElseThrow());
       case FREEZE_POSTGRES -> setState(group(member), "THAWED");
-      case CUT_OFF -> cluster.network().heal(member);
+      case CUT_OFF, RESTART_CUT_OFF -> cluster.network().heal(member);
       case SLOW_LINKS -> cluster.jitter(member, Duration.ZERO);
       case LOSSY_LINKS -> cluster.network().stopLosing(member);
+      case RAFT_INBOUND_BLOCKED -> cluster.network().unblockInbound(member);
     }
   }
 

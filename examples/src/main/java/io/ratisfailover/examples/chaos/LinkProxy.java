@@ -3,6 +3,7 @@ package io.ratisfailover.examples.chaos;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -31,18 +32,29 @@ import org.slf4j.LoggerFactory;
  * jitter is read from a control file every 100 ms, so links slow down and heal while their
  * connections stay open, as Raft's and replication's long-lived connections do.
  *
+ * <p>The proxy listens for a service only while the service itself listens ({@code /proc/net/tcp},
+ * checked every {@link #FOLLOW_EVERY}): a peer that connects to a service that is down is refused
+ * at once, as it would be without the proxy. Accepting such a connection and closing it (the
+ * service refused the proxy) sends the peer a reset, since its first bytes were never read; a cut
+ * that starts at that instant drops the reset, and the peer is left with a connection that only it
+ * believes open. Chaos seed 453479: the leader's gRPC channel for appends sat on such a connection,
+ * waiting for the server's HTTP/2 settings, for the rest of the run (no keepalive, and nothing left
+ * for it to send), while the heartbeat channel worked.
+ *
  * <p>Usage: {@code LinkProxy CONTROL_FILE ADDRESS PORT:LISTEN_PORT...}; the control file holds the
  * jitter in milliseconds (none when the file is missing).
  */
 public final class LinkProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LinkProxy.class);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration FOLLOW_EVERY = Duration.ofMillis(20);
   private static final int CHUNK = 16 * 1024;
   /** Chunks in flight per direction before the reader waits: 1 MB, TCP-window-like. */
   private static final int IN_FLIGHT = 64;
 
   private final Path control;
-  private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
+  private final List<Forward> forwards = new CopyOnWriteArrayList<>();
+  private final RateLimitedWarning connectFailures = new RateLimitedWarning(Duration.ofSeconds(1));
   private volatile long jitterNanos;
   private volatile boolean closed;
 
@@ -55,6 +67,7 @@ public final class LinkProxy implements AutoCloseable {
   static LinkProxy watching(Path control) {
     LinkProxy proxy = new LinkProxy(control);
     start("control", proxy::watchControlFile);
+    start("follow", proxy::followServices);
     return proxy;
   }
 
@@ -71,27 +84,89 @@ public final class LinkProxy implements AutoCloseable {
     Thread.currentThread().join();
   }
 
-  /** Accepts on {@code address:listenPort} (0: any free port) and forwards to {@code address:port}; returns the port bound. */
+  /**
+   * Forwards {@code address:listenPort} (0: a free port, chosen now) to {@code address:port},
+   * listening while the service does; returns the listening port.
+   */
   int forward(String address, int port, int listenPort) throws IOException {
-    ServerSocket server = new ServerSocket();
-    server.setReuseAddress(true);
-    server.bind(new InetSocketAddress(address, listenPort));
-    listeners.add(server);
-    InetSocketAddress target = new InetSocketAddress(address, port);
-    start("accept-" + port, () -> {
-      while (!closed) {
+    int listen = listenPort;
+    if (listen == 0) {
+      try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(address))) {
+        listen = probe.getLocalPort();
+      }
+    }
+    Forward f = new Forward(new InetSocketAddress(address, listen), new InetSocketAddress(address, port));
+    f.follow(ListeningPorts.read());
+    forwards.add(f);
+    log.info("forwarding {}:{} to port {}", address, listen, port);
+    return listen;
+  }
+
+  /** Opens and closes each forward's listener as its service starts and stops listening, until closed. */
+  private void followServices() {
+    while (!closed) {
+      ListeningPorts listening = ListeningPorts.read();
+      for (Forward f : forwards) {
         try {
-          Socket client = server.accept();
-          start("connect-" + port, () -> connect(client, target));
+          f.follow(listening);
         } catch (IOException e) {
-          if (!closed) {
-            log.warn("accepting on {}: {}", listenPort, e.toString());
+          connectFailures.warn(log, "listening on {} for port {}: {}", f.listen, f.target.getPort(), e.toString());
+        }
+      }
+      LockSupport.parkNanos(FOLLOW_EVERY.toNanos());
+    }
+    forwards.forEach(Forward::stopListening);
+  }
+
+  /** One forwarded service: a listener, open while the service listens. */
+  private final class Forward {
+    private final InetSocketAddress listen;
+    private final InetSocketAddress target;
+    private ServerSocket server;
+
+    Forward(InetSocketAddress listen, InetSocketAddress target) {
+      this.listen = listen;
+      this.target = target;
+    }
+
+    synchronized void follow(ListeningPorts listening) throws IOException {
+      boolean up = listening.has(target.getPort());
+      if (up && server == null && !closed) {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(listen);
+        server = s;
+        start("accept-" + target.getPort(), () -> accept(s));
+        log.info("port {} listens: accepting on {}", target.getPort(), listen.getPort());
+      } else if (!up && server != null) {
+        stopListening();
+        log.info("port {} stopped listening: refusing on {}", target.getPort(), listen.getPort());
+      }
+    }
+
+    synchronized void stopListening() {
+      if (server != null) {
+        try {
+          server.close();
+        } catch (IOException e) {
+          // closing either way
+        }
+        server = null;
+      }
+    }
+
+    private void accept(ServerSocket s) {
+      while (!s.isClosed()) {
+        try {
+          Socket client = s.accept();
+          start("connect-" + target.getPort(), () -> connect(client, target));
+        } catch (IOException e) {
+          if (!s.isClosed()) {
+            log.warn("accepting on {}: {}", listen.getPort(), e.toString());
           }
         }
       }
-    });
-    log.info("forwarding {}:{} to port {}", address, server.getLocalPort(), port);
-    return server.getLocalPort();
+    }
   }
 
   /** Polls the control file for the jitter until closed. */
@@ -128,10 +203,14 @@ public final class LinkProxy implements AutoCloseable {
       client.setTcpNoDelay(true);
       upstream.setTcpNoDelay(true);
     } catch (IOException e) {
+      // Closing the client is what a peer sees of a service that is down: say so, once a second at most.
+      connectFailures.warn(log, "connecting {} to port {} failed: {}", client.getRemoteSocketAddress(), target.getPort(),
+          e.toString());
       closeQuietly(client);
       closeQuietly(upstream);
       return;
     }
+    log.info("link {} -> port {} open", client.getRemoteSocketAddress(), target.getPort());
     Link link = new Link(client, upstream);
     link.pump(client, upstream, "up-" + target.getPort());
     link.pump(upstream, client, "down-" + target.getPort());
@@ -142,6 +221,7 @@ public final class LinkProxy implements AutoCloseable {
     private final Socket a;
     private final Socket b;
     private int directionsOpen = 2;
+    private boolean closing;
 
     Link(Socket a, Socket b) {
       this.a = a;
@@ -166,7 +246,7 @@ public final class LinkProxy implements AutoCloseable {
           }
           hand(queue, Chunk.END);
         } catch (IOException e) {
-          fail();
+          fail(name + " read: " + e);
           queue.offer(Chunk.END);
         }
       });
@@ -181,12 +261,12 @@ public final class LinkProxy implements AutoCloseable {
             out.flush();
           }
           to.shutdownOutput();
-          directionDone();
+          directionDone(name);
         } catch (IOException e) {
-          fail();
+          fail(name + " write: " + e);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          fail();
+          fail(name + " interrupted");
         }
       });
     }
@@ -205,13 +285,22 @@ public final class LinkProxy implements AutoCloseable {
       }
     }
 
-    private synchronized void directionDone() {
+    private synchronized void directionDone(String name) {
       if (--directionsOpen == 0) {
-        fail();
+        fail(name + " ended, both ways closed");
       }
     }
 
-    private void fail() {
+    /** Closes both sockets; the first reason is logged, with the peer, so a closed link can be told from a dead service. */
+    private void fail(String reason) {
+      boolean first;
+      synchronized (this) {
+        first = !closing;
+        closing = true;
+      }
+      if (first) {
+        log.info("link {} closed: {}", a.getRemoteSocketAddress(), reason);
+      }
       closeQuietly(a);
       closeQuietly(b);
     }
@@ -240,12 +329,6 @@ public final class LinkProxy implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    for (ServerSocket s : listeners) {
-      try {
-        s.close();
-      } catch (IOException e) {
-        // closing either way
-      }
-    }
+    forwards.forEach(Forward::stopListening);
   }
 }

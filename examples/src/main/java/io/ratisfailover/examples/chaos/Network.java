@@ -109,6 +109,26 @@ public final class Network implements AutoCloseable {
     nft(member, null, "delete", "table", "inet", "rfcut");
   }
 
+  /**
+   * Drops every packet arriving for the member's Raft {@code ports} (the service port and the link
+   * proxy's, which nftables redirects the peers to) from anyone but the observer: connections into
+   * the member's Raft server stop, while the member's own connections out (whose answers come from
+   * the peers' ports) go on.
+   */
+  public void blockInbound(String member, int... ports) throws IOException {
+    String list = String.join(", ", java.util.Arrays.stream(ports).mapToObj(Integer::toString).toList());
+    String rules = """
+        table inet rfblock {
+          chain in { type filter hook input priority 0; policy accept; iifname "eth0" ip saddr != %s tcp dport { %s } drop; }
+        }
+        """.formatted(address(OBSERVER), list);
+    nft(member, rules, "-f", "-");
+  }
+
+  public void unblockInbound(String member) throws IOException {
+    nft(member, null, "delete", "table", "inet", "rfblock");
+  }
+
   /** Drops {@code percent} of the packets arriving on the member's link at random, except the observer's. */
   public void lose(String member, int percent) throws IOException {
     String rules = """

@@ -89,16 +89,31 @@ final class Observer implements AutoCloseable {
     return haproxyUp;
   }
 
+  long dualChecks() {
+    return samples;
+  }
+
+  long haproxySamples() {
+    return haproxySamples;
+  }
+
   String summary() {
     return samples + " dual-primary checks, " + haproxySamples + " HAProxy samples, " + violations.size() + " violations";
   }
 
-  private void watchMember(String member) {
+  /** How the observer connects to a member's PostgreSQL: as the superuser, giving up on a server after a second. */
+  static Properties directConnection() {
     Properties props = new Properties();
     props.setProperty("user", "postgres");
     props.setProperty("password", ChaosCluster.PASSWORD);
     props.setProperty("connectTimeout", "1");
+    props.setProperty("loginTimeout", "2");
     props.setProperty("socketTimeout", "1");
+    return props;
+  }
+
+  private void watchMember(String member) {
+    Properties props = directConnection();
     Connection c = null;
     HttpRequest primary = HttpRequest.newBuilder(URI.create(cluster.api(member) + "/primary"))
         .timeout(Duration.ofMillis(500)).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();
@@ -122,13 +137,13 @@ final class Observer implements AutoCloseable {
           writable = rs.next() && rs.getBoolean(1);
         }
       } catch (SQLException e) {
-        close(c);
+        closeQuietly(c);
         c = null;
       }
       latest.put(member, new Sample(t, lease, writable));
       pause(t);
     }
-    close(c);
+    closeQuietly(c);
   }
 
   /** Both members' samples, when both are recent, must not both say "lease and writable". */
@@ -200,7 +215,8 @@ final class Observer implements AutoCloseable {
     }
   }
 
-  private static void close(Connection c) {
+  /** Closes a JDBC connection that may be broken already. */
+  static void closeQuietly(Connection c) {
     if (c != null) {
       try {
         c.close();

@@ -50,11 +50,27 @@ public final class Writer implements Runnable, AutoCloseable {
 
   /** Creates the table (retrying until HAProxy routes to a primary, at most {@code wait}) and starts writing. */
   public Writer start(Duration wait) throws SQLException {
+    createTable(url, props, table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())", wait);
+    thread.start();
+    return this;
+  }
+
+  /** {@code CREATE TABLE IF NOT EXISTS definition} at {@code url}, retrying for up to 30 s. */
+  public static void createTable(String url, String password, String definition) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", password);
+    p.setProperty("connectTimeout", "1");
+    p.setProperty("socketTimeout", "3");
+    createTable(url, p, definition, Duration.ofSeconds(30));
+  }
+
+  private static void createTable(String url, Properties props, String definition, Duration wait) throws SQLException {
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
       try (Connection c = DriverManager.getConnection(url, props); Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
-        break;
+        s.execute("CREATE TABLE IF NOT EXISTS " + definition);
+        return;
       } catch (SQLException e) {
         if (System.nanoTime() > deadline) {
           throw e;
@@ -62,8 +78,6 @@ public final class Writer implements Runnable, AutoCloseable {
         LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
       }
     }
-    thread.start();
-    return this;
   }
 
   @Override

@@ -122,15 +122,37 @@ class LinkProxyTest {
     }
   }
 
+  /**
+   * Chaos seed 453479: a proxy that accepted a peer while the service was down closed the peer
+   * with a reset, which a cut starting at that instant dropped, leaving the peer a connection to
+   * nowhere. A peer of a service that is down must be refused, as without the proxy.
+   */
   @Test
-  void aClientOfAServiceThatIsDownIsClosed() throws Exception {
-    int downPort;
+  void aPeerOfAServiceThatIsDownIsRefusedAndServedOnceTheServiceListens() throws Exception {
+    int servicePort;
     try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-      downPort = gone.getLocalPort();
+      servicePort = gone.getLocalPort();
     }
-    try (LinkProxy proxy = LinkProxy.watching(dir.resolve("none"));
-        Socket s = client(proxy.forward(LOOPBACK, downPort, 0))) {
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    try (LinkProxy proxy = LinkProxy.watching(dir.resolve("none"))) {
+      int port = proxy.forward(LOOPBACK, servicePort, 0);
+      assertThat(refused(port)).as("connecting while the service is down").isTrue();
+
+      ServerSocket service = new ServerSocket();
+      service.setReuseAddress(true);
+      service.bind(new InetSocketAddress(LOOPBACK, servicePort));
+      try (service) {
+        assertThat(Poll.until(() -> !refused(port), Duration.ofSeconds(5))).as("served once the service listens").isTrue();
+      }
+      assertThat(Poll.until(() -> refused(port), Duration.ofSeconds(5))).as("refused once the service stops").isTrue();
+    }
+  }
+
+  private static boolean refused(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(LOOPBACK, port), 1_000);
+      return false;
+    } catch (IOException e) {
+      return true;
     }
   }
 
