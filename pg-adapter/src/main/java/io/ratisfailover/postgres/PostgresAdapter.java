@@ -337,13 +337,24 @@ public final class PostgresAdapter implements DatabaseAdapter {
         stopServer(FenceMode.FAST, "switching upstream needs a restart");
       }
       awaitAllGone(env);
-      ControlData cd = controlData(env);
-      if (cd.shutdown() == ControlData.Shutdown.CRASHED_PRIMARY) {
-        finishCrashRecovery(env);
-        cd = controlData(env);
-      }
-      if (upstream.isPresent() && !rewindIfDiverged(env, upstream.get(), cd)) {
-        writeHistory(env, upstream.get());
+      if (files.exists(ServerFiles.BACKUP_LABEL)) {
+        // A clone that never started: pg_control says "in production" because it was copied from a
+        // running primary. It is no crashed primary; recovering it as one would end recovery and write
+        // WAL of its own, diverging from its upstream. Its first start as a standby recovers it.
+        log.info("member {} epoch {}: the clone in {} has not started yet; starting it as a standby", self, epoch,
+            files.directory());
+        if (upstream.isPresent()) {
+          writeHistory(env, upstream.get());
+        }
+      } else {
+        ControlData cd = controlData(env);
+        if (cd.shutdown() == ControlData.Shutdown.CRASHED_PRIMARY) {
+          finishCrashRecovery(env);
+          cd = controlData(env);
+        }
+        if (upstream.isPresent() && !rewindIfDiverged(env, upstream.get(), cd)) {
+          writeHistory(env, upstream.get());
+        }
       }
     }
     upstream.ifPresent(u -> ensureSlotOn(u));

@@ -24,6 +24,8 @@ import java.util.Optional;
 public final class ServerFiles {
   public static final String STANDBY_SIGNAL = "standby.signal";
   public static final String RECOVERY_SIGNAL = "recovery.signal";
+  /** Left by pg_basebackup; the first start-up recovers from it and renames it. */
+  public static final String BACKUP_LABEL = "backup_label";
 
   private final Path dir;
   private final OsAccount account;
@@ -57,7 +59,7 @@ public final class ServerFiles {
    * {@code backup_label} it leaves is only renamed by the first start-up.
    */
   public boolean incompleteClone() {
-    return Files.exists(dir.resolve("backup_label")) && !Files.exists(dir.resolve("backup_manifest"))
+    return Files.exists(dir.resolve(BACKUP_LABEL)) && !Files.exists(dir.resolve("backup_manifest"))
         && !Files.exists(dir.resolve(MemberState.FILE));
   }
 
