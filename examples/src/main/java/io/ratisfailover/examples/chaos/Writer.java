@@ -21,11 +21,13 @@ import java.util.concurrent.locks.LockSupport;
  * unknown (the connection broke after the INSERT was sent: it may or may not have committed).
  */
 public final class Writer implements Runnable, AutoCloseable {
+  private static final String UNDEFINED_TABLE = "42P01";
   public final Set<Long> acknowledged = new ConcurrentSkipListSet<>();
   public final Set<Long> failed = new ConcurrentSkipListSet<>();
   public final Set<Long> unknown = new ConcurrentSkipListSet<>();
   private final String url;
   private final String table;
+  private final String definition;
   private final Duration every;
   private final Properties props = new Properties();
   private final List<Long> successTimes = new ArrayList<>();
@@ -37,6 +39,7 @@ public final class Writer implements Runnable, AutoCloseable {
   public Writer(String url, String password, String table, Duration every) {
     this.url = url;
     this.table = table;
+    this.definition = table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())";
     this.every = every;
     props.setProperty("user", "postgres");
     props.setProperty("password", password);
@@ -50,7 +53,7 @@ public final class Writer implements Runnable, AutoCloseable {
 
   /** Creates the table (retrying until HAProxy routes to a primary, at most {@code wait}) and starts writing. */
   public Writer start(Duration wait) throws SQLException {
-    createTable(url, props, table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())", wait);
+    createTable(url, props, definition, wait);
     thread.start();
     return this;
   }
@@ -106,6 +109,11 @@ public final class Writer implements Runnable, AutoCloseable {
         String state = e.getSQLState() == null ? "08000" : e.getSQLState();
         boolean broken = state.startsWith("08") || state.startsWith("57P");
         (sent && broken ? unknown : failed).add(id);
+        if (UNDEFINED_TABLE.equals(state)) {
+          // Asynchronous mode: a standby promoted before it received the table lost it, as it may lose
+          // acknowledged writes (counted at the end). Writing goes on into a new one.
+          recreateTable();
+        }
         close(c);
         c = null;
       }
@@ -142,7 +150,7 @@ public final class Writer implements Runnable, AutoCloseable {
     }
   }
 
-  /** Acknowledged writes the database at {@code directUrl} does not hold. */
+  /** Acknowledged writes the database at {@code directUrl} does not hold (all of them if it lost the table). */
   public List<Long> lostOn(String directUrl) throws SQLException {
     Set<Long> present = new HashSet<>();
     try (Connection c = DriverManager.getConnection(directUrl, props); Statement s = c.createStatement();
@@ -150,8 +158,20 @@ public final class Writer implements Runnable, AutoCloseable {
       while (rs.next()) {
         present.add(rs.getLong(1));
       }
+    } catch (SQLException e) {
+      if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
+        throw e;
+      }
     }
     return acknowledged.stream().filter(id -> !present.contains(id)).toList();
+  }
+
+  private void recreateTable() {
+    try (Connection c = DriverManager.getConnection(url, props); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS " + definition);
+    } catch (SQLException e) {
+      // The next write tries again.
+    }
   }
 
   @Override
