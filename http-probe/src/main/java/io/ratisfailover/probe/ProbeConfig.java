@@ -39,7 +39,7 @@ import java.util.Optional;
  */
 public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optional<Tls> tls,
     int maxInitialLineBytes, int maxHeaderBytes, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,
-    int maxConnections, int ioThreads, int adminThreads, int adminQueue, Duration adminTimeout,
+    int maxConnections, int maxConnectionsPerClient, int ioThreads, int adminThreads, int adminQueue, Duration adminTimeout,
     Duration livenessThreshold, Duration primaryHoldOff) {
 
   public ProbeConfig {
@@ -148,6 +148,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration idleTimeout = Duration.ofSeconds(30);
     private int maxConnections = 1024;
+    private int maxConnectionsPerClient = 128;
     private int ioThreads = 2;
     private int adminThreads = 2;
     private int adminQueue = 8;
@@ -169,6 +170,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     public Builder requestTimeout(Duration value) { this.requestTimeout = value; return this; }
     public Builder idleTimeout(Duration value) { this.idleTimeout = value; return this; }
     public Builder maxConnections(int value) { this.maxConnections = value; return this; }
+    public Builder maxConnectionsPerClient(int value) { this.maxConnectionsPerClient = value; return this; }
     public Builder ioThreads(int value) { this.ioThreads = value; return this; }
     public Builder adminThreads(int value) { this.adminThreads = value; return this; }
     public Builder adminQueue(int value) { this.adminQueue = value; return this; }
@@ -188,6 +190,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
       requireAtLeast("probe.max_header_bytes", maxHeaderBytes, 1024);
       requireAtLeast("probe.max_body_bytes", maxBodyBytes, 1024);
       requireAtLeast("probe.max_connections", maxConnections, 1);
+      requireAtLeast("probe.max_connections_per_client", maxConnectionsPerClient, 1);
       requireAtLeast("probe.io_threads", ioThreads, 1);
       requireAtLeast("probe.admin_threads", adminThreads, 1);
       requireAtLeast("probe.admin_queue", adminQueue, 0);
@@ -199,7 +202,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
         throw new IllegalArgumentException("probe.primary_hold_off must be between 0 and 1 minute, got " + primaryHoldOff);
       }
       return new ProbeConfig(host, port, Optional.ofNullable(auth), Optional.ofNullable(tls), maxInitialLineBytes,
-          maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, maxConnections, ioThreads, adminThreads,
+          maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, maxConnections, maxConnectionsPerClient, ioThreads, adminThreads,
           adminQueue, adminTimeout, livenessThreshold, primaryHoldOff);
     }
 
