@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * <p>Status codes follow Patroni's REST API: 200 done, 202 scheduled, 400 bad request, 412
  * precondition failed (wrong leader, unknown or ineligible candidate), 503 failed or status
  * unknown. Ours on top: 401 missing or wrong credentials, 403 missing client certificate, 404
- * unknown admin path, 405 wrong method, 409 conflicting request, 422 unusable schedule; every
+ * unknown admin path, 405 wrong method, 409 conflicting request, 415 an admin change not sent as
+ * {@code application/json}, 422 unusable schedule; every
  * error has a JSON body {@code {"error": "..."}}.
  */
 final class ProbeApi {
@@ -236,6 +237,12 @@ final class ProbeApi {
     Optional<Answer> refused = checkAccess(r);
     if (refused.isPresent()) {
       return now(refused.get());
+    }
+    if (!r.method().equals("DELETE") && !r.declaresJson()) {
+      // A web page can make a browser send a form, text/plain or an untyped body to any address
+      // without asking first (no CORS preflight); it cannot send application/json that way.
+      return now(error(415, "admin requests must be sent with Content-Type: application/json, got "
+          + r.contentType().map(t -> "'" + t + "'").orElse("none")));
     }
     try {
       return CompletableFuture.supplyAsync(() -> {

@@ -94,7 +94,7 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private Pending pending(ChannelHandlerContext ctx, FullHttpRequest msg) {
     String remote = String.valueOf(ctx.channel().remoteAddress());
     DecoderResult result = msg.decoderResult();
-    ProbeRequest placeholder = new ProbeRequest("?", "?", Map.of(), Optional.empty(), false, new byte[0], remote);
+    ProbeRequest placeholder = new ProbeRequest("?", "?", Map.of(), Optional.empty(), Optional.empty(), false, new byte[0], remote);
     if (result.isFailure()) {
       Throwable cause = result.cause();
       Answer malformed;
@@ -123,7 +123,8 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     byte[] body = ByteBufUtil.getBytes(msg.content());
     ProbeRequest request = new ProbeRequest(msg.method().name(), path, uri.parameters(),
-        Optional.ofNullable(msg.headers().get(HttpHeaderNames.AUTHORIZATION)), clientCertificate(ctx), body, remote);
+        Optional.ofNullable(msg.headers().get(HttpHeaderNames.AUTHORIZATION)),
+        Optional.ofNullable(msg.headers().get(HttpHeaderNames.CONTENT_TYPE)), clientCertificate(ctx), body, remote);
     return new Pending(request, Optional.empty(), msg.protocolVersion(), HttpUtil.isKeepAlive(msg));
   }
 

@@ -13,18 +13,20 @@ import java.util.Optional;
  * @param path the decoded path without query, a trailing slash removed ({@code /} stays)
  * @param query decoded query parameters
  * @param authorization the {@code Authorization} header, if any
+ * @param contentType the {@code Content-Type} header, if any
  * @param clientCertificate over TLS, whether the client presented a certificate that verified;
  *     always false over plain HTTP
  * @param body the request body, possibly empty
  * @param remote the client's address, for logs
  */
 record ProbeRequest(String method, String path, Map<String, List<String>> query, Optional<String> authorization,
-    boolean clientCertificate, byte[] body, String remote) {
+    Optional<String> contentType, boolean clientCertificate, byte[] body, String remote) {
 
   ProbeRequest {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(authorization, "authorization");
+    Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(remote, "remote");
     query = Map.copyOf(query);
@@ -37,6 +39,14 @@ record ProbeRequest(String method, String path, Map<String, List<String>> query,
 
   boolean isRead() {
     return method.equals("GET") || statusOnly();
+  }
+
+  /** Whether the body is declared JSON ({@code application/json}, parameters such as a charset allowed). */
+  boolean declaresJson() {
+    return contentType.map(t -> {
+      int semicolon = t.indexOf(';');
+      return (semicolon < 0 ? t : t.substring(0, semicolon)).strip().equalsIgnoreCase("application/json");
+    }).orElse(false);
   }
 
   @Override

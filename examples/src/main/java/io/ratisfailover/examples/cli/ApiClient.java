@@ -57,12 +57,12 @@ final class ApiClient {
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
       authorization.ifPresent(a -> request.header("Authorization", a));
       try {
-        if (body == null) {
-          request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-          request.header("Content-Type", "application/json")
-              .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (!method.equals("GET")) {
+          // The API refuses changes not declared JSON (a guard against cross-site form posts).
+          request.header("Content-Type", "application/json");
         }
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json = parse(response.body());
         if (response.statusCode() == 401 || response.statusCode() == 403) {
