@@ -88,11 +88,7 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
   Plan plan(Map<String, String> env) {
     String name = Values.required("cluster", cluster);
     MemberId self = Values.checked("member", () -> MemberId.of(Values.required("member", member)));
-    List<PeerSection> sections = Values.required("peers", peers);
-    List<Peer> resolved = new ArrayList<>();
-    for (int i = 0; i < sections.size(); i++) {
-      resolved.add(sections.get(i).toPeer("peers[" + i + "]"));
-    }
+    List<Peer> resolved = PeerSection.toPeers("peers", Values.required("peers", peers));
     Peer me = resolved.stream().filter(p -> p.id().equals(self)).findFirst()
         .orElseThrow(() -> ConfigException.at("peers", "member " + self + " is not among the peers"));
     if (me.kind() != MemberKind.DATA) {

@@ -64,6 +64,25 @@ class SidecarConfigTest {
     assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1}", ""), "sidecar.yml: raft: is required");
   }
 
+  @Test
+  void adminOpenToTheNetworkWithoutAuthenticationIsRefusedUnlessAllowed() {
+    String open = GOOD.replace(", username: admin, password: env:API_PW", "");
+    assertProblem(open, "sidecar.yml: api.allow_unauthenticated_admin: admin endpoints on 0.0.0.0 would be open to anyone");
+    assertThat(SidecarConfig.parse("sidecar.yml", open.replace("primary_hold_off: 2s", "primary_hold_off: 2s,"
+        + " allow_unauthenticated_admin: true"), ENV).probe().auth()).isEmpty();
+    assertThat(SidecarConfig.parse("sidecar.yml", open.replace("listen: 0.0.0.0:8008", "listen: 127.0.0.1:8008"), ENV)
+        .probe().auth()).isEmpty();
+  }
+
+  @Test
+  void aPeerListedTwiceIsOneLineNamingIt() {
+    assertProblem(GOOD.replace("- {id: pg2, kind: data, raft: 10.0.0.2:7001}",
+        "- {id: pg2, kind: data, raft: 10.0.0.2:7001}\n  - {id: pg2, kind: data, raft: 10.0.0.4:7001}"),
+        "sidecar.yml: peers[2]: member id pg2 is listed twice");
+    assertProblem(GOOD.replace("raft: 10.0.0.2:7001", "raft: 10.0.0.1:7001"),
+        "sidecar.yml: peers[1]: raft address 10.0.0.1:7001 is also pg1's");
+  }
+
   private static void assertProblem(String yaml, String expected) {
     assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml, ENV)).isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(expected);

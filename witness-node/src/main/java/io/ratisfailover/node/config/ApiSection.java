@@ -2,6 +2,8 @@ package io.ratisfailover.node.config;
 
 import io.ratisfailover.HostPort;
 import io.ratisfailover.probe.ProbeConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,9 +20,14 @@ import java.util.Optional;
  * @param password a secret: {@code env:NAME}, {@code file:/path} or the value itself
  * @param primaryHoldOff how long a new primary keeps answering 503 on {@code /primary}, so that a
  *     router drops the previous primary first: HAProxy's {@code fall x inter}; none when unset
+ * @param allowUnauthenticatedAdmin {@code true} to run admin endpoints with neither a password nor
+ *     client certificates on an address other hosts can reach; refused otherwise
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
-    String primaryHoldOff) {
+    String primaryHoldOff, Boolean allowUnauthenticatedAdmin) {
+
+  /** No {@code api:} section at all. */
+  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null);
 
   /**
    * {@code api.tls:} — PEM files, as Patroni's {@code restapi.certfile}, {@code keyfile},
@@ -69,6 +76,30 @@ public record ApiSection(String listen, String connectAddress, String username, 
           Optional.ofNullable(Values.secret(at + ".tls.key_password", tls.keyPassword(), env)),
           Optional.ofNullable(tls.clientCa()).map(Path::of), clientAuth)));
     }
-    return Values.checked(at, b::build);
+    ProbeConfig probe = Values.checked(at, b::build);
+    boolean authenticated = probe.auth().isPresent()
+        || probe.tls().map(t -> t.clientAuth() != ProbeConfig.ClientAuth.NONE).orElse(false);
+    if (!authenticated && !Boolean.TRUE.equals(allowUnauthenticatedAdmin) && !isLoopback(hp.host())) {
+      throw ConfigException.at(at + ".allow_unauthenticated_admin", "admin endpoints on " + hp.host()
+          + " would be open to anyone who reaches it: set " + at + ".username and " + at + ".password (or "
+          + at + ".tls.verify_client), listen on a loopback address, or set " + at
+          + ".allow_unauthenticated_admin: true");
+    }
+    return probe;
+  }
+
+  /** Only for literal addresses and {@code localhost}: a config check must not wait on DNS. */
+  private static boolean isLoopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!host.matches("[0-9.]+|[0-9A-Fa-f:.\\[\\]]*:[0-9A-Fa-f:.\\[\\]]*")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 }
