@@ -271,6 +271,13 @@ final class ProbeApi {
           member.id(), r, note));
       return Optional.of(error(403, "a verified client certificate is required for " + r.method() + " " + r.path()));
     }
+    Set<String> allowed = config.tls().map(ProbeConfig.Tls::allowedClientNames).orElse(Set.of());
+    if (!allowed.isEmpty() && r.clientNames().stream().noneMatch(allowed::contains)) {
+      authFailures.log(note -> log.warn("member {}: admin request {} refused: client certificate names {} not allowed{}",
+          member.id(), r, r.clientNames(), note));
+      return Optional.of(error(403, "the client certificate's names " + r.clientNames()
+          + " are not in api.tls.allowed_client_names"));
+    }
     if (credentialDigest.isEmpty()) {
       return Optional.empty();
     }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How the HTTP probe listens, whom it lets change things, and what it tolerates from clients.
@@ -104,10 +105,25 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
    * @param keyPassword the private key's password, if it is encrypted
    * @param clientCa PEM certificates that sign acceptable client certificates
    * @param clientAuth which requests need a client certificate
+   * @param allowedClientNames when not empty, admin requests need a client certificate whose
+   *     common name or a subject alternative name (DNS, IP, email, URI) is one of these: the CA
+   *     may sign certificates for more than the operators
    */
   public record Tls(Path certificateChain, Path privateKey, Optional<String> keyPassword, Optional<Path> clientCa,
-      ClientAuth clientAuth) {
+      ClientAuth clientAuth, Set<String> allowedClientNames) {
+
+    /** Any certificate {@code clientCa} signed will do. */
+    public Tls(Path certificateChain, Path privateKey, Optional<String> keyPassword, Optional<Path> clientCa,
+        ClientAuth clientAuth) {
+      this(certificateChain, privateKey, keyPassword, clientCa, clientAuth, Set.of());
+    }
+
     public Tls {
+      allowedClientNames = Set.copyOf(Objects.requireNonNull(allowedClientNames, "probe.tls.allowed_client_names"));
+      if (!allowedClientNames.isEmpty() && clientAuth == ClientAuth.NONE) {
+        throw new IllegalArgumentException("probe.tls.allowed_client_names needs client certificates: set client_auth"
+            + " to OPTIONAL or REQUIRE");
+      }
       requireReadable("probe.tls.certificate_chain", certificateChain);
       requireReadable("probe.tls.private_key", privateKey);
       Objects.requireNonNull(keyPassword, "probe.tls.key_password");
@@ -123,7 +139,8 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     @Override
     public String toString() {
       return "Tls[certificateChain=" + certificateChain + ", privateKey=" + privateKey + ", keyPassword="
-          + keyPassword.map(p -> "***").orElse("none") + ", clientCa=" + clientCa + ", clientAuth=" + clientAuth + "]";
+          + keyPassword.map(p -> "***").orElse("none") + ", clientCa=" + clientCa + ", clientAuth=" + clientAuth
+          + ", allowedClientNames=" + allowedClientNames + "]";
     }
 
     private static void requireReadable(String field, Path file) {

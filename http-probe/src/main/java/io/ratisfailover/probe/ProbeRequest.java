@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One HTTP request as the API needs it, copied out of Netty's buffers so it can wait in a queue or
@@ -16,11 +17,13 @@ import java.util.Optional;
  * @param contentType the {@code Content-Type} header, if any
  * @param clientCertificate over TLS, whether the client presented a certificate that verified;
  *     always false over plain HTTP
+ * @param clientNames the verified client certificate's common name and subject alternative names;
+ *     empty without one
  * @param body the request body, possibly empty
  * @param remote the client's address, for logs
  */
 record ProbeRequest(String method, String path, Map<String, List<String>> query, Optional<String> authorization,
-    Optional<String> contentType, boolean clientCertificate, byte[] body, String remote) {
+    Optional<String> contentType, boolean clientCertificate, Set<String> clientNames, byte[] body, String remote) {
 
   ProbeRequest {
     Objects.requireNonNull(method, "method");
@@ -30,6 +33,7 @@ record ProbeRequest(String method, String path, Map<String, List<String>> query,
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(remote, "remote");
     query = Map.copyOf(query);
+    clientNames = Set.copyOf(clientNames);
   }
 
   /** HEAD and OPTIONS are answered with the status only, as Patroni does for HAProxy. */

@@ -6,8 +6,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code api:} — where the member's HTTP API (health checks, status, admin) listens, and how admin
@@ -32,9 +34,11 @@ public record ApiSection(String listen, String connectAddress, String username, 
   /**
    * {@code api.tls:} — PEM files, as Patroni's {@code restapi.certfile}, {@code keyfile},
    * {@code cafile}; {@code verify_client} is {@code none}, {@code optional} (admin calls only) or
-   * {@code required}.
+   * {@code required}; {@code allowed_client_names} limits admin calls to client certificates with
+   * one of these common or alternative names.
    */
-  public record TlsSection(String certificate, String key, String keyPassword, String clientCa, String verifyClient) {}
+  public record TlsSection(String certificate, String key, String keyPassword, String clientCa, String verifyClient,
+      List<String> allowedClientNames) {}
 
   /** The URL published to the other members and used by the command-line tool. */
   public String url() {
@@ -74,7 +78,8 @@ public record ApiSection(String listen, String connectAddress, String username, 
           Path.of(Values.required(at + ".tls.certificate", tls.certificate())),
           Path.of(Values.required(at + ".tls.key", tls.key())),
           Optional.ofNullable(Values.secret(at + ".tls.key_password", tls.keyPassword(), env)),
-          Optional.ofNullable(tls.clientCa()).map(Path::of), clientAuth)));
+          Optional.ofNullable(tls.clientCa()).map(Path::of), clientAuth,
+          tls.allowedClientNames() == null ? Set.of() : Set.copyOf(tls.allowedClientNames()))));
     }
     ProbeConfig probe = Values.checked(at, b::build);
     boolean authenticated = probe.auth().isPresent()
