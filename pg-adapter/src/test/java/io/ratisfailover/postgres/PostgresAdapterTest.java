@@ -120,6 +120,33 @@ class PostgresAdapterTest {
   }
 
   @Test
+  void theServerKeepsNoneOfTheAgentsEnvironmentAndNoPasswordInItsLogOrStatistics() throws Exception {
+    Pair p = new Pair(true);
+    // What a backend, and so any program a database superuser runs, sees of its environment.
+    Db.execute(p.c1, "CREATE TABLE environment (line text); COPY environment FROM PROGRAM 'env'");
+    Set<String> seen = new java.util.TreeSet<>();
+    for (String line : Db.column(p.c1, "SELECT line FROM environment")) {
+      seen.add(line.substring(0, Math.max(0, line.indexOf('='))));
+    }
+    Set<String> inherited = new java.util.TreeSet<>(System.getenv().keySet());
+    inherited.removeIf(k -> k.equals("PATH") || k.equals("TZ") || k.equals("LANG") || k.startsWith("LC_")
+        || k.equals("PWD") || k.equals("SHLVL") || k.equals("_"));
+    assertThat(inherited).as("the test JVM's environment").isNotEmpty();
+    assertThat(seen).as("the server's environment").doesNotContainAnyElementsOf(inherited);
+
+    for (PostgresConfig c : new PostgresConfig[] {p.c1, p.c2}) {
+      assertThat(Files.getPosixFilePermissions(c.serverLog()))
+          .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      assertThat(Files.readString(c.serverLog())).doesNotContain(c.replication().password())
+          .doesNotContain(c.superuser().password());
+    }
+    String password = p.c2.replication().password();
+    assertThat(Db.value(p.c2, "SELECT conninfo FROM pg_stat_wal_receiver")).contains("user=")
+        .doesNotContain(password);
+    assertThat(Db.column(p.c1, "SELECT coalesce(query, '') FROM pg_stat_activity")).noneMatch(q -> q.contains(password));
+  }
+
+  @Test
   void strictBootstrapBlocksWritesButFinishesItsOwnSetup() throws Exception {
     PostgresConfig c = pg.config(pg.dataDirectory("strict")).build();
     PostgresAdapter a = pg.adapter("pg1", c);
