@@ -75,6 +75,15 @@ class SidecarConfigTest {
   }
 
   @Test
+  void apiLimitsAndTheClientCertificateAllowListAreConfigurable() {
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s",
+        "primary_hold_off: 2s, max_connections_per_client: 16"), ENV);
+    assertThat(plan.probe().maxConnectionsPerClient()).isEqualTo(16);
+    assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, max_connections_per_client: 0"),
+        "sidecar.yml: api: probe.max_connections_per_client must be at least 1");
+  }
+
+  @Test
   void aPeerListedTwiceIsOneLineNamingIt() {
     assertProblem(GOOD.replace("- {id: pg2, kind: data, raft: 10.0.0.2:7001}",
         "- {id: pg2, kind: data, raft: 10.0.0.2:7001}\n  - {id: pg2, kind: data, raft: 10.0.0.4:7001}"),

@@ -24,12 +24,14 @@ import java.util.Set;
  *     router drops the previous primary first: HAProxy's {@code fall x inter}; none when unset
  * @param allowUnauthenticatedAdmin {@code true} to run admin endpoints with neither a password nor
  *     client certificates on an address other hosts can reach; refused otherwise
+ * @param maxConnectionsPerClient connections one client address may hold (default 128); more are
+ *     closed at once, so one host cannot starve the health checks of the others
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
-    String primaryHoldOff, Boolean allowUnauthenticatedAdmin) {
+    String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient) {
 
   /** No {@code api:} section at all. */
-  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null);
+  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null, null);
 
   /**
    * {@code api.tls:} — PEM files, as Patroni's {@code restapi.certfile}, {@code keyfile},
@@ -59,6 +61,9 @@ public record ApiSection(String listen, String connectAddress, String username, 
     if (username != null || password != null) {
       b.auth(Values.required(at + ".username", username),
           Values.required(at + ".password", Values.secret(at + ".password", password, env)));
+    }
+    if (maxConnectionsPerClient != null) {
+      b.maxConnectionsPerClient(maxConnectionsPerClient);
     }
     Duration holdOff = Values.duration(at + ".primary_hold_off", primaryHoldOff);
     if (holdOff != null) {
