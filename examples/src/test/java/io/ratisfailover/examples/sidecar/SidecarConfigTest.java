@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.postgres.PostgresConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -81,6 +82,18 @@ class SidecarConfigTest {
     assertThat(plan.probe().maxConnectionsPerClient()).isEqualTo(16);
     assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, max_connections_per_client: 0"),
         "sidecar.yml: api: probe.max_connections_per_client must be at least 1");
+  }
+
+  @Test
+  void postgresTlsBetweenMembersIsConfigurable() {
+    String yaml = GOOD.replace("client_networks: [10.0.0.0/24]", "client_networks: [10.0.0.0/24]\n"
+        + "  ssl: {certificate: /etc/rf/server.pem, key: /etc/rf/server.key, ca: /etc/rf/ca.pem}");
+    PostgresConfig.Ssl ssl = SidecarConfig.parse("sidecar.yml", yaml, ENV).postgres().ssl().orElseThrow();
+    assertThat(ssl.verify()).isEqualTo(PostgresConfig.Verify.VERIFY_FULL);
+    assertThat(ssl.ca()).isEqualTo(Path.of("/etc/rf/ca.pem"));
+    assertProblem(yaml.replace("ca: /etc/rf/ca.pem}", "ca: /etc/rf/ca.pem, verify: require}"),
+        "sidecar.yml: postgresql.ssl.verify: 'require' is not one of verify-full, verify-ca");
+    assertProblem(yaml.replace("key: /etc/rf/server.key, ", ""), "sidecar.yml: postgresql.ssl.key: is required");
   }
 
   @Test
