@@ -14,8 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * First in every connection's pipeline: refuses connections beyond the limits (per client address
- * and in all) and closes those
- * that are too slow. A request must arrive whole within {@code requestTimeout} of its first byte
+ * and in all) and closes those that are too slow. A request must arrive whole within {@code requestTimeout} of its first byte
  * (or of the connection opening, so a silent connection, or a TLS handshake that never finishes,
  * is cut off too); between requests a kept-alive connection may idle for {@code idleTimeout}.
  * A slowloris client trickling one header byte at a time therefore holds a connection for at most

@@ -17,7 +17,6 @@ import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.ProbeConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
