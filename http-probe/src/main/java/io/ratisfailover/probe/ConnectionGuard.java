@@ -3,6 +3,9 @@ package io.ratisfailover.probe;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First in every connection's pipeline: refuses connections beyond the limit and closes those
- * that are too slow. A request must arrive whole within {@code requestTimeout} of its first byte
+ * First in every connection's pipeline: refuses connections beyond the limits (per client address
+ * and in all) and closes those that are too slow. A request must arrive whole within {@code requestTimeout} of its first byte
  * (or of the connection opening, so a silent connection, or a TLS handshake that never finishes,
  * is cut off too); between requests a kept-alive connection may idle for {@code idleTimeout}.
  * A slowloris client trickling one header byte at a time therefore holds a connection for at most
@@ -27,21 +30,25 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
   private final AtomicInteger open;
   private final int maxConnections;
+  private final ClientCounts perClient;
   private final long requestTimeoutNanos;
   private final long idleTimeoutNanos;
   private final Runnable rejected;
   private Phase phase = Phase.READING;
   private ScheduledFuture<?> timer;
   private boolean counted;
+  private InetAddress client;
 
   /**
    * @param open connections open on the server, shared by all connections
-   * @param rejected told when a connection is refused for the limit
+   * @param perClient connections open per client address, shared by all connections
+   * @param rejected told when a connection is refused for a limit
    */
-  ConnectionGuard(AtomicInteger open, int maxConnections, Duration requestTimeout, Duration idleTimeout,
-      Runnable rejected) {
+  ConnectionGuard(AtomicInteger open, int maxConnections, ClientCounts perClient, Duration requestTimeout,
+      Duration idleTimeout, Runnable rejected) {
     this.open = open;
     this.maxConnections = maxConnections;
+    this.perClient = perClient;
     this.requestTimeoutNanos = requestTimeout.toNanos();
     this.idleTimeoutNanos = idleTimeout.toNanos();
     this.rejected = rejected;
@@ -49,6 +56,18 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    // The per-client limit first: a host over its share must not take a place in the global count
+    // either, or it would still crowd out the others.
+    InetAddress from = addressOf(ctx.channel().remoteAddress());
+    if (from != null) {
+      if (!perClient.tryOpen(from)) {
+        rejected.run();
+        log.debug("refusing connection from {}: it already holds {} connections", from, perClient.limit());
+        ctx.close();
+        return;
+      }
+      client = from;
+    }
     counted = true;
     if (open.incrementAndGet() > maxConnections) {
       rejected.run();
@@ -76,6 +95,10 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
       counted = false;
       open.decrementAndGet();
     }
+    if (client != null) {
+      perClient.closed(client);
+      client = null;
+    }
     super.channelInactive(ctx);
   }
 
@@ -101,6 +124,10 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
           TimeUnit.NANOSECONDS.toMillis(nanos));
       ctx.close();
     }, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private static InetAddress addressOf(SocketAddress remote) {
+    return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
   }
 
   private void cancel() {

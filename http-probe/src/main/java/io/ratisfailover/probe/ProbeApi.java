@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * <p>Status codes follow Patroni's REST API: 200 done, 202 scheduled, 400 bad request, 412
  * precondition failed (wrong leader, unknown or ineligible candidate), 503 failed or status
  * unknown. Ours on top: 401 missing or wrong credentials, 403 missing client certificate, 404
- * unknown admin path, 405 wrong method, 409 conflicting request, 422 unusable schedule; every
+ * unknown admin path, 405 wrong method, 409 conflicting request, 415 an admin change not sent as
+ * {@code application/json}, 422 unusable schedule; every
  * error has a JSON body {@code {"error": "..."}}.
  */
 final class ProbeApi {
@@ -237,6 +238,12 @@ final class ProbeApi {
     if (refused.isPresent()) {
       return now(refused.get());
     }
+    if (!r.method().equals("DELETE") && !r.declaresJson()) {
+      // A web page can make a browser send a form, text/plain or an untyped body to any address
+      // without asking first (no CORS preflight); it cannot send application/json that way.
+      return now(error(415, "admin requests must be sent with Content-Type: application/json, got "
+          + r.contentType().map(t -> "'" + t + "'").orElse("none")));
+    }
     try {
       return CompletableFuture.supplyAsync(() -> {
         try {
@@ -263,6 +270,13 @@ final class ProbeApi {
       authFailures.log(note -> log.warn("member {}: admin request {} without a client certificate refused{}",
           member.id(), r, note));
       return Optional.of(error(403, "a verified client certificate is required for " + r.method() + " " + r.path()));
+    }
+    Set<String> allowed = config.tls().map(ProbeConfig.Tls::allowedClientNames).orElse(Set.of());
+    if (!allowed.isEmpty() && r.clientNames().stream().noneMatch(allowed::contains)) {
+      authFailures.log(note -> log.warn("member {}: admin request {} refused: client certificate names {} not allowed{}",
+          member.id(), r, r.clientNames(), note));
+      return Optional.of(error(403, "the client certificate's names " + r.clientNames()
+          + " are not in api.tls.allowed_client_names"));
     }
     if (credentialDigest.isEmpty()) {
       return Optional.empty();

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How the HTTP probe listens, whom it lets change things, and what it tolerates from clients.
@@ -39,7 +40,7 @@ import java.util.Optional;
  */
 public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optional<Tls> tls,
     int maxInitialLineBytes, int maxHeaderBytes, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,
-    int maxConnections, int ioThreads, int adminThreads, int adminQueue, Duration adminTimeout,
+    int maxConnections, int maxConnectionsPerClient, int ioThreads, int adminThreads, int adminQueue, Duration adminTimeout,
     Duration livenessThreshold, Duration primaryHoldOff) {
 
   public ProbeConfig {
@@ -104,10 +105,25 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
    * @param keyPassword the private key's password, if it is encrypted
    * @param clientCa PEM certificates that sign acceptable client certificates
    * @param clientAuth which requests need a client certificate
+   * @param allowedClientNames when not empty, admin requests need a client certificate whose
+   *     common name or a subject alternative name (DNS, IP, email, URI) is one of these: the CA
+   *     may sign certificates for more than the operators
    */
   public record Tls(Path certificateChain, Path privateKey, Optional<String> keyPassword, Optional<Path> clientCa,
-      ClientAuth clientAuth) {
+      ClientAuth clientAuth, Set<String> allowedClientNames) {
+
+    /** Any certificate {@code clientCa} signed will do. */
+    public Tls(Path certificateChain, Path privateKey, Optional<String> keyPassword, Optional<Path> clientCa,
+        ClientAuth clientAuth) {
+      this(certificateChain, privateKey, keyPassword, clientCa, clientAuth, Set.of());
+    }
+
     public Tls {
+      allowedClientNames = Set.copyOf(Objects.requireNonNull(allowedClientNames, "probe.tls.allowed_client_names"));
+      if (!allowedClientNames.isEmpty() && clientAuth == ClientAuth.NONE) {
+        throw new IllegalArgumentException("probe.tls.allowed_client_names needs client certificates: set client_auth"
+            + " to OPTIONAL or REQUIRE");
+      }
       requireReadable("probe.tls.certificate_chain", certificateChain);
       requireReadable("probe.tls.private_key", privateKey);
       Objects.requireNonNull(keyPassword, "probe.tls.key_password");
@@ -123,7 +139,8 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     @Override
     public String toString() {
       return "Tls[certificateChain=" + certificateChain + ", privateKey=" + privateKey + ", keyPassword="
-          + keyPassword.map(p -> "***").orElse("none") + ", clientCa=" + clientCa + ", clientAuth=" + clientAuth + "]";
+          + keyPassword.map(p -> "***").orElse("none") + ", clientCa=" + clientCa + ", clientAuth=" + clientAuth
+          + ", allowedClientNames=" + allowedClientNames + "]";
     }
 
     private static void requireReadable(String field, Path file) {
@@ -148,6 +165,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration idleTimeout = Duration.ofSeconds(30);
     private int maxConnections = 1024;
+    private int maxConnectionsPerClient = 128;
     private int ioThreads = 2;
     private int adminThreads = 2;
     private int adminQueue = 8;
@@ -169,6 +187,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     public Builder requestTimeout(Duration value) { this.requestTimeout = value; return this; }
     public Builder idleTimeout(Duration value) { this.idleTimeout = value; return this; }
     public Builder maxConnections(int value) { this.maxConnections = value; return this; }
+    public Builder maxConnectionsPerClient(int value) { this.maxConnectionsPerClient = value; return this; }
     public Builder ioThreads(int value) { this.ioThreads = value; return this; }
     public Builder adminThreads(int value) { this.adminThreads = value; return this; }
     public Builder adminQueue(int value) { this.adminQueue = value; return this; }
@@ -188,6 +207,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
       requireAtLeast("probe.max_header_bytes", maxHeaderBytes, 1024);
       requireAtLeast("probe.max_body_bytes", maxBodyBytes, 1024);
       requireAtLeast("probe.max_connections", maxConnections, 1);
+      requireAtLeast("probe.max_connections_per_client", maxConnectionsPerClient, 1);
       requireAtLeast("probe.io_threads", ioThreads, 1);
       requireAtLeast("probe.admin_threads", adminThreads, 1);
       requireAtLeast("probe.admin_queue", adminQueue, 0);
@@ -199,7 +219,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
         throw new IllegalArgumentException("probe.primary_hold_off must be between 0 and 1 minute, got " + primaryHoldOff);
       }
       return new ProbeConfig(host, port, Optional.ofNullable(auth), Optional.ofNullable(tls), maxInitialLineBytes,
-          maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, maxConnections, ioThreads, adminThreads,
+          maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, maxConnections, maxConnectionsPerClient, ioThreads, adminThreads,
           adminQueue, adminTimeout, livenessThreshold, primaryHoldOff);
     }
 

@@ -12,9 +12,12 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandler;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -94,7 +97,7 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private Pending pending(ChannelHandlerContext ctx, FullHttpRequest msg) {
     String remote = String.valueOf(ctx.channel().remoteAddress());
     DecoderResult result = msg.decoderResult();
-    ProbeRequest placeholder = new ProbeRequest("?", "?", Map.of(), Optional.empty(), false, new byte[0], remote);
+    ProbeRequest placeholder = new ProbeRequest("?", "?", Map.of(), Optional.empty(), Optional.empty(), false, Set.of(), new byte[0], remote);
     if (result.isFailure()) {
       Throwable cause = result.cause();
       Answer malformed;
@@ -122,20 +125,25 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       path = path.substring(0, path.length() - 1);
     }
     byte[] body = ByteBufUtil.getBytes(msg.content());
+    Optional<X509Certificate> certificate = clientCertificate(ctx);
     ProbeRequest request = new ProbeRequest(msg.method().name(), path, uri.parameters(),
-        Optional.ofNullable(msg.headers().get(HttpHeaderNames.AUTHORIZATION)), clientCertificate(ctx), body, remote);
+        Optional.ofNullable(msg.headers().get(HttpHeaderNames.AUTHORIZATION)),
+        Optional.ofNullable(msg.headers().get(HttpHeaderNames.CONTENT_TYPE)), certificate.isPresent(),
+        certificate.map(ClientNames::of).orElse(Set.of()), body, remote);
     return new Pending(request, Optional.empty(), msg.protocolVersion(), HttpUtil.isKeepAlive(msg));
   }
 
-  private static boolean clientCertificate(ChannelHandlerContext ctx) {
+  /** The client's certificate, verified during the handshake against the client CA; empty without one. */
+  private static Optional<X509Certificate> clientCertificate(ChannelHandlerContext ctx) {
     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
     if (ssl == null) {
-      return false;
+      return Optional.empty();
     }
     try {
-      return ssl.engine().getSession().getPeerCertificates().length > 0;
+      Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? Optional.of(x509) : Optional.empty();
     } catch (SSLPeerUnverifiedException e) {
-      return false;
+      return Optional.empty();
     }
   }
 

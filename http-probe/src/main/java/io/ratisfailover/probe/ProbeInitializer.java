@@ -18,18 +18,20 @@ final class ProbeInitializer extends ChannelInitializer<SocketChannel> {
   private final ProbeConfig config;
   private final Optional<SslContext> tls;
   private final AtomicInteger open;
+  private final ClientCounts perClient;
 
   ProbeInitializer(ProbeApi api, ProbeConfig config, Optional<SslContext> tls, AtomicInteger open) {
     this.api = api;
     this.config = config;
     this.tls = tls;
     this.open = open;
+    this.perClient = new ClientCounts(config.maxConnectionsPerClient());
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
-    ConnectionGuard guard = new ConnectionGuard(open, config.maxConnections(), config.requestTimeout(),
+    ConnectionGuard guard = new ConnectionGuard(open, config.maxConnections(), perClient, config.requestTimeout(),
         config.idleTimeout(), api.metrics()::connectionRejected);
     p.addLast("guard", guard);
     tls.ifPresent(ctx -> {

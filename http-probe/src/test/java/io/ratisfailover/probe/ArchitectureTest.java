@@ -19,6 +19,8 @@ class ArchitectureTest {
   @ArchTest
   static final ArchRule onlyTheLibrariesWeChose = classes().should().onlyDependOnClassesThat()
       .resideInAnyPackage("io.ratisfailover", "io.ratisfailover.spi", "io.ratisfailover.probe..", "io.netty..",
-          "com.fasterxml.jackson..", "io.prometheus.metrics..", "org.slf4j..", "java..", "javax.net.ssl..")
+          "com.fasterxml.jackson..", "io.prometheus.metrics..", "org.slf4j..", "java..", "javax.net.ssl..",
+          // the JDK's own parsers of a client certificate's subject name
+          "javax.security.auth.x500..", "javax.naming.ldap..")
       .because("http-probe depends on core's API and SPI, Netty, Jackson, the Prometheus model and SLF4J only");
 }

@@ -24,7 +24,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A throw-away certificate authority with a server certificate for 127.0.0.1 and a client
- * certificate, made with the {@code openssl} command (each run stopped by its PID if it hangs).
+ * certificate (CN operator, DNS name ops.example.com), made with the {@code openssl} command (each run stopped by its PID if it hangs).
  */
 final class Certificates {
   private static final Duration OPENSSL_TIMEOUT = Duration.ofSeconds(30);
@@ -62,8 +62,9 @@ final class Certificates {
         "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
     openssl(dir, "req", "-newkey", "ec", "-pkeyopt", curve, "-nodes", "-keyout", "client.key", "-out", "client.csr",
         "-subj", "/CN=operator");
+    write(dir.resolve("client.ext"), "subjectAltName=DNS:ops.example.com\n");
     openssl(dir, "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "client.pem", "-days", "2");
+        "-out", "client.pem", "-days", "2", "-extfile", "client.ext");
     return c;
   }
 

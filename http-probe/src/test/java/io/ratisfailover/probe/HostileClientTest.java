@@ -104,6 +104,37 @@ class HostileClientTest {
   }
 
   @Test
+  void oneHostHoldingMoreConnectionsThanTheServerAllowsCannotStarveAnotherHostsHealthChecks() {
+    // The default limits (1024 in all); the flooding host is 127.0.0.1, HAProxy is 127.0.0.2.
+    server.close();
+    FakeMember member = new FakeMember(Scene.cluster().primary("pg1", 10 * MB).replica("pg2", 10 * MB, 10 * MB)
+        .witness("w1").as("pg1"));
+    server = ProbeServer.start(member, ProbeConfig.builder().host("127.0.0.1").port(0).build());
+    int answered = 0;
+    for (int i = 0; i < 1100; i++) {
+      RawClient c = connect().send("OPTIONS /primary HTTP/1.1\r\nHost: x\r\n\r\n");
+      try {
+        if (c.readResponse().startsWith("HTTP/1.1 200")) {
+          answered++;
+        }
+      } catch (AssertionError | java.io.UncheckedIOException e) {
+        // closed at once: over a limit
+      }
+    }
+    assertThat(answered).as("connections the flooding host holds")
+        .isEqualTo(ProbeConfig.builder().build().maxConnectionsPerClient());
+    for (int i = 0; i < 5; i++) {
+      RawClient haproxy = new RawClient(server.port(), "127.0.0.2");
+      clients.add(haproxy);
+      assertThat(haproxy.send("OPTIONS /primary HTTP/1.0\r\n\r\n").readUntilClosed()).startsWith("HTTP/1.0 200 OK");
+    }
+    RawClient scraper = new RawClient(server.port(), "127.0.0.2");
+    clients.add(scraper);
+    assertThat(scraper.send("GET /metrics HTTP/1.0\r\n\r\n").readUntilClosed())
+        .containsPattern("ratis_failover_probe_connections_rejected_total\\{[^}]*} [1-9]");
+  }
+
+  @Test
   void connectionsBeyondTheLimitAreClosedAndTheProbeRecovers() {
     // Timeouts long enough that the held connections stay open however slow this machine is today.
     server.close();

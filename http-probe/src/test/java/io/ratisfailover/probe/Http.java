@@ -48,11 +48,18 @@ final class Http {
     return send("GET", path, null);
   }
 
+  /** Sends {@code body} (none when null); changes are sent as JSON, as the API requires. */
   HttpResponse<String> send(String method, String path, String body) {
+    boolean change = body != null || method.equals("POST") || method.equals("PATCH") || method.equals("PUT");
+    return send(method, path, body, change ? "application/json" : null);
+  }
+
+  /** Sends {@code body} with this {@code Content-Type}, or without the header when null. */
+  HttpResponse<String> send(String method, String path, String body, String contentType) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
     }
     auth.ifPresent(a -> b.header("Authorization", a));
     try {

@@ -441,6 +441,26 @@ class ProbeHttpTest {
   }
 
   @Nested
+  class CrossSiteRequests {
+    @Test
+    void adminChangesWithoutAJsonContentTypeAre415AndChangeNothing() {
+      // What a web page can send cross-site without a CORS preflight: a form, text/plain, or nothing.
+      Http http = start(usual().as("pg1"));
+      String body = "{\"leader\": \"pg1\", \"candidate\": \"pg2\"}";
+      for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+        HttpResponse<String> r = http.send("POST", "/switchover", body, type);
+        assertThat(r.statusCode()).as(type).isEqualTo(415);
+        assertThat(error(r)).contains("Content-Type: application/json");
+      }
+      assertThat(http.send("POST", "/restart", null, null).statusCode()).isEqualTo(415);
+      assertThat(http.send("PATCH", "/config", "{\"pause\": true}", "text/plain").statusCode()).isEqualTo(415);
+      assertThat(member.calls).isEmpty();
+      assertThat(http.send("POST", "/switchover", body, "Application/JSON; charset=utf-8").statusCode()).isEqualTo(200);
+      assertThat(http.send("DELETE", "/switchover", null, null).statusCode()).isNotEqualTo(415);
+    }
+  }
+
+  @Nested
   class DatabaseActions {
     @Test
     void restartReloadAndReinitialize() {

@@ -15,8 +15,14 @@ final class RawClient implements AutoCloseable {
   private final Socket socket;
 
   RawClient(int port) {
+    this(port, "127.0.0.1");
+  }
+
+  /** Connects from {@code source}, a loopback address such as {@code 127.0.0.2}, to stand for another host. */
+  RawClient(int port, String source) {
     try {
       socket = new Socket();
+      socket.bind(new InetSocketAddress(source, 0));
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
       socket.setSoTimeout(10_000);
     } catch (IOException e) {

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,10 +38,14 @@ class TlsTest {
   }
 
   private String start(ProbeConfig.ClientAuth clientAuth) {
+    return start(clientAuth, Set.of());
+  }
+
+  private String start(ProbeConfig.ClientAuth clientAuth, Set<String> allowedNames) {
     FakeMember member = new FakeMember(Scene.cluster().primary("pg1", 10 * MB).replica("pg2", 10 * MB, 10 * MB)
         .witness("w1").as("pg1"));
     ProbeConfig.Tls tls = new ProbeConfig.Tls(certs.serverCert, certs.serverKey, Optional.empty(),
-        Optional.of(certs.ca), clientAuth);
+        Optional.of(certs.ca), clientAuth, allowedNames);
     server = ProbeServer.start(member, ProbeConfig.builder().host("127.0.0.1").port(0).tls(tls).build());
     assertThat(server.url()).startsWith("https://127.0.0.1:");
     return server.url();
@@ -67,6 +72,22 @@ class TlsTest {
     assertThat(refused.body()).contains("client certificate is required");
     Http operator = new Http(url, certs.clientContext(true));
     assertThat(operator.send("POST", "/switchover", SWITCHOVER).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void anAllowListAdmitsOnlyCertificatesNamedInItByCommonNameOrAlternativeName() {
+    for (String name : new String[] {"operator", "ops.example.com"}) {
+      String url = start(ProbeConfig.ClientAuth.OPTIONAL, Set.of(name));
+      assertThat(new Http(url, certs.clientContext(true)).send("POST", "/switchover", SWITCHOVER).statusCode())
+          .as(name).isEqualTo(200);
+      server.close();
+    }
+    String url = start(ProbeConfig.ClientAuth.REQUIRE, Set.of("rfctl-admin"));
+    Http operator = new Http(url, certs.clientContext(true));
+    assertThat(operator.get("/primary").statusCode()).isEqualTo(200);
+    var refused = operator.send("POST", "/switchover", SWITCHOVER);
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.body()).contains("not in api.tls.allowed_client_names");
   }
 
   @Test

@@ -591,10 +591,10 @@ public final class PostgresAdapter implements DatabaseAdapter {
   }
 
   private ServerConfiguration.Role standbyRole(Optional<UpstreamServer> upstream) {
-    return ServerConfiguration.Role.standby(upstream.map(u -> new Conninfo().set("host", u.host())
-        .set("port", Integer.toString(u.port())).set("user", config.replication().user())
+    return ServerConfiguration.Role.standby(upstream.map(u -> ServerConfiguration.withSsl(new Conninfo()
+        .set("host", u.host()).set("port", Integer.toString(u.port())).set("user", config.replication().user())
         .set("password", config.replication().password()).set("application_name", self.value())
-        .set("connect_timeout", Long.toString(Jdbc.seconds(config.connectTimeout())))),
+        .set("connect_timeout", Long.toString(Jdbc.seconds(config.connectTimeout()))), config)),
         upstream.map(u -> SlotNames.of(self)));
   }
 

@@ -41,13 +41,51 @@ import java.util.regex.Pattern;
  * @param stopTimeout how long a fast shutdown may take before it escalates to an immediate one
  * @param promoteTimeout how long a promotion may wait for replay and for the server to become writable
  * @param provisionTimeout bound on {@code initdb}, {@code pg_basebackup} and {@code pg_rewind}
+ * @param ssl TLS for replication and superuser connections between members; none when empty
  */
 public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, String listenHost,
     Optional<String> advertisedHost, int port, Optional<String> osUser, Credentials superuser, Credentials replication,
     Map<String, String> serverParameters, List<String> clientNetworks, List<String> initdbArguments,
     boolean allowDataDirectoryRemoval, RewindPolicy rewindPolicy, Optional<Path> logFile, Duration connectTimeout,
     Duration statusTimeout, Duration startTimeout, Duration stopTimeout, Duration promoteTimeout,
-    Duration provisionTimeout) {
+    Duration provisionTimeout, Optional<Ssl> ssl) {
+
+  /**
+   * TLS between members: the server presents {@code certificate} and requires TLS from the client
+   * networks ({@code hostssl}); the adapter, {@code pg_basebackup}, {@code pg_rewind} and the WAL
+   * receiver verify the upstream's certificate against {@code ca}. The files must be readable by
+   * the server's OS user, the key by it only (PostgreSQL refuses a key others can read).
+   *
+   * @param verify how much of the upstream's certificate clients check
+   */
+  public record Ssl(Path certificate, Path key, Path ca, Verify verify) {
+    public Ssl {
+      for (Path p : new Path[] {certificate, key, ca}) {
+        if (p == null || !p.isAbsolute()) {
+          throw new IllegalArgumentException("ssl certificate, key and ca must be absolute paths, got " + p);
+        }
+      }
+      Objects.requireNonNull(verify, "verify");
+    }
+  }
+
+  /** libpq's {@code sslmode} for connections to an upstream. */
+  public enum Verify {
+    /** The CA signed it and it names the host connected to. */
+    VERIFY_FULL("verify-full"),
+    /** The CA signed it (for upstreams reached by an address their certificates do not name). */
+    VERIFY_CA("verify-ca");
+
+    private final String sslmode;
+
+    Verify(String sslmode) {
+      this.sslmode = sslmode;
+    }
+
+    public String sslmode() {
+      return sslmode;
+    }
+  }
 
   /** Settings the adapter owns: a member's configuration must not set them. */
   public static final Set<String> MANAGED_PARAMETERS = Set.of("listen_addresses", "port", "hot_standby",
@@ -97,6 +135,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     Objects.requireNonNull(replication, "replication");
     Objects.requireNonNull(rewindPolicy, "rewindPolicy");
     Objects.requireNonNull(logFile, "logFile");
+    Objects.requireNonNull(ssl, "ssl");
     serverParameters = Map.copyOf(serverParameters);
     clientNetworks = List.copyOf(clientNetworks);
     initdbArguments = List.copyOf(initdbArguments);
@@ -132,6 +171,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     advertisedHost.ifPresent(b::advertisedHost);
     osUser.ifPresent(b::osUser);
     logFile.ifPresent(b::logFile);
+    ssl.ifPresent(b::ssl);
     return b;
   }
 
@@ -159,6 +199,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     private Duration stopTimeout = Duration.ofSeconds(10);
     private Duration promoteTimeout = Duration.ofSeconds(30);
     private Duration provisionTimeout = Duration.ofHours(6);
+    private Ssl ssl;
 
     private Builder() {}
 
@@ -184,6 +225,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     public Builder stopTimeout(Duration value) { this.stopTimeout = value; return this; }
     public Builder promoteTimeout(Duration value) { this.promoteTimeout = value; return this; }
     public Builder provisionTimeout(Duration value) { this.provisionTimeout = value; return this; }
+    public Builder ssl(Ssl value) { this.ssl = value; return this; }
 
     /** @throws IllegalArgumentException naming the first field that is missing or impossible */
     public PostgresConfig build() {
@@ -267,7 +309,8 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
           Optional.ofNullable(advertisedHost), port, Optional.ofNullable(osUser),
           new Credentials(superuser, superuserPassword), new Credentials(replicationUser, replicationPassword),
           params, clientNetworks, initdbArguments, allowDataDirectoryRemoval, rewindPolicy, Optional.ofNullable(logFile),
-          connectTimeout, statusTimeout, startTimeout, stopTimeout, promoteTimeout, provisionTimeout);
+          connectTimeout, statusTimeout, startTimeout, stopTimeout, promoteTimeout, provisionTimeout,
+          Optional.ofNullable(ssl));
     }
 
     private static void requireHost(String field, String host) {

@@ -2,6 +2,7 @@ package io.ratisfailover.postgres;
 
 import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.internal.ProcFs;
+import io.ratisfailover.postgres.internal.ServerLog;
 import io.ratisfailover.spi.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
@@ -186,6 +187,7 @@ public final class PostmasterGuard implements Watchdog {
     pb.environment().put("PATH", "/usr/bin:/bin");
     pb.redirectErrorStream(true);
     Files.createDirectories(serverLog.getParent());
+    ServerLog.createPrivate(serverLog);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(serverLog.toFile()));
     Process p;
     try {

@@ -120,6 +120,78 @@ class PostgresAdapterTest {
   }
 
   @Test
+  void theServerKeepsNoneOfTheAgentsEnvironmentAndNoPasswordInItsLogOrStatistics() throws Exception {
+    Pair p = new Pair(true);
+    // What a backend, and so any program a database superuser runs, sees of its environment.
+    Db.execute(p.c1, "CREATE TABLE environment (line text); COPY environment FROM PROGRAM 'env'");
+    Set<String> seen = new java.util.TreeSet<>();
+    for (String line : Db.column(p.c1, "SELECT line FROM environment")) {
+      seen.add(line.substring(0, Math.max(0, line.indexOf('='))));
+    }
+    Set<String> inherited = new java.util.TreeSet<>(System.getenv().keySet());
+    inherited.removeIf(k -> k.equals("PATH") || k.equals("TZ") || k.equals("LANG") || k.startsWith("LC_")
+        || k.equals("PWD") || k.equals("SHLVL") || k.equals("_"));
+    assertThat(inherited).as("the test JVM's environment").isNotEmpty();
+    assertThat(seen).as("the server's environment").doesNotContainAnyElementsOf(inherited);
+
+    for (PostgresConfig c : new PostgresConfig[] {p.c1, p.c2}) {
+      assertThat(Files.getPosixFilePermissions(c.serverLog()))
+          .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      assertThat(Files.readString(c.serverLog())).doesNotContain(c.replication().password())
+          .doesNotContain(c.superuser().password());
+    }
+    String password = p.c2.replication().password();
+    assertThat(Db.value(p.c2, "SELECT conninfo FROM pg_stat_wal_receiver")).contains("user=")
+        .doesNotContain(password);
+    assertThat(Db.column(p.c1, "SELECT coalesce(query, '') FROM pg_stat_activity")).noneMatch(q -> q.contains(password));
+  }
+
+  /** A throw-away CA and a server certificate for 127.0.0.1, owned by the server's OS user. */
+  private static PostgresConfig.Ssl throwAwayCertificates(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1\n");
+    String curve = "ec_paramgen_curve:prime256v1";
+    String d = dir + "/";
+    for (java.util.List<String> cmd : java.util.List.of(
+        java.util.List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", curve, "-nodes", "-keyout", d + "ca.key",
+            "-out", d + "ca.pem", "-days", "2", "-subj", "/CN=pg-test-ca"),
+        java.util.List.of("openssl", "req", "-newkey", "ec", "-pkeyopt", curve, "-nodes", "-keyout", d + "server.key",
+            "-out", d + "server.csr", "-subj", "/CN=127.0.0.1"),
+        java.util.List.of("openssl", "x509", "-req", "-in", d + "server.csr", "-CA", d + "ca.pem", "-CAkey", d + "ca.key",
+            "-CAcreateserial", "-out", d + "server.pem", "-days", "2", "-extfile", d + "server.ext"))) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(PgSandbox.run(cmd) == 0, "openssl is needed: " + cmd);
+    }
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(dir.resolve("server.key"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    if (PgSandbox.osUser().isPresent()) {
+      assertThat(PgSandbox.run(java.util.List.of("chown", "-R", PgSandbox.osUser().get() + ":", dir.toString()))).isZero();
+    }
+    return new PostgresConfig.Ssl(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem"),
+        PostgresConfig.Verify.VERIFY_FULL);
+  }
+
+  @Test
+  void withTlsConfiguredStandbysCloneAndStreamOverVerifiedTls() throws Exception {
+    PostgresConfig.Ssl ssl = throwAwayCertificates(pg.dataDirectory("certificates"));
+    PostgresConfig c1 = pg.config(pg.copyOfTemplate("pg1")).ssl(ssl).clientNetwork("10.99.0.0/16").build();
+    PostgresConfig c2 = pg.config(pg.dataDirectory("pg2")).ssl(ssl).clientNetwork("10.99.0.0/16").build();
+    PostgresAdapter a1 = pg.adapter("pg1", c1);
+    PostgresAdapter a2 = pg.adapter("pg2", c2);
+    a1.startPrimary(topology(1, "pg2"));
+    a2.startReplica(Optional.of(upstream("pg1", a1)));
+    awaitStreaming(a1, "pg2");
+
+    assertThat(Db.value(c1, "SHOW ssl")).isEqualTo("on");
+    assertThat(Db.value(c1, "SELECT bool_and(s.ssl) FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"))
+        .isEqualTo("t");
+    assertThat(Db.value(c2, "SELECT conninfo FROM pg_stat_wal_receiver")).contains("sslmode=verify-full");
+    assertThat(Files.readString(c1.dataDirectory().resolve("pg_hba.conf")))
+        .containsPattern("hostssl +replication +replicator +10\\.99\\.0\\.0/16")
+        .containsPattern("host +replication +replicator +127\\.0\\.0\\.1/32");
+  }
+
+  @Test
   void strictBootstrapBlocksWritesButFinishesItsOwnSetup() throws Exception {
     PostgresConfig c = pg.config(pg.dataDirectory("strict")).build();
     PostgresAdapter a = pg.adapter("pg1", c);

@@ -86,11 +86,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
       if (!names.add(name)) {
         throw ConfigException.at(at + ".name", "cluster " + name + " is listed twice");
       }
-      List<Peer> peers = new ArrayList<>();
-      List<PeerSection> sections = Values.required(at + ".peers", c.peers());
-      for (int j = 0; j < sections.size(); j++) {
-        peers.add(sections.get(j).toPeer(at + ".peers[" + j + "]"));
-      }
+      List<Peer> peers = PeerSection.toPeers(at + ".peers", Values.required(at + ".peers", c.peers()));
       Peer me = peers.stream().filter(p -> p.id().equals(self)).findFirst().orElseThrow(() ->
           ConfigException.at(at + ".peers", "member " + self + " is not among the peers of cluster " + name));
       if (me.kind() != MemberKind.WITNESS) {
@@ -105,7 +101,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
         throw ConfigException.at(at + ".api_listen", apiListen + " is used twice");
       }
       Optional<ProbeConfig> probe = apiListen == null ? Optional.empty() : Optional.of(
-          (api == null ? new ApiSection(null, null, null, null, null, null) : api).toProbeConfig("api", c.apiListen(), env));
+          (api == null ? ApiSection.NONE : api).toProbeConfig("api", c.apiListen(), env));
       TimingSection t = c.timing() != null ? c.timing() : timing != null ? timing : TimingSection.DEFAULT;
       Timing resolved = t.toTiming(c.timing() != null ? at + ".timing" : "timing");
       ClusterSettings settings = c.settings() == null ? ClusterSettings.DEFAULT : c.settings().toSettings(at + ".settings");

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * Talks to the members' HTTP API: tries each configured URL in turn until one answers, and turns
@@ -26,11 +27,15 @@ final class ApiClient {
   private final HttpClient http;
   private final Duration timeout;
 
-  ApiClient(List<String> urls, Optional<String> username, Optional<String> password, Duration timeout) {
+  /** @param tls for {@code https://} URLs: the CA to trust and the client certificate; the JDK's defaults when empty */
+  ApiClient(List<String> urls, Optional<String> username, Optional<String> password, Duration timeout,
+      Optional<SSLContext> tls) {
     this.urls = List.copyOf(urls);
     this.authorization = username.map(u -> "Basic " + Base64.getEncoder()
         .encodeToString((u + ":" + password.orElse("")).getBytes(StandardCharsets.UTF_8)));
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+    tls.ifPresent(builder::sslContext);
+    this.http = builder.build();
     this.timeout = timeout;
   }
 
@@ -57,17 +62,21 @@ final class ApiClient {
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
       authorization.ifPresent(a -> request.header("Authorization", a));
       try {
-        if (body == null) {
-          request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-          request.header("Content-Type", "application/json")
-              .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (!method.equals("GET")) {
+          // The API refuses changes not declared JSON (a guard against cross-site form posts).
+          request.header("Content-Type", "application/json");
         }
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json = parse(response.body());
-        if (response.statusCode() == 401 || response.statusCode() == 403) {
-          throw new CtlException("wrong or missing credentials for " + base + " (HTTP " + response.statusCode()
-              + "); use --username and --password or RFCTL_PASSWORD");
+        if (response.statusCode() == 401) {
+          throw new CtlException("wrong or missing credentials for " + base + " (HTTP 401); use --username and"
+              + " --password or RFCTL_PASSWORD");
+        }
+        if (response.statusCode() == 403) {
+          throw new CtlException(base + " refused the client certificate (HTTP 403): " + reason(json, response.body())
+              + "; use --cert and --key");
         }
         if (response.statusCode() >= 400 && !path.startsWith("/primary")) {
           throw new CtlException(method + " " + path + " refused by " + base + " (HTTP " + response.statusCode() + "): "

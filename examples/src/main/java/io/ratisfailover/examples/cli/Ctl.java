@@ -44,6 +44,16 @@ public final class Ctl {
   @Option(names = "--password", description = "Admin password (default: $RFCTL_PASSWORD).")
   String password;
 
+  @Option(names = "--cacert", description = "PEM certificates of the CA that signed the members' API certificates"
+      + " (default: $RFCTL_CACERT, else the JDK's trust store).")
+  Path caCertificate;
+
+  @Option(names = "--cert", description = "PEM client certificate, for APIs that verify clients (default: $RFCTL_CERT).")
+  Path clientCertificate;
+
+  @Option(names = "--key", description = "Its unencrypted PKCS#8 PEM key (default: $RFCTL_KEY).")
+  Path clientKey;
+
   @Option(names = {"-f", "--format"}, description = "table, json or yaml (default: ${DEFAULT-VALUE}).", defaultValue = "table")
   Format format;
 
@@ -71,8 +81,16 @@ public final class Ctl {
     Map<String, String> env = System.getenv();
     List<String> targets = !urls.isEmpty() ? urls
         : List.of(env.getOrDefault("RFCTL_URL", "http://127.0.0.1:8008").split(","));
+    ClientTls tls = new ClientTls(path(caCertificate, env.get("RFCTL_CACERT")),
+        path(clientCertificate, env.get("RFCTL_CERT")), path(clientKey, env.get("RFCTL_KEY")));
     return new ApiClient(targets, Optional.ofNullable(username != null ? username : env.get("RFCTL_USERNAME")),
-        Optional.ofNullable(password != null ? password : env.get("RFCTL_PASSWORD")), Duration.ofSeconds(timeoutSeconds));
+        Optional.ofNullable(password != null ? password : env.get("RFCTL_PASSWORD")), Duration.ofSeconds(timeoutSeconds),
+        tls.configured() ? Optional.of(tls.context()) : Optional.empty());
+  }
+
+  private static Optional<Path> path(Path option, String environment) {
+    return option != null ? Optional.of(option)
+        : Optional.ofNullable(environment).filter(e -> !e.isBlank()).map(Path::of);
   }
 
   void print(JsonNode json, String table) {

@@ -17,7 +17,6 @@ import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.ProbeConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -68,7 +67,13 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
       CredentialsSection superuser, CredentialsSection replication, Map<String, String> parameters,
       List<String> clientNetworks, List<String> initdbArguments, Boolean allowDataDirectoryRemoval,
       String rewindPolicy, String logFile, String connectTimeout, String statusTimeout, String startTimeout,
-      String stopTimeout, String promoteTimeout, String provisionTimeout) {}
+      String stopTimeout, String promoteTimeout, String provisionTimeout, SslSection ssl) {}
+
+  /**
+   * {@code postgresql.ssl:} — PEM files for TLS between members; {@code verify} is
+   * {@code verify-full} (default) or {@code verify-ca}.
+   */
+  public record SslSection(String certificate, String key, String ca, String verify) {}
 
   /** Everything the sidecar starts with, checked. */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
@@ -88,11 +93,7 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
   Plan plan(Map<String, String> env) {
     String name = Values.required("cluster", cluster);
     MemberId self = Values.checked("member", () -> MemberId.of(Values.required("member", member)));
-    List<PeerSection> sections = Values.required("peers", peers);
-    List<Peer> resolved = new ArrayList<>();
-    for (int i = 0; i < sections.size(); i++) {
-      resolved.add(sections.get(i).toPeer("peers[" + i + "]"));
-    }
+    List<Peer> resolved = PeerSection.toPeers("peers", Values.required("peers", peers));
     Peer me = resolved.stream().filter(p -> p.id().equals(self)).findFirst()
         .orElseThrow(() -> ConfigException.at("peers", "member " + self + " is not among the peers"));
     if (me.kind() != MemberKind.DATA) {
@@ -174,6 +175,19 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     }
     if (p.logFile() != null) {
       b.logFile(Path.of(p.logFile()));
+    }
+    if (p.ssl() != null) {
+      SslSection ssl = p.ssl();
+      String v = ssl.verify() == null ? "verify-full" : ssl.verify();
+      PostgresConfig.Verify verify = switch (v) {
+        case "verify-full" -> PostgresConfig.Verify.VERIFY_FULL;
+        case "verify-ca" -> PostgresConfig.Verify.VERIFY_CA;
+        default -> throw ConfigException.at("postgresql.ssl.verify", "'" + v + "' is not one of verify-full, verify-ca");
+      };
+      b.ssl(Values.checked("postgresql.ssl", () -> new PostgresConfig.Ssl(
+          Path.of(Values.required("postgresql.ssl.certificate", ssl.certificate())),
+          Path.of(Values.required("postgresql.ssl.key", ssl.key())),
+          Path.of(Values.required("postgresql.ssl.ca", ssl.ca())), verify)));
     }
     duration(b::connectTimeout, "postgresql.connect_timeout", p.connectTimeout());
     // The adapter's own status bound must stay inside the agent's.

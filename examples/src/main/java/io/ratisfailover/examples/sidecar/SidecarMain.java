@@ -89,11 +89,23 @@ public final class SidecarMain implements Callable<Integer> {
           + (plan.watchdog().postmasterGuard() ? "on" : "off") + ": OK");
       return 0;
     }
+    DataDirectoryLock dataLock;
+    try {
+      dataLock = DataDirectoryLock.acquire(plan.postgres().dataDirectory());
+    } catch (DataDirectoryLock.HeldException e) {
+      err.println("cannot start member " + plan.member() + ": " + e.getMessage());
+      return 1;
+    } catch (IOException e) {
+      err.println("cannot start member " + plan.member() + ": cannot lock "
+          + DataDirectoryLock.fileFor(plan.postgres().dataDirectory()) + ": " + e.getMessage());
+      return 1;
+    }
     SidecarWatchdog watchdog;
     try {
       watchdog = SidecarWatchdog.start(plan);
     } catch (IOException e) {
       err.println(e.getMessage());
+      release(plan, dataLock);
       return 2;
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -108,6 +120,7 @@ public final class SidecarMain implements Callable<Integer> {
       err.println("cannot start member " + plan.member() + ": " + e.getMessage());
       stop(plan, member);
       closeQuietly(plan, watchdog);
+      release(plan, dataLock);
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -115,10 +128,20 @@ public final class SidecarMain implements Callable<Integer> {
       stop(plan, member);
       closeQuietly(plan, watchdog);
       probe.close();
+      release(plan, dataLock);
       stopped.countDown();
     }, "sidecar-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** Last: once PostgreSQL is stopped, another sidecar may take the data directory. */
+  private static void release(SidecarConfig.Plan plan, DataDirectoryLock dataLock) {
+    try {
+      dataLock.close();
+    } catch (IOException e) {
+      log.warn("member {}: releasing the data directory lock failed: {}", plan.member(), e.getMessage());
+    }
   }
 
   /** After the member is closed (which disarms it): ends the guard, leaving PostgreSQL to {@link #stop}. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.postgres.PostgresConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -62,6 +63,46 @@ class SidecarConfigTest {
     assertProblem(GOOD.replace("max_connections", "port"), "sidecar.yml: postgresql:");
     assertProblem(GOOD.replace("data_dir:", "datadir:"), "sidecar.yml: unknown key 'postgresql.datadir'");
     assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1}", ""), "sidecar.yml: raft: is required");
+  }
+
+  @Test
+  void adminOpenToTheNetworkWithoutAuthenticationIsRefusedUnlessAllowed() {
+    String open = GOOD.replace(", username: admin, password: env:API_PW", "");
+    assertProblem(open, "sidecar.yml: api.allow_unauthenticated_admin: admin endpoints on 0.0.0.0 would be open to anyone");
+    assertThat(SidecarConfig.parse("sidecar.yml", open.replace("primary_hold_off: 2s", "primary_hold_off: 2s,"
+        + " allow_unauthenticated_admin: true"), ENV).probe().auth()).isEmpty();
+    assertThat(SidecarConfig.parse("sidecar.yml", open.replace("listen: 0.0.0.0:8008", "listen: 127.0.0.1:8008"), ENV)
+        .probe().auth()).isEmpty();
+  }
+
+  @Test
+  void apiLimitsAndTheClientCertificateAllowListAreConfigurable() {
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s",
+        "primary_hold_off: 2s, max_connections_per_client: 16"), ENV);
+    assertThat(plan.probe().maxConnectionsPerClient()).isEqualTo(16);
+    assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, max_connections_per_client: 0"),
+        "sidecar.yml: api: probe.max_connections_per_client must be at least 1");
+  }
+
+  @Test
+  void postgresTlsBetweenMembersIsConfigurable() {
+    String yaml = GOOD.replace("client_networks: [10.0.0.0/24]", "client_networks: [10.0.0.0/24]\n"
+        + "  ssl: {certificate: /etc/rf/server.pem, key: /etc/rf/server.key, ca: /etc/rf/ca.pem}");
+    PostgresConfig.Ssl ssl = SidecarConfig.parse("sidecar.yml", yaml, ENV).postgres().ssl().orElseThrow();
+    assertThat(ssl.verify()).isEqualTo(PostgresConfig.Verify.VERIFY_FULL);
+    assertThat(ssl.ca()).isEqualTo(Path.of("/etc/rf/ca.pem"));
+    assertProblem(yaml.replace("ca: /etc/rf/ca.pem}", "ca: /etc/rf/ca.pem, verify: require}"),
+        "sidecar.yml: postgresql.ssl.verify: 'require' is not one of verify-full, verify-ca");
+    assertProblem(yaml.replace("key: /etc/rf/server.key, ", ""), "sidecar.yml: postgresql.ssl.key: is required");
+  }
+
+  @Test
+  void aPeerListedTwiceIsOneLineNamingIt() {
+    assertProblem(GOOD.replace("- {id: pg2, kind: data, raft: 10.0.0.2:7001}",
+        "- {id: pg2, kind: data, raft: 10.0.0.2:7001}\n  - {id: pg2, kind: data, raft: 10.0.0.4:7001}"),
+        "sidecar.yml: peers[2]: member id pg2 is listed twice");
+    assertProblem(GOOD.replace("raft: 10.0.0.2:7001", "raft: 10.0.0.1:7001"),
+        "sidecar.yml: peers[1]: raft address 10.0.0.1:7001 is also pg1's");
   }
 
   private static void assertProblem(String yaml, String expected) {

@@ -8,8 +8,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -108,6 +111,31 @@ class SidecarMainTest {
   void anApiPortInUseIsNamed() throws IOException {
     try (ServerSocket taken = new ServerSocket(ports[1], 1, InetAddress.getLoopbackAddress())) {
       assertOneLine(run(config("", "{profile: default}")), "127.0.0.1:" + ports[1]);
+    }
+  }
+
+  @Test
+  void aSecondSidecarForTheDataDirectoryOfARunningMemberExitsWithoutTouchingItsPostgres() throws Exception {
+    // The running member: its "postmaster" (a process working in the data directory, named in
+    // postmaster.pid), its Raft port, and the lock a running sidecar holds next to the directory.
+    Path pgdata = Files.createDirectories(dir.resolve("pgdata"));
+    Process postmaster = new ProcessBuilder("sleep", "600").directory(pgdata.toFile()).start();
+    try (ServerSocket raft = new ServerSocket(ports[0], 1, InetAddress.getLoopbackAddress());
+        FileChannel lockFile = FileChannel.open(dir.resolve("pgdata.lock"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+        FileLock held = lockFile.lock()) {
+      Files.writeString(pgdata.resolve("postmaster.pid"), postmaster.pid() + "\n");
+      // The same configuration, or another member's pointed at the same data directory.
+      for (String yaml : new String[] {config("", "{profile: default}"),
+          config("", "{profile: default}").replace("member: pg1", "member: pg2")}) {
+        Outcome outcome = run(yaml);
+        assertThat(postmaster.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS))
+            .as("the running member's PostgreSQL was stopped: " + outcome.err()).isFalse();
+        assertOneLine(outcome, "data directory " + pgdata, "in use by another sidecar");
+      }
+      assertThat(dir.resolve("raft")).doesNotExist();
+    } finally {
+      postmaster.destroyForcibly();
     }
   }
 

@@ -47,6 +47,15 @@ public final class Jdbc {
     return p;
   }
 
+  /** Makes {@code p} verify the server's certificate, when TLS between members is configured. */
+  public static Properties withSsl(Properties p, PostgresConfig config) {
+    config.ssl().ifPresent(ssl -> {
+      p.setProperty("sslmode", ssl.verify().sslmode());
+      p.setProperty("sslrootcert", ssl.ca().toString());
+    });
+    return p;
+  }
+
   public static String url(String host, int port) {
     String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     return "jdbc:postgresql://" + h + ":" + port + "/postgres";

@@ -118,7 +118,7 @@ public final class Postmaster {
       long logStart;
       try {
         Files.createDirectories(logFile.getParent());
-        logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
+        logStart = ServerLog.createPrivate(logFile);
       } catch (IOException e) {
         throw new DatabaseException(DatabaseException.Kind.MISCONFIGURED, "cannot write the server log "
             + logFile + ": " + e.getMessage(), e);

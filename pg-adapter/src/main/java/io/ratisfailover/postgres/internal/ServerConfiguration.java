@@ -3,6 +3,7 @@ package io.ratisfailover.postgres.internal;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.PostgresConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -54,6 +55,15 @@ public final class ServerConfiguration {
     return d;
   }
 
+  private static final List<String> LOOPBACK = List.of("127.0.0.1/32", "::1/128");
+
+  /** libpq settings that make a client verify an upstream's certificate, when TLS is configured. */
+  public static Conninfo withSsl(Conninfo conninfo, PostgresConfig config) {
+    config.ssl().ifPresent(ssl -> conninfo.set("sslmode", ssl.verify().sslmode())
+        .set("sslrootcert", ssl.ca().toString()));
+    return conninfo;
+  }
+
   public static String postgresqlConf(MemberId member, PostgresConfig config, Role role) {
     StringBuilder b = new StringBuilder();
     b.append("# Written by ratis-failover for member ").append(member).append(".\n")
@@ -68,6 +78,12 @@ public final class ServerConfiguration {
     settings.put("synchronous_standby_names", role.synchronousStandbyNames());
     settings.put("primary_conninfo", role.primaryConninfo().map(Conninfo::toString).orElse(""));
     settings.put("primary_slot_name", role.primarySlot().orElse(""));
+    config.ssl().ifPresent(ssl -> {
+      settings.put("ssl", "on");
+      settings.put("ssl_cert_file", ssl.certificate().toString());
+      settings.put("ssl_key_file", ssl.key().toString());
+      settings.put("ssl_ca_file", ssl.ca().toString());
+    });
     settings.forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
     return b.toString();
   }
@@ -82,8 +98,10 @@ public final class ServerConfiguration {
     b.append(line("local", "all", "all", "", "peer"));
     String repl = config.replication().user();
     for (String net : networks(config)) {
-      b.append(line("host", "all", "all", net, "scram-sha-256"));
-      b.append(line("host", "replication", repl, net, "scram-sha-256"));
+      // With TLS configured, the networks beyond this host must use it; loopback never leaves the host.
+      String type = config.ssl().isPresent() && !LOOPBACK.contains(net) ? "hostssl" : "host";
+      b.append(line(type, "all", "all", net, "scram-sha-256"));
+      b.append(line(type, "replication", repl, net, "scram-sha-256"));
     }
     return b.toString();
   }
@@ -109,9 +127,7 @@ public final class ServerConfiguration {
   }
 
   private static Iterable<String> networks(PostgresConfig config) {
-    java.util.LinkedHashSet<String> nets = new java.util.LinkedHashSet<>();
-    nets.add("127.0.0.1/32");
-    nets.add("::1/128");
+    java.util.LinkedHashSet<String> nets = new java.util.LinkedHashSet<>(LOOPBACK);
     nets.addAll(config.clientNetworks());
     return nets;
   }

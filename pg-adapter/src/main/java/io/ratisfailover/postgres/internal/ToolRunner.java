@@ -10,17 +10,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a PostgreSQL tool to completion with a deadline, as the server's OS user, with a clean
- * environment ({@code LC_ALL=C} so that its output can be parsed, no inherited {@code PG*}
- * variables) and with its output captured. A tool that outlives its deadline is killed with its
+ * scrubbed environment ({@code PATH}, {@code TZ}, {@code LC_ALL=C} so that its output can be
+ * parsed, and only the variables the caller adds) and with its output captured. A tool that outlives its deadline is killed with its
  * children.
  */
 public final class ToolRunner {
   /** How much of a tool's output is kept: enough for any message, bounded for a chatty tool. */
   private static final int MAX_OUTPUT = 256 * 1024;
+  /** The only variables PostgreSQL programs inherit from the agent. */
+  private static final Set<String> KEPT_VARIABLES = Set.of("PATH", "TZ");
 
   private final OsAccount account;
 
@@ -95,9 +98,17 @@ public final class ToolRunner {
     return new Result(command, finished ? p.exitValue() : -1, out.text(), err.text(), !finished);
   }
 
-  /** The environment every PostgreSQL program gets: parseable messages and nothing inherited that could redirect it. */
+  /**
+   * The environment every PostgreSQL program gets: {@code PATH} and {@code TZ} from the agent,
+   * parseable messages, and nothing else. The agent's environment holds secrets (the API password,
+   * whatever its service manager passes), and the postmaster hands its environment to every
+   * backend, where a database superuser can read it ({@code COPY ... FROM PROGRAM 'env'}); no
+   * inherited {@code PG*} variable may redirect a tool either. Callers add what a tool needs, such
+   * as {@code PGPASSWORD}.
+   */
   public static void cleanEnvironment(Map<String, String> env) {
-    env.keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("LC_") || k.equals("LANG") || k.equals("LANGUAGE"));
+    env.keySet().retainAll(KEPT_VARIABLES);
+    env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.put("LC_ALL", "C");
     env.put("LANG", "C");
   }

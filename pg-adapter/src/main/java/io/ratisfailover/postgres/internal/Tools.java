@@ -112,6 +112,7 @@ public final class Tools {
     Conninfo source = new Conninfo().set("host", upstream.host()).set("port", Integer.toString(upstream.port()))
         .set("user", config.replication().user()).set("application_name", "pg_basebackup")
         .set("connect_timeout", Long.toString(Jdbc.seconds(config.connectTimeout())));
+    ServerConfiguration.withSsl(source, config);
     List<String> cmd = List.of(bin.path("pg_basebackup"), "--pgdata=" + dataDirectory, "--wal-method=stream",
         "--checkpoint=fast", "--slot=" + slot, "--no-password", "--dbname=" + source);
     ToolRunner.Result r = run(cmd, Map.of("PGPASSWORD", config.replication().password()), config.provisionTimeout());
@@ -148,6 +149,7 @@ public final class Tools {
         .set("user", config.superuser().user()).set("dbname", "postgres")
         .set("application_name", "pg_rewind " + self)
         .set("connect_timeout", Long.toString(Jdbc.seconds(config.connectTimeout())));
+    ServerConfiguration.withSsl(source, config);
     List<String> cmd = List.of(bin.path("pg_rewind"), "--target-pgdata=" + dataDirectory,
         "--source-server=" + source);
     ToolRunner.Result r = run(cmd, Map.of("PGPASSWORD", config.superuser().password()), config.provisionTimeout());

@@ -102,8 +102,8 @@ public final class UpstreamServer {
    */
   public void ensureCheckpointAfterPromotion(Duration timeout) throws DatabaseException {
     Duration statement = timeout;
-    try (Connection c = Jdbc.open(host, port, Jdbc.properties(config.superuser(), config.connectTimeout(),
-        statement.plusSeconds(5), statement, applicationName)); Statement s = c.createStatement()) {
+    try (Connection c = Jdbc.open(host, port, Jdbc.withSsl(Jdbc.properties(config.superuser(), config.connectTimeout(),
+        statement.plusSeconds(5), statement, applicationName), config)); Statement s = c.createStatement()) {
       boolean needed;
       try (ResultSet r = s.executeQuery("SELECT NOT pg_is_in_recovery() AND"
           + " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int <> timeline_id"
@@ -126,8 +126,8 @@ public final class UpstreamServer {
 
   private <T> T replication(String what, ReplicationWork<T> work) throws DatabaseException {
     Duration socket = config.connectTimeout().plusSeconds(10);
-    try (Connection c = Jdbc.open(host, port, Jdbc.replicationProperties(config.replication(), config.connectTimeout(),
-        socket, applicationName)); Statement s = c.createStatement()) {
+    try (Connection c = Jdbc.open(host, port, Jdbc.withSsl(Jdbc.replicationProperties(config.replication(),
+        config.connectTimeout(), socket, applicationName), config)); Statement s = c.createStatement()) {
       return work.run(s);
     } catch (SQLException e) {
       throw failure(what + " on " + describe(), e, config.replication());

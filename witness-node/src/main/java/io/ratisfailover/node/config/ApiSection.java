@@ -2,10 +2,14 @@ package io.ratisfailover.node.config;
 
 import io.ratisfailover.HostPort;
 import io.ratisfailover.probe.ProbeConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code api:} — where the member's HTTP API (health checks, status, admin) listens, and how admin
@@ -18,16 +22,25 @@ import java.util.Optional;
  * @param password a secret: {@code env:NAME}, {@code file:/path} or the value itself
  * @param primaryHoldOff how long a new primary keeps answering 503 on {@code /primary}, so that a
  *     router drops the previous primary first: HAProxy's {@code fall x inter}; none when unset
+ * @param allowUnauthenticatedAdmin {@code true} to run admin endpoints with neither a password nor
+ *     client certificates on an address other hosts can reach; refused otherwise
+ * @param maxConnectionsPerClient connections one client address may hold (default 128); more are
+ *     closed at once, so one host cannot starve the health checks of the others
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
-    String primaryHoldOff) {
+    String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient) {
+
+  /** No {@code api:} section at all. */
+  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null, null);
 
   /**
    * {@code api.tls:} — PEM files, as Patroni's {@code restapi.certfile}, {@code keyfile},
    * {@code cafile}; {@code verify_client} is {@code none}, {@code optional} (admin calls only) or
-   * {@code required}.
+   * {@code required}; {@code allowed_client_names} limits admin calls to client certificates with
+   * one of these common or alternative names.
    */
-  public record TlsSection(String certificate, String key, String keyPassword, String clientCa, String verifyClient) {}
+  public record TlsSection(String certificate, String key, String keyPassword, String clientCa, String verifyClient,
+      List<String> allowedClientNames) {}
 
   /** The URL published to the other members and used by the command-line tool. */
   public String url() {
@@ -49,6 +62,9 @@ public record ApiSection(String listen, String connectAddress, String username, 
       b.auth(Values.required(at + ".username", username),
           Values.required(at + ".password", Values.secret(at + ".password", password, env)));
     }
+    if (maxConnectionsPerClient != null) {
+      b.maxConnectionsPerClient(maxConnectionsPerClient);
+    }
     Duration holdOff = Values.duration(at + ".primary_hold_off", primaryHoldOff);
     if (holdOff != null) {
       b.primaryHoldOff(holdOff);
@@ -67,8 +83,33 @@ public record ApiSection(String listen, String connectAddress, String username, 
           Path.of(Values.required(at + ".tls.certificate", tls.certificate())),
           Path.of(Values.required(at + ".tls.key", tls.key())),
           Optional.ofNullable(Values.secret(at + ".tls.key_password", tls.keyPassword(), env)),
-          Optional.ofNullable(tls.clientCa()).map(Path::of), clientAuth)));
+          Optional.ofNullable(tls.clientCa()).map(Path::of), clientAuth,
+          tls.allowedClientNames() == null ? Set.of() : Set.copyOf(tls.allowedClientNames()))));
     }
-    return Values.checked(at, b::build);
+    ProbeConfig probe = Values.checked(at, b::build);
+    boolean authenticated = probe.auth().isPresent()
+        || probe.tls().map(t -> t.clientAuth() != ProbeConfig.ClientAuth.NONE).orElse(false);
+    if (!authenticated && !Boolean.TRUE.equals(allowUnauthenticatedAdmin) && !isLoopback(hp.host())) {
+      throw ConfigException.at(at + ".allow_unauthenticated_admin", "admin endpoints on " + hp.host()
+          + " would be open to anyone who reaches it: set " + at + ".username and " + at + ".password (or "
+          + at + ".tls.verify_client), listen on a loopback address, or set " + at
+          + ".allow_unauthenticated_admin: true");
+    }
+    return probe;
+  }
+
+  /** Only for literal addresses and {@code localhost}: a config check must not wait on DNS. */
+  private static boolean isLoopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!host.matches("[0-9.]+|[0-9A-Fa-f:.\\[\\]]*:[0-9A-Fa-f:.\\[\\]]*")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 }
