@@ -163,7 +163,7 @@ public final class ClusterBenchmark {
     String auth = Base64.getEncoder().encodeToString(("admin:" + ChaosCluster.PASSWORD).getBytes(StandardCharsets.UTF_8));
     HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.api(primary) + "/switchover"))
         .timeout(Duration.ofSeconds(30)).header("Authorization", "Basic " + auth)
-        .POST(HttpRequest.BodyPublishers.ofString("{\"leader\": \"" + primary + "\"}")).build();
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"leader\": \"" + primary + "\"}")).build();
     HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("switchover refused: " + r.statusCode() + " " + r.body());
