@@ -102,7 +102,7 @@ public final class GroupMembership implements Closeable {
 
   private Optional<PeerReport> report(RaftPeer peer) {
     return info(peer).map(reply -> new PeerReport(MemberId.of(peer.getId().toString()), committedBy(reply, selfPeer),
-        reportedBy(peer)));
+        reportedBy(peer), reply.getCommitInfos().stream().mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1)));
   }
 
   /**

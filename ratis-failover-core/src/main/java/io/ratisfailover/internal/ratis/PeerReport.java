@@ -13,8 +13,10 @@ import java.util.Objects;
  * @param reportedBySelf the log index of our latest status report in the peer's applied state; 0
  *     when it holds none; {@link #UNREAD} when its state could not be read. Replicated and durable:
  *     the cluster has heard from us before.
+ * @param groupCommitted the highest commit index the peer knows of in the group: 0 or less for a
+ *     group that has committed nothing yet (a brand-new cluster starting)
  */
-public record PeerReport(MemberId peer, long committedBySelf, long reportedBySelf) {
+public record PeerReport(MemberId peer, long committedBySelf, long reportedBySelf, long groupCommitted) {
   /** The peer answered about the group, but its state could not be read: whether it knows us is unknown. */
   public static final long UNREAD = -1;
 

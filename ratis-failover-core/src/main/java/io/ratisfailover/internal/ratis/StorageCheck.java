@@ -46,8 +46,10 @@ public final class StorageCheck {
       if (known.isPresent()) {
         return known;
       }
-      // A running peer whose state could not be read may know us: starting blank would be a guess.
-      return reports.stream().filter(r -> r.reportedBySelf() == PeerReport.UNREAD).findFirst().map(r -> "the Raft"
+      // A running peer of a group that has committed entries, whose state could not be read, may know us:
+      // starting blank would be a guess. A group that committed nothing yet is a new cluster starting.
+      return reports.stream().filter(r -> r.reportedBySelf() == PeerReport.UNREAD && r.groupCommitted() > 0).findFirst()
+          .map(r -> "the Raft"
           + " storage of " + self + " in " + storage + " is empty and peer " + r.peer() + " answered, but its cluster"
           + " state could not be read to tell whether " + self + " was a member before: start again once it answers");
     }

@@ -12,12 +12,12 @@ class StorageCheckTest {
   static final Path STORAGE = Path.of("/var/lib/rf/w1");
 
   static PeerReport pg1Saw(long committedByW1) {
-    return new PeerReport(MemberId.of("pg1"), committedByW1, 0);
+    return new PeerReport(MemberId.of("pg1"), committedByW1, 0, 100);
   }
 
   /** A peer restarted since: it remembers no commit index of w1, but its state holds w1's last report. */
   static PeerReport pg1HoldsAReportAt(long index) {
-    return new PeerReport(MemberId.of("pg1"), -1, index);
+    return new PeerReport(MemberId.of("pg1"), -1, index, 100);
   }
 
   @Test
@@ -46,10 +46,13 @@ class StorageCheckTest {
   @Test
   void aBlankStorageIsRefusedWhenARunningPeersStateCouldNotBeRead() {
     // Seen under load: the state read timed out, and "unknown" had been taken for "never a member".
-    PeerReport unread = new PeerReport(MemberId.of("pg1"), -1, PeerReport.UNREAD);
+    PeerReport unread = new PeerReport(MemberId.of("pg1"), -1, PeerReport.UNREAD, 100);
     assertThat(StorageCheck.refusal(W1, STORAGE, StoredLog.BLANK, List.of(unread)))
         .hasValueSatisfying(why -> assertThat(why).contains("is empty", "pg1 answered", "could not be read"));
     assertThat(StorageCheck.refusal(W1, STORAGE, new StoredLog(false, 10), List.of(unread))).isEmpty();
+    // A new cluster starting: the peer's group has committed nothing, its state is not served yet.
+    PeerReport starting = new PeerReport(MemberId.of("pg1"), -1, PeerReport.UNREAD, 0);
+    assertThat(StorageCheck.refusal(W1, STORAGE, StoredLog.BLANK, List.of(starting))).isEmpty();
   }
 
   @Test
