@@ -225,7 +225,7 @@ final class W1Check implements AutoCloseable {
         long past = pastBound(o);
         if (past > 0 && !requireGuard) {
           out.add(describe(o) + " after the " + s.kind() + " on " + s.member() + ": " + past
-              + " ms past ttl - lease_margin (needs the agent's guard; fails with -Dchaos.requireW1=true)");
+              + " ms past ttl - lease_margin (the agent's guard should have stopped it; not failed with -Dchaos.requireW1=false)");
         } else if (past <= 0) {
           out.add(describe(o) + " within ttl - lease_margin after the " + s.kind() + " on " + s.member());
         }
