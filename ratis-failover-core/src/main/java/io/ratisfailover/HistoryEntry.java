@@ -44,6 +44,8 @@ public record HistoryEntry(Epoch epoch, MemberId member, Cause cause, String rea
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(electedAt, "electedAt");
     Objects.requireNonNull(switchLsn, "switchLsn");
+    // 0/0 is no WAL position (PostgreSQL's invalid pointer): it means "not known", as on the wire.
+    switchLsn = switchLsn.filter(l -> !l.equals(Lsn.ZERO));
   }
 
   public boolean promoted() {

@@ -120,18 +120,4 @@ final class BrokenVariants {
       return SimConfig.threeMembers().withAgentPolicy(BrokenAgents.withoutFenceOnBoot());
     }
   }
-
-  /** Review B1: a switchover on a database whose status is unknown releases the epoch without stopping it. */
-  @Tag("broken-variant")
-  static class ReleasingOnUnknownStatus extends SafetyContract {
-    @Override
-    SimConfig config() {
-      return SimConfig.threeMembers().withAgentPolicy(BrokenAgents.releasingOnUnknownStatus());
-    }
-
-    @Override
-    int maxFaults() {
-      return 10;
-    }
-  }
 }

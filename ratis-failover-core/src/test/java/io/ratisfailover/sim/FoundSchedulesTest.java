@@ -2,6 +2,8 @@ package io.ratisfailover.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ratisfailover.internal.control.AgentPolicy;
+import io.ratisfailover.internal.control.BrokenAgents;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +50,22 @@ class FoundSchedulesTest {
   @Test
   void aLateRenewalAnswerNeverMakesTheLeaseOutliveTheArbitersWait() {
     assertSafe("seed=16 rates=1.0,1.0,1.0 watchdog=on faults=slowreplies(6000,10000,1500);partition(0,8000,6000)");
+  }
+
+  /** The check sees the bug this schedule was found with: an agent that does not fence on boot fails it, every time. */
+  @Test
+  void theFenceOnBootScheduleFailsWithoutFenceOnBoot() {
+    assertViolates(BrokenAgents.withoutFenceOnBoot(), "seed=105 rates=1.0,1.0,1.0 watchdog=off faults=agentcrash(0,6000,10000,200)");
+  }
+
+  private static void assertViolates(AgentPolicy broken, String schedule) {
+    QuietLogs.quiet();
+    try {
+      Simulation.Outcome outcome = new Simulation(SimConfig.threeMembers().withAgentPolicy(broken), Schedule.parse(schedule)).run();
+      assertThat(outcome.violations()).as(outcome::report).anyMatch(v -> v.startsWith("W1 at"));
+    } finally {
+      QuietLogs.restore();
+    }
   }
 
   private static void assertSafe(String schedule) {

@@ -54,6 +54,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     Objects.requireNonNull(epoch, "epoch");
     Objects.requireNonNull(primary, "primary");
     Objects.requireNonNull(releasedLsn, "releasedLsn");
+    releasedLsn = releasedLsn.filter(l -> !l.equals(Lsn.ZERO)); // 0/0 is no position: "not known", as on the wire
     Objects.requireNonNull(releaseReason, "releaseReason");
     Objects.requireNonNull(switchover, "switchover");
     Objects.requireNonNull(lastLeaseHolder, "lastLeaseHolder");
