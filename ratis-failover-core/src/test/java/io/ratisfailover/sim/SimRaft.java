@@ -37,6 +37,8 @@ final class SimRaft {
   private final long electionMax;
   private final long heartbeat;
   private final List<byte[]> log = new ArrayList<>();
+  /** When each member's latest request reaches the leader: the next one may not arrive earlier. */
+  private final java.util.Map<SimNode, Long> lastClientArrival = new java.util.HashMap<>();
   private List<Pending> pending = new ArrayList<>();
   private SimNode leader;
   private long term;
@@ -101,7 +103,12 @@ final class SimRaft {
       return reply; // no leader: the client retries until its caller gives up
     }
     int incarnation = from.incarnation;
-    sim.send(from, target, () -> arrive(target, new Pending(entry, reply, from, incarnation)));
+    // Ratis' async client keeps a member's requests in order (a sliding window): none overtakes another.
+    long arrival = sim.sendInOrder(from, target, lastClientArrival.getOrDefault(from, 0L),
+        () -> arrive(target, new Pending(entry, reply, from, incarnation)));
+    if (arrival >= 0) {
+      lastClientArrival.put(from, arrival);
+    }
     if (net.duplicated()) {
       // A retry after the server's retry cache expired: the same command reaches the log again.
       long later = sim.now() + 100_000_000L + random.nextLong(2_000_000_000L);

@@ -199,6 +199,19 @@ public final class Simulation {
     at(now + net.latency(from.index, to.index) + extra, to, onArrival);
   }
 
+  /**
+   * Like {@link #send(SimNode, SimNode, Runnable)}, but arriving no earlier than {@code notBefore}:
+   * one stream, in order. Returns the arrival time, or -1 when the message is lost.
+   */
+  long sendInOrder(SimNode from, SimNode to, long notBefore, Runnable onArrival) {
+    if (!from.up || !to.up || !net.up(from.index, to.index) || net.lost()) {
+      return -1;
+    }
+    long arrival = Math.max(now + net.latency(from.index, to.index), notBefore);
+    at(arrival, to, onArrival);
+    return arrival;
+  }
+
   long databaseLatency() {
     return ms(1) + random.nextLong(ms(config.maxDatabaseLatencyMillis()));
   }
