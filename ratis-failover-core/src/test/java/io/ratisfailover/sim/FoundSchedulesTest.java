@@ -52,6 +52,18 @@ class FoundSchedulesTest {
     assertSafe("seed=16 rates=1.0,1.0,1.0 watchdog=on faults=slowreplies(6000,10000,1500);partition(0,8000,6000)");
   }
 
+  /**
+   * S4: pg1 sent a record naming pg2 whose answer was lost, then narrowed its synchronous_standby_names
+   * as pg2 stopped streaming; the record applied late, named pg2 although pg1 no longer waited for it,
+   * and pg2 was elected without commits pg1 had acknowledged. Five members, synchronous mode.
+   */
+  @Test
+  void aLateRecordOfASynchronousStandbyNeverOutlivesTheSettingItDescribed() {
+    assertSafe(SimConfig.fiveMembers(), "seed=10934 rates=0.99022,0.99130,0.99002,0.99045,0.99005 sync=on watchdog=on"
+        + " faults=oneway(4,2,6000,100);slowreplies(6110,1157,1994);snapshot(2,6272);flap(0,35999,12000,10);"
+        + "flap(0,35999,11999,800);noappends(1,35999,501)");
+  }
+
   /** The check sees the bug this schedule was found with: an agent that does not fence on boot fails it, every time. */
   @Test
   void theFenceOnBootScheduleFailsWithoutFenceOnBoot() {
@@ -69,9 +81,13 @@ class FoundSchedulesTest {
   }
 
   private static void assertSafe(String schedule) {
+    assertSafe(SimConfig.threeMembers(), schedule);
+  }
+
+  private static void assertSafe(SimConfig config, String schedule) {
     QuietLogs.quiet();
     try {
-      Simulation.Outcome outcome = new Simulation(SimConfig.threeMembers(), Schedule.parse(schedule)).run();
+      Simulation.Outcome outcome = new Simulation(config, Schedule.parse(schedule)).run();
       assertThat(outcome.violations()).as(outcome::report).isEmpty();
     } finally {
       QuietLogs.restore();

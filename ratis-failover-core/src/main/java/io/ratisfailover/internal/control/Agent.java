@@ -67,15 +67,18 @@ final class Agent {
    * @param promotedEpoch the epoch this agent last promoted its database for, since it started
    * @param writableOperationInFlight an operation that makes the database writable (promote, start
    *     as primary, bootstrap) is running: until it ends, the database may turn writable any moment
+   * @param unconfirmedSync members a synchronous-standby record this agent sent may still add: it was
+   *     neither seen applied nor overtaken by a later command of this agent's
    */
   record Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
       long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
       Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
       Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
-      boolean writableOperationInFlight) {
+      boolean writableOperationInFlight, Set<MemberId> unconfirmedSync) {
     Input {
       Objects.requireNonNull(state, "state");
       syncBarriers = Map.copyOf(syncBarriers);
+      unconfirmedSync = Set.copyOf(unconfirmedSync);
     }
   }
 
@@ -372,7 +375,11 @@ final class Agent {
     ClusterState s = in.state();
     Set<MemberId> recorded = s.synchronousStandbys();
     Set<MemberId> wanted = desiredSynchronous(s, in.self(), db);
-    if (!wanted.containsAll(recorded)) {
+    // A record we sent may still apply (its answer was lost): narrowing the database's setting before
+    // a newer, smaller record applied could leave a member recorded that no longer confirms commits.
+    Set<MemberId> mayBeRecorded = new TreeSet<>(recorded);
+    mayBeRecorded.addAll(in.unconfirmedSync());
+    if (!wanted.containsAll(mayBeRecorded)) {
       Set<MemberId> keep = recorded.stream().filter(wanted::contains).collect(Collectors.toUnmodifiableSet());
       return List.of(new Action.Submit(new Command.SetSynchronous(s.epoch(), keep)));
     }

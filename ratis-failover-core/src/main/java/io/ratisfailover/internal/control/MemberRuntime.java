@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
@@ -111,6 +112,9 @@ public final class MemberRuntime {
   private OptionalLong candidateSince = OptionalLong.empty();
   private Epoch candidateEpoch = Epoch.ZERO;
   private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
+  /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
+  private Set<MemberId> unconfirmedSync = Set.of();
+  private long unconfirmedSyncSeq = -1;
   private Optional<PrimaryTopology> configured = Optional.empty();
   private Optional<Epoch> promotedEpoch = Optional.empty();
   /** Consecutive failures of database operations, and when the next may be tried. */
@@ -241,6 +245,11 @@ public final class MemberRuntime {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
     rememberAppliedAt(index, now);
+    if (unconfirmedSyncSeq >= 0 && submitter.sent(request.origin()) && request.origin().seq() >= unconfirmedSyncSeq) {
+      // Applied, refused, or overtaken by a later command of ours: it can never apply any more.
+      unconfirmedSync = Set.of();
+      unconfirmedSyncSeq = -1;
+    }
     if (result.applied() && request.command() instanceof Command.ReportStatus report) {
       reports.put(request.origin().member(), new Report(now, logLag(report, now)));
     }
@@ -408,7 +417,7 @@ public final class MemberRuntime {
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, booted, timing, now, clock.instant(), lease,
         nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
-        database != null && writableOperationStarted && database.operationInProgress() != null);
+        database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync);
   }
 
   private Arbiter.Input arbiterInput(long now) {
@@ -471,7 +480,9 @@ public final class MemberRuntime {
     } else if (command instanceof Command.SetSynchronous sync) {
       if (inFlight.add(Flight.SYNC)) {
         log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
-        submit(command, (result, error) -> logRejection("set synchronous standbys", result, error), Flight.SYNC);
+        unconfirmedSyncSeq = submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
+            Flight.SYNC);
+        unconfirmedSync = sync.members();
       }
     } else {
       throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());
@@ -952,8 +963,10 @@ public final class MemberRuntime {
   }
 
   /** Sends {@code command}; {@code then} runs on the loop with the result or the error, once. */
-  private void submit(Command command, BiConsumer<ApplyResult, Throwable> then, Flight flight) {
-    CompletableFuture<ApplyResult> future = submitter.submit(command);
+  /** @return the command's sequence number */
+  private long submit(Command command, BiConsumer<ApplyResult, Throwable> then, Flight flight) {
+    Submitter.Sent sent = submitter.send(command);
+    CompletableFuture<ApplyResult> future = sent.result();
     AtomicBoolean delivered = new AtomicBoolean();
     Loop.Cancellable timer = loop.schedule(timing.rpcTimeout(), () -> {
       if (delivered.compareAndSet(false, true)) {
@@ -974,6 +987,7 @@ public final class MemberRuntime {
         requestCycle();
       }
     }));
+    return sent.seq();
   }
 
   private static String describe(Throwable error) {

@@ -27,9 +27,21 @@ public final class Submitter {
     this.consensus = consensus;
   }
 
-  public synchronized CompletableFuture<ApplyResult> submit(Command command) {
+  /** A command sent: its sequence number, and its result once applied. */
+  public record Sent(long seq, CompletableFuture<ApplyResult> result) {}
+
+  public synchronized Sent send(Command command) {
     seq++;
-    return consensus.send(new Request(new Origin(self, incarnation, seq, clock.millis()), command));
+    return new Sent(seq, consensus.send(new Request(new Origin(self, incarnation, seq, clock.millis()), command)));
+  }
+
+  public CompletableFuture<ApplyResult> submit(Command command) {
+    return send(command).result();
+  }
+
+  /** Whether {@code origin} is a command this submitter sent (this process, not an earlier one). */
+  public boolean sent(Origin origin) {
+    return origin.member().equals(self) && origin.incarnation() == incarnation;
   }
 
   public MemberId self() {

@@ -38,13 +38,13 @@ class AgentTest {
     Lease lease = leaseUntil == 0 ? Lease.NONE : Lease.until(s.epoch(), leaseUntil);
     return new Agent.Input(MemberId.of(self), MemberKind.DATA, "orders", s, true, TIMING, NOW, Instant.EPOCH, lease,
         NOW + SEC, Optional.of(db), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(), Optional.empty(),
-        Optional.empty(), false);
+        Optional.empty(), false, Set.of());
   }
 
   static Agent.Input with(Agent.Input in, Optional<FenceReason> fenced) {
     return new Agent.Input(in.self(), in.kind(), in.clusterName(), in.state(), in.booted(), in.timing(), in.now(),
         in.wallNow(), in.lease(), in.nextRenewAt(), in.db(), fenced, in.primaryDownSince(), in.candidateSince(),
-        in.syncBarriers(), in.configured(), in.promotedEpoch(), in.writableOperationInFlight());
+        in.syncBarriers(), in.configured(), in.promotedEpoch(), in.writableOperationInFlight(), in.unconfirmedSync());
   }
 
   static DatabaseStatus primary(long lsn, List<ReplicaInfo> replicas, Set<MemberId> sync) {
@@ -68,7 +68,7 @@ class AgentTest {
     ClusterState s = Story.of().bootstrap().elect("pg1").state();
     Agent.Input in = input(s, "pg1", NOW + 2 * SEC, PRIMARY);
     in = new Agent.Input(in.self(), in.kind(), in.clusterName(), s, true, TIMING, NOW, Instant.EPOCH, in.lease(), NOW,
-        in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(), Optional.empty(), Optional.empty(), false);
+        in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(), Optional.empty(), Optional.empty(), false, Set.of());
     Agent.Decision d = Agent.decide(in);
     assertThat(commands(d)).hasAtLeastOneElementOfType(Command.Renew.class).hasAtLeastOneElementOfType(Command.RecordPromotion.class);
     assertThat(d.reason()).isEqualTo("primary for epoch 1");
@@ -219,7 +219,7 @@ class AgentTest {
     Agent.Input configured = new Agent.Input(MemberId.of("pg1"), MemberKind.DATA, "orders", s, true, TIMING, NOW, Instant.EPOCH,
         Lease.until(s.epoch(), NOW + 2 * SEC), NOW + SEC, Optional.of(primary(500, List.of(pg2Sync), Set.of(MemberId.of("pg2")))),
         Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(MemberId.of("pg2"), Lsn.of(450)),
-        Optional.of(topology), Optional.empty(), false);
+        Optional.of(topology), Optional.empty(), false, Set.of());
     assertThat(commands(Agent.decide(configured))).noneMatch(Command.SetSynchronous.class::isInstance);
 
     // 3. flushed past the barrier: recorded
@@ -227,7 +227,7 @@ class AgentTest {
     Agent.Input confirmed = new Agent.Input(configured.self(), configured.kind(), "orders", s, true, TIMING, NOW, Instant.EPOCH,
         configured.lease(), NOW + SEC, Optional.of(primary(500, List.of(caughtUp), Set.of(MemberId.of("pg2")))),
         Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), configured.syncBarriers(), Optional.of(topology),
-        Optional.empty(), false);
+        Optional.empty(), false, Set.of());
     assertThat(commands(Agent.decide(confirmed))).contains(new Command.SetSynchronous(Epoch.of(1), Set.of(MemberId.of("pg2"))));
   }
 
@@ -244,7 +244,24 @@ class AgentTest {
   static Agent.Input with(Agent.Input in, boolean booted, Optional<FenceReason> fenced, boolean writableOperationInFlight) {
     return new Agent.Input(in.self(), in.kind(), in.clusterName(), in.state(), booted, in.timing(), in.now(),
         in.wallNow(), in.lease(), NOW, in.db(), fenced, in.primaryDownSince(), in.candidateSince(),
-        in.syncBarriers(), in.configured(), in.promotedEpoch(), writableOperationInFlight);
+        in.syncBarriers(), in.configured(), in.promotedEpoch(), writableOperationInFlight, in.unconfirmedSync());
+  }
+
+  @Test
+  void aRecordThatMayStillApplyIsOvertakenBeforeTheSettingNarrows() {
+    // Found by the simulation (S4): the record naming pg2 was sent, its answer lost; narrowing the
+    // setting first would let it apply late and name a standby that no longer confirms commits.
+    ClusterState s = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
+        .renew("pg1").promoted("pg1", 1).state();
+    Agent.Input in = input(s, "pg1", NOW + 2 * SEC, primary(500, List.of(), Set.of(MemberId.of("pg2"))));
+    Agent.Input unconfirmed = new Agent.Input(in.self(), in.kind(), in.clusterName(), s, true, TIMING, NOW, in.wallNow(),
+        in.lease(), NOW + SEC, in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(),
+        Optional.empty(), Optional.empty(), false, Set.of(MemberId.of("pg2")));
+    Agent.Decision d = Agent.decide(unconfirmed);
+    assertThat(commands(d)).contains(new Command.SetSynchronous(Epoch.of(1), Set.of()));
+    assertThat(actions(d, Action.Operate.class)).isEmpty();
+    // Once nothing unconfirmed is left, the setting follows.
+    assertThat(actions(Agent.decide(in), Action.Operate.class)).hasSize(1);
   }
 
   @Test
@@ -316,7 +333,7 @@ class AgentTest {
     Agent.Input late = input(s, "pg2", NOW + 2 * SEC, STANDBY);
     late = new Agent.Input(late.self(), late.kind(), late.clusterName(), s, true, TIMING, NOW, Instant.EPOCH, late.lease(),
         NOW + SEC, late.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.of(NOW - 60 * SEC), Map.of(),
-        Optional.empty(), Optional.empty(), true);
+        Optional.empty(), Optional.empty(), true, Set.of());
     Agent.Decision d = Agent.decide(late);
     assertThat(actions(d, Action.Fence.class)).singleElement()
         .satisfies(f -> assertThat(f.reason()).isEqualTo(FenceReason.GIVE_UP));
@@ -325,7 +342,7 @@ class AgentTest {
     Agent.Input fencedAndIdle = with(late, true, Optional.of(FenceReason.GIVE_UP), false);
     fencedAndIdle = new Agent.Input(fencedAndIdle.self(), fencedAndIdle.kind(), fencedAndIdle.clusterName(), s, true,
         TIMING, NOW, Instant.EPOCH, fencedAndIdle.lease(), NOW + SEC, Optional.of(STOPPED), fencedAndIdle.fencedFor(),
-        OptionalLong.empty(), OptionalLong.of(NOW - 60 * SEC), Map.of(), Optional.empty(), Optional.empty(), false);
+        OptionalLong.empty(), OptionalLong.of(NOW - 60 * SEC), Map.of(), Optional.empty(), Optional.empty(), false, Set.of());
     assertThat(commands(Agent.decide(fencedAndIdle))).anyMatch(Command.Release.class::isInstance);
   }
 
