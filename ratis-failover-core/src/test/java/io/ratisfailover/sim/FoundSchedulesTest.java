@@ -64,6 +64,24 @@ class FoundSchedulesTest {
         + "flap(0,35999,11999,800);noappends(1,35999,501)");
   }
 
+  /**
+   * W1: a switchover's clean stop was under way when pg1's agent died; the agent had disarmed the
+   * watchdog as it began fencing, so nothing stopped the database, which stayed writable next to pg2.
+   */
+  @Test
+  void anAgentThatDiesWhileFencingLeavesItsDatabaseGuarded() {
+    assertSafe("seed=0 rates=0.99000,0.99000,0.99000 sync=on watchdog=on faults=switchover(1,6027);"
+        + "agentcrash(0,6030,2609,0);agentcrash(0,6034,908,0);slowreplies(11388,1023,300);switchover(0,36000)");
+  }
+
+  /** W1: pg1's agent restarted next to a hung server; when it thawed it took writes next to pg2's. */
+  @Test
+  void anAgentRestartedNextToAHungServerFencesIt() {
+    assertSafe(SimConfig.fiveMembers(), "seed=0 rates=0.99000,0.99000,0.99000,0.99000,0.99000 sync=on watchdog=off"
+        + " faults=agentcrash(0,6000,1641,0);crash(0,6000,200);dbhang(0,6000,7999);oneway(0,3,6001,10000);"
+        + "dbhang(0,6001,101);slowin(1,6030,1021,301);pause(1,6614,1678);slowlink(0,3,8237,843,116);oneway(1,2,35999,100)");
+  }
+
   /** The check sees the bug this schedule was found with: an agent that does not fence on boot fails it, every time. */
   @Test
   void theFenceOnBootScheduleFailsWithoutFenceOnBoot() {

@@ -159,10 +159,11 @@ final class Agent {
     ClusterState s = in.state();
     Epoch epoch = s.epoch();
     boolean primaryHere = s.isPrimary(in.self(), epoch);
-    // A server that does not answer, or is starting, may be writable if this member promoted it.
+    // A server that does not answer, or is starting, may be writable if this member promoted it, or
+    // when the agent has just started and knows nothing of what the server did before.
     boolean unknown = db.state() == DatabaseState.UNKNOWN || db.state() == DatabaseState.STARTING;
     boolean mayBeWritable = db.isPrimary() || in.writableOperationInFlight()
-        || (primaryHere && unknown && promotedInCurrentEpoch(in, db));
+        || (unknown && (!in.booted() || (primaryHere && promotedInCurrentEpoch(in, db))));
     if (!mayBeWritable || in.lease().isValid(in.now(), s, in.self()) || (in.fencedFor().isPresent() && !db.isPrimary())) {
       return Optional.empty();
     }

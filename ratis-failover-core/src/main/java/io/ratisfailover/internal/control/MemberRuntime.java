@@ -904,10 +904,12 @@ public final class MemberRuntime {
 
   /**
    * The roles the watchdog guards: those in which the database may be writable. A candidate
-   * promotes its database before the promotion is recorded, so a candidate is guarded too.
+   * promotes its database before the promotion is recorded, so a candidate is guarded too; so is a
+   * member that is fencing, until the fence has stopped the database (an agent that dies mid-fence
+   * must not leave it writable and unguarded).
    */
   private static boolean guarded(LocalRole role) {
-    return role == LocalRole.PRIMARY || role == LocalRole.CANDIDATE;
+    return role == LocalRole.PRIMARY || role == LocalRole.CANDIDATE || role == LocalRole.DEMOTING;
   }
 
   /**
