@@ -607,6 +607,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private long snapshotEvery = RatisProperties.SNAPSHOT_EVERY;
     private boolean rejoin;
+    private RaftTls raftTls;
 
     private Builder() {}
 
@@ -623,6 +624,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     public Builder tags(Tags value) { this.tags = value; return this; }
     /** Where this member's HTTP API answers, published for the command-line tool and the other members. */
     public Builder apiUrl(String url) { this.apiUrl = url; return this; }
+    /** Mutual TLS on every Raft connection, and the key that signs this member's commands. */
+    public Builder raftTls(RaftTls value) { this.raftTls = Objects.requireNonNull(value, "raftTls"); return this; }
     /** Listen on this host instead of the one in this member's Raft address (for example 0.0.0.0). */
     public Builder raftBindHost(String host) { this.raftBindHost = host; return this; }
     /** Required for a data member, refused for a witness. Closed with the member. */

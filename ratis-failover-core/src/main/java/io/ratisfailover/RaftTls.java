@@ -1,0 +1,18 @@
+package io.ratisfailover;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The files that put a member on its cluster's authenticated Raft channel: its own certificate
+ * (PEM, the chain up to but excluding the CA), its private key (PEM, PKCS#8) and the cluster CA
+ * (PEM). Every Raft connection is mutual TLS against that CA only, so the CA should be dedicated to
+ * the cluster. The certificate's subject common name is the member id it may speak for.
+ */
+public record RaftTls(Path certificate, Path key, Path ca) {
+  public RaftTls {
+    Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(ca, "ca");
+  }
+}
