@@ -403,15 +403,17 @@ public final class PostgresAdapter implements DatabaseAdapter {
       UpstreamServer.Identity theirs = up.identify();
       requireSameSystem(o.systemIdentifier(), up, theirs);
       Optional<TimelineHistory> history = history(up, theirs.timeline());
-      history.ifPresent(h -> writeHistoryFile(env, h.timeline(), up));
       UpstreamServer me = new UpstreamServer(self, config.localHost(), config.port(), config, self);
       UpstreamServer.Identity mine = me.identify();
       Divergence.Verdict verdict = Divergence.decide(ControlData.Shutdown.STANDBY, mine.timeline(),
-          Optional.of(mine.position()), theirs.timeline(), history, Optional.empty());
+          Optional.of(mine.position()), localHistory(files, mine.timeline()), theirs.timeline(), history,
+          Optional.empty());
       if (verdict.rewind()) {
         log.info("member {} epoch {}: cannot follow {} as it runs: {}", self, epoch, up.describe(), verdict.reason());
         return false;
       }
+      // Only now: the upstream's history file may carry the number of one of ours.
+      history.ifPresent(h -> writeHistoryFile(env, h.timeline(), up));
       why = "no rewind needed: " + verdict.reason();
       ensureSlotOn(up);
     }
@@ -442,17 +444,20 @@ public final class PostgresAdapter implements DatabaseAdapter {
       checkpointEnd = env.tools().recordEnd(config.dataDirectory(), cd.checkpointTimeline(), cd.checkpoint());
     }
     Divergence.Verdict verdict = Divergence.decide(cd.shutdown(), cd.positionTimeline(), cd.knownPosition(),
-        theirs.timeline(), history, checkpointEnd);
+        localHistory(env.files(), cd.positionTimeline()), theirs.timeline(), history, checkpointEnd);
     if (!verdict.rewind()) {
       log.info("member {} epoch {}: no rewind needed to follow {}: {}", self, epoch, up.describe(), verdict.reason());
       return false;
     }
-    log.info("member {} epoch {}: rewinding to follow {}: {}", self, epoch, up.describe(), verdict.reason());
     DatabaseException failed;
-    if (!cd.rewindable()) {
+    if (verdict.action() == Divergence.Action.RECLONE) {
+      failed = new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot rewind " + config.dataDirectory()
+          + " to follow " + up.describe() + ": " + verdict.reason() + ", which pg_rewind takes for one timeline");
+    } else if (!cd.rewindable()) {
       failed = new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot rewind " + config.dataDirectory()
           + ": it has neither data checksums nor wal_log_hints");
     } else {
+      log.info("member {} epoch {}: rewinding to follow {}: {}", self, epoch, up.describe(), verdict.reason());
       try {
         ServerFiles files = env.files();
         // pg_rewind may run the server in single-user mode for crash recovery, which refuses standby mode.
@@ -558,6 +563,18 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (DatabaseException | IOException e) {
       log.warn("member {} epoch {}: could not copy the history of timeline {} from {}: {}", self, epoch, timeline,
           up.describe(), e.getMessage());
+    }
+  }
+
+  /** This data directory's own history of {@code timeline}, as its {@code pg_wal} holds it. */
+  private static Optional<TimelineHistory> localHistory(ServerFiles files, long timeline) {
+    if (timeline <= 1) {
+      return Optional.empty();
+    }
+    try {
+      return readQuietly(files, "pg_wal/" + TimelineHistory.fileName(timeline)).map(t -> TimelineHistory.parse(timeline, t));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
     }
   }
 

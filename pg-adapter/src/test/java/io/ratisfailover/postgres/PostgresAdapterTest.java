@@ -396,6 +396,48 @@ class PostgresAdapterTest {
   }
 
   /**
+   * Two servers promoted from one timeline at different points both number their new timeline 2: a
+   * member's promotion went ahead after it had lost the epoch, and the next member promoted too.
+   * pg_rewind takes them for one timeline ("no rewind required"), and streaming would mix the two
+   * histories' WAL (chaos seed 661888: "incorrect prev-link" at a later promotion). The data
+   * directory is left untouched, or re-cloned where the configuration allows it.
+   */
+  @Test
+  void aFormerPrimaryOnAnotherTimelineOfTheSameNumberIsNeverFollowedAsItIs() throws Exception {
+    Pair p = new Pair(true);
+    Db.execute(p.c1, "CREATE TABLE t (id int, origin text)");
+    Db.execute(p.c1, "INSERT INTO t VALUES (1, 'common')");
+    Await.until("common row on pg2", WAIT, () -> "1".equals(Db.valueOrNull(p.c2, "SELECT count(*) FROM t")));
+    p.a2.promote(new Promotion(topology(2, "pg1"), Optional.empty()));
+    Db.execute(p.c1, "INSERT INTO t SELECT g, 'lost' FROM generate_series(2, 300) g");
+    // pg1's own promotion, from further along timeline 1: also timeline 2.
+    p.a1.fence(FenceMode.IMMEDIATE);
+    p.a1.startReplica(Optional.empty());
+    p.a1.promote(new Promotion(topology(3, "pg2"), Optional.empty()));
+    Db.execute(p.c1, "INSERT INTO t VALUES (400, 'abandoned promotion')");
+    assertThat(p.a1.status().timeline()).as("precondition: both on a timeline 2").isEqualTo(2);
+    assertThat(p.a2.status().timeline()).isEqualTo(2);
+    p.a1.fence(FenceMode.IMMEDIATE);
+    Db.execute(p.c2, "INSERT INTO t VALUES (2, 'new primary')");
+
+    assertThatThrownBy(() -> p.a1.startReplica(Optional.of(upstream("pg2", p.a2))))
+        .isInstanceOfSatisfying(DatabaseException.class, e -> {
+          assertThat(e.kind()).isEqualTo(DatabaseException.Kind.DATA_MISMATCH);
+          assertThat(e.getMessage()).contains("two servers were promoted to the same timeline number")
+              .contains("left as it is");
+        });
+    assertThat(p.a1.status().state()).isEqualTo(DatabaseState.STOPPED);
+
+    p.a1.close();
+    PostgresAdapter allowed = pg.adapter("pg1", p.c1.toBuilder().allowDataDirectoryRemoval(true)
+        .rewindPolicy(PostgresConfig.RewindPolicy.REWIND_THEN_RECLONE).build());
+    allowed.startReplica(Optional.of(upstream("pg2", p.a2)));
+    Await.until("pg1 holds exactly the new primary's history", WAIT,
+        () -> "common,new primary".equals(Db.valueOrNull(p.c1, "SELECT string_agg(origin, ',' ORDER BY id) FROM t")));
+    awaitStreaming(p.a2, "pg1");
+  }
+
+  /**
    * A primary that crashes while the checkpoint begun by its promotion is still running (spread
    * over minutes on a busy server) has a control file naming its previous timeline, which is where
    * pg_rewind takes the target's timeline from. Brought back as the agent does — first as a

@@ -281,6 +281,9 @@ final class ChaosCluster implements AutoCloseable {
           + "  log_file: " + logs().resolve("postgres-" + m + ".log") + "\n"
           + "  listen: " + network.address(m) + ":" + POSTGRES + "\n"
           + "  os_user: postgres\n"
+          // Unattended healing: a data directory pg_rewind cannot repair is cloned again.
+          + "  rewind_policy: rewind_then_reclone\n"
+          + "  allow_data_directory_removal: true\n"
           + "  superuser: {username: postgres, password: env:CHAOS_PASSWORD}\n"
           + "  replication: {username: replicator, password: env:CHAOS_PASSWORD}\n"
           + "  client_networks: [" + Network.SUBNET + "0/24]\n"

@@ -38,6 +38,23 @@ public record TimelineHistory(long timeline, List<Entry> entries) {
     return entries.stream().filter(e -> e.parent() == ancestor).map(Entry::switchpoint).findFirst();
   }
 
+  /** The entries of the timelines before {@code timeline}: its own history, if it is in this one. */
+  public List<Entry> ancestorsOf(long timeline) {
+    return entries.stream().filter(e -> e.parent() < timeline).toList();
+  }
+
+  /** For messages: "branched off 1 at 0/3000060, 2 at 0/4000100". */
+  public String describe() {
+    if (entries.isEmpty()) {
+      return "no ancestors";
+    }
+    StringBuilder s = new StringBuilder("branched off");
+    for (Entry e : entries) {
+      s.append(s.length() > "branched off".length() ? ", " : " ").append(e.parent()).append(" at ").append(e.switchpoint());
+    }
+    return s.toString();
+  }
+
   /** The file name PostgreSQL gives this history in {@code pg_wal}. */
   public static String fileName(long timeline) {
     return String.format("%08X.history", timeline);
