@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -25,6 +26,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 
 /**
  * The agent's own connections to the local server: a small HikariCP pool (status every
@@ -46,12 +48,23 @@ public final class LocalDatabase implements AutoCloseable {
   }
 
   public LocalDatabase(MemberId member, PostgresConfig config) {
+    this(member, config, Optional.empty());
+  }
+
+  /** With {@code connections}, the pool takes its connections from there instead of the driver (tests). */
+  LocalDatabase(MemberId member, PostgresConfig config, Optional<DataSource> connections) {
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("ratis-failover-" + member + "-pg");
-    hc.setJdbcUrl(Jdbc.url(config.localHost(), config.port()));
-    Duration statementTimeout = Duration.ofSeconds(5);
-    hc.setDataSourceProperties(Jdbc.properties(config.superuser(), config.connectTimeout(),
-        statementTimeout.plusSeconds(5), statementTimeout, "ratis-failover agent"));
+    if (connections.isPresent()) {
+      hc.setDataSource(connections.get());
+    } else {
+      hc.setJdbcUrl(Jdbc.url(config.localHost(), config.port()));
+      hc.setDataSourceProperties(properties(config));
+    }
+    // Named, not detected: HikariCP detects the driver's default on its first connection, and when
+    // that connection breaks right then (a server restarting) it sets level -1 on every later one,
+    // which pgjdbc refuses, so the pool never hands out a connection again (chaos seed 740956).
+    hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     hc.setMaximumPoolSize(2);
     // No connections kept warm in the background: when the server is down there is nothing to retry.
     hc.setMinimumIdle(0);
@@ -68,6 +81,13 @@ public final class LocalDatabase implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** How the agent's connections log in: as the superuser, with short timeouts. */
+  static Properties properties(PostgresConfig config) {
+    Duration statementTimeout = Duration.ofSeconds(5);
+    return Jdbc.properties(config.superuser(), config.connectTimeout(), statementTimeout.plusSeconds(5),
+        statementTimeout, "ratis-failover agent");
   }
 
   /**
