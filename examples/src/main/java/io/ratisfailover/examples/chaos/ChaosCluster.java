@@ -1,5 +1,6 @@
 package io.ratisfailover.examples.chaos;
 
+import io.ratisfailover.examples.Directories;
 import io.ratisfailover.examples.demo.Processes;
 import io.ratisfailover.node.config.TimingSection;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Two data members (sidecar processes, each starting its PostgreSQL as the {@code postgres} user), a
@@ -91,11 +93,44 @@ final class ChaosCluster implements AutoCloseable {
     startHaproxy();
   }
 
-  /** Starts a member's agent (again) from its configuration and directories. */
-  void start(String member) throws IOException {
+  /** Starts a member's agent (again) from its configuration and directories, with extra program options. */
+  void start(String member, String... options) throws IOException {
     String main = member.equals("w1") ? "io.ratisfailover.witness.WitnessMain" : "io.ratisfailover.examples.sidecar.SidecarMain";
-    processes.start(member, javaIn(member, "128m", main, "--config", work.resolve(member + ".yml").toString()),
-        Map.of("CHAOS_PASSWORD", PASSWORD));
+    List<String> args = new ArrayList<>(List.of("--config", work.resolve(member + ".yml").toString()));
+    args.addAll(List.of(options));
+    processes.start(member, javaIn(member, "128m", main, args.toArray(String[]::new)), Map.of("CHAOS_PASSWORD", PASSWORD));
+  }
+
+  /** Deletes the member's Raft log and snapshots, as a lost disk would. */
+  void wipeRaftStorage(String member) throws IOException {
+    Directories.deleteTree(work.resolve("raft").resolve(member));
+  }
+
+  /**
+   * Waits for the member's agent to refuse its start: it must exit with an error naming
+   * {@code --rejoin}, in its own log. Returns what went wrong otherwise.
+   */
+  Optional<String> refusal(String member, Duration within) throws IOException {
+    Optional<Process> p = processes.get(member);
+    if (p.isEmpty()) {
+      return Optional.of(member + " was not started on its wiped Raft storage");
+    }
+    try {
+      if (!p.get().waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+        processes.kill(member);
+        return Optional.of(member + " ran on wiped Raft storage for " + within.toSeconds() + " s without --rejoin");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    processes.forget(member);
+    List<String> lines = Files.readAllLines(logs().resolve(member + ".log"));
+    String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    if (p.get().exitValue() == 0 || !tail.contains("--rejoin")) {
+      return Optional.of(member + " exited with " + p.get().exitValue() + " on wiped Raft storage, without naming --rejoin");
+    }
+    return Optional.empty();
   }
 
   /** A JVM with this classpath and a small heap, in the member's namespace. */

@@ -174,6 +174,7 @@ public final class ChaosRun {
         w1.excused().forEach(line -> say("%s", line));
         problems.addAll(observer.violations());
         problems.addAll(w1.violations());
+        problems.addAll(injector.violations());
         result.setProperty("faults", Integer.toString(done));
         result.setProperty("acknowledged", Integer.toString(writer.acknowledged.size()));
         result.setProperty("failed", Integer.toString(writer.failed.size()));

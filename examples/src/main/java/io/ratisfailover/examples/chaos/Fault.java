@@ -46,7 +46,14 @@ record Fault(Kind kind, String target, Duration lasts, Duration quietAfter) {
      * requests; on the leader, the others' client requests), while the member's own outbound
      * connections (its Raft client, its vote requests) still work: the situation of chaos seed 453479.
      */
-    RAFT_INBOUND_BLOCKED(true, false);
+    RAFT_INBOUND_BLOCKED(true, false),
+    /**
+     * The agent killed (kill -9, PostgreSQL lives on), its Raft storage deleted, and the agent
+     * started again as it was: it must refuse to vote as its old self, with a line naming
+     * {@code --rejoin}. When the fault heals it is started with {@code --rejoin}, the recovery step
+     * the README gives.
+     */
+    RAFT_STORAGE_WIPED(true, true);
 
     /** Whether the witness can suffer it (it has no PostgreSQL). */
     final boolean witnessToo;

@@ -16,8 +16,12 @@ import java.util.Optional;
 final class Injector implements AutoCloseable {
   private static final Path FREEZER = Path.of("/sys/fs/cgroup/freezer");
 
+  /** A JVM start, the peers' survey and the refusal, on a loaded two-core machine. */
+  private static final Duration REFUSAL_WAIT = Duration.ofSeconds(60);
+
   private final ChaosCluster cluster;
   private final String prefix;
+  private final List<String> violations = new ArrayList<>();
 
   Injector(ChaosCluster cluster, String prefix) {
     this.cluster = cluster;
@@ -61,6 +65,11 @@ final class Injector implements AutoCloseable {
         cluster.start(member);
       }
       case RAFT_INBOUND_BLOCKED -> cluster.blockRaftInbound(member);
+      case RAFT_STORAGE_WIPED -> {
+        cluster.killAgent(member);
+        cluster.wipeRaftStorage(member);
+        cluster.start(member);
+      }
     }
   }
 
@@ -74,7 +83,16 @@ final class Injector implements AutoCloseable {
       case SLOW_LINKS -> cluster.jitter(member, Duration.ZERO);
       case LOSSY_LINKS -> cluster.network().stopLosing(member);
       case RAFT_INBOUND_BLOCKED -> cluster.network().unblockInbound(member);
+      case RAFT_STORAGE_WIPED -> {
+        cluster.refusal(member, REFUSAL_WAIT).ifPresent(problem -> violations.add(problem));
+        cluster.start(member, "--rejoin");
+      }
     }
+  }
+
+  /** What the faults showed that the product must never do (a member voting on wiped storage). */
+  List<String> violations() {
+    return List.copyOf(violations);
   }
 
   private void freezePostgres(String member) throws IOException {

@@ -36,6 +36,11 @@ public final class Processes implements AutoCloseable {
     return Optional.ofNullable(running.get(name));
   }
 
+  /** Drops a process that has exited by itself. */
+  public synchronized void forget(String name) {
+    running.computeIfPresent(name, (n, p) -> p.isAlive() ? p : null);
+  }
+
   /** kill -9 of the process and everything it started: a host that dies. */
   public synchronized void kill(String name) {
     Process p = running.remove(name);
