@@ -102,7 +102,7 @@ final class Documents {
   static String postgresState(Optional<DatabaseStatus> db) {
     return switch (db.map(DatabaseStatus::state).orElse(DatabaseState.UNKNOWN)) {
       case ABSENT, STOPPED -> "stopped";
-      case STARTING -> "starting";
+      case STARTING, RECOVERING -> "starting";
       case RUNNING_PRIMARY, RUNNING_REPLICA -> "running";
       case UNKNOWN -> "unknown";
     };
@@ -123,7 +123,7 @@ final class Documents {
     }
     return switch (o.databaseState()) {
       case RUNNING_PRIMARY -> "primary";
-      case RUNNING_REPLICA -> "replica";
+      case RUNNING_REPLICA, RECOVERING -> "replica";
       case ABSENT -> "uninitialized";
       case STOPPED, STARTING, UNKNOWN -> role == LocalRole.PRIMARY ? "primary"
           : role == LocalRole.DEMOTING ? "demoted" : "replica";

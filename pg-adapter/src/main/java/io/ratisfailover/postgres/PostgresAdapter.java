@@ -188,9 +188,10 @@ public final class PostgresAdapter implements DatabaseAdapter {
   }
 
   /**
-   * A server that does not accept connections yet. A standby that stays so (it needs WAL from an
-   * upstream to reach a consistent state) is a standby all the same: it is reported as one, with
-   * the position its control file guarantees, so that the agent can point it at a new primary.
+   * A server that does not accept connections yet. A standby that stays so needs WAL from an
+   * upstream to reach a consistent state (after a clone or a rewind): it is reported as
+   * {@link DatabaseState#RECOVERING}, with the position its control file guarantees, so that the
+   * agent can point it at a new primary and the arbiter does not elect it (it cannot promote).
    */
   private DatabaseStatus startingStatus(Environment env, Postmaster.Running running) throws DatabaseException {
     boolean standby = env.files().exists(ServerFiles.STANDBY_SIGNAL);
@@ -200,7 +201,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     ControlData cd = controlData(env);
     Optional<MemberId> upstream = state(env.files()).flatMap(MemberState::upstream);
-    return new DatabaseStatus(DatabaseState.RUNNING_REPLICA, cd.positionTimeline(), Lsn.ZERO, cd.minRecoveryPoint(),
+    return new DatabaseStatus(DatabaseState.RECOVERING, cd.positionTimeline(), Lsn.ZERO, cd.minRecoveryPoint(),
         cd.minRecoveryPoint(), upstream, Optional.of(cd.systemIdentifier()), List.of(), Set.of(),
         "standby not consistent yet after " + startingFor + " s: waiting for WAL from "
             + upstream.map(MemberId::value).orElse("an upstream"));

@@ -70,6 +70,11 @@ public record DatabaseStatus(DatabaseState state, long timeline, Lsn writeLsn, L
     return state == DatabaseState.RUNNING_REPLICA;
   }
 
+  /** In recovery, consistent or not: never writable, and re-pointable at another upstream. */
+  public boolean isStandby() {
+    return state == DatabaseState.RUNNING_REPLICA || state == DatabaseState.RECOVERING;
+  }
+
   public DatabaseStatus withSystemIdentifier(String id) {
     return new DatabaseStatus(state, timeline, writeLsn, receivedLsn, replayedLsn, upstream, Optional.ofNullable(id),
         replicas, synchronousStandbys, detail);

@@ -327,7 +327,7 @@ final class Agent {
    */
   private static Decision giveUp(Input in, DatabaseStatus db, List<Action> actions, String why, long next) {
     Epoch epoch = in.state().epoch();
-    boolean settled = !in.writableOperationInFlight() && (isStopped(db) || db.state() == DatabaseState.RUNNING_REPLICA);
+    boolean settled = !in.writableOperationInFlight() && (isStopped(db) || db.isStandby());
     if (!settled) {
       actions.add(new Action.Fence(FenceMode.IMMEDIATE, FenceReason.GIVE_UP, why + ": fencing before releasing epoch " + epoch));
       return new Decision(actions, "giving up epoch " + epoch + " (" + why + "): fencing first", next);
@@ -357,8 +357,8 @@ final class Agent {
     if (!s.currentEntry().map(HistoryEntry::promoted).orElse(false)) {
       return idle("waiting for " + leader + " to promote for epoch " + s.epoch(), next);
     }
-    if (db.isReplica() && db.upstream().filter(leader::equals).isPresent()) {
-      return idle("following " + leader + ", primary of epoch " + s.epoch(), next);
+    if (db.isStandby() && db.upstream().filter(leader::equals).isPresent()) {
+      return idle((db.isReplica() ? "following " : "recovering from ") + leader + ", primary of epoch " + s.epoch(), next);
     }
     if (db.state() == DatabaseState.STARTING) {
       return idle("database is starting", next);

@@ -196,6 +196,23 @@ class AgentTest {
     assertThat(follow.upstream().orElseThrow().attributes()).containsEntry("host", "pg2");
   }
 
+  /** A standby that waits for WAL it cannot get (from nobody, or a dead rewind source) is pointed at the primary. */
+  @Test
+  void aStandbyStillRecoveringFromElsewhereIsPointedAtTheNewPrimary() {
+    Story story = Story.of().bootstrap().elect("pg1").promoted("pg1", 1).report("pg2", STANDBY).elect("pg2").promoted("pg2", 2);
+    DatabaseStatus fromNobody = new DatabaseStatus(DatabaseState.RECOVERING, 1, Lsn.ZERO, Lsn.of(10), Lsn.of(10),
+        Optional.empty(), Optional.empty(), List.of(), Set.of(), "not consistent yet");
+    Agent.Decision d = Agent.decide(input(story.state(), "pg1", 0, fromNobody));
+    Agent.Operation.StartReplica follow = (Agent.Operation.StartReplica) actions(d, Action.Operate.class).get(0).operation();
+    assertThat(follow.upstream().orElseThrow().member()).isEqualTo(MemberId.of("pg2"));
+
+    DatabaseStatus fromPrimary = new DatabaseStatus(DatabaseState.RECOVERING, 2, Lsn.ZERO, Lsn.of(10), Lsn.of(10),
+        Optional.of(MemberId.of("pg2")), Optional.empty(), List.of(), Set.of(), "not consistent yet");
+    Agent.Decision waiting = Agent.decide(input(story.state(), "pg1", 0, fromPrimary));
+    assertThat(waiting.actions()).isEmpty();
+    assertThat(waiting.reason()).contains("recovering from pg2");
+  }
+
   @Test
   void withoutAPrimaryAStoppedDatabaseStartsAsAStandbySoItCanBeElected() {
     ClusterState s = Story.of().bootstrap().elect("pg1").release("pg1", Optional.empty()).state();

@@ -93,6 +93,18 @@ class ArbiterTest {
     assertThat(d.reason()).contains("pg2: lags").contains("maximum_lag_on_failover");
   }
 
+  /** It cannot promote before it reaches a consistent state (chaos seed 22: elected twice, 30 s lost each time). */
+  @Test
+  void aStandbyThatHasNotReachedAConsistentStateIsNotElected() {
+    DatabaseStatus recovering = new DatabaseStatus(DatabaseState.RECOVERING, 1, Lsn.ZERO, Lsn.of(4900), Lsn.of(4900),
+        Optional.of(MemberId.of("pg1")), Optional.empty(), List.of(), java.util.Set.of(), "not consistent yet");
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg1", primaryAt(5000))
+        .report("pg2", recovering).state();
+    Arbiter.Decision d = decide(s, 103 * SEC, 100 * SEC);
+    assertThat(d.action()).isEmpty();
+    assertThat(d.reason()).contains("pg2: database is RECOVERING");
+  }
+
   @Test
   void inSynchronousModeOnlyARecordedSynchronousStandbyIsElected() {
     Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
