@@ -86,6 +86,9 @@ public final class ChaosRun {
       // The child's report goes to a file, then here: a test runner's own stdout is not for children.
       Path report = work.resolve(main.getSimpleName() + ".out");
       Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(report.toFile()).start();
+      // Stopped from outside (SIGTERM, Ctrl-C), this JVM runs no finally block: stop the run's processes anyway.
+      Thread cleanup = new Thread(() -> killRun(child, work), "chaos-cleanup");
+      Runtime.getRuntime().addShutdownHook(cleanup);
       try {
         if (!child.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
           System.out.println(main.getSimpleName() + " did not finish within " + timeout);
@@ -93,12 +96,30 @@ public final class ChaosRun {
         }
         return child.exitValue();
       } finally {
-        child.descendants().forEach(ProcessHandle::destroyForcibly);
-        child.destroyForcibly();
+        killRun(child, work);
         child.waitFor(30, TimeUnit.SECONDS);
+        try {
+          Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook runs anyway
+        }
         System.out.print(Files.readString(report));
       }
     }
+  }
+
+  /**
+   * kill -9 of the child and of every process that names the work directory: agents, PostgreSQL
+   * servers whose agent was killed (no longer the child's descendants), guards, HAProxy.
+   */
+  private static void killRun(Process child, Path work) {
+    child.descendants().forEach(ProcessHandle::destroyForcibly);
+    child.destroyForcibly();
+    String dir = work.toAbsolutePath().toString();
+    long self = ProcessHandle.current().pid();
+    ProcessHandle.allProcesses()
+        .filter(p -> p.pid() != self && p.info().commandLine().filter(c -> c.contains(dir)).isPresent())
+        .forEach(ProcessHandle::destroyForcibly);
   }
 
   private int inside() throws Exception {
