@@ -18,6 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -134,6 +137,27 @@ class StorageLossTest {
     FailoverMember again = cluster.start("w1");
     Await.until("w1 caught up after a plain restart", PATIENCE,
         () -> again.cluster().appliedIndex() >= primary.cluster().appliedIndex(), cluster::describe);
+  }
+
+  /** A rejoin started while the others have no leader waits for one (chaos seed 386784 gave up after 7 s). */
+  @Test
+  void aRejoinWaitsForTheOthersToElectALeader() throws Exception {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
+    cluster.kill(MemberId.of("w1"));
+    deleteTree(cluster.storage("w1"));
+    cluster.kill(MemberId.of(standby));
+
+    CompletableFuture<FailoverMember> rejoined = CompletableFuture.supplyAsync(() -> cluster.rejoin("w1"));
+    long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+    while (System.nanoTime() < end) {
+      assertThat(rejoined).as("the rejoin, without a leader to re-add it").isNotDone();
+      LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+    }
+    cluster.start(standby);
+    FailoverMember w1 = rejoined.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    Await.until("w1 caught up", PATIENCE,
+        () -> w1.cluster().appliedIndex() >= cluster.member(standby).cluster().appliedIndex(), cluster::describe);
   }
 
   /** A formed cluster whose witness holds (and has acknowledged) everything committed so far. */

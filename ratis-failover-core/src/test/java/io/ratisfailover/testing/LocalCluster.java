@@ -78,7 +78,7 @@ public final class LocalCluster implements AutoCloseable {
     return this;
   }
 
-  public synchronized FailoverMember start(MemberId id) {
+  public FailoverMember start(MemberId id) {
     return start(id, false);
   }
 
@@ -92,8 +92,11 @@ public final class LocalCluster implements AutoCloseable {
       b.database(databases.database(id));
     }
     FailoverMember m = b.build();
+    // Not under the lock: a rejoin waits for the others, which a test may start meanwhile.
     m.start();
-    running.put(id, m);
+    synchronized (this) {
+      running.put(id, m);
+    }
     return m;
   }
 
@@ -102,7 +105,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** Starts a member whose storage was lost, re-adding it to the Raft group as the operator's {@code --rejoin} does. */
-  public synchronized FailoverMember rejoin(String id) {
+  public FailoverMember rejoin(String id) {
     return start(MemberId.of(id), true);
   }
 

@@ -46,6 +46,11 @@ public final class GroupMembership implements Closeable {
   /** Staging a re-added member includes sending it a snapshot: give each attempt time for that. */
   private static final long CHANGE_TIMEOUT_MS = 10_000;
   private static final int CHANGE_ATTEMPTS = 10;
+  /**
+   * Rounds (about 300 ms apart) spent waiting for a leader before giving up: an election among the
+   * others can take many seconds on a loaded host, and giving up then leaves the member out for good.
+   */
+  private static final int LEADER_WAIT_ROUNDS = 300;
 
   private final MemberId self;
   private final RaftPeer selfPeer;
@@ -179,10 +184,18 @@ public final class GroupMembership implements Closeable {
    */
   private void change(String what, Function<List<RaftPeer>, Optional<List<RaftPeer>>> edit) {
     String last = "no peer answered";
+    int leaderless = 0;
     for (int attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
       Optional<List<RaftPeer>> current = leaderConfiguration();
       if (current.isEmpty()) {
         last = "no leader among the other members answered";
+        if (++leaderless >= LEADER_WAIT_ROUNDS) {
+          break;
+        }
+        if (leaderless % 20 == 1) {
+          log.info("member {}: waiting for a Raft leader among the other members to {}", self, what);
+        }
+        attempt--;
         pause();
         continue;
       }
