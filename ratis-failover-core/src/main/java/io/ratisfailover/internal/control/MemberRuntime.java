@@ -130,7 +130,8 @@ public final class MemberRuntime {
    */
   private Optional<String> refusal = Optional.empty();
   private final CompletableFuture<String> refused = new CompletableFuture<>();
-  private boolean settingsCompared;
+  /** The name and peers are fixed at bootstrap (no command changes them): compared once. */
+  private boolean agreementChecked;
 
   // loop bookkeeping
   private LocalRole role = LocalRole.STARTING;
@@ -446,9 +447,10 @@ public final class MemberRuntime {
    * only get a warning, once.
    */
   private void checkAgreement() {
-    if (refusal.isPresent() || !state.initialized()) {
+    if (agreementChecked || !state.initialized()) {
       return;
     }
+    agreementChecked = true;
     refusal = ConfigAgreement.refusal(config.clusterName(), config.peers(), state, "the state it applied")
         .map(r -> "member " + self + ": " + r);
     if (refusal.isPresent()) {
@@ -456,8 +458,7 @@ public final class MemberRuntime {
       refused.complete(refusal.get());
       return;
     }
-    if (!settingsCompared && config.kind() == MemberKind.DATA) {
-      settingsCompared = true;
+    if (config.kind() == MemberKind.DATA) {
       ConfigAgreement.settingsDifference(config.initialSettings(), state.settings()).ifPresent(d -> log.warn(
           "member {} epoch {}: the cluster's settings differ from this member's configured ones ({}): the cluster's"
           + " apply; they change at run time through the API (rfctl edit-config)", self, state.epoch(), d));

@@ -135,9 +135,10 @@ public final class GroupMembership implements Closeable {
   public record OtherCluster(MemberId peer, String clusterName) {}
 
   /**
-   * Asked when no peer answered about our group: whether a peer serves another cluster's group
-   * instead. Members derive the group from the cluster name, so one configured with another name
-   * than the rest would otherwise wait forever for a group nobody else serves.
+   * Asked when no peer answered about our group: whether a peer serves, instead, the group of
+   * another cluster that lists this member. Members derive the group from the cluster name, so one
+   * configured with another name than the rest would otherwise wait forever for a group nobody
+   * else serves.
    */
   public Optional<OtherCluster> otherCluster() {
     for (RaftPeer peer : group.getPeers()) {
@@ -156,7 +157,8 @@ public final class GroupMembership implements Closeable {
           continue;
         }
         try (RaftClient client = client(RaftGroup.valueOf(other, List.of(peer)), ASK_OTHER_TIMEOUT_MS)) {
-          Optional<ClusterState> state = stateOf(client, peer).filter(ClusterState::initialized);
+          // A witness may serve several clusters: only one that lists this member is ours.
+          Optional<ClusterState> state = stateOf(client, peer).filter(s -> s.initialized() && s.member(self).isPresent());
           if (state.isPresent()) {
             return Optional.of(new OtherCluster(MemberId.of(peer.getId().toString()), state.get().clusterName()));
           }
