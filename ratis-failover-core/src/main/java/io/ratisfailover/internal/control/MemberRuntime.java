@@ -421,6 +421,8 @@ public final class MemberRuntime {
     lastCycleAt = ticker.nanoTime();
     lastCycleNanos = lastCycleAt - started;
     publish();
+    // Once the view says so: whoever stops this member on the refusal sees the reason in it.
+    refusal.ifPresent(refused::complete);
     scheduleWakeUp(next);
   }
 
@@ -455,7 +457,6 @@ public final class MemberRuntime {
         .map(r -> "member " + self + ": " + r);
     if (refusal.isPresent()) {
       log.error("member {} epoch {}: refusing to run: {}", self, state.epoch(), refusal.get());
-      refused.complete(refusal.get());
       return;
     }
     if (config.kind() == MemberKind.DATA) {
