@@ -5,6 +5,7 @@ import io.ratisfailover.internal.control.Candidates;
 import io.ratisfailover.internal.control.Report;
 import io.ratisfailover.internal.control.ExecutorLoop;
 import io.ratisfailover.internal.control.LocalSnapshot;
+import io.ratisfailover.internal.control.ConfigAgreement;
 import io.ratisfailover.internal.control.MemberRuntime;
 import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.control.RuntimeConfig;
@@ -195,7 +196,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     }
     StoredLog local = StoredLog.read(config.storage, groupId);
     List<PeerReport> reports = membership.survey();
-    Optional<String> refusal = StorageCheck.refusal(id(), config.storage, local, reports);
+    Optional<String> refusal = StorageCheck.refusal(id(), config.storage, local, reports)
+        .or(() -> disagreement(membership, reports));
     if (refusal.isPresent()) {
       throw new FailoverException(refusal.get());
     }
@@ -203,6 +205,39 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       log.warn("member {}: the Raft storage in {} is empty and no peer answered: starting as a member of a new cluster",
           id(), config.storage);
     }
+  }
+
+  /**
+   * Whether this member's cluster name and peers list differ from the cluster's, as the peers that
+   * answered hold it (issue 11, item 6). When none answered about our group, a peer may still serve
+   * the group of another cluster name: the one mistake that would otherwise only ever show as
+   * "waiting for the cluster to be bootstrapped". A new cluster whose peers are all starting is
+   * compared later, by the agent, once the state is read ({@link #refused()}).
+   */
+  private Optional<String> disagreement(GroupMembership membership, List<PeerReport> reports) {
+    for (PeerReport r : reports) {
+      Optional<String> differs = r.state()
+          .flatMap(s -> ConfigAgreement.refusal(config.clusterName, config.peers, s, "the state of peer " + r.peer()));
+      if (differs.isPresent()) {
+        return differs;
+      }
+    }
+    if (!reports.isEmpty()) {
+      return Optional.empty();
+    }
+    return membership.otherCluster().map(other -> ConfigAgreement.nameRefusal(config.clusterName, other.clusterName(),
+        "the group peer " + other.peer() + " serves"));
+  }
+
+  /**
+   * Completes, with a one-line error, when this member finds after it started that its cluster
+   * name or peers list differs from the cluster's (a new cluster whose members started together
+   * with different lists; at start the peers that answer are asked instead and {@link #start}
+   * throws). The member then does nothing but keep its database fenced: stop it and fix the
+   * configuration.
+   */
+  public CompletableFuture<String> refused() {
+    return runtime.refused();
   }
 
   @Override

@@ -8,7 +8,6 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,8 +65,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
     Optional<Optional<Boolean>> strict = Optional.empty();
     boolean syncModeStrictWord = false;
     Set<String> seen = new HashSet<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : body.properties()) {
       String key = field.getKey().equals("master_start_timeout") ? "primary_start_timeout" : field.getKey();
       JsonNode value = field.getValue();
       seen.add(key);

@@ -74,7 +74,7 @@ final class ProbeApi {
   private final Clock clock;
   private final ProbeMetrics metrics;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final PrometheusTextFormatWriter prometheusText = new PrometheusTextFormatWriter(false);
+  private final PrometheusTextFormatWriter prometheusText = PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
   private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private final Optional<byte[]> credentialDigest;
   private final LogThrottle authFailures;

@@ -5,7 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -77,8 +78,10 @@ public final class ProbeServer implements AutoCloseable {
         TimeUnit.SECONDS, config.adminQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.adminQueue()),
         new DefaultThreadFactory(name + "-admin", true), new ThreadPoolExecutor.AbortPolicy());
     admin.allowCoreThreadTimeOut(true);
-    EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory(name + "-accept", true));
-    EventLoopGroup workers = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true));
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-accept", true),
+        NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true),
+        NioIoHandler.newFactory());
     AtomicInteger open = new AtomicInteger();
     ProbeApi api = new ProbeApi(member, config, admin, Clock.systemUTC(), System::nanoTime, open::get);
     ChannelFuture bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)

@@ -25,12 +25,13 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * A throw-away certificate authority with a server certificate for 127.0.0.1 and a client
  * certificate (CN operator, DNS name ops.example.com), made with the {@code openssl} command (each run stopped by its PID if it hangs).
+ * Public for the probe benchmark's HTTPS runs.
  */
-final class Certificates {
+public final class Certificates {
   private static final Duration OPENSSL_TIMEOUT = Duration.ofSeconds(30);
-  final Path ca;
-  final Path serverCert;
-  final Path serverKey;
+  public final Path ca;
+  public final Path serverCert;
+  public final Path serverKey;
   final Path clientCert;
   final Path clientKey;
 
@@ -42,7 +43,7 @@ final class Certificates {
     clientKey = dir.resolve("client.key");
   }
 
-  static boolean opensslAvailable() {
+  public static boolean opensslAvailable() {
     try {
       return run(Path.of("."), List.of("openssl", "version")) == 0;
     } catch (UncheckedIOException e) {
@@ -50,7 +51,7 @@ final class Certificates {
     }
   }
 
-  static Certificates create(Path dir) {
+  public static Certificates create(Path dir) {
     Certificates c = new Certificates(dir);
     String curve = "ec_paramgen_curve:prime256v1";
     openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", curve, "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
@@ -69,7 +70,7 @@ final class Certificates {
   }
 
   /** A client that trusts the test CA and, with {@code withClientCertificate}, presents the client certificate. */
-  SSLContext clientContext(boolean withClientCertificate) {
+  public SSLContext clientContext(boolean withClientCertificate) {
     try {
       CertificateFactory x509 = CertificateFactory.getInstance("X.509");
       KeyStore trust = KeyStore.getInstance("PKCS12");

@@ -24,7 +24,7 @@ class ProbeMetricsTest {
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(metrics);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build().write(out, registry.scrape());
     return out.toString(StandardCharsets.UTF_8);
   }
 

@@ -79,10 +79,18 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public FailoverMember start(MemberId id) {
-    return start(id, false);
+    return start(id, false, b -> b);
   }
 
-  private FailoverMember start(MemberId id, boolean rejoin) {
+  /**
+   * Starts a member whose configuration {@code adjust} changes from the cluster's (another peers
+   * list, cluster name or settings), as an operator's mistake would.
+   */
+  public FailoverMember start(String id, java.util.function.UnaryOperator<FailoverMember.Builder> adjust) {
+    return start(MemberId.of(id), false, adjust);
+  }
+
+  private FailoverMember start(MemberId id, boolean rejoin, java.util.function.UnaryOperator<FailoverMember.Builder> adjust) {
     Peer peer = peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
     FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(peers)
         .storageDirectory(root.resolve(id.value())).timing(timing).initialSettings(settings)
@@ -91,7 +99,7 @@ public final class LocalCluster implements AutoCloseable {
     if (peer.kind() == MemberKind.DATA) {
       b.database(databases.database(id));
     }
-    FailoverMember m = b.build();
+    FailoverMember m = adjust.apply(b).build();
     // Not under the lock: a rejoin waits for the others, which a test may start meanwhile.
     m.start();
     synchronized (this) {
@@ -106,7 +114,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts a member whose storage was lost, re-adding it to the Raft group as the operator's {@code --rejoin} does. */
   public FailoverMember rejoin(String id) {
-    return start(MemberId.of(id), true);
+    return start(MemberId.of(id), true, b -> b);
   }
 
   /** The member's host dies: its agent and Raft server stop without a word, and its database crashes. */

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -70,12 +70,20 @@ public final class WitnessMain implements Callable<Integer> {
       witness.close();
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
+    CompletableFuture<String> stopped = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       witness.close();
-      stopped.countDown();
+      stopped.complete("stopped");
     }, "witness-shutdown"));
-    stopped.await();
+    // A cluster whose name or peers list turns out to differ from this witness's configuration
+    // ends the witness with one line (exiting runs the shutdown hook, which closes every member).
+    CompletableFuture<String> refused = witness.refused();
+    CompletableFuture.anyOf(stopped, refused).join();
+    if (refused.isDone() && !stopped.isDone()) {
+      err.println("witness refuses to run: " + refused.join());
+      err.flush();
+      return 1;
+    }
     return 0;
   }
 
@@ -115,6 +123,13 @@ public final class WitnessMain implements Callable<Integer> {
 
     List<FailoverMember> members() {
       return List.copyOf(members);
+    }
+
+    /** Completes with the first member's refusal to run with a cluster that disagrees with its configuration. */
+    CompletableFuture<String> refused() {
+      CompletableFuture<String> first = new CompletableFuture<>();
+      members.forEach(m -> m.refused().thenAccept(first::complete));
+      return first;
     }
 
     @Override

@@ -166,8 +166,6 @@ public final class Demo implements Callable<Integer> {
     Files.writeString(work.resolve("w1.yml"), "member: w1\nstorage: " + work.resolve("raft").resolve("w1") + "\n"
         + "api: {username: admin, password: env:DEMO_PASSWORD}\n"
         + "clusters:\n  - name: demo\n    api_listen: 127.0.0.1:" + ports.get("w1-api") + "\n"
-        // Whichever member arbitrates first writes the cluster's initial settings: the witness too.
-        + "    settings: {synchronous_mode: \"on\"}\n"
         + peers.replace("\n  - ", "\n      - ").replace("peers:", "    peers:"));
   }
 

@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -123,15 +123,22 @@ public final class SidecarMain implements Callable<Integer> {
       release(plan, dataLock);
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
+    CompletableFuture<String> stopped = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop(plan, member);
       closeQuietly(plan, watchdog);
       probe.close();
       release(plan, dataLock);
-      stopped.countDown();
+      stopped.complete("stopped");
     }, "sidecar-shutdown"));
-    stopped.await();
+    // A configuration that turns out to disagree with the cluster's (its name or peers list) ends
+    // the sidecar with one line; exiting runs the shutdown hook, which stops PostgreSQL cleanly.
+    CompletableFuture.anyOf(stopped, member.refused()).join();
+    if (member.refused().isDone() && !stopped.isDone()) {
+      err.println("member " + plan.member() + " refuses to run: " + member.refused().join());
+      err.flush();
+      return 1;
+    }
     return 0;
   }
 

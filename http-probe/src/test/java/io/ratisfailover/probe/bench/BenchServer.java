@@ -2,6 +2,7 @@ package io.ratisfailover.probe.bench;
 
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.Timing;
+import io.ratisfailover.probe.Certificates;
 import io.ratisfailover.probe.ProbeConfig;
 import io.ratisfailover.probe.ProbeServer;
 import io.ratisfailover.testing.Await;
@@ -17,6 +18,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,16 +31,27 @@ import java.util.stream.Stream;
  * witness=<url>}, then serves until SIGTERM; meanwhile it watches every agent loop (cycle
  * durations, and whether the primary ever stops serving) and prints that on the way out, so the
  * benchmark shows what probe load does to the agent. Run by {@code http-probe/run-probe-benchmark}.
+ *
+ * <p>With the argument {@code --tls}, every probe serves HTTPS with a throw-away CA the way the
+ * README recommends for a probe whose admin API is reachable: client certificates optional, so a
+ * router's health check needs none while admin requests do. The CA's file is printed as
+ * {@code ca=<path>} on the READY line for the load client to trust.
  */
 public final class BenchServer {
   private BenchServer() {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("probe-bench");
+    boolean tls = List.of(args).contains("--tls");
+    Optional<Certificates> certs = tls ? Optional.of(Certificates.create(Files.createDirectories(dir.resolve("tls"))))
+        : Optional.empty();
+    ProbeConfig.Builder config = ProbeConfig.builder().host("127.0.0.1").port(0);
+    certs.ifPresent(c -> config.tls(new ProbeConfig.Tls(c.serverCert, c.serverKey, Optional.empty(), Optional.of(c.ca),
+        ProbeConfig.ClientAuth.OPTIONAL)));
     LocalCluster cluster = LocalCluster.threeMembers("bench", dir, Timing.defaults()).startAll();
     Map<String, ProbeServer> probes = new LinkedHashMap<>();
     for (String id : List.of("pg1", "pg2", "w1")) {
-      probes.put(id, ProbeServer.start(cluster.member(id), ProbeConfig.builder().host("127.0.0.1").port(0).build()));
+      probes.put(id, ProbeServer.start(cluster.member(id), config.build()));
     }
     Await.until("a serving primary", Duration.ofSeconds(60), () -> cluster.servingPrimary().isPresent(),
         cluster::describe);
@@ -82,7 +95,7 @@ public final class BenchServer {
     }, "bench-shutdown"));
 
     System.out.println("READY primary=" + probes.get(primary.id().value()).url() + " replica="
-        + probes.get(replica).url() + " witness=" + probes.get("w1").url());
+        + probes.get(replica).url() + " witness=" + probes.get("w1").url() + certs.map(c -> " ca=" + c.ca).orElse(""));
     System.out.flush();
     stopped.await();
   }

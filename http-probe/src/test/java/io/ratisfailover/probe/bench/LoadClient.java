@@ -8,6 +8,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +21,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The client side of the probe benchmark, run as its own process. Open loop: requests are due at a
@@ -26,7 +35,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  * LoadClient --url http://127.0.0.1:8008 --method OPTIONS --path /primary --rate 1000 --seconds 20 --connections 8
+ * LoadClient --url https://127.0.0.1:8008 --ca ca.pem ...
  * </pre>
+ *
+ * <p>Over HTTPS each kept-alive connection does its handshake once, before its first request is
+ * due, as HAProxy's checks on a kept-alive connection would; a reconnect after an error pays it
+ * inside the measured latency.
  */
 public final class LoadClient {
   private LoadClient() {}
@@ -38,11 +52,13 @@ public final class LoadClient {
       a.put(args[i], args[i + 1]);
     }
     if (!a.containsKey("--url")) {
-      System.err.println("usage: LoadClient --url http://127.0.0.1:PORT [--method OPTIONS] [--path /primary]"
-          + " [--rate 1000 (0 = as fast as possible)] [--seconds 20] [--connections 8] [--warmup 2]");
+      System.err.println("usage: LoadClient --url http[s]://127.0.0.1:PORT [--ca ca.pem (for https)] [--method OPTIONS]"
+          + " [--path /primary] [--rate 1000 (0 = as fast as possible)] [--seconds 20] [--connections 8] [--warmup 2]");
       System.exit(2);
     }
     URI url = URI.create(a.get("--url"));
+    SocketFactory sockets = "https".equals(url.getScheme())
+        ? trusting(Path.of(a.getOrDefault("--ca", "ca.pem"))).getSocketFactory() : SocketFactory.getDefault();
     String method = a.get("--method");
     String path = a.get("--path");
     int rate = Integer.parseInt(a.get("--rate"));
@@ -52,9 +68,9 @@ public final class LoadClient {
     byte[] request = (method + " " + path + " HTTP/1.1\r\nHost: " + url.getHost() + "\r\n\r\n")
         .getBytes(StandardCharsets.US_ASCII);
 
-    run(url, request, rate, warmup, connections, null);
+    run(url, sockets, request, rate, warmup, connections, null);
     Result r = new Result();
-    run(url, request, rate, seconds, connections, r);
+    run(url, sockets, request, rate, seconds, connections, r);
     long[] lat = r.latencies();
     Arrays.sort(lat);
     double elapsed = (r.end.get() - r.start) / 1e9;
@@ -91,7 +107,7 @@ public final class LoadClient {
     }
   }
 
-  private static void run(URI url, byte[] request, int rate, int seconds, int connections, Result result)
+  private static void run(URI url, SocketFactory sockets, byte[] request, int rate, int seconds, int connections, Result result)
       throws InterruptedException {
     long start = System.nanoTime() + 50_000_000L;
     long end = start + seconds * 1_000_000_000L;
@@ -102,7 +118,7 @@ public final class LoadClient {
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < connections; c++) {
       long offset = rate == 0 ? 0 : 1_000_000_000L * c / rate;
-      Thread t = new Thread(() -> connection(url, request, start + offset, period, end, result), "load-" + c);
+      Thread t = new Thread(() -> connection(url, sockets, request, start + offset, period, end, result), "load-" + c);
       threads.add(t);
       t.start();
     }
@@ -115,10 +131,15 @@ public final class LoadClient {
   }
 
   /** One kept-alive connection: requests due every {@code period} from {@code first} (or back to back when 0). */
-  private static void connection(URI url, byte[] request, long first, long period, long end, Result result) {
+  private static void connection(URI url, SocketFactory sockets, byte[] request, long first, long period, long end, Result result) {
     long[] latencies = new long[1 << 16];
     int n = 0;
     Connection conn = null;
+    try {
+      conn = new Connection(url, sockets);
+    } catch (IOException e) {
+      // counted below, when the first request finds no connection and fails to open one again
+    }
     long due = first;
     while (true) {
       long now = System.nanoTime();
@@ -136,7 +157,7 @@ public final class LoadClient {
       }
       try {
         if (conn == null) {
-          conn = new Connection(url);
+          conn = new Connection(url, sockets);
         }
         int status = conn.exchange(request);
         long latency = System.nanoTime() - due;
@@ -173,11 +194,14 @@ public final class LoadClient {
     private final InputStream in;
     private final StringBuilder line = new StringBuilder();
 
-    Connection(URI url) throws IOException {
-      socket = new Socket();
+    Connection(URI url, SocketFactory sockets) throws IOException {
+      socket = sockets.createSocket();
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 2_000);
       socket.setSoTimeout(5_000);
+      if (socket instanceof SSLSocket ssl) {
+        ssl.startHandshake();
+      }
       out = socket.getOutputStream();
       in = new BufferedInputStream(socket.getInputStream(), 16384);
     }
@@ -225,6 +249,24 @@ public final class LoadClient {
       } catch (IOException e) {
         // closing
       }
+    }
+  }
+
+  /** A TLS client that trusts the one CA in {@code caFile} (PEM) and presents no certificate. */
+  private static SSLContext trusting(Path caFile) {
+    try {
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      try (InputStream in = Files.newInputStream(caFile)) {
+        trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot trust the CA in " + caFile + ": " + e.getMessage(), e);
     }
   }
 

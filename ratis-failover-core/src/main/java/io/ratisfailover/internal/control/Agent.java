@@ -91,6 +91,12 @@ final class Agent {
 
     /** Stop the database from taking writes, on the fence lane. */
     record Fence(FenceMode mode, FenceReason reason, String why) implements Action {}
+
+    /**
+     * Propose this member's cluster name, peers and settings as the new cluster's. Only a data
+     * member does: the settings are PostgreSQL's, and a witness has none of its own to give.
+     */
+    record ProposeBootstrap() implements Action {}
   }
 
   sealed interface Operation {
@@ -137,7 +143,8 @@ final class Agent {
       return idle("reading the committed cluster state before touching the database", next);
     }
     if (!s.initialized()) {
-      return idle("waiting for the cluster to be bootstrapped", next);
+      return new Decision(List.of(new Action.ProposeBootstrap()), "proposing to bootstrap cluster " + in.clusterName()
+          + " with this member's settings", next);
     }
     if (!s.clusterName().equals(in.clusterName())) {
       return idle("configured for cluster " + in.clusterName() + " but the Raft group holds cluster "

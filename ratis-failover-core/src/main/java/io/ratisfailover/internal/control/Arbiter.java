@@ -1,19 +1,16 @@
 package io.ratisfailover.internal.control;
 
-import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
-import io.ratisfailover.Peer;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.MemberRecord;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,11 +25,10 @@ final class Arbiter {
   private Arbiter() {}
 
   /** What the arbiter knows besides the replicated state; all ticks are this node's. */
-  record Input(ClusterState state, MemberId self, String clusterName, List<Peer> peers, ClusterSettings initialSettings,
-      Timing timing, long now, long leaderSince, long renewalAppliedAt, Map<MemberId, Report> reports) {
+  record Input(ClusterState state, MemberId self, String clusterName, Timing timing, long now, long leaderSince,
+      long renewalAppliedAt, Map<MemberId, Report> reports) {
     Input {
       Objects.requireNonNull(state, "state");
-      peers = List.copyOf(peers);
       reports = Map.copyOf(reports);
     }
   }
@@ -49,8 +45,9 @@ final class Arbiter {
     ClusterState s = in.state();
     long retry = Ticks.plus(in.now(), in.timing().loopWait());
     if (!s.initialized()) {
-      return act(new Command.Bootstrap(in.clusterName(), in.peers(), in.initialSettings()),
-          "bootstrapping cluster " + in.clusterName(), retry);
+      // The data members' agents propose the Bootstrap, with their own settings: the arbiter may
+      // run on a witness, which has no PostgreSQL settings of its own (issue 11, item 6).
+      return new Decision(Optional.empty(), "waiting for a data member to bootstrap cluster " + in.clusterName(), retry);
     }
     if (!s.clusterName().equals(in.clusterName())) {
       return new Decision(Optional.empty(), "configured for cluster " + in.clusterName()

@@ -52,7 +52,7 @@ public final class MemberRuntime {
   private static final Logger log = LoggerFactory.getLogger(MemberRuntime.class);
 
   /** Commands the agent sends; at most one of each kind is in flight. */
-  private enum Flight { RENEW, REPORT, RELEASE, RECORD, SYNC, ARBITER }
+  private enum Flight { RENEW, REPORT, RELEASE, RECORD, SYNC, ARBITER, BOOTSTRAP }
 
   private final RuntimeConfig config;
   private final MemberId self;
@@ -124,6 +124,14 @@ public final class MemberRuntime {
   /** Answered commands whose effect this member has not applied yet: not to be sent again until it has. */
   private final Map<Flight, Long> awaitingApply = new java.util.EnumMap<>(Flight.class);
   private boolean watchdogArmed;
+  /**
+   * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
+   * from then on it acts as if it had never read the state (it only fences), and reports nothing.
+   */
+  private Optional<String> refusal = Optional.empty();
+  private final CompletableFuture<String> refused = new CompletableFuture<>();
+  /** The name and peers are fixed at bootstrap (no command changes them): compared once. */
+  private boolean agreementChecked;
 
   // loop bookkeeping
   private LocalRole role = LocalRole.STARTING;
@@ -387,6 +395,7 @@ public final class MemberRuntime {
         report(now);
       }
     }
+    checkAgreement();
     Agent.Decision decision = agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
@@ -395,8 +404,9 @@ public final class MemberRuntime {
       }
     }
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
-    String why = dbStale ? "waiting for a fresh database status after an operation" : decision.reason();
-    if (leader && booted) {
+    String why = refusal.map(r -> "refusing to run: " + r)
+        .orElse(dbStale ? "waiting for a fresh database status after an operation" : decision.reason());
+    if (leader && acting()) {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
       verdict.action().ifPresent(a -> arbitrate(a, verdict.reason(), now));
       next = Ticks.earlier(next, verdict.nextCheckAt());
@@ -411,18 +421,58 @@ public final class MemberRuntime {
     lastCycleAt = ticker.nanoTime();
     lastCycleNanos = lastCycleAt - started;
     publish();
+    // Once the view says so: whoever stops this member on the refusal sees the reason in it.
+    refusal.ifPresent(refused::complete);
     scheduleWakeUp(next);
   }
 
   private Agent.Input agentInput(long now) {
-    return new Agent.Input(self, config.kind(), config.clusterName(), state, booted, timing, now, clock.instant(), lease,
+    return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(), lease,
         nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
         database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync);
   }
 
   private Arbiter.Input arbiterInput(long now) {
-    return new Arbiter.Input(state, self, config.clusterName(), config.peers(), config.initialSettings(), timing, now,
-        leaderSince, renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports);
+    return new Arbiter.Input(state, self, config.clusterName(), timing, now, leaderSince,
+        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports);
+  }
+
+  /** Has read the committed state, and its configuration agrees with it: the agent and arbiter may act. */
+  private boolean acting() {
+    return booted && refusal.isEmpty();
+  }
+
+  /**
+   * As soon as it applies a bootstrapped state (committed, so the cluster's, even before the boot
+   * barrier): a member whose cluster name or peers differ from the cluster's refuses to run (the
+   * sidecar and the witness exit on {@link #refused()}); settings that differ are dynamic, so they
+   * only get a warning, once.
+   */
+  private void checkAgreement() {
+    if (agreementChecked || !state.initialized()) {
+      return;
+    }
+    agreementChecked = true;
+    refusal = ConfigAgreement.refusal(config.clusterName(), config.peers(), state, "the state it applied")
+        .map(r -> "member " + self + ": " + r);
+    if (refusal.isPresent()) {
+      log.error("member {} epoch {}: refusing to run: {}", self, state.epoch(), refusal.get());
+      return;
+    }
+    if (config.kind() == MemberKind.DATA) {
+      ConfigAgreement.settingsDifference(config.initialSettings(), state.settings()).ifPresent(d -> log.warn(
+          "member {} epoch {}: the cluster's settings differ from this member's configured ones ({}): the cluster's"
+          + " apply; they change at run time through the API (rfctl edit-config)", self, state.epoch(), d));
+    }
+  }
+
+  /**
+   * Completes, with a one-line error, when this member's configuration turns out to disagree with
+   * the cluster's (its name or peers list): the member then only keeps its database fenced, and
+   * its host should stop it.
+   */
+  public CompletableFuture<String> refused() {
+    return refused;
   }
 
   private void scheduleWakeUp(long at) {
@@ -455,7 +505,25 @@ public final class MemberRuntime {
       operate(operate.operation());
     } else if (action instanceof Agent.Action.Fence fence) {
       fence(fence);
+    } else if (action instanceof Agent.Action.ProposeBootstrap) {
+      proposeBootstrap();
     }
+  }
+
+  /** The first Bootstrap applied wins; the others' are refused as already bootstrapped. */
+  private void proposeBootstrap() {
+    if (!inFlight.add(Flight.BOOTSTRAP)) {
+      return;
+    }
+    log.info("member {} epoch {}: proposing to bootstrap cluster {} with its peers and settings {}", self,
+        state.epoch(), config.clusterName(), config.initialSettings());
+    submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings()), (result, error) -> {
+      if (error != null) {
+        log.info("member {} epoch {}: bootstrap got no answer: {}", self, state.epoch(), describe(error));
+      } else if (!result.applied() && !result.rejection().equals(Optional.of(Rejection.ALREADY_INITIALIZED))) {
+        log.warn("member {} epoch {}: bootstrap refused: {}", self, state.epoch(), result);
+      }
+    }, Flight.BOOTSTRAP);
   }
 
   private void send(Command command, long now) {
@@ -808,7 +876,7 @@ public final class MemberRuntime {
   }
 
   private void report(long now) {
-    if (!consensusStarted || !inFlight.add(Flight.REPORT)) {
+    if (!consensusStarted || refusal.isPresent() || !inFlight.add(Flight.REPORT)) {
       return;
     }
     nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());

@@ -27,6 +27,7 @@ import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.retry.RetryPolicies;
@@ -51,6 +52,8 @@ public final class GroupMembership implements Closeable {
    * others can take many seconds on a loaded host, and giving up then leaves the member out for good.
    */
   private static final int LEADER_WAIT_ROUNDS = 300;
+  /** Reading another group's state on a peer that already answered. */
+  private static final long ASK_OTHER_TIMEOUT_MS = 3_000;
 
   private final MemberId self;
   private final RaftPeer selfPeer;
@@ -106,31 +109,70 @@ public final class GroupMembership implements Closeable {
   }
 
   private Optional<PeerReport> report(RaftPeer peer) {
-    return info(peer).map(reply -> new PeerReport(MemberId.of(peer.getId().toString()), committedBy(reply, selfPeer),
-        reportedBy(peer), reply.getCommitInfos().stream().mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1)));
+    return info(peer).map(reply -> {
+      Optional<ClusterState> state = stateOf(asking, peer);
+      // The index of our latest report in the peer's applied state (any peer's, however stale); 0
+      // if none; UNREAD when the peer, which did answer about the group, could not be asked for its
+      // state: that is not "no report", it is "unknown".
+      long reported = state.map(s -> s.member(self).map(MemberRecord::statusIndex).orElse(0L)).orElse(PeerReport.UNREAD);
+      return new PeerReport(MemberId.of(peer.getId().toString()), committedBy(reply, selfPeer), reported,
+          reply.getCommitInfos().stream().mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1), state);
+    });
   }
 
-  /**
-   * The index of our latest report in the peer's applied state (any peer's, however stale); 0 if
-   * none; {@link PeerReport#UNREAD} when the peer, which did answer about the group, could not be
-   * asked for its state (twice): that is not "no report", it is "unknown".
-   */
-  private long reportedBy(RaftPeer peer) {
-    for (int attempt = 1; ; attempt++) {
+  /** The peer's applied state in {@code client}'s group, asked twice; empty when it could not be read. */
+  private Optional<ClusterState> stateOf(RaftClient client, RaftPeer peer) {
+    for (int attempt = 1; attempt <= 2; attempt++) {
       try {
-        RaftClientReply reply = asking.io().sendStaleRead(Message.EMPTY, 0, peer.getId());
+        RaftClientReply reply = client.io().sendStaleRead(Message.EMPTY, 0, peer.getId());
         if (reply.isSuccess()) {
-          ClusterState state = Codec.decodeState(reply.getMessage().getContent().toByteArray());
-          return state.member(self).map(MemberRecord::statusIndex).orElse(0L);
+          return Optional.of(Codec.decodeState(reply.getMessage().getContent().toByteArray()));
         }
         log.debug("member {}: peer {} refused to read its state: {}", self, peer.getId(), reply.getException());
       } catch (IOException | RuntimeException e) {
         log.debug("member {}: peer {} did not answer with its state: {}", self, peer.getId(), e.toString());
       }
-      if (attempt == 2) {
-        return PeerReport.UNREAD;
+    }
+    return Optional.empty();
+  }
+
+  /** A peer that serves another cluster's group than ours, and that cluster's name. */
+  public record OtherCluster(MemberId peer, String clusterName) {}
+
+  /**
+   * Asked when no peer answered about our group: whether a peer serves, instead, the group of
+   * another cluster that lists this member. Members derive the group from the cluster name, so one
+   * configured with another name than the rest would otherwise wait forever for a group nobody
+   * else serves.
+   */
+  public Optional<OtherCluster> otherCluster() {
+    for (RaftPeer peer : group.getPeers()) {
+      if (peer.getId().equals(selfPeer.getId())) {
+        continue;
+      }
+      List<RaftGroupId> served;
+      try {
+        served = asking.getGroupManagementApi(peer.getId()).list().getGroupIds();
+      } catch (IOException | RuntimeException e) {
+        log.debug("member {}: peer {} did not list its groups: {}", self, peer.getId(), e.toString());
+        continue;
+      }
+      for (RaftGroupId other : served) {
+        if (other.equals(group.getGroupId())) {
+          continue;
+        }
+        try (RaftClient client = client(RaftGroup.valueOf(other, List.of(peer)), ASK_OTHER_TIMEOUT_MS)) {
+          // A witness may serve several clusters: only one that lists this member is ours.
+          Optional<ClusterState> state = stateOf(client, peer).filter(s -> s.initialized() && s.member(self).isPresent());
+          if (state.isPresent()) {
+            return Optional.of(new OtherCluster(MemberId.of(peer.getId().toString()), state.get().clusterName()));
+          }
+        } catch (IOException e) {
+          log.debug("member {}: closing a client of group {} failed: {}", self, other, e.toString());
+        }
       }
     }
+    return Optional.empty();
   }
 
   private static long committedBy(GroupInfoReply reply, RaftPeer peer) {

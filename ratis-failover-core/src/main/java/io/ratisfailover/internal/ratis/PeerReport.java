@@ -1,7 +1,9 @@
 package io.ratisfailover.internal.ratis;
 
 import io.ratisfailover.MemberId;
+import io.ratisfailover.internal.state.ClusterState;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What one peer told us about the group before our own Raft server started.
@@ -15,12 +17,21 @@ import java.util.Objects;
  *     the cluster has heard from us before.
  * @param groupCommitted the highest commit index the peer knows of in the group: 0 or less for a
  *     group that has committed nothing yet (a brand-new cluster starting)
+ * @param state the peer's applied cluster state, when it could be read: what this member's
+ *     configuration must agree with
  */
-public record PeerReport(MemberId peer, long committedBySelf, long reportedBySelf, long groupCommitted) {
+public record PeerReport(MemberId peer, long committedBySelf, long reportedBySelf, long groupCommitted,
+    Optional<ClusterState> state) {
   /** The peer answered about the group, but its state could not be read: whether it knows us is unknown. */
   public static final long UNREAD = -1;
 
   public PeerReport {
     Objects.requireNonNull(peer, "peer");
+    Objects.requireNonNull(state, "state");
+  }
+
+  /** A report whose state was not read. */
+  public PeerReport(MemberId peer, long committedBySelf, long reportedBySelf, long groupCommitted) {
+    this(peer, committedBySelf, reportedBySelf, groupCommitted, Optional.empty());
   }
 }

@@ -64,6 +64,22 @@ class AgentTest {
   }
 
   @Test
+  void aDataMemberThatHasReadTheStateProposesTheBootstrapAndAWitnessNever() {
+    DatabaseStatus absent = DatabaseStatus.of(DatabaseState.ABSENT, "");
+    Agent.Decision data = Agent.decide(input(ClusterState.EMPTY, "pg1", 0, absent));
+    assertThat(actions(data, Action.ProposeBootstrap.class)).hasSize(1);
+
+    Agent.Input witness = input(ClusterState.EMPTY, "w1", 0, absent);
+    witness = new Agent.Input(witness.self(), MemberKind.WITNESS, "orders", ClusterState.EMPTY, true, TIMING, NOW,
+        Instant.EPOCH, Lease.NONE, NOW, Optional.empty(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(),
+        Map.of(), Optional.empty(), Optional.empty(), false, Set.of());
+    assertThat(Agent.decide(witness).actions()).isEmpty();
+
+    Agent.Input notBooted = with(input(ClusterState.EMPTY, "pg1", 0, absent), false, Optional.empty(), false);
+    assertThat(actions(Agent.decide(notBooted), Action.ProposeBootstrap.class)).isEmpty();
+  }
+
+  @Test
   void aHealthyPrimaryRenewsWhenDueAndRecordsItsPromotionOnce() {
     ClusterState s = Story.of().bootstrap().elect("pg1").state();
     Agent.Input in = input(s, "pg1", NOW + 2 * SEC, PRIMARY);
