@@ -77,6 +77,15 @@ public final class TestPki {
 
   /** A certificate for {@code member} signed by this CA: {@code dir/<member>.pem} and {@code .key}. */
   public RaftTls issue(String member) {
+    return issue(member, new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost"));
+  }
+
+  /** Like {@link #issue(String)}, naming only {@code dnsName} as the host the certificate is valid for. */
+  public RaftTls issueForHost(String member, String dnsName) {
+    return issue(member, new GeneralName(GeneralName.dNSName, dnsName));
+  }
+
+  private RaftTls issue(String member, GeneralName... hosts) {
     try {
       KeyPair keys = newKeys();
       X509v3CertificateBuilder b = builder(X500Name.getInstance(caCertificate.getSubjectX500Principal().getEncoded()),
@@ -85,8 +94,7 @@ public final class TestPki {
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
       b.addExtension(Extension.extendedKeyUsage, false,
           new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(hosts));
       X509Certificate certificate = sign(b, caKeys);
       Path cert = dir.resolve(member + ".pem");
       Path key = dir.resolve(member + ".key");

@@ -87,7 +87,7 @@ class MultiClusterWitnessTest {
     for (Peer p : c.peers()) {
       if (p.kind() == MemberKind.DATA) {
         FailoverMember m = FailoverMember.builder().clusterName(c.cluster()).memberId(p.id()).peers(c.peers())
-            .storageDirectory(dir.resolve(p.id().value())).database(c.databases().create(p.id())).build();
+            .storageDirectory(dir.resolve(p.id().value())).database(c.databases().create(p.id())).insecureRaft().build();
         c.members().add(m);
         m.start();
       }

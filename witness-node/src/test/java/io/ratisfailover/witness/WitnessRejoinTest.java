@@ -56,7 +56,7 @@ class WitnessRejoinTest {
       for (Peer p : peers) {
         if (p.kind() == MemberKind.DATA) {
           FailoverMember m = FailoverMember.builder().clusterName("orders").memberId(p.id()).peers(peers)
-              .storageDirectory(dir.resolve(p.id().value())).database(databases.create(p.id())).build();
+              .storageDirectory(dir.resolve(p.id().value())).database(databases.create(p.id())).insecureRaft().build();
           data.add(m);
           m.start();
         }

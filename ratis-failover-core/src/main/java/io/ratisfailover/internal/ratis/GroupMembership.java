@@ -61,23 +61,25 @@ public final class GroupMembership implements Closeable {
   /**
    * @param group the whole group, this member included
    * @param selfPeer this member as it should be listed in the group's configuration
+   * @param tls how this member's own Raft connections are secured; the peers demand the same
    */
-  public GroupMembership(MemberId self, RaftPeer selfPeer, RaftGroup group, Timing timing) {
+  public GroupMembership(MemberId self, RaftPeer selfPeer, RaftGroup group, Timing timing, RaftTlsParameters tls) {
     this.self = self;
     this.selfPeer = selfPeer;
     this.group = group;
     // Only the others: this member's own server is not running (or not yet a member).
     RaftGroup others = RaftGroup.valueOf(group.getGroupId(), group.getPeers().stream()
         .filter(p -> !p.getId().equals(selfPeer.getId())).toList());
-    this.asking = client(others, timing.ttl().toMillis());
-    this.changing = client(others, CHANGE_TIMEOUT_MS);
+    this.asking = client(others, timing.ttl().toMillis(), tls);
+    this.changing = client(others, CHANGE_TIMEOUT_MS, tls);
   }
 
   /** No retries inside the client: {@link #change} retries the whole compare-and-set itself. */
-  private static RaftClient client(RaftGroup group, long timeoutMillis) {
+  private static RaftClient client(RaftGroup group, long timeoutMillis, RaftTlsParameters tls) {
     RaftProperties p = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(timeoutMillis, TimeUnit.MILLISECONDS));
-    return RaftClient.newBuilder().setRaftGroup(group).setProperties(p).setRetryPolicy(RetryPolicies.noRetry()).build();
+    return RaftClient.newBuilder().setRaftGroup(group).setProperties(p).setParameters(tls.parameters())
+        .setRetryPolicy(RetryPolicies.noRetry()).build();
   }
 
   /**
