@@ -725,12 +725,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       if (insecureRaft) {
         return RaftTlsParameters.insecure();
       }
-      RaftTlsParameters tls = RaftTlsParameters.load(raftTls);
-      if (!tls.commonName().filter(memberId.value()::equals).isPresent()) {
-        throw new IllegalArgumentException("raft TLS certificate " + raftTls.certificate() + " is issued to CN="
-            + tls.commonName().orElse("(none)") + ", not to member " + memberId);
-      }
-      return tls;
+      return RaftTlsParameters.load(raftTls, memberId);
     }
   }
 }

@@ -118,7 +118,7 @@ class RaftTlsTest {
     assertThat(cluster.members()).allSatisfy(m -> assertThat(m.cluster().paused()).isFalse());
     // The same calls with a certificate from the cluster's CA do get through: any such certificate
     // is admitted to the Raft port, which is why the CA must serve this cluster alone.
-    try (RaftClient insider = client(RaftTlsParameters.load(pki.issue("insider")).parameters())) {
+    try (RaftClient insider = client(RaftTlsParameters.load(pki.issue("insider"), MemberId.of("insider")).parameters())) {
       assertThat(insider.getGroupManagementApi(peer("w1")).list().getGroupIds()).contains(GROUP);
     }
   }
@@ -142,12 +142,12 @@ class RaftTlsTest {
   @Test
   void aPeerIsTrustedOnlyAtAHostItsCertificateNames() throws IOException {
     TestPki pki = TestPki.create(dir.resolve("pki"), "orders-ca");
-    cluster = cluster(id -> Optional.of(id.value().equals("w1") ? pki.issueForHost("w1", "localhost")
+    cluster = cluster(id -> Optional.of(id.value().equals("w1") ? pki.issue("w1", "localhost")
         : pki.issue(id.value()))).startAll();
     awaitPrimary();
     String w1Port = cluster.peers().stream().filter(p -> p.id().value().equals("w1")).findFirst().orElseThrow()
         .raftAddress().split(":")[1];
-    Parameters insider = RaftTlsParameters.load(pki.issue("insider")).parameters();
+    Parameters insider = RaftTlsParameters.load(pki.issue("insider"), MemberId.of("insider")).parameters();
     try (RaftClient byIp = client(insider, List.of(RaftPeer.newBuilder().setId("w1").setAddress("127.0.0.1:" + w1Port).build()));
         RaftClient byName = client(insider, List.of(RaftPeer.newBuilder().setId("w1").setAddress("localhost:" + w1Port).build()))) {
       assertThatThrownBy(() -> byIp.getGroupManagementApi(peer("w1")).list())

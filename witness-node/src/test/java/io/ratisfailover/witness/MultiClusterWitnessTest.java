@@ -80,7 +80,7 @@ class MultiClusterWitnessTest {
 
   private WitnessConfig.Plan plan(DataMembers c) {
     return new WitnessConfig.Plan(c.cluster(), MemberId.of("w1"), c.peers(), dir.resolve("w1").resolve(c.cluster()),
-        Timing.defaults(), ClusterSettings.DEFAULT, Optional.empty(), null);
+        Timing.defaults(), ClusterSettings.DEFAULT, Optional.empty(), null, Optional.empty());
   }
 
   private void startAll(DataMembers c) {

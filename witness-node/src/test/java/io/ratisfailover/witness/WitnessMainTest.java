@@ -26,6 +26,7 @@ class WitnessMainTest {
         member: w1
         storage: %s
         timing: %s
+        raft: {insecure: true}
         clusters:
           - name: orders
             peers:

@@ -42,6 +42,7 @@ class WitnessRejoinTest {
     Files.writeString(config, """
         member: w1
         storage: %s
+        raft: {insecure: true}
         clusters:
           - name: orders
             peers:

@@ -1,5 +1,6 @@
 package io.ratisfailover.internal.ratis;
 
+import io.ratisfailover.MemberId;
 import io.ratisfailover.RaftTls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -52,25 +53,24 @@ public final class RaftTlsParameters {
 
   /** Null without TLS. */
   private final GrpcTlsConfig config;
-  private final X509Certificate certificate;
 
-  private RaftTlsParameters(GrpcTlsConfig config, X509Certificate certificate) {
+  private RaftTlsParameters(GrpcTlsConfig config) {
     this.config = config;
-    this.certificate = certificate;
   }
 
   /** Plain gRPC: anyone who reaches the Raft port is a voter-grade administrator of the cluster. */
   public static RaftTlsParameters insecure() {
-    return new RaftTlsParameters(null, null);
+    return new RaftTlsParameters(null);
   }
 
   /**
    * Reads and checks the files: the CA and the certificate are PEM, the key PEM PKCS#8 and the
-   * certificate's, and the certificate chains to the CA and is valid now.
+   * certificate's, and the certificate chains to the CA, is valid now and names {@code member}
+   * as its common name (the member it may speak for).
    *
    * @throws IllegalArgumentException in one line naming the file and what is wrong with it
    */
-  public static RaftTlsParameters load(RaftTls tls) {
+  public static RaftTlsParameters load(RaftTls tls, MemberId member) {
     List<X509Certificate> cas = certificates(tls.ca(), "CA");
     List<X509Certificate> chain = certificates(tls.certificate(), "certificate");
     X509Certificate leaf = chain.get(0);
@@ -78,24 +78,25 @@ public final class RaftTlsParameters {
     requireMatch(key, leaf, tls);
     requireValidNow(leaf, tls.certificate());
     requireChainedTo(chain, cas, tls);
+    Optional<String> name = commonName(leaf);
+    if (!name.filter(member.value()::equals).isPresent()) {
+      throw new IllegalArgumentException("raft TLS certificate " + tls.certificate() + " is issued to CN="
+          + name.orElse("(none)") + ", not to member " + member);
+    }
     GrpcTlsConfig config = GrpcTlsConfig.newBuilder()
         .setPrivateKey(new TlsConf.PrivateKeyConf(key))
         .setKeyCertificates(new TlsConf.CertificatesConf(chain))
         .setTrustCertificates(new TlsConf.CertificatesConf(cas))
         .setMutualTls(true)
         .build();
-    return new RaftTlsParameters(config, leaf);
+    return new RaftTlsParameters(config);
   }
 
   public boolean secure() {
     return config != null;
   }
 
-  /** The common name in this member's certificate's subject; empty without TLS or without a CN. */
-  public Optional<String> commonName() {
-    if (certificate == null) {
-      return Optional.empty();
-    }
+  private static Optional<String> commonName(X509Certificate certificate) {
     try {
       for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
         if (rdn.getType().equalsIgnoreCase("CN")) {
