@@ -182,7 +182,11 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     }
     runtime.consensusStarted();
     log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, bind,
-        tls.secure() ? "mutual TLS" : "INSECURE: no TLS, no authentication");
+        tls.secure() ? "mutual TLS" : "no TLS");
+    if (!tls.secure()) {
+      log.warn("member {}: the Raft port {} has no TLS and no authentication: whoever reaches it controls cluster {}",
+          id(), bind, config.clusterName);
+    }
   }
 
   /**

@@ -69,6 +69,13 @@ class WitnessMainTest {
   }
 
   @Test
+  void aWitnessWithoutRaftTlsRefusesToStartUnlessToldItIsInsecure() throws IOException {
+    Outcome outcome = run(config("{profile: default}").replace("raft: {insecure: true}\n", ""));
+    assertOneLine(outcome, "configuration error", "raft.tls: is required");
+    assertThat(outcome.exitCode()).isEqualTo(2);
+  }
+
+  @Test
   void anImpossibleTimingIsNamed() throws IOException {
     assertOneLine(run(config("{ttl: 1s, loop_wait: 2s}")), "timing", "ttl");
   }
