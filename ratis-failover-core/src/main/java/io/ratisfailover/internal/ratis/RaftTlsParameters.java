@@ -110,17 +110,17 @@ public final class RaftTlsParameters {
   }
 
   /**
-   * Fresh parameters for one Ratis server or client builder: the same TLS configuration for the
-   * server-to-server, admin and client channels, each mutual, so every connection this member
-   * makes or accepts presents and demands a certificate from the cluster CA.
+   * Fresh parameters for one Ratis server or client builder: the same mutual TLS configuration
+   * for the server-to-server, admin and client channels, so every connection this member makes
+   * or accepts presents and demands a certificate from the cluster CA. Ratis' gRPC factory uses
+   * the general TLS configuration for each channel that has none of its own; setting it once
+   * (rather than per channel, which would be equivalent) builds one SSL context per factory
+   * instead of four, which shortens a start on a busy host by seconds.
    */
   public Parameters parameters() {
     Parameters p = new Parameters();
     if (config != null) {
       GrpcConfigKeys.TLS.setConf(p, config);
-      GrpcConfigKeys.Server.setTlsConf(p, config);
-      GrpcConfigKeys.Admin.setTlsConf(p, config);
-      GrpcConfigKeys.Client.setTlsConf(p, config);
     }
     return p;
   }
