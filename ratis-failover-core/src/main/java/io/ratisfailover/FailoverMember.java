@@ -729,7 +729,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       if (insecureRaft) {
         return RaftTlsParameters.insecure();
       }
-      return RaftTlsParameters.load(raftTls, memberId);
+      return RaftTlsParameters.load(raftTls, memberId, clock.instant());
     }
   }
 }

@@ -7,6 +7,10 @@ import io.ratisfailover.testing.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,5 +71,9 @@ class RaftTlsFilesTest {
 
     assertThatThrownBy(() -> pg1().raftTls(pg2).build())
         .hasMessage("raft TLS certificate " + pg2.certificate() + " is issued to CN=pg2, not to member pg1");
+
+    Clock monthLater = Clock.fixed(Instant.now().plus(Duration.ofDays(30)), ZoneOffset.UTC);
+    assertThatThrownBy(() -> pg1().raftTls(pg1).clock(monthLater).build())
+        .hasMessageStartingWith("raft TLS certificate " + pg1.certificate() + " is not valid now (valid from ");
   }
 }

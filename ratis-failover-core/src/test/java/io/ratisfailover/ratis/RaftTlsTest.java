@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -118,7 +119,8 @@ class RaftTlsTest {
     assertThat(cluster.members()).allSatisfy(m -> assertThat(m.cluster().paused()).isFalse());
     // The same calls with a certificate from the cluster's CA do get through: any such certificate
     // is admitted to the Raft port, which is why the CA must serve this cluster alone.
-    try (RaftClient insider = client(RaftTlsParameters.load(pki.issue("insider"), MemberId.of("insider")).parameters())) {
+    Parameters insiderTls = RaftTlsParameters.load(pki.issue("insider"), MemberId.of("insider"), Instant.now()).parameters();
+    try (RaftClient insider = client(insiderTls)) {
       assertThat(insider.getGroupManagementApi(peer("w1")).list().getGroupIds()).contains(GROUP);
     }
   }
@@ -147,7 +149,7 @@ class RaftTlsTest {
     awaitPrimary();
     String w1Port = cluster.peers().stream().filter(p -> p.id().value().equals("w1")).findFirst().orElseThrow()
         .raftAddress().split(":")[1];
-    Parameters insider = RaftTlsParameters.load(pki.issue("insider"), MemberId.of("insider")).parameters();
+    Parameters insider = RaftTlsParameters.load(pki.issue("insider"), MemberId.of("insider"), Instant.now()).parameters();
     try (RaftClient byIp = client(insider, List.of(RaftPeer.newBuilder().setId("w1").setAddress("127.0.0.1:" + w1Port).build()));
         RaftClient byName = client(insider, List.of(RaftPeer.newBuilder().setId("w1").setAddress("localhost:" + w1Port).build()))) {
       assertThatThrownBy(() -> byIp.getGroupManagementApi(peer("w1")).list())

@@ -22,8 +22,10 @@ import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -65,19 +67,19 @@ public final class RaftTlsParameters {
 
   /**
    * Reads and checks the files: the CA and the certificate are PEM, the key PEM PKCS#8 and the
-   * certificate's, and the certificate chains to the CA, is valid now and names {@code member}
-   * as its common name (the member it may speak for).
+   * certificate's, and the certificate chains to the CA, is valid at {@code now} and names
+   * {@code member} as its common name (the member it may speak for).
    *
    * @throws IllegalArgumentException in one line naming the file and what is wrong with it
    */
-  public static RaftTlsParameters load(RaftTls tls, MemberId member) {
+  public static RaftTlsParameters load(RaftTls tls, MemberId member, Instant now) {
     List<X509Certificate> cas = certificates(tls.ca(), "CA");
     List<X509Certificate> chain = certificates(tls.certificate(), "certificate");
     X509Certificate leaf = chain.get(0);
     PrivateKey key = privateKey(tls.key(), leaf);
     requireMatch(key, leaf, tls);
-    requireValidNow(leaf, tls.certificate());
-    requireChainedTo(chain, cas, tls);
+    requireValidAt(now, leaf, tls.certificate());
+    requireChainedTo(chain, cas, tls, now);
     Optional<String> name = commonName(leaf);
     if (!name.filter(member.value()::equals).isPresent()) {
       throw new IllegalArgumentException("raft TLS certificate " + tls.certificate() + " is issued to CN="
@@ -200,9 +202,9 @@ public final class RaftTlsParameters {
     }
   }
 
-  private static void requireValidNow(X509Certificate leaf, Path file) {
+  private static void requireValidAt(Instant now, X509Certificate leaf, Path file) {
     try {
-      leaf.checkValidity();
+      leaf.checkValidity(Date.from(now));
     } catch (CertificateException e) {
       throw new IllegalArgumentException("raft TLS certificate " + file + " is not valid now (valid from "
           + leaf.getNotBefore().toInstant() + " until " + leaf.getNotAfter().toInstant() + ")", e);
@@ -210,7 +212,8 @@ public final class RaftTlsParameters {
   }
 
   /** PKIX path validation against the CA file's certificates alone, as the TLS peers will check it. */
-  private static void requireChainedTo(List<X509Certificate> chain, List<X509Certificate> cas, RaftTls tls) {
+  private static void requireChainedTo(List<X509Certificate> chain, List<X509Certificate> cas, RaftTls tls,
+      Instant now) {
     Set<TrustAnchor> anchors = new HashSet<>();
     cas.forEach(ca -> anchors.add(new TrustAnchor(ca, null)));
     // A certificate file may end with the CA itself; the path stops below the anchor.
@@ -218,6 +221,7 @@ public final class RaftTlsParameters {
     try {
       PKIXParameters params = new PKIXParameters(anchors);
       params.setRevocationEnabled(false);
+      params.setDate(Date.from(now));
       CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
     } catch (CertPathValidatorException e) {
       throw new IllegalArgumentException("raft TLS certificate " + tls.certificate() + " is not signed by the CA in "
