@@ -13,6 +13,7 @@ import io.ratisfailover.internal.control.StateWatchers;
 import io.ratisfailover.internal.control.Submitter;
 import io.ratisfailover.internal.ratis.GroupMembership;
 import io.ratisfailover.internal.ratis.PeerReport;
+import io.ratisfailover.internal.ratis.RaftTlsParameters;
 import io.ratisfailover.internal.ratis.RatisConsensus;
 import io.ratisfailover.internal.ratis.RatisProcessGuard;
 import io.ratisfailover.internal.ratis.RatisProperties;
@@ -75,6 +76,7 @@ import org.slf4j.LoggerFactory;
  *     .peers(List.of(Peer.data("pg1", "10.0.0.1:7001"), Peer.data("pg2", "10.0.0.2:7001"),
  *         Peer.witness("w1", "10.0.0.3:7001")))
  *     .storageDirectory(Path.of("/var/lib/ratis-failover"))
+ *     .raftTls(new RaftTls(Path.of("pg1.pem"), Path.of("pg1.key"), Path.of("cluster-ca.pem")))
  *     .database(adapter)
  *     .roleListener(change -> log.info("now {}", change.to()))
  *     .build();
@@ -96,12 +98,14 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final MemberRuntime runtime;
   private final Submitter submitter;
   private final RatisConsensus consensus;
+  private final RaftTlsParameters tls;
   private volatile RaftServer server;
   private volatile boolean started;
   private volatile boolean closed;
 
-  private FailoverMember(Builder b) {
+  private FailoverMember(Builder b, RaftTlsParameters tls) {
     this.config = b;
+    this.tls = tls;
     this.selfPeer = b.peers.stream().filter(p -> p.id().equals(b.memberId)).findFirst().orElseThrow();
     this.group = RaftGroup.valueOf(groupId(b.clusterName), b.peers.stream().map(FailoverMember::raftPeer).toList());
     String name = "ratis-failover-" + b.memberId;
@@ -110,7 +114,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.fenceLane = Executors.newSingleThreadExecutor(daemon(name + "-fence"));
     this.adminLane = Executors.newSingleThreadExecutor(daemon(name + "-raft-admin"));
     this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
-        .setProperties(RatisProperties.client(b.timing)).setRetryPolicy(RatisConsensus.retryPolicy()).build(),
+        .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
+        .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
         this::division, b.peers, adminLane, b.timing.electionTimeoutMin());
     this.submitter = new Submitter(b.memberId, new SecureRandom().nextLong(), b.clock, consensus);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
@@ -152,13 +157,14 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       bind = new HostPort(config.raftBindHost, bind.port());
     }
     RaftServer s = null;
-    try (GroupMembership membership = new GroupMembership(id(), raftPeer(selfPeer), group, config.timing)) {
+    try (GroupMembership membership = new GroupMembership(id(), raftPeer(selfPeer), group, config.timing, tls)) {
       requireBindable(bind);
       prepareStorage(membership);
       // RECOVER formats a missing storage: prepareStorage has made sure that is a new member's.
       s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
           .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events()))
           .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
+          .setParameters(tls.parameters())
           .setOption(RaftStorage.StartupOption.RECOVER).build();
       s.start();
       if (config.rejoin) {
@@ -176,7 +182,12 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
           + rootMessage(e), e);
     }
     runtime.consensusStarted();
-    log.info("member {}: started ({}, cluster {}, raft {})", id(), kind(), config.clusterName, bind);
+    log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, bind,
+        tls.secure() ? "mutual TLS" : "no TLS");
+    if (!tls.secure()) {
+      log.warn("member {}: the Raft port {} has no TLS and no authentication: whoever reaches it controls cluster {}",
+          id(), bind, config.clusterName);
+    }
   }
 
   /**
@@ -643,6 +654,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private long snapshotEvery = RatisProperties.SNAPSHOT_EVERY;
     private boolean rejoin;
     private RaftTls raftTls;
+    private boolean insecureRaft;
 
     private Builder() {}
 
@@ -659,8 +671,18 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     public Builder tags(Tags value) { this.tags = value; return this; }
     /** Where this member's HTTP API answers, published for the command-line tool and the other members. */
     public Builder apiUrl(String url) { this.apiUrl = url; return this; }
-    /** Mutual TLS on every Raft connection, and the key that signs this member's commands. */
+    /**
+     * Mutual TLS on every Raft connection, and the key that signs this member's commands. The
+     * certificate's common name must be this member's id, and its subject alternative names must
+     * include the host or IP address of this member's Raft address as the peers list gives it.
+     */
     public Builder raftTls(RaftTls value) { this.raftTls = Objects.requireNonNull(value, "raftTls"); return this; }
+    /**
+     * Runs the Raft port without TLS or authentication: whoever reaches it can pause the cluster,
+     * force a failover or remove a member. Only for tests and networks nobody else can reach;
+     * without this or {@link #raftTls}, {@link #build()} refuses.
+     */
+    public Builder insecureRaft() { this.insecureRaft = true; return this; }
     /** Listen on this host instead of the one in this member's Raft address (for example 0.0.0.0). */
     public Builder raftBindHost(String host) { this.raftBindHost = host; return this; }
     /** Required for a data member, refused for a witness. Closed with the member. */
@@ -723,11 +745,26 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       if (self.kind() == MemberKind.WITNESS && database != null) {
         throw new IllegalArgumentException("witness " + memberId + " cannot have a database adapter");
       }
+      RaftTlsParameters tls = raftSecurity();
       if (peers.size() % 2 == 0) {
         log.warn("cluster {} has {} voting members: an even number tolerates no more failures than one fewer",
             clusterName, peers.size());
       }
-      return new FailoverMember(this);
+      return new FailoverMember(this, tls);
+    }
+
+    private RaftTlsParameters raftSecurity() {
+      if (raftTls == null && !insecureRaft) {
+        throw new IllegalArgumentException("member " + memberId + " has no Raft TLS: set raftTls (mutual TLS against"
+            + " the cluster CA) or, only where nobody else can reach the Raft port, insecureRaft()");
+      }
+      if (raftTls != null && insecureRaft) {
+        throw new IllegalArgumentException("member " + memberId + " sets both raftTls and insecureRaft(); choose one");
+      }
+      if (insecureRaft) {
+        return RaftTlsParameters.insecure();
+      }
+      return RaftTlsParameters.load(raftTls, memberId, clock.instant());
     }
   }
 }

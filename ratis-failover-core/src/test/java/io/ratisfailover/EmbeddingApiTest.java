@@ -55,7 +55,7 @@ class EmbeddingApiTest {
     int port = Ports.free(1)[0];
     try (java.net.ServerSocket taken = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
       FailoverMember m = FailoverMember.builder().memberId("w1").clusterName("c").storageDirectory(dir)
-          .peers(List.of(Peer.data("pg1", "127.0.0.1:1"), Peer.witness("w1", "127.0.0.1:" + port))).build();
+          .peers(List.of(Peer.data("pg1", "127.0.0.1:1"), Peer.witness("w1", "127.0.0.1:" + port))).insecureRaft().build();
       assertThatThrownBy(m::start).isInstanceOf(FailoverException.class)
           .hasMessageContaining("cannot start the Raft server of member w1 on 127.0.0.1:" + port);
       m.close();
@@ -130,7 +130,7 @@ class EmbeddingApiTest {
     try {
       for (Peer p : peers) {
         FailoverMember.Builder b = FailoverMember.builder().clusterName("orders").memberId(p.id()).peers(peers)
-            .storageDirectory(dir.resolve(p.id().value())).listenerExecutor(listeners)
+            .storageDirectory(dir.resolve(p.id().value())).listenerExecutor(listeners).insecureRaft()
             .roleListener(change -> {
               throw new IllegalStateException("a broken listener");
             })

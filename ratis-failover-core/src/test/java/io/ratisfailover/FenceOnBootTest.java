@@ -34,7 +34,7 @@ class FenceOnBootTest {
 
     // Nobody else is up: the storage check and the Raft server wait for peers that never answer.
     FailoverMember pg1 = FailoverMember.builder().memberId("pg1").clusterName("orders").peers(peers)
-        .storageDirectory(dir).timing(Timing.defaults()).database(db).build();
+        .storageDirectory(dir).timing(Timing.defaults()).database(db).insecureRaft().build();
     CompletableFuture<Void> started = CompletableFuture.runAsync(pg1::start);
     try {
       Await.until("pg1's database fenced", Timing.defaults().leaseDuration(), () -> !db.isWritable());

@@ -4,6 +4,7 @@ import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftTls;
 import io.ratisfailover.Tags;
 import io.ratisfailover.Timing;
 import java.nio.file.Path;
@@ -25,11 +26,12 @@ import java.util.Optional;
  * @param tags this member's tags
  * @param apiUrl where this member's HTTP API answers, if it has one
  * @param raftBindHost the host the Raft server listens on, if not the one in its peer address
+ * @param raftTls this member's Raft TLS files; empty only when the builder was told {@code insecureRaft()}
  * @param postgres the local PostgreSQL server
  */
 public record DataMemberConfig(String clusterName, MemberId member, List<Peer> peers, Path storageDirectory,
     Timing timing, ClusterSettings initialSettings, Tags tags, String apiUrl, Optional<String> raftBindHost,
-    PostgresConfig postgres) {
+    Optional<RaftTls> raftTls, PostgresConfig postgres) {
 
   public DataMemberConfig {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -41,6 +43,7 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     Objects.requireNonNull(tags, "tags");
     Objects.requireNonNull(apiUrl, "apiUrl");
     Objects.requireNonNull(raftBindHost, "raftBindHost");
+    Objects.requireNonNull(raftTls, "raftTls");
     Objects.requireNonNull(postgres, "postgres");
   }
 
@@ -59,6 +62,8 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     private Tags tags = Tags.DEFAULT;
     private String apiUrl = "";
     private String raftBindHost;
+    private RaftTls raftTls;
+    private boolean insecureRaft;
     private PostgresConfig postgres;
 
     private Builder() {}
@@ -73,6 +78,10 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     public Builder tags(Tags value) { this.tags = value; return this; }
     public Builder apiUrl(String value) { this.apiUrl = value; return this; }
     public Builder raftBindHost(String value) { this.raftBindHost = value; return this; }
+    /** Mutual TLS on every Raft connection ({@link io.ratisfailover.FailoverMember.Builder#raftTls}). */
+    public Builder raftTls(RaftTls value) { this.raftTls = Objects.requireNonNull(value, "raftTls"); return this; }
+    /** No TLS on the Raft port ({@link io.ratisfailover.FailoverMember.Builder#insecureRaft}). */
+    public Builder insecureRaft() { this.insecureRaft = true; return this; }
     public Builder postgres(PostgresConfig value) { this.postgres = value; return this; }
 
     /** @throws IllegalArgumentException naming the first missing or inconsistent field */
@@ -88,6 +97,11 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
       }
       if (storageDirectory == null) {
         throw new IllegalArgumentException("storageDirectory is required");
+      }
+      if ((raftTls == null) == !insecureRaft) {
+        throw new IllegalArgumentException(raftTls == null
+            ? "raftTls is required for data member " + member + " (or insecureRaft() where nobody else can reach the Raft port)"
+            : "data member " + member + " sets both raftTls and insecureRaft(); choose one");
       }
       Peer self = peers.stream().filter(p -> p.id().equals(member)).findFirst().orElseThrow(
           () -> new IllegalArgumentException("member " + member + " is not among the peers"));
@@ -106,7 +120,7 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
             + " ms), so that a hung server is reported as such rather than as a timed-out call");
       }
       return new DataMemberConfig(clusterName, member, peers, storage, timing, initialSettings, tags, apiUrl,
-          Optional.ofNullable(raftBindHost), postgres);
+          Optional.ofNullable(raftBindHost), Optional.ofNullable(raftTls), postgres);
     }
   }
 }

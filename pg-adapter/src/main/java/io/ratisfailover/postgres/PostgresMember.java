@@ -12,6 +12,7 @@ import java.util.function.Consumer;
  *     .peers(List.of(Peer.data("pg1", "10.0.0.1:7001"), Peer.data("pg2", "10.0.0.2:7001"),
  *         Peer.witness("w1", "10.0.0.3:7001")))
  *     .storageDirectory(Path.of("/var/lib/ratis-failover"))
+ *     .raftTls(new RaftTls(Path.of("pg1.pem"), Path.of("pg1.key"), Path.of("cluster-ca.pem")))
  *     .postgres(PostgresConfig.builder().dataDirectory(Path.of("/var/lib/postgresql/data"))
  *         .listenHost("10.0.0.1").osUser("postgres")
  *         .superuser("postgres", superPassword).replication("replicator", replicationPassword).build())
@@ -37,6 +38,7 @@ public final class PostgresMember {
         .peers(config.peers()).storageDirectory(config.storageDirectory()).timing(config.timing())
         .initialSettings(config.initialSettings()).tags(config.tags()).apiUrl(config.apiUrl()).database(adapter);
     config.raftBindHost().ifPresent(b::raftBindHost);
+    config.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
     customize.accept(b);
     try {
       return b.build();

@@ -26,6 +26,17 @@ public final class Await {
     until(what, timeout, condition, () -> "");
   }
 
+  /** Checks that {@code condition} keeps holding for {@code period}; fails with {@code what} the first time it does not. */
+  public static void holds(String what, Duration period, BooleanSupplier condition) {
+    long end = System.nanoTime() + period.toNanos();
+    do {
+      if (!condition.getAsBoolean()) {
+        throw new AssertionError("expected " + what + " for " + period.toMillis() + " ms, but it stopped holding");
+      }
+      LockSupport.parkNanos(POLL_NANOS);
+    } while (System.nanoTime() - end < 0);
+  }
+
   /** Waits until {@code supplier} returns a non-null value, and returns it. */
   public static <T> T value(String what, Duration timeout, Supplier<T> supplier) {
     Object[] holder = new Object[1];

@@ -5,6 +5,7 @@ import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftTls;
 import io.ratisfailover.Timing;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ public final class LocalCluster implements AutoCloseable {
   private long snapshotEvery = 1000;
   private java.util.function.Function<MemberId, io.ratisfailover.spi.Fencer> fencers = id -> io.ratisfailover.spi.Fencer.NONE;
   private java.util.function.Function<MemberId, io.ratisfailover.spi.Watchdog> watchdogs = id -> io.ratisfailover.spi.Watchdog.NONE;
+  private java.util.function.Function<MemberId, Optional<RaftTls>> raftTls = id -> Optional.empty();
 
   /**
    * @param layout member ids with their kind, for example {@code Map.of("pg1", DATA, "pg2", DATA, "w1", WITNESS)}
@@ -69,6 +71,12 @@ public final class LocalCluster implements AutoCloseable {
     return this;
   }
 
+  /** The Raft TLS files of each member started from now on; a member without any runs insecure. */
+  public LocalCluster raftTls(java.util.function.Function<MemberId, Optional<RaftTls>> tls) {
+    this.raftTls = tls;
+    return this;
+  }
+
   public Path storage(String id) {
     return root.resolve(id);
   }
@@ -96,6 +104,7 @@ public final class LocalCluster implements AutoCloseable {
         .storageDirectory(root.resolve(id.value())).timing(timing).initialSettings(settings)
         .apiUrl("http://127.0.0.1/" + id).snapshotEvery(snapshotEvery).fencer(fencers.apply(id))
         .watchdog(watchdogs.apply(id)).rejoin(rejoin);
+    raftTls.apply(id).ifPresentOrElse(b::raftTls, b::insecureRaft);
     if (peer.kind() == MemberKind.DATA) {
       b.database(databases.database(id));
     }

@@ -77,6 +77,19 @@ public final class TestPki {
 
   /** A certificate for {@code member} signed by this CA: {@code dir/<member>.pem} and {@code .key}. */
   public RaftTls issue(String member) {
+    return issue(member, "127.0.0.1", "localhost");
+  }
+
+  /**
+   * Like {@link #issue(String)}, valid only for {@code hosts}: IP addresses or DNS names, the
+   * subject alternative names a peer dialling this member checks.
+   */
+  public RaftTls issue(String member, String... hosts) {
+    GeneralName[] names = new GeneralName[hosts.length];
+    for (int i = 0; i < hosts.length; i++) {
+      boolean ip = hosts[i].matches("[0-9.]+") || hosts[i].contains(":");
+      names[i] = new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, hosts[i]);
+    }
     try {
       KeyPair keys = newKeys();
       X509v3CertificateBuilder b = builder(X500Name.getInstance(caCertificate.getSubjectX500Principal().getEncoded()),
@@ -85,8 +98,7 @@ public final class TestPki {
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
       b.addExtension(Extension.extendedKeyUsage, false,
           new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
       X509Certificate certificate = sign(b, caKeys);
       Path cert = dir.resolve(member + ".pem");
       Path key = dir.resolve(member + ".key");

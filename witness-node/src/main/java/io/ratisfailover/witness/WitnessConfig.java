@@ -5,10 +5,12 @@ import io.ratisfailover.HostPort;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftTls;
 import io.ratisfailover.Timing;
 import io.ratisfailover.node.config.ApiSection;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.node.config.PeerSection;
+import io.ratisfailover.node.config.RaftTlsSection;
 import io.ratisfailover.node.config.SettingsSection;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.node.config.Values;
@@ -29,6 +31,8 @@ import java.util.Set;
  * member: w1
  * storage: /var/lib/ratis-failover-witness      # one subdirectory per cluster
  * timing: {profile: default}                     # for every cluster unless a cluster sets its own
+ * raft:                                          # for every cluster unless a cluster sets its own
+ *   tls: {certificate: /etc/ratis-failover/w1.pem, key: /etc/ratis-failover/w1.key, ca: /etc/ratis-failover/orders-ca.pem}
  * api: {username: admin, password: env:WITNESS_API_PASSWORD}
  * clusters:
  *   - name: orders
@@ -39,12 +43,18 @@ import java.util.Set;
  *       - {id: w1, kind: witness, raft: 10.0.0.3:7001}
  * </pre>
  */
-public record WitnessConfig(String member, String storage, TimingSection timing, ApiSection api,
+public record WitnessConfig(String member, String storage, TimingSection timing, RaftSection raft, ApiSection api,
     List<ClusterEntry> clusters) {
 
-  /** One entry of {@code clusters:}. */
+  /** One entry of {@code clusters:}; its {@code raft:} replaces the top-level one for this cluster. */
   public record ClusterEntry(String name, String apiListen, String raftBindHost, TimingSection timing,
-      SettingsSection settings, List<PeerSection> peers) {}
+      RaftSection raft, SettingsSection settings, List<PeerSection> peers) {}
+
+  /**
+   * {@code raft:} — as the sidecar's {@code raft.tls} and {@code raft.insecure}. Each cluster
+   * should have its own CA, so a witness serving several clusters usually sets it per cluster.
+   */
+  public record RaftSection(RaftTlsSection tls, Boolean insecure) {}
 
   /**
    * One cluster this witness serves, ready to start.
@@ -52,7 +62,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
    * @param probe the HTTP API for this cluster, when {@code api_listen} is set
    */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path storage, Timing timing,
-      ClusterSettings settings, Optional<ProbeConfig> probe, String raftBindHost) {}
+      ClusterSettings settings, Optional<ProbeConfig> probe, String raftBindHost, Optional<RaftTls> raftTls) {}
 
   /** Reads and checks a witness configuration file; secrets come from {@code env}. */
   public static List<Plan> load(Path file, Map<String, String> env) {
@@ -105,7 +115,10 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
       TimingSection t = c.timing() != null ? c.timing() : timing != null ? timing : TimingSection.DEFAULT;
       Timing resolved = t.toTiming(c.timing() != null ? at + ".timing" : "timing");
       ClusterSettings settings = c.settings() == null ? ClusterSettings.DEFAULT : c.settings().toSettings(at + ".settings");
-      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, settings, probe, c.raftBindHost()));
+      RaftSection r = c.raft() != null ? c.raft() : raft != null ? raft : new RaftSection(null, null);
+      Optional<RaftTls> tls = RaftTlsSection.resolve(c.raft() != null ? at + ".raft" : "raft", r.tls(), r.insecure(), self);
+      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, settings, probe, c.raftBindHost(),
+          tls));
     }
     return plans;
   }

@@ -109,6 +109,7 @@ public final class WitnessMain implements Callable<Integer> {
         FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
             .peers(plan.peers()).storageDirectory(plan.storage()).timing(plan.timing())
             .initialSettings(plan.settings()).rejoin(rejoin);
+        plan.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
         if (plan.raftBindHost() != null) {
           b.raftBindHost(plan.raftBindHost());
         }

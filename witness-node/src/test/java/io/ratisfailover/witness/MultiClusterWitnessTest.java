@@ -80,14 +80,14 @@ class MultiClusterWitnessTest {
 
   private WitnessConfig.Plan plan(DataMembers c) {
     return new WitnessConfig.Plan(c.cluster(), MemberId.of("w1"), c.peers(), dir.resolve("w1").resolve(c.cluster()),
-        Timing.defaults(), ClusterSettings.DEFAULT, Optional.empty(), null);
+        Timing.defaults(), ClusterSettings.DEFAULT, Optional.empty(), null, Optional.empty());
   }
 
   private void startAll(DataMembers c) {
     for (Peer p : c.peers()) {
       if (p.kind() == MemberKind.DATA) {
         FailoverMember m = FailoverMember.builder().clusterName(c.cluster()).memberId(p.id()).peers(c.peers())
-            .storageDirectory(dir.resolve(p.id().value())).database(c.databases().create(p.id())).build();
+            .storageDirectory(dir.resolve(p.id().value())).database(c.databases().create(p.id())).insecureRaft().build();
         c.members().add(m);
         m.start();
       }

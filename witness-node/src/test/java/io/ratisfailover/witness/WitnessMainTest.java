@@ -26,6 +26,7 @@ class WitnessMainTest {
         member: w1
         storage: %s
         timing: %s
+        raft: {insecure: true}
         clusters:
           - name: orders
             peers:
@@ -65,6 +66,13 @@ class WitnessMainTest {
   @Test
   void anUnknownKeyIsNamed() throws IOException {
     assertOneLine(run(config("{profile: default}").replace("storage:", "storag:")), "storag");
+  }
+
+  @Test
+  void aWitnessWithoutRaftTlsRefusesToStartUnlessToldItIsInsecure() throws IOException {
+    Outcome outcome = run(config("{profile: default}").replace("raft: {insecure: true}\n", ""));
+    assertOneLine(outcome, "configuration error", "raft.tls: is required");
+    assertThat(outcome.exitCode()).isEqualTo(2);
   }
 
   @Test

@@ -42,6 +42,7 @@ class WitnessRejoinTest {
     Files.writeString(config, """
         member: w1
         storage: %s
+        raft: {insecure: true}
         clusters:
           - name: orders
             peers:
@@ -56,7 +57,7 @@ class WitnessRejoinTest {
       for (Peer p : peers) {
         if (p.kind() == MemberKind.DATA) {
           FailoverMember m = FailoverMember.builder().clusterName("orders").memberId(p.id()).peers(peers)
-              .storageDirectory(dir.resolve(p.id().value())).database(databases.create(p.id())).build();
+              .storageDirectory(dir.resolve(p.id().value())).database(databases.create(p.id())).insecureRaft().build();
           data.add(m);
           m.start();
         }

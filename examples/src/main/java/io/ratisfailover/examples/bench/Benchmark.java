@@ -33,19 +33,22 @@ public final class Benchmark implements Callable<Integer> {
   @Option(names = "--list", description = "List the scenarios and exit.")
   boolean list;
 
+  @Option(names = "--insecure-raft", description = "Run the Raft scenarios without TLS (mutual TLS by default).")
+  boolean insecureRaft;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Benchmark()).execute(args));
   }
 
-  static List<Scenario> scenarios() {
-    List<Scenario> all = new ArrayList<>(RaftScenarios.all(Timing.defaults()));
+  static List<Scenario> scenarios(boolean raftTls) {
+    List<Scenario> all = new ArrayList<>(RaftScenarios.all(Timing.defaults(), raftTls));
     all.add(WitnessFootprint.fromBuild(Timing.defaults()));
     return all;
   }
 
   @Override
   public Integer call() throws Exception {
-    List<Scenario> all = scenarios();
+    List<Scenario> all = scenarios(!insecureRaft);
     if (list) {
       all.forEach(s -> System.out.println(s.name() + ": " + s.description()));
       return 0;
@@ -81,7 +84,9 @@ public final class Benchmark implements Callable<Integer> {
     }
     System.out.println();
     System.out.println(results.markdown());
-    results.writeJson(json, Results.environment(runs));
+    Map<String, Object> environment = Results.environment(runs);
+    environment.put("raft_tls", insecureRaft ? "off" : "on");
+    results.writeJson(json, environment);
     System.out.println("\nJSON: " + json.toAbsolutePath());
     return 0;
   }

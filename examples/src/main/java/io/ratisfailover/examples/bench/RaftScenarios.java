@@ -7,6 +7,7 @@ import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.Timing;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.testing.LocalCluster;
+import io.ratisfailover.testing.TestPki;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,11 +26,21 @@ final class RaftScenarios {
 
   private RaftScenarios() {}
 
-  static List<Scenario> all(Timing timing) {
-    return List.of(memberCrash(timing), switchover(timing));
+  /** @param raftTls mutual TLS on every Raft connection, with a CA made for each run */
+  static List<Scenario> all(Timing timing, boolean raftTls) {
+    return List.of(memberCrash(timing, raftTls), switchover(timing, raftTls));
   }
 
-  static Scenario memberCrash(Timing timing) {
+  static LocalCluster cluster(Path dir, Timing timing, boolean raftTls) {
+    LocalCluster cluster = LocalCluster.threeMembers("bench", dir, timing);
+    if (raftTls) {
+      TestPki pki = TestPki.create(dir.resolve("pki"), "bench-ca");
+      cluster.raftTls(id -> Optional.of(pki.issue(id.value())));
+    }
+    return cluster.startAll();
+  }
+
+  static Scenario memberCrash(Timing timing, boolean raftTls) {
     return new Scenario() {
       @Override public String name() { return "raft-member-crash"; }
 
@@ -38,7 +49,7 @@ final class RaftScenarios {
       }
 
       @Override public Map<String, Double> run(Path dir) throws Exception {
-        try (LocalCluster cluster = LocalCluster.threeMembers("bench", dir, timing).startAll()) {
+        try (LocalCluster cluster = cluster(dir, timing, raftTls)) {
           FailoverMember primary = formed(cluster);
           // A real crash strikes anywhere in the renewal cycle, not right after a readiness check.
           LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(timing.loopWait().toNanos()));
@@ -52,7 +63,7 @@ final class RaftScenarios {
     };
   }
 
-  static Scenario switchover(Timing timing) {
+  static Scenario switchover(Timing timing, boolean raftTls) {
     return new Scenario() {
       @Override public String name() { return "raft-switchover"; }
 
@@ -61,7 +72,7 @@ final class RaftScenarios {
       }
 
       @Override public Map<String, Double> run(Path dir) throws Exception {
-        try (LocalCluster cluster = LocalCluster.threeMembers("bench", dir, timing).startAll()) {
+        try (LocalCluster cluster = cluster(dir, timing, raftTls)) {
           FailoverMember primary = formed(cluster);
           long asked = System.nanoTime();
           cluster.member("w1").switchover(SwitchoverRequest.now(), PATIENCE);

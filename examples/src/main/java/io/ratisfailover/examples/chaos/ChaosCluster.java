@@ -1,5 +1,6 @@
 package io.ratisfailover.examples.chaos;
 
+import io.ratisfailover.examples.ClusterCa;
 import io.ratisfailover.examples.Directories;
 import io.ratisfailover.examples.demo.Processes;
 import io.ratisfailover.node.config.TimingSection;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Two data members (sidecar processes, each starting its PostgreSQL as the {@code postgres} user), a
@@ -38,19 +40,21 @@ final class ChaosCluster implements AutoCloseable {
    * @param haproxyChecks HAProxy's {@code default-server} check settings
    * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code fall x inter}
    * @param timingProfile the members' {@code timing: profile}
+   * @param raftTls mutual TLS on the Raft port with a CA made for the run; else {@code raft.insecure}
    */
-  record Options(boolean synchronous, String haproxyChecks, Duration holdOff, Links links, String timingProfile) {
-    /** Synchronous mode, HAProxy as Patroni users configure it, default timing. */
+  record Options(boolean synchronous, String haproxyChecks, Duration holdOff, Links links, String timingProfile,
+      boolean raftTls) {
+    /** Synchronous mode, HAProxy as Patroni users configure it, default timing, Raft on TLS. */
     static Options patroniStyle(Links links) {
-      return new Options(true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2), links, "default");
+      return new Options(true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2), links, "default", true);
     }
 
     Options withTiming(String profile) {
-      return new Options(synchronous, haproxyChecks, holdOff, links, profile);
+      return new Options(synchronous, haproxyChecks, holdOff, links, profile, raftTls);
     }
 
     Options withSynchronous(boolean on) {
-      return new Options(on, haproxyChecks, holdOff, links, timingProfile);
+      return new Options(on, haproxyChecks, holdOff, links, timingProfile, raftTls);
     }
 
     /** How long a primary's lease lasts from its last renewal: {@code ttl - lease_margin} of the timing profile. */
@@ -298,6 +302,9 @@ final class ChaosCluster implements AutoCloseable {
   }
 
   private void writeConfigs() throws IOException {
+    ClusterCa ca = options.raftTls() ? ClusterCa.create(work.resolve("pki"), "chaos") : null;
+    Function<String, String> security = m -> ca == null ? "insecure: true"
+        : "tls: " + ca.tlsYaml(m, network.address(m));
     StringBuilder peers = new StringBuilder("peers:\n");
     for (String m : List.of("pg1", "pg2", "w1")) {
       peers.append("  - {id: ").append(m).append(", kind: ").append(m.equals("w1") ? "witness" : "data")
@@ -305,7 +312,7 @@ final class ChaosCluster implements AutoCloseable {
     }
     for (String m : DATA) {
       Files.writeString(work.resolve(m + ".yml"), "cluster: chaos\nmember: " + m + "\n" + peers
-          + "raft: {storage: " + work.resolve("raft").resolve(m) + "}\n"
+          + "raft: {storage: " + work.resolve("raft").resolve(m) + ", " + security.apply(m) + "}\n"
           + "timing: {profile: " + options.timingProfile() + "}\n"
           + "settings: {synchronous_mode: \"" + (options.synchronous() ? "on" : "off") + "\"}\n"
           + "api: {listen: " + network.address(m) + ":" + API + ", username: admin, password: env:CHAOS_PASSWORD, "
@@ -327,6 +334,7 @@ final class ChaosCluster implements AutoCloseable {
     Files.writeString(work.resolve("w1.yml"), "member: w1\nstorage: " + work.resolve("raft").resolve("w1") + "\n"
         + "api: {username: admin, password: env:CHAOS_PASSWORD}\n"
         + "timing: {profile: " + options.timingProfile() + "}\n"
+        + "raft: {" + security.apply("w1") + "}\n"
         + "clusters:\n  - name: chaos\n    api_listen: " + network.address("w1") + ":" + API + "\n"
         // Whichever member arbitrates first writes the cluster's initial settings: the witness too.
         + "    settings: {synchronous_mode: \"" + (options.synchronous() ? "on" : "off") + "\"}\n"

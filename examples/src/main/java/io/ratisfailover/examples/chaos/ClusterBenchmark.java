@@ -59,18 +59,23 @@ public final class ClusterBenchmark {
 
   private final int runs;
   private final Path work;
+  private final boolean raftTls;
   private final Results results = new Results();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  private ClusterBenchmark(int runs, Path work) {
+  private ClusterBenchmark(int runs, Path work, boolean raftTls) {
     this.runs = runs;
     this.work = work;
+    this.raftTls = raftTls;
   }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--inside")) {
-      System.exit(new ClusterBenchmark(Integer.parseInt(args[1]), Path.of(args[2])).inside(Path.of(args[3])));
+      System.exit(new ClusterBenchmark(Integer.parseInt(args[1]), Path.of(args[2]), Boolean.parseBoolean(args[4]))
+          .inside(Path.of(args[3])));
     }
+    // Mutual TLS on the Raft port unless RAFT_TLS=off: the measurement to compare against.
+    boolean raftTls = !"off".equals(System.getenv("RAFT_TLS"));
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     Path work = Path.of(args.length > 1 ? args[1] : "target/benchmark/cluster-work").toAbsolutePath();
     Path json = Path.of(args.length > 2 ? args[2] : "target/benchmark/cluster.json").toAbsolutePath();
@@ -79,7 +84,7 @@ public final class ClusterBenchmark {
     // About 20 s per run, twelve scenarios-and-modes, plus the clusters' start and stop.
     Duration timeout = Duration.ofSeconds(120 + 12L * runs * 60);
     System.exit(ChaosRun.inObserver(ClusterBenchmark.class, List.of(Integer.toString(runs), work.toString(),
-        json.toString()), timeout, work));
+        json.toString(), Boolean.toString(raftTls)), timeout, work));
   }
 
   private int inside(Path json) throws Exception {
@@ -90,6 +95,7 @@ public final class ClusterBenchmark {
     System.out.println(results.markdown());
     Map<String, Object> environment = Results.environment(runs);
     environment.put("haproxy", "inter 200ms fall 2 rise 1, timeout connect 250ms, primary_hold_off 400ms");
+    environment.put("raft_tls", raftTls ? "on" : "off");
     results.writeJson(json, environment);
     System.out.println("\nJSON: " + json);
     return 0;
@@ -99,7 +105,7 @@ public final class ClusterBenchmark {
     String mode = synchronous ? "sync" : "async";
     try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1")),
             work.resolve(mode), new ChaosCluster.Options(synchronous, "inter 200ms fall 2 rise 1", Duration.ofMillis(400),
-            ChaosCluster.Links.DIRECT, "default"));
+            ChaosCluster.Links.DIRECT, "default", raftTls));
         Injector injector = new Injector(cluster, ChaosRun.PREFIX)) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();

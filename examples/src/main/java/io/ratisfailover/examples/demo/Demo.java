@@ -1,5 +1,6 @@
 package io.ratisfailover.examples.demo;
 
+import io.ratisfailover.examples.ClusterCa;
 import io.ratisfailover.examples.Directories;
 import io.ratisfailover.examples.chaos.Writer;
 import io.ratisfailover.examples.cli.Ctl;
@@ -80,7 +81,8 @@ public final class Demo implements Callable<Integer> {
   }
 
   private void run(Processes processes) throws Exception {
-    say("starting witness w1 and data members pg1, pg2 (PostgreSQL runs as user 'postgres'); logs in " + work.resolve("logs"));
+    say("starting witness w1 and data members pg1, pg2 (PostgreSQL runs as user 'postgres'; Raft on mutual TLS with"
+        + " a CA made for this run); logs in " + work.resolve("logs"));
     startMember(processes, "w1");
     startMember(processes, "pg1");
     startMember(processes, "pg2");
@@ -144,7 +146,9 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
+  /** Every member on mutual TLS with a CA made for this run; its key lives in memory only. */
   private void writeConfigs() throws IOException {
+    ClusterCa ca = ClusterCa.create(work.resolve("pki"), "demo");
     String peers = "peers:\n"
         + "  - {id: pg1, kind: data, raft: 127.0.0.1:" + ports.get("pg1-raft") + "}\n"
         + "  - {id: pg2, kind: data, raft: 127.0.0.1:" + ports.get("pg2-raft") + "}\n"
@@ -152,7 +156,7 @@ public final class Demo implements Callable<Integer> {
     for (String m : List.of("pg1", "pg2")) {
       Path data = Files.createDirectories(work.resolve("data"));
       Files.writeString(work.resolve(m + ".yml"), "cluster: demo\nmember: " + m + "\n" + peers
-          + "raft: {storage: " + work.resolve("raft").resolve(m) + "}\n"
+          + "raft: {storage: " + work.resolve("raft").resolve(m) + ", tls: " + ca.tlsYaml(m, "127.0.0.1") + "}\n"
           + "settings: {synchronous_mode: \"on\"}\n"
           + "api: {listen: 127.0.0.1:" + ports.get(m + "-api") + ", username: admin, password: env:DEMO_PASSWORD}\n"
           + "postgresql:\n"
@@ -164,6 +168,7 @@ public final class Demo implements Callable<Integer> {
           + "  parameters: {shared_buffers: 32MB, max_connections: \"50\"}\n");
     }
     Files.writeString(work.resolve("w1.yml"), "member: w1\nstorage: " + work.resolve("raft").resolve("w1") + "\n"
+        + "raft: {tls: " + ca.tlsYaml("w1", "127.0.0.1") + "}\n"
         + "api: {username: admin, password: env:DEMO_PASSWORD}\n"
         + "clusters:\n  - name: demo\n    api_listen: 127.0.0.1:" + ports.get("w1-api") + "\n"
         + peers.replace("\n  - ", "\n      - ").replace("peers:", "    peers:"));

@@ -51,6 +51,8 @@ public final class EmbeddedMember implements AutoCloseable {
     member = FailoverMember.builder()
         .clusterName("app").memberId(setup.member()).peers(setup.peers())
         .storageDirectory(setup.raftStorage())
+        // A loopback example; on a network others can reach: .raftTls(new RaftTls(certificate, key, clusterCa))
+        .insecureRaft()
         .database(PostgresAdapter.create(setup.member(), postgres))
         .listenerExecutor(listenerThread)
         .roleListener(this::roleChanged)

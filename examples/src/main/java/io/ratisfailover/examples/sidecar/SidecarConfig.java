@@ -4,12 +4,14 @@ import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftTls;
 import io.ratisfailover.Tags;
 import io.ratisfailover.Timing;
 import io.ratisfailover.node.config.ApiSection;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.node.config.ConfigFiles;
 import io.ratisfailover.node.config.PeerSection;
+import io.ratisfailover.node.config.RaftTlsSection;
 import io.ratisfailover.node.config.SettingsSection;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.node.config.Values;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -32,7 +35,9 @@ import java.util.function.Consumer;
  *   - {id: pg1, kind: data, raft: 10.0.0.1:7001}
  *   - {id: pg2, kind: data, raft: 10.0.0.2:7001}
  *   - {id: w1, kind: witness, raft: 10.0.0.3:7001}
- * raft: {storage: /var/lib/ratis-failover/pg1}
+ * raft:
+ *   storage: /var/lib/ratis-failover/pg1
+ *   tls: {certificate: /etc/ratis-failover/pg1.pem, key: /etc/ratis-failover/pg1.key, ca: /etc/ratis-failover/cluster-ca.pem}
  * timing: {profile: default}
  * settings: {synchronous_mode: on}          # how a new cluster starts; later: PATCH /config
  * tags: {nofailover: false, failover_priority: 1}
@@ -52,8 +57,11 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql,
     WatchdogSettings.Section watchdog) {
 
-  /** {@code raft:} */
-  public record RaftSection(String storage, String bindHost, Long snapshotEvery) {}
+  /**
+   * {@code raft:} — {@code tls} is required unless {@code insecure: true} says that the Raft port
+   * runs without TLS and authentication (only where nobody else can reach it).
+   */
+  public record RaftSection(String storage, String bindHost, Long snapshotEvery, RaftTlsSection tls, Boolean insecure) {}
 
   /** {@code tags:} — Patroni's tags. */
   public record TagsSection(Boolean nofailover, Boolean noloadbalance, Boolean nosync, Integer failoverPriority,
@@ -77,7 +85,7 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
 
   /** Everything the sidecar starts with, checked. */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
-      long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
+      Optional<RaftTls> raftTls, long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
       PostgresConfig postgres, WatchdogSettings watchdog) {}
 
   public static Plan load(Path file, Map<String, String> environment) {
@@ -105,11 +113,12 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     if (snapshots < 10) {
       throw ConfigException.at("raft.snapshot_every", "must be at least 10 entries");
     }
+    Optional<RaftTls> tls = RaftTlsSection.resolve("raft", r.tls(), r.insecure(), self);
     Timing t = (timing == null ? TimingSection.DEFAULT : timing).toTiming("timing");
     ClusterSettings s = settings == null ? ClusterSettings.DEFAULT : settings.toSettings("settings");
     ApiSection a = Values.required("api", api);
     ProbeConfig probe = a.toProbeConfig("api", null, env);
-    return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), snapshots, t, s, resolvedTags(), a.url(),
+    return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), tls, snapshots, t, s, resolvedTags(), a.url(),
         probe, postgres(Values.required("postgresql", postgresql), t, env),
         watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t));
   }

@@ -18,6 +18,7 @@ final class SidecarMembers {
     if (plan.raftBindHost() != null) {
       b.raftBindHost(plan.raftBindHost());
     }
+    plan.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
     b.apiUrl(plan.apiUrl());
     return b.build();
   }

@@ -40,7 +40,7 @@ class EmbeddedMemberTest {
     // PostgreSQL's own user must reach its data directories inside the test's directory.
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (FailoverMember witness = FailoverMember.builder().clusterName("app").memberId("w1").peers(peers)
-            .storageDirectory(dir.resolve("w1")).build();
+            .storageDirectory(dir.resolve("w1")).insecureRaft().build();
         EmbeddedMember pg1 = new EmbeddedMember(setup("pg1", peers, ports[3]));
         EmbeddedMember pg2 = new EmbeddedMember(setup("pg2", peers, ports[4]))) {
       witness.start();

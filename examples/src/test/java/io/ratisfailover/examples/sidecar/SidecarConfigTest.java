@@ -3,13 +3,16 @@ package io.ratisfailover.examples.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ratisfailover.RaftTls;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.postgres.PostgresConfig;
+import io.ratisfailover.testing.TestPki;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SidecarConfigTest {
   static final String GOOD = """
@@ -19,7 +22,7 @@ class SidecarConfigTest {
         - {id: pg1, kind: data, raft: 10.0.0.1:7001}
         - {id: pg2, kind: data, raft: 10.0.0.2:7001}
         - {id: w1, kind: witness, raft: 10.0.0.3:7001}
-      raft: {storage: /var/lib/rf/pg1}
+      raft: {storage: /var/lib/rf/pg1, insecure: true}
       settings: {synchronous_mode: "on"}
       tags: {failover_priority: 2, custom: {dc: east}}
       api: {listen: 0.0.0.0:8008, connect_address: 10.0.0.1:8008, username: admin, password: env:API_PW,
@@ -62,7 +65,27 @@ class SidecarConfigTest {
         "sidecar.yml: postgresql.connect_address: port 6432 differs");
     assertProblem(GOOD.replace("max_connections", "port"), "sidecar.yml: postgresql:");
     assertProblem(GOOD.replace("data_dir:", "datadir:"), "sidecar.yml: unknown key 'postgresql.datadir'");
-    assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1}", ""), "sidecar.yml: raft: is required");
+    assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1, insecure: true}", ""), "sidecar.yml: raft: is required");
+  }
+
+  @Test
+  void theRaftPortNeedsTlsFilesOrAnExplicitInsecureFlag(@TempDir Path dir) {
+    RaftTls pg1 = TestPki.create(dir, "orders-ca").issue("pg1");
+    String tls = "raft: {storage: /var/lib/rf/pg1, tls: {certificate: %s, key: %s, ca: %s}}".formatted(
+        pg1.certificate(), pg1.key(), pg1.ca());
+    String insecure = "raft: {storage: /var/lib/rf/pg1, insecure: true}";
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace(insecure, tls), ENV).raftTls()).contains(pg1);
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).raftTls()).isEmpty();
+    assertProblem(GOOD.replace(insecure, "raft: {storage: /var/lib/rf/pg1}"), "sidecar.yml: raft.tls: is required:"
+        + " this member's certificate, key and cluster CA for mutual TLS on the Raft port (or raft.insecure: true where"
+        + " nobody else can reach that port)");
+    assertProblem(GOOD.replace(insecure, tls.replace("}}", "}, insecure: true}")),
+        "sidecar.yml: raft.insecure: is true but raft.tls is set too; choose one");
+    assertProblem(GOOD.replace(insecure, tls.replace("ca: ", "cb: ")), "sidecar.yml: unknown key 'raft.tls.cb'");
+    assertProblem(GOOD.replace(insecure, tls.replace(pg1.key().toString(), pg1.ca().toString())),
+        "sidecar.yml: raft.tls: raft TLS key file " + pg1.ca() + " is 'CERTIFICATE', not an unencrypted PKCS#8");
+    assertProblem(GOOD.replace(insecure, tls).replace("member: pg1", "member: pg2"),
+        "sidecar.yml: raft.tls: raft TLS certificate " + pg1.certificate() + " is issued to CN=pg1, not to member pg2");
   }
 
   @Test

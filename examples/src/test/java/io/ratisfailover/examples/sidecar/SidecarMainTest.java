@@ -39,7 +39,7 @@ class SidecarMainTest {
           - {id: pg1, kind: data, raft: 127.0.0.1:%d}
           - {id: pg2, kind: data, raft: 127.0.0.1:%d}
           - {id: w1, kind: witness, raft: 127.0.0.1:%d}
-        raft: {storage: %s}
+        raft: {storage: %s, insecure: true}
         timing: %s
         api: {listen: 127.0.0.1:%d}
         postgresql:

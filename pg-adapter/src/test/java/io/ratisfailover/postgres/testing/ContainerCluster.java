@@ -78,7 +78,7 @@ public final class ContainerCluster implements TestCluster {
     ContainerCluster c = new ContainerCluster(name, timing, settings);
     try {
       c.witness = FailoverMember.builder().clusterName(name).memberId("w1").peers(c.peers)
-          .storageDirectory(c.witnessStorage).timing(timing).initialSettings(settings).build();
+          .storageDirectory(c.witnessStorage).timing(timing).initialSettings(settings).insecureRaft().build();
       c.witness.start();
       c.containers.values().forEach(GenericContainer::start);
       return c;

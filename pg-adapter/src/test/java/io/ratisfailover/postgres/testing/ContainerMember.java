@@ -50,7 +50,7 @@ public final class ContainerMember {
     FailoverMember member = PostgresMember.create(DataMemberConfig.builder().clusterName(a.get("cluster"))
         .member(a.get("member")).peers(peers).storageDirectory(ROOT.resolve("raft")).timing(Timing.defaults())
         .initialSettings(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.valueOf(a.get("sync"))))
-        .postgres(postgres).build());
+        .postgres(postgres).insecureRaft().build());
     member.start();
     Runtime.getRuntime().addShutdownHook(new Thread(member::close, "close-member"));
     new CountDownLatch(1).await();

@@ -79,10 +79,10 @@ public final class PgCluster implements TestCluster {
     if (peer.kind() == MemberKind.DATA) {
       m = PostgresMember.create(DataMemberConfig.builder().clusterName(name).member(member).peers(peers)
           .storageDirectory(storage.get(member)).timing(timing).initialSettings(settings)
-          .apiUrl("http://127.0.0.1/" + id).postgres(postgres.get(member)).build());
+          .apiUrl("http://127.0.0.1/" + id).postgres(postgres.get(member)).insecureRaft().build());
     } else {
       m = FailoverMember.builder().clusterName(name).memberId(member).peers(peers).storageDirectory(storage.get(member))
-          .timing(timing).initialSettings(settings).apiUrl("http://127.0.0.1/" + id).build();
+          .timing(timing).initialSettings(settings).apiUrl("http://127.0.0.1/" + id).insecureRaft().build();
     }
     m.start();
     running.put(member, m);

@@ -58,6 +58,7 @@ public final class GroupMembership implements Closeable {
   private final MemberId self;
   private final RaftPeer selfPeer;
   private final RaftGroup group;
+  private final RaftTlsParameters tls;
   /**
    * Asks with a timeout of one ttl: a peer that is down refuses the connection at once, and a
    * running peer's first answer can take over a second while the JVM warms up.
@@ -69,23 +70,26 @@ public final class GroupMembership implements Closeable {
   /**
    * @param group the whole group, this member included
    * @param selfPeer this member as it should be listed in the group's configuration
+   * @param tls how this member's own Raft connections are secured; the peers demand the same
    */
-  public GroupMembership(MemberId self, RaftPeer selfPeer, RaftGroup group, Timing timing) {
+  public GroupMembership(MemberId self, RaftPeer selfPeer, RaftGroup group, Timing timing, RaftTlsParameters tls) {
     this.self = self;
     this.selfPeer = selfPeer;
     this.group = group;
     // Only the others: this member's own server is not running (or not yet a member).
     RaftGroup others = RaftGroup.valueOf(group.getGroupId(), group.getPeers().stream()
         .filter(p -> !p.getId().equals(selfPeer.getId())).toList());
-    this.asking = client(others, timing.ttl().toMillis());
-    this.changing = client(others, CHANGE_TIMEOUT_MS);
+    this.tls = tls;
+    this.asking = client(others, timing.ttl().toMillis(), tls);
+    this.changing = client(others, CHANGE_TIMEOUT_MS, tls);
   }
 
   /** No retries inside the client: {@link #change} retries the whole compare-and-set itself. */
-  private static RaftClient client(RaftGroup group, long timeoutMillis) {
+  private static RaftClient client(RaftGroup group, long timeoutMillis, RaftTlsParameters tls) {
     RaftProperties p = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(timeoutMillis, TimeUnit.MILLISECONDS));
-    return RaftClient.newBuilder().setRaftGroup(group).setProperties(p).setRetryPolicy(RetryPolicies.noRetry()).build();
+    return RaftClient.newBuilder().setRaftGroup(group).setProperties(p).setParameters(tls.parameters())
+        .setRetryPolicy(RetryPolicies.noRetry()).build();
   }
 
   /**
@@ -161,7 +165,7 @@ public final class GroupMembership implements Closeable {
         if (other.equals(group.getGroupId())) {
           continue;
         }
-        try (RaftClient client = client(RaftGroup.valueOf(other, List.of(peer)), ASK_OTHER_TIMEOUT_MS)) {
+        try (RaftClient client = client(RaftGroup.valueOf(other, List.of(peer)), ASK_OTHER_TIMEOUT_MS, tls)) {
           // A witness may serve several clusters: only one that lists this member is ours.
           Optional<ClusterState> state = stateOf(client, peer).filter(s -> s.initialized() && s.member(self).isPresent());
           if (state.isPresent()) {

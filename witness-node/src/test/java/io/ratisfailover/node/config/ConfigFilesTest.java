@@ -3,12 +3,15 @@ package io.ratisfailover.node.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ratisfailover.RaftTls;
+import io.ratisfailover.testing.TestPki;
 import io.ratisfailover.witness.WitnessConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +20,7 @@ class ConfigFilesTest {
       member: w1
       storage: /var/lib/w
       timing: {ttl: 4s, loop_wait: 500ms}
+      raft: {insecure: true}
       clusters:
         - name: orders
           api_listen: 127.0.0.1:8008
@@ -59,6 +63,28 @@ class ConfigFilesTest {
     assertProblem(GOOD.replace("member: w1", "member: [w1]"), "witness.yml: member: expected a text value");
     assertProblem(GOOD.replace("storage: /var/lib/w", "storage: /var/lib/w\nclusters: 3"), "witness.yml: clusters: expected a list");
     assertProblem("", "witness.yml: the file is empty");
+  }
+
+  @Test
+  void eachClustersRaftPortNeedsTlsFilesOrAnExplicitInsecureFlag(@TempDir Path dir) {
+    RaftTls orders = TestPki.create(dir.resolve("orders"), "orders-ca").issue("w1");
+    RaftTls idp = TestPki.create(dir.resolve("idp"), "idp-ca").issue("w1");
+    String insecure = "raft: {insecure: true}\n";
+    String ordersTls = "raft: {tls: {certificate: %s, key: %s, ca: %s}}\n".formatted(orders.certificate(), orders.key(),
+        orders.ca());
+    String idpTls = "    raft: {tls: {certificate: %s, key: %s, ca: %s}}\n".formatted(idp.certificate(), idp.key(), idp.ca());
+    String idpEntry = "  - name: idp\n";
+    // The top-level raft: serves every cluster that has none of its own.
+    List<WitnessConfig.Plan> plans = WitnessConfig.parse("witness.yml",
+        GOOD.replace(insecure, ordersTls).replace(idpEntry, idpEntry + idpTls), Map.of());
+    assertThat(plans).extracting(WitnessConfig.Plan::raftTls).containsExactly(Optional.of(orders), Optional.of(idp));
+    assertThat(WitnessConfig.parse("witness.yml", GOOD, Map.of())).allSatisfy(p -> assertThat(p.raftTls()).isEmpty());
+    assertProblem(GOOD.replace(insecure, ""), "witness.yml: raft.tls: is required: this member's certificate, key and"
+        + " cluster CA for mutual TLS on the Raft port (or raft.insecure: true where nobody else can reach that port)");
+    assertProblem(GOOD.replace(idpEntry, idpEntry + idpTls.replace("}}", "}, insecure: true}")),
+        "witness.yml: clusters[1].raft.insecure: is true but clusters[1].raft.tls is set too; choose one");
+    assertProblem(GOOD.replace(insecure, ordersTls.replace("w1.key", "w1.pem")),
+        "witness.yml: raft.tls: raft TLS key file " + orders.certificate() + " is 'CERTIFICATE', not an unencrypted PKCS#8");
   }
 
   @Test
