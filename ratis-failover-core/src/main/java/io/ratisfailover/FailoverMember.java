@@ -1,5 +1,6 @@
 package io.ratisfailover;
 
+import io.ratisfailover.internal.auth.MemberKey;
 import io.ratisfailover.internal.control.AgentPolicy;
 import io.ratisfailover.internal.control.Candidates;
 import io.ratisfailover.internal.control.Report;
@@ -35,7 +36,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,6 +94,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final StateWatchers watchers = new StateWatchers();
   private final MemberRuntime runtime;
   private final Submitter submitter;
+  /** Signs this member's commands; empty in an unauthenticated cluster. */
+  private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
   private volatile RaftServer server;
   private volatile boolean started;
@@ -111,9 +113,11 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
         .setProperties(RatisProperties.client(b.timing)).setRetryPolicy(RatisConsensus.retryPolicy()).build(),
         this::division, b.peers, adminLane, b.timing.electionTimeoutMin());
-    this.submitter = new Submitter(b.memberId, new SecureRandom().nextLong(), b.clock, consensus);
+    this.key = b.raftTls == null ? Optional.empty() : Optional.of(MemberKey.load(b.memberId, b.clusterName, b.raftTls));
+    // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
+    this.submitter = new Submitter(b.memberId, b.clock.millis(), b.clock, consensus, key);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
-        b.initialSettings, b.timing, b.tags, b.apiUrl);
+        b.initialSettings, b.timing, b.tags, b.apiUrl, key.map(MemberKey::ca));
     Executor listeners = b.listenerExecutor;
     List<RoleListener> roleListeners = List.copyOf(b.roleListeners);
     this.runtime = new MemberRuntime(runtimeConfig, loop, b.ticker, b.clock, submitter, consensus, b.database,
@@ -156,7 +160,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       prepareStorage(membership);
       // RECOVER formats a missing storage: prepareStorage has made sure that is a new member's.
       s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
-          .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events()))
+          .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events(), key.map(MemberKey::ca)))
           .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
           .setOption(RaftStorage.StartupOption.RECOVER).build();
       s.start();
@@ -468,6 +472,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       case STALE_REQUEST:
       case RENEWED_SINCE: return AdminRejectedException.Reason.STALE;
       case NOT_INITIALIZED: return AdminRejectedException.Reason.NO_CANDIDATE;
+      case UNAUTHENTICATED: return AdminRejectedException.Reason.INVALID;
       default: return AdminRejectedException.Reason.INVALID;
     }
   }

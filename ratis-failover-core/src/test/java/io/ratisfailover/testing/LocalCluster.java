@@ -30,6 +30,7 @@ public final class LocalCluster implements AutoCloseable {
   private long snapshotEvery = 1000;
   private java.util.function.Function<MemberId, io.ratisfailover.spi.Fencer> fencers = id -> io.ratisfailover.spi.Fencer.NONE;
   private java.util.function.Function<MemberId, io.ratisfailover.spi.Watchdog> watchdogs = id -> io.ratisfailover.spi.Watchdog.NONE;
+  private java.util.function.Function<MemberId, Optional<io.ratisfailover.RaftTls>> credentials = id -> Optional.empty();
 
   /**
    * @param layout member ids with their kind, for example {@code Map.of("pg1", DATA, "pg2", DATA, "w1", WITNESS)}
@@ -69,6 +70,12 @@ public final class LocalCluster implements AutoCloseable {
     return this;
   }
 
+  /** The Raft identity (certificate, key, CA) of each member started from now on; none by default. */
+  public LocalCluster raftTls(java.util.function.Function<MemberId, io.ratisfailover.RaftTls> tls) {
+    this.credentials = id -> Optional.of(tls.apply(id));
+    return this;
+  }
+
   public Path storage(String id) {
     return root.resolve(id);
   }
@@ -91,6 +98,7 @@ public final class LocalCluster implements AutoCloseable {
     if (peer.kind() == MemberKind.DATA) {
       b.database(databases.database(id));
     }
+    credentials.apply(id).ifPresent(b::raftTls);
     FailoverMember m = b.build();
     m.start();
     running.put(id, m);

@@ -8,6 +8,7 @@ import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
 import io.ratisfailover.Peer;
 import io.ratisfailover.Timing;
+import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.MemberRecord;
@@ -29,11 +30,20 @@ final class Arbiter {
 
   /** What the arbiter knows besides the replicated state; all ticks are this node's. */
   record Input(ClusterState state, MemberId self, String clusterName, List<Peer> peers, ClusterSettings initialSettings,
-      Timing timing, long now, long leaderSince, long renewalAppliedAt, Map<MemberId, Report> reports) {
+      Timing timing, long now, long leaderSince, long renewalAppliedAt, Map<MemberId, Report> reports,
+      Optional<ClusterCa> ca) {
     Input {
       Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(ca, "ca");
       peers = List.copyOf(peers);
       reports = Map.copyOf(reports);
+    }
+
+    /** The arbiter of an unauthenticated cluster. */
+    Input(ClusterState state, MemberId self, String clusterName, List<Peer> peers, ClusterSettings initialSettings,
+        Timing timing, long now, long leaderSince, long renewalAppliedAt, Map<MemberId, Report> reports) {
+      this(state, self, clusterName, peers, initialSettings, timing, now, leaderSince, renewalAppliedAt, reports,
+          Optional.empty());
     }
   }
 
@@ -49,12 +59,16 @@ final class Arbiter {
     ClusterState s = in.state();
     long retry = Ticks.plus(in.now(), in.timing().loopWait());
     if (!s.initialized()) {
-      return act(new Command.Bootstrap(in.clusterName(), in.peers(), in.initialSettings()),
-          "bootstrapping cluster " + in.clusterName(), retry);
+      return act(new Command.Bootstrap(in.clusterName(), in.peers(), in.initialSettings(), in.ca()),
+          "bootstrapping cluster " + in.clusterName() + in.ca().map(ca -> " with " + ca).orElse(" without a CA"), retry);
     }
     if (!s.clusterName().equals(in.clusterName())) {
       return new Decision(Optional.empty(), "configured for cluster " + in.clusterName()
           + " but the Raft group holds cluster " + s.clusterName() + ": doing nothing", retry);
+    }
+    Optional<String> distrusted = Trust.problem(s, in.ca());
+    if (distrusted.isPresent()) {
+      return new Decision(Optional.empty(), distrusted.get(), retry);
     }
     Optional<PendingSwitchover> intent = s.switchover();
     if (s.primary().isPresent()) {

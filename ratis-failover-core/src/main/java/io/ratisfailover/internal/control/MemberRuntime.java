@@ -13,6 +13,7 @@ import io.ratisfailover.internal.control.Agent.FenceReason;
 import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
+import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.Rejection;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
@@ -61,6 +62,8 @@ public final class MemberRuntime {
   private final Ticker ticker;
   private final Clock clock;
   private final Submitter submitter;
+  /** The cluster CA {@link #checkTrust} last looked at; null before the first initialized state. */
+  private Optional<ClusterCa> trustChecked;
   private final Consensus consensus;
   private final DatabaseDriver database;
   private final Fencer fencer;
@@ -225,6 +228,8 @@ public final class MemberRuntime {
     ClusterState previous = state;
     state = loaded;
     appliedIndex = index;
+    submitter.observe(loaded);
+    checkTrust(loaded);
     if (!previous.epoch().equals(loaded.epoch()) || !previous.primary().equals(loaded.primary())) {
       onPrimaryChanged(previous, loaded, ticker.nanoTime());
     }
@@ -232,6 +237,24 @@ public final class MemberRuntime {
     reports.clear();
     appliedTicks.clear();
     requestCycle();
+  }
+
+  /**
+   * Says once, loudly, when this member cannot take part in the cluster with the CA it was given
+   * (the agent and arbiter then do nothing but fence), or when the cluster does not check signatures.
+   */
+  private void checkTrust(ClusterState s) {
+    if (!s.initialized() || s.ca().equals(trustChecked)) {
+      return;
+    }
+    trustChecked = s.ca();
+    Optional<String> problem = Trust.problem(s, config.ca());
+    if (problem.isPresent()) {
+      log.error("member {} epoch {}: {}", self, s.epoch(), problem.get());
+    } else if (!s.authenticated() && config.ca().isPresent()) {
+      log.warn("member {} epoch {}: cluster {} was bootstrapped without a CA: commands are not authenticated,"
+          + " whatever raft.tls says", self, s.epoch(), s.clusterName());
+    }
   }
 
   /** One log entry was applied, producing {@code next}. */
@@ -245,7 +268,11 @@ public final class MemberRuntime {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
     rememberAppliedAt(index, now);
-    if (unconfirmedSyncSeq >= 0 && submitter.sent(request.origin()) && request.origin().seq() >= unconfirmedSyncSeq) {
+    submitter.observe(next);
+    checkTrust(next);
+    // A forgery in our name says nothing about what our own commands can still do.
+    boolean ours = submitter.sent(request.origin()) && result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isEmpty();
+    if (unconfirmedSyncSeq >= 0 && ours && request.origin().seq() >= unconfirmedSyncSeq) {
       // Applied, refused, or overtaken by a later command of ours: it can never apply any more.
       unconfirmedSync = Set.of();
       unconfirmedSyncSeq = -1;
@@ -417,12 +444,13 @@ public final class MemberRuntime {
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, booted, timing, now, clock.instant(), lease,
         nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
-        database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync);
+        database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync,
+        config.ca());
   }
 
   private Arbiter.Input arbiterInput(long now) {
     return new Arbiter.Input(state, self, config.clusterName(), config.peers(), config.initialSettings(), timing, now,
-        leaderSince, renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports);
+        leaderSince, renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports, config.ca());
   }
 
   private void scheduleWakeUp(long at) {
