@@ -472,7 +472,6 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       case STALE_REQUEST:
       case RENEWED_SINCE: return AdminRejectedException.Reason.STALE;
       case NOT_INITIALIZED: return AdminRejectedException.Reason.NO_CANDIDATE;
-      case UNAUTHENTICATED: return AdminRejectedException.Reason.INVALID;
       default: return AdminRejectedException.Reason.INVALID;
     }
   }

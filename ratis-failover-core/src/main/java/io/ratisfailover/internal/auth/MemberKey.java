@@ -107,7 +107,7 @@ public final class MemberKey {
       throw new IllegalArgumentException("raft.tls key " + tls.key() + " does not belong to certificate " + tls.certificate());
     }
     if (refusal.isPresent()) {
-      String why = refusal.get().replaceFirst("^Bootstrap claiming to come from \\S+ ?:? ?", "");
+      String why = refusal.get().replaceFirst("^Bootstrap claiming to come from", "a command of");
       throw new IllegalArgumentException("raft.tls of member " + member + " (certificate " + tls.certificate()
           + ", key " + tls.key() + ", CA " + tls.ca() + ") would not be accepted: " + why);
     }

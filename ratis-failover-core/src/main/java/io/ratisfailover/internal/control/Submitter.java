@@ -66,11 +66,18 @@ public final class Submitter {
 
   /**
    * Moves past an incarnation of this member that the applied {@code state} records and this
-   * process never used: otherwise every request of ours would be refused as older.
+   * process never used (a higher one, or ours with a sequence number we never reached: an earlier
+   * process started at the same clock reading): otherwise every request of ours would be refused
+   * as older.
    */
   public synchronized void observe(ClusterState state) {
-    long recorded = state.member(self).map(MemberRecord::incarnation).orElse(Long.MIN_VALUE);
-    if (recorded > incarnation && recorded < Long.MAX_VALUE) {
+    Optional<MemberRecord> record = state.member(self);
+    if (record.isEmpty()) {
+      return;
+    }
+    long recorded = record.get().incarnation();
+    boolean notOurs = recorded > incarnation || (recorded == incarnation && record.get().seq() > seq);
+    if (notOurs && recorded < Long.MAX_VALUE) {
       incarnation = recorded + 1; // the sequence goes on growing: the runtime compares sequence numbers
       used.add(incarnation);
     }

@@ -127,8 +127,9 @@ public final class RatisStateMachine extends BaseStateMachine {
   /**
    * On the leader, before a request is logged: one that every replica would refuse as
    * unauthenticated is answered with an error and never reaches the log, so a stranger cannot fill
-   * it, nor bootstrap the cluster under a CA of its own choosing. Only a filter: replicas decide again when they apply (an entry may reach the log another
-   * way, and a filter on one member is no proof for the others).
+   * it, nor bootstrap the cluster under a CA of its own choosing. Only a filter: replicas decide
+   * again when they apply (an entry may reach the log another way, and a filter on one member is
+   * no proof for the others).
    */
   @Override
   public TransactionContext startTransaction(RaftClientRequest clientRequest) throws IOException {
