@@ -1,5 +1,6 @@
 package io.ratisfailover;
 
+import io.ratisfailover.internal.auth.MemberKey;
 import io.ratisfailover.internal.control.AgentPolicy;
 import io.ratisfailover.internal.control.Candidates;
 import io.ratisfailover.internal.control.Report;
@@ -37,7 +38,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,6 +97,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final StateWatchers watchers = new StateWatchers();
   private final MemberRuntime runtime;
   private final Submitter submitter;
+  /** Signs this member's commands; empty in an unauthenticated cluster. */
+  private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
   private final RaftTlsParameters tls;
   private volatile RaftServer server;
@@ -117,9 +119,11 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
         .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
         this::division, b.peers, adminLane, b.timing.electionTimeoutMin());
-    this.submitter = new Submitter(b.memberId, new SecureRandom().nextLong(), b.clock, consensus);
+    this.key = b.raftTls == null ? Optional.empty() : Optional.of(MemberKey.load(b.memberId, b.clusterName, b.raftTls));
+    // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
+    this.submitter = new Submitter(b.memberId, b.clock.millis(), b.clock, consensus, key);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
-        b.initialSettings, b.timing, b.tags, b.apiUrl);
+        b.initialSettings, b.timing, b.tags, b.apiUrl, key.map(MemberKey::ca));
     Executor listeners = b.listenerExecutor;
     List<RoleListener> roleListeners = List.copyOf(b.roleListeners);
     this.runtime = new MemberRuntime(runtimeConfig, loop, b.ticker, b.clock, submitter, consensus, b.database,
@@ -162,7 +166,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       prepareStorage(membership);
       // RECOVER formats a missing storage: prepareStorage has made sure that is a new member's.
       s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
-          .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events()))
+          .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events(), key.map(MemberKey::ca)))
           .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
           .setParameters(tls.parameters())
           .setOption(RaftStorage.StartupOption.RECOVER).build();

@@ -38,6 +38,7 @@ final class SimNode {
   long startedAt = Long.MIN_VALUE;
   int incarnation;
   MemberRuntime runtime;
+  io.ratisfailover.internal.control.Submitter submitter;
   final Lane operationLane = new Lane(false);
   /** A fence is a signal: sent during a hang, it takes effect the moment the server thaws. */
   final Lane fenceLane = new Lane(true);

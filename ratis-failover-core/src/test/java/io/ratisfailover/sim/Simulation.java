@@ -243,7 +243,10 @@ public final class Simulation {
         ? config.settings().withSynchronousMode(SynchronousMode.ON) : config.settings();
     RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), settings,
         config.timing(), io.ratisfailover.Tags.DEFAULT, "");
-    Submitter submitter = new Submitter(n.peer.id(), random.nextLong(), n.clock(), raft.port(n));
+    random.nextLong(); // once the incarnation: drawn still, so that recorded seeds replay the same schedules
+    // Incarnations grow from one boot of a member to the next, as FailoverMember's do.
+    Submitter submitter = new Submitter(n.peer.id(), n.incarnation, n.clock(), raft.port(n));
+    n.submitter = submitter;
     n.runtime = new MemberRuntime(rc, n.loop(), n.ticker(), n.clock(), submitter, raft.port(n),
         n.database == null ? null : new SimDatabase(this, n),
         n.operationLane, n.fenceLane, Fencer.NONE, schedule.watchdog() ? n.watchdog : Watchdog.NONE, config.renewalClock(), config.agentPolicy(),
@@ -370,7 +373,8 @@ public final class Simulation {
       SimNode via = nodes.get(s.via());
       if (via.alive() && via.runtime != null) {
         ClusterState state = via.runtime.snapshot().state();
-        Submitter admin = new Submitter(via.peer.id(), random.nextLong(), via.clock(), raft.port(via));
+        random.nextLong(); // once a second submitter's incarnation: drawn still, so that recorded seeds replay
+        Submitter admin = via.submitter; // the member's own, as FailoverMember's admin calls use
         at(now, via, () -> admin.submit(new Command.RequestSwitchover(state.primary(), Optional.empty(),
             state.epoch(), SwitchoverRequest.now().scheduledAt())));
       }

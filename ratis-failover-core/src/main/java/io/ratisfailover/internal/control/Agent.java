@@ -8,6 +8,7 @@ import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Timing;
+import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.MemberRecord;
@@ -74,11 +75,23 @@ final class Agent {
       long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
       Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
       Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
-      boolean writableOperationInFlight, Set<MemberId> unconfirmedSync) {
+      boolean writableOperationInFlight, Set<MemberId> unconfirmedSync, Optional<ClusterCa> ca) {
     Input {
       Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(ca, "ca");
       syncBarriers = Map.copyOf(syncBarriers);
       unconfirmedSync = Set.copyOf(unconfirmedSync);
+    }
+
+    /** A member of an unauthenticated cluster. */
+    Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
+        long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
+        Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
+        Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
+        boolean writableOperationInFlight, Set<MemberId> unconfirmedSync) {
+      this(self, kind, clusterName, state, booted, timing, now, wallNow, lease, nextRenewAt, db, fencedFor,
+          primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch, writableOperationInFlight,
+          unconfirmedSync, Optional.empty());
     }
   }
 
@@ -149,6 +162,10 @@ final class Agent {
     if (!s.clusterName().equals(in.clusterName())) {
       return idle("configured for cluster " + in.clusterName() + " but the Raft group holds cluster "
           + s.clusterName() + ": doing nothing", next);
+    }
+    Optional<String> distrusted = Trust.problem(s, in.ca());
+    if (distrusted.isPresent()) {
+      return idle(distrusted.get(), next);
     }
     if (in.db().isEmpty()) {
       return idle("waiting for the first database status", next);

@@ -6,6 +6,7 @@ import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
 import io.ratisfailover.Timing;
+import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.MemberRecord;
@@ -26,10 +27,17 @@ final class Arbiter {
 
   /** What the arbiter knows besides the replicated state; all ticks are this node's. */
   record Input(ClusterState state, MemberId self, String clusterName, Timing timing, long now, long leaderSince,
-      long renewalAppliedAt, Map<MemberId, Report> reports) {
+      long renewalAppliedAt, Map<MemberId, Report> reports, Optional<ClusterCa> ca) {
     Input {
       Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(ca, "ca");
       reports = Map.copyOf(reports);
+    }
+
+    /** The arbiter of an unauthenticated cluster. */
+    Input(ClusterState state, MemberId self, String clusterName, Timing timing, long now, long leaderSince,
+        long renewalAppliedAt, Map<MemberId, Report> reports) {
+      this(state, self, clusterName, timing, now, leaderSince, renewalAppliedAt, reports, Optional.empty());
     }
   }
 
@@ -52,6 +60,10 @@ final class Arbiter {
     if (!s.clusterName().equals(in.clusterName())) {
       return new Decision(Optional.empty(), "configured for cluster " + in.clusterName()
           + " but the Raft group holds cluster " + s.clusterName() + ": doing nothing", retry);
+    }
+    Optional<String> distrusted = Trust.problem(s, in.ca());
+    if (distrusted.isPresent()) {
+      return new Decision(Optional.empty(), distrusted.get(), retry);
     }
     Optional<PendingSwitchover> intent = s.switchover();
     if (s.primary().isPresent()) {

@@ -11,6 +11,7 @@ import io.ratisfailover.Ticker;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
 import io.ratisfailover.internal.state.ApplyResult;
+import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.Rejection;
@@ -61,6 +62,8 @@ public final class MemberRuntime {
   private final Ticker ticker;
   private final Clock clock;
   private final Submitter submitter;
+  /** The cluster CA {@link #checkTrust} last looked at; null before the first initialized state. */
+  private Optional<ClusterCa> trustChecked;
   private final Consensus consensus;
   private final DatabaseDriver database;
   private final Fencer fencer;
@@ -233,6 +236,8 @@ public final class MemberRuntime {
     ClusterState previous = state;
     state = loaded;
     appliedIndex = index;
+    submitter.observe(loaded);
+    checkTrust(loaded);
     if (!previous.epoch().equals(loaded.epoch()) || !previous.primary().equals(loaded.primary())) {
       onPrimaryChanged(previous, loaded, ticker.nanoTime());
     }
@@ -240,6 +245,24 @@ public final class MemberRuntime {
     reports.clear();
     appliedTicks.clear();
     requestCycle();
+  }
+
+  /**
+   * Says once, loudly, when this member cannot take part in the cluster with the CA it was given
+   * (the agent and arbiter then do nothing but fence), or when the cluster does not check signatures.
+   */
+  private void checkTrust(ClusterState s) {
+    if (!s.initialized() || s.ca().equals(trustChecked)) {
+      return;
+    }
+    trustChecked = s.ca();
+    Optional<String> problem = Trust.problem(s, config.ca());
+    if (problem.isPresent()) {
+      log.error("member {} epoch {}: {}", self, s.epoch(), problem.get());
+    } else if (!s.authenticated() && config.ca().isPresent()) {
+      log.warn("member {} epoch {}: cluster {} was bootstrapped without a CA: commands are not authenticated,"
+          + " whatever raft.tls says", self, s.epoch(), s.clusterName());
+    }
   }
 
   /** One log entry was applied, producing {@code next}. */
@@ -253,7 +276,11 @@ public final class MemberRuntime {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
     rememberAppliedAt(index, now);
-    if (unconfirmedSyncSeq >= 0 && submitter.sent(request.origin()) && request.origin().seq() >= unconfirmedSyncSeq) {
+    submitter.observe(next);
+    checkTrust(next);
+    // A forgery in our name says nothing about what our own commands can still do.
+    boolean ours = submitter.sent(request.origin()) && result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isEmpty();
+    if (unconfirmedSyncSeq >= 0 && ours && request.origin().seq() >= unconfirmedSyncSeq) {
       // Applied, refused, or overtaken by a later command of ours: it can never apply any more.
       unconfirmedSync = Set.of();
       unconfirmedSyncSeq = -1;
@@ -429,12 +456,13 @@ public final class MemberRuntime {
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(), lease,
         nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
-        database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync);
+        database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync,
+        config.ca());
   }
 
   private Arbiter.Input arbiterInput(long now) {
     return new Arbiter.Input(state, self, config.clusterName(), timing, now, leaderSince,
-        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports);
+        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports, config.ca());
   }
 
   /** Has read the committed state, and its configuration agrees with it: the agent and arbiter may act. */
@@ -517,7 +545,7 @@ public final class MemberRuntime {
     }
     log.info("member {} epoch {}: proposing to bootstrap cluster {} with its peers and settings {}", self,
         state.epoch(), config.clusterName(), config.initialSettings());
-    submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings()), (result, error) -> {
+    submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings(), config.ca()), (result, error) -> {
       if (error != null) {
         log.info("member {} epoch {}: bootstrap got no answer: {}", self, state.epoch(), describe(error));
       } else if (!result.applied() && !result.rejection().equals(Optional.of(Rejection.ALREADY_INITIALIZED))) {

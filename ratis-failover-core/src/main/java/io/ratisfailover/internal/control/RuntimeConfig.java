@@ -7,16 +7,19 @@ import io.ratisfailover.Peer;
 import io.ratisfailover.Tags;
 import io.ratisfailover.Timing;
 import java.util.List;
+import io.ratisfailover.internal.state.ClusterCa;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a member's runtime is configured with.
  *
  * @param initialSettings the dynamic settings a new cluster starts with
  * @param apiUrl where this member's HTTP API listens, published to the others; may be empty
+ * @param ca the cluster CA this member signs under; empty in an unauthenticated cluster
  */
 public record RuntimeConfig(MemberId self, MemberKind kind, String clusterName, List<Peer> peers,
-    ClusterSettings initialSettings, Timing timing, Tags tags, String apiUrl) {
+    ClusterSettings initialSettings, Timing timing, Tags tags, String apiUrl, Optional<ClusterCa> ca) {
   public RuntimeConfig {
     Objects.requireNonNull(self, "self");
     Objects.requireNonNull(kind, "kind");
@@ -25,6 +28,13 @@ public record RuntimeConfig(MemberId self, MemberKind kind, String clusterName, 
     Objects.requireNonNull(timing, "timing");
     Objects.requireNonNull(tags, "tags");
     Objects.requireNonNull(apiUrl, "apiUrl");
+    Objects.requireNonNull(ca, "ca");
     peers = List.copyOf(peers);
+  }
+
+  /** A member of an unauthenticated cluster. */
+  public RuntimeConfig(MemberId self, MemberKind kind, String clusterName, List<Peer> peers,
+      ClusterSettings initialSettings, Timing timing, Tags tags, String apiUrl) {
+    this(self, kind, clusterName, peers, initialSettings, timing, tags, apiUrl, Optional.empty());
   }
 }

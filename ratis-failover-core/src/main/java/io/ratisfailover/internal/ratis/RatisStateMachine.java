@@ -3,10 +3,13 @@ package io.ratisfailover.internal.ratis;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.internal.state.Applied;
 import io.ratisfailover.internal.state.ApplyResult;
+import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
+import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.Codec;
 import io.ratisfailover.internal.state.Rejection;
 import io.ratisfailover.internal.state.Request;
+import io.ratisfailover.internal.state.SignatureCheck;
 import io.ratisfailover.internal.state.Transition;
 import java.io.File;
 import java.io.IOException;
@@ -21,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -53,13 +57,24 @@ public final class RatisStateMachine extends BaseStateMachine {
   private final Transition transition;
   private final StateMachineEvents events;
   private final MemberId self;
+  /** The leader's filter: keeps requests that every replica would refuse as unauthenticated out of the log. */
+  private final SignatureCheck admission = new SignatureCheck();
+  private final RefusalLog refusals;
+  private final Optional<ClusterCa> ca;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private volatile Versioned current = new Versioned(ClusterState.EMPTY, TermIndex.INITIAL_VALUE);
 
   public RatisStateMachine(MemberId self, Transition transition, StateMachineEvents events) {
+    this(self, transition, events, Optional.empty());
+  }
+
+  /** @param ca the CA this member is configured with: as leader it logs no bootstrap under another */
+  public RatisStateMachine(MemberId self, Transition transition, StateMachineEvents events, Optional<ClusterCa> ca) {
     this.self = self;
+    this.ca = ca;
     this.transition = transition;
     this.events = events;
+    this.refusals = new RefusalLog(log, self);
   }
 
   public ClusterState state() {
@@ -109,6 +124,37 @@ public final class RatisStateMachine extends BaseStateMachine {
     return storage;
   }
 
+  /**
+   * On the leader, before a request is logged: one that every replica would refuse as
+   * unauthenticated is answered with an error and never reaches the log, so a stranger cannot fill
+   * it, nor bootstrap the cluster under a CA of its own choosing. Only a filter: replicas decide
+   * again when they apply (an entry may reach the log another way, and a filter on one member is
+   * no proof for the others).
+   */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest clientRequest) throws IOException {
+    TransactionContext trx = super.startTransaction(clientRequest);
+    Request request;
+    try {
+      request = Codec.decodeRequest(clientRequest.getMessage().getContent().toByteArray());
+    } catch (Codec.MalformedMessageException e) {
+      return trx; // logged and refused where it is applied, as before
+    }
+    ClusterState state = current.state();
+    Optional<String> refusal = admission.refusal(state, request);
+    if (refusal.isEmpty() && !state.initialized() && ca.isPresent() && request.command() instanceof Command.Bootstrap b
+        && !b.ca().equals(ca)) {
+      // No stranger picks the cluster's CA: a member with one logs only a bootstrap under it.
+      refusal = Optional.of("Bootstrap claiming to come from " + request.origin().member() + " names "
+          + b.ca().map(ClusterCa::toString).orElse("no CA") + ", and this leader logs only a bootstrap under its " + ca.get());
+    }
+    if (refusal.isPresent()) {
+      refusals.refused("not logging a request", refusal.get());
+      trx.setException(new UnauthenticatedRequestException(refusal.get()));
+    }
+    return trx;
+  }
+
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
@@ -128,6 +174,9 @@ public final class RatisStateMachine extends BaseStateMachine {
     } catch (RuntimeException e) {
       log.error("member {}: applying entry {} failed; it changes nothing", self, index, e);
       result = rejected(before.state(), index, "internal error: " + e);
+    }
+    if (result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isPresent()) {
+      refusals.refused("entry " + index + " changes nothing", result.reason());
     }
     current = new Versioned(after, TermIndex.valueOf(entry));
     updateLastAppliedTermIndex(entry.getTerm(), index);

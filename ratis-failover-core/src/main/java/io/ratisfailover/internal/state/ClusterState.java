@@ -34,19 +34,21 @@ import java.util.TreeMap;
  *     leaves the cluster as eligible as it was before
  * @param lastLeaseHolder the last member whose renewal was applied: the last one that may have taken writes
  * @param lastLeaseEpoch the epoch {@code lastLeaseHolder} took its lease in
+ * @param ca the CA the cluster was bootstrapped with: then only commands signed by a member's
+ *     certificate from it apply; empty for an unauthenticated cluster. Set once, never changed.
  */
 public record ClusterState(String clusterName, ClusterSettings settings, SortedMap<MemberId, MemberRecord> members,
     Epoch epoch, Optional<MemberId> primary, long lastRenewalIndex, long renewedAtMillis, long leaseMillis,
     Optional<Lsn> releasedLsn, String releaseReason, Set<MemberId> synchronousStandbys, boolean paused,
     Optional<PendingSwitchover> switchover, List<HistoryEntry> history, Optional<MemberId> lastLeaseHolder,
-    Epoch lastLeaseEpoch) {
+    Epoch lastLeaseEpoch, Optional<ClusterCa> ca) {
 
   /** How many epochs the history keeps. */
   static final int HISTORY_LIMIT = 200;
 
   public static final ClusterState EMPTY = new ClusterState("", ClusterSettings.DEFAULT, new TreeMap<>(),
       Epoch.ZERO, Optional.empty(), 0, 0, 0, Optional.empty(), "", Set.of(), false, Optional.empty(), List.of(),
-      Optional.empty(), Epoch.ZERO);
+      Optional.empty(), Epoch.ZERO, Optional.empty());
 
   public ClusterState {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -59,6 +61,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     Objects.requireNonNull(switchover, "switchover");
     Objects.requireNonNull(lastLeaseHolder, "lastLeaseHolder");
     Objects.requireNonNull(lastLeaseEpoch, "lastLeaseEpoch");
+    Objects.requireNonNull(ca, "ca");
     members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
     synchronousStandbys = Set.copyOf(synchronousStandbys);
     history = List.copyOf(history);
@@ -66,6 +69,11 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
 
   public boolean initialized() {
     return !clusterName.isEmpty();
+  }
+
+  /** Whether commands must be signed: the cluster was bootstrapped with a CA. */
+  public boolean authenticated() {
+    return ca.isPresent();
   }
 
   public Optional<MemberRecord> member(MemberId id) {
@@ -143,6 +151,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     final List<HistoryEntry> history;
     Optional<MemberId> lastLeaseHolder;
     Epoch lastLeaseEpoch;
+    Optional<ClusterCa> ca;
 
     private Builder(ClusterState s) {
       clusterName = s.clusterName;
@@ -161,6 +170,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
       history = new ArrayList<>(s.history);
       lastLeaseHolder = s.lastLeaseHolder;
       lastLeaseEpoch = s.lastLeaseEpoch;
+      ca = s.ca;
     }
 
     public Builder clusterName(String v) { clusterName = v; return this; }
@@ -176,6 +186,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public Builder synchronousStandbys(Set<MemberId> v) { synchronousStandbys = v; return this; }
     public Builder paused(boolean v) { paused = v; return this; }
     public Builder switchover(Optional<PendingSwitchover> v) { switchover = v; return this; }
+    public Builder ca(Optional<ClusterCa> v) { ca = v; return this; }
     public Builder lastLease(Optional<MemberId> holder, Epoch in) { lastLeaseHolder = holder; lastLeaseEpoch = in; return this; }
 
     public Builder appendHistory(HistoryEntry entry) {
@@ -194,7 +205,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public ClusterState build() {
       return new ClusterState(clusterName, settings, members, epoch, primary, lastRenewalIndex, renewedAtMillis,
           leaseMillis, releasedLsn, releaseReason, synchronousStandbys, paused, switchover, history, lastLeaseHolder,
-          lastLeaseEpoch);
+          lastLeaseEpoch, ca);
     }
   }
 }

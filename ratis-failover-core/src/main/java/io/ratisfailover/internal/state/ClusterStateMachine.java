@@ -25,17 +25,24 @@ import java.util.Set;
 
 /**
  * The rules of the replicated state. Every safety check that must hold whatever order commands
- * arrive in lives here: stale epochs, the election's compare-and-set, unknown members, repeated
- * requests. A refused command changes nothing but the sender's request counter.
+ * arrive in lives here: who sent a command (signatures), stale epochs, the election's
+ * compare-and-set, unknown members, repeated requests. A refused command changes nothing but the
+ * sender's request counter; an unauthenticated one changes nothing at all.
  */
 public final class ClusterStateMachine implements Transition {
   /** Longest lease a renewal may ask for; anything longer is a corrupt or hostile request. */
   static final long MAX_LEASE_MILLIS = 24L * 3600 * 1000;
 
+  private final SignatureCheck signatures = new SignatureCheck();
+
   @Override
   public Applied apply(ClusterState state, Request request, long index) {
     Origin origin = request.origin();
     Command command = request.command();
+    Optional<String> unauthenticated = signatures.refusal(state, request);
+    if (unauthenticated.isPresent()) {
+      return reject(state, index, Rejection.UNAUTHENTICATED, unauthenticated.get());
+    }
     if (command instanceof Bootstrap bootstrap) {
       return bootstrap(state, origin, bootstrap, index);
     }
@@ -48,10 +55,17 @@ public final class ClusterStateMachine implements Transition {
           "member " + origin.member() + " is not in cluster " + state.clusterName());
     }
     if (!sender.isNewRequest(origin)) {
-      return reject(state, index, Rejection.STALE_REQUEST, "request " + origin.seq() + " from " + origin.member()
-          + " was already applied or overtaken by request " + sender.seq());
+      return reject(state, index, Rejection.STALE_REQUEST, origin.incarnation() < sender.incarnation()
+          ? "request " + origin.seq() + " from " + origin.member() + " comes from incarnation " + origin.incarnation()
+              + ", older than its recorded incarnation " + sender.incarnation()
+          : "request " + origin.seq() + " from " + origin.member() + " was already applied or overtaken by request "
+              + sender.seq());
     }
     ClusterState s = state.toBuilder().member(sender.withRequest(origin)).build();
+    Optional<String> oversized = Limits.oversized(command);
+    if (oversized.isPresent()) {
+      return reject(s, index, Rejection.INVALID, oversized.get());
+    }
     if (command instanceof ReportStatus report) {
       return report(s, sender, report, index);
     } else if (command instanceof Renew renew) {
@@ -102,7 +116,8 @@ public final class ClusterStateMachine implements Transition {
     if (!ids.contains(origin.member())) {
       return reject(state, index, Rejection.UNKNOWN_MEMBER, "member " + origin.member() + " is not among the peers it bootstraps");
     }
-    ClusterState.Builder next = state.toBuilder().clusterName(bootstrap.clusterName()).settings(bootstrap.settings());
+    ClusterState.Builder next = state.toBuilder().clusterName(bootstrap.clusterName()).settings(bootstrap.settings())
+        .ca(bootstrap.ca());
     for (Peer peer : bootstrap.peers()) {
       MemberRecord record = MemberRecord.of(peer);
       next.member(peer.id().equals(origin.member()) ? record.withRequest(origin) : record);
@@ -150,8 +165,9 @@ public final class ClusterStateMachine implements Transition {
           + " but the cluster is at epoch " + s.epoch());
     }
     if (elect.expectedRenewalIndex() != s.lastRenewalIndex()) {
-      return reject(s, index, Rejection.RENEWED_SINCE, "the primary renewed or released at index "
-          + s.lastRenewalIndex() + ", after the arbiter's view at index " + elect.expectedRenewalIndex());
+      // The current renewal index stays unsaid: it is the one thing an election must guess right.
+      return reject(s, index, Rejection.RENEWED_SINCE, "the primary renewed or released after the arbiter's view at index "
+          + elect.expectedRenewalIndex());
     }
     Optional<MemberRecord> candidate = s.member(elect.candidate());
     if (candidate.isEmpty()) {

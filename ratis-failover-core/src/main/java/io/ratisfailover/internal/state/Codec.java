@@ -1,5 +1,6 @@
 package io.ratisfailover.internal.state;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
@@ -23,6 +24,7 @@ import io.ratisfailover.internal.proto.MemberProto;
 import io.ratisfailover.internal.proto.PeerProto;
 import io.ratisfailover.internal.proto.ReplicaProto;
 import io.ratisfailover.internal.proto.SettingsProto;
+import io.ratisfailover.internal.proto.SignedCommand;
 import io.ratisfailover.internal.proto.SwitchoverProto;
 import io.ratisfailover.internal.proto.SyncStateProto;
 import io.ratisfailover.internal.proto.SynchronousModeProto;
@@ -59,13 +61,28 @@ public final class Codec {
 
   // --- requests -----------------------------------------------------------------------------
 
+  /** A log entry: the signed envelope when the request is sealed, else origin and command. */
   public static byte[] encode(Request request) {
-    CommandProto.Builder b = CommandProto.newBuilder().setOrigin(origin(request.origin()));
-    Command c = request.command();
+    if (request.seal().isPresent()) {
+      Seal seal = request.seal().get();
+      return CommandProto.newBuilder().setSigned(SignedCommand.newBuilder().setCommand(seal.signedCommand())
+          .setSignature(seal.signature()).addAllCertificates(seal.certificates())).build().toByteArray();
+    }
+    return unsigned(request.origin(), request.command()).toByteArray();
+  }
+
+  /** The bytes a sender signs: origin and command, encoded once; the receiver verifies exactly these. */
+  public static ByteString encodeForSigning(Origin origin, Command command) {
+    return unsigned(origin, command).toByteString();
+  }
+
+  private static CommandProto unsigned(Origin origin, Command c) {
+    CommandProto.Builder b = CommandProto.newBuilder().setOrigin(origin(origin));
     if (c instanceof Command.Bootstrap x) {
       var body = io.ratisfailover.internal.proto.Bootstrap.newBuilder().setClusterName(x.clusterName())
           .setSettings(settings(x.settings()));
       x.peers().forEach(p -> body.addPeers(peer(p)));
+      x.ca().ifPresent(ca -> body.setCaCertificate(ca.der()));
       b.setBootstrap(body);
     } else if (c instanceof Command.ReportStatus x) {
       var body = io.ratisfailover.internal.proto.ReportStatus.newBuilder().setTags(tags(x.tags()))
@@ -102,17 +119,38 @@ public final class Codec {
     } else {
       throw new IllegalArgumentException("no encoding for " + c.getClass().getSimpleName());
     }
-    return b.build().toByteArray();
+    return b.build();
   }
 
   public static Request decodeRequest(byte[] bytes) {
-    CommandProto p;
-    try {
-      p = CommandProto.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new MalformedMessageException("command is not a valid CommandProto: " + e.getMessage(), e);
+    CommandProto p = parseCommand(bytes, "command");
+    if (!p.hasSigned()) {
+      return guard("command", () -> new Request(origin(p.getOrigin()), command(p)));
     }
-    return guard("command", () -> new Request(origin(p.getOrigin()), command(p)));
+    if (p.hasOrigin() || p.getBodyCase() != CommandProto.BodyCase.BODY_NOT_SET) {
+      throw new MalformedMessageException("signed command also carries an unsigned origin or body", null);
+    }
+    SignedCommand signed = p.getSigned();
+    Request inner = decodeSigned(signed.getCommand());
+    return new Request(inner.origin(), inner.command(), Optional.of(new Seal(signed.getCommand(), signed.getSignature(),
+        signed.getCertificatesList())));
+  }
+
+  /** Origin and command from the bytes a seal covers; they must not be signed again. */
+  public static Request decodeSigned(ByteString signedCommand) {
+    CommandProto p = parseCommand(signedCommand.toByteArray(), "signed command");
+    if (p.hasSigned()) {
+      throw new MalformedMessageException("signed command is signed twice", null);
+    }
+    return guard("signed command", () -> new Request(origin(p.getOrigin()), command(p)));
+  }
+
+  private static CommandProto parseCommand(byte[] bytes, String what) {
+    try {
+      return CommandProto.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new MalformedMessageException(what + " is not a valid CommandProto: " + e.getMessage(), e);
+    }
   }
 
   private static Command command(CommandProto p) {
@@ -120,7 +158,7 @@ public final class Codec {
       case BOOTSTRAP: {
         var x = p.getBootstrap();
         return new Command.Bootstrap(x.getClusterName(), x.getPeersList().stream().map(Codec::peer).toList(),
-            settings(x.getSettings()));
+            settings(x.getSettings()), optionalCa(x.getCaCertificate()));
       }
       case REPORT_STATUS: {
         var x = p.getReportStatus();
@@ -204,6 +242,7 @@ public final class Codec {
         .setReleasedLsn(s.releasedLsn().map(Lsn::value).orElse(0L)).setReleaseReason(s.releaseReason())
         .addAllSynchronousStandbys(names(s.synchronousStandbys())).setPaused(s.paused())
         .setLastLeaseHolder(s.lastLeaseHolder().map(MemberId::value).orElse("")).setLastLeaseEpoch(s.lastLeaseEpoch().value());
+    s.ca().ifPresent(ca -> b.setCaCertificate(ca.der()));
     for (MemberRecord m : s.members().values()) {
       MemberProto.Builder mb = MemberProto.newBuilder().setPeer(peer(m.peer())).setTags(tags(m.tags()))
           .setApiUrl(m.apiUrl()).putAllAttributes(m.attributes()).setStatusIndex(m.statusIndex())
@@ -237,7 +276,8 @@ public final class Codec {
           .primary(optionalMember(p.getPrimary())).lastRenewalIndex(p.getLastRenewalIndex())
           .renewedAtMillis(p.getRenewedAtMillis()).leaseMillis(p.getLeaseMillis())
           .releasedLsn(optionalLsn(p.getReleasedLsn())).releaseReason(p.getReleaseReason())
-          .synchronousStandbys(memberSet(p.getSynchronousStandbysList())).paused(p.getPaused());
+          .synchronousStandbys(memberSet(p.getSynchronousStandbysList())).paused(p.getPaused())
+          .ca(optionalCa(p.getCaCertificate()));
       for (MemberProto m : p.getMembersList()) {
         b.member(new MemberRecord(peer(m.getPeer()), tags(m.getTags()), m.getApiUrl(), m.getAttributesMap(),
             m.hasStatus() ? Optional.of(status(m.getStatus())) : Optional.empty(), m.getStatusIndex(),
@@ -373,6 +413,10 @@ public final class Codec {
 
   private static Optional<MemberId> optionalMember(String s) {
     return s.isEmpty() ? Optional.empty() : Optional.of(MemberId.of(s));
+  }
+
+  private static Optional<ClusterCa> optionalCa(ByteString der) {
+    return der.isEmpty() ? Optional.empty() : Optional.of(new ClusterCa(der));
   }
 
   private static Optional<Lsn> optionalLsn(long v) {

@@ -19,12 +19,24 @@ import java.util.Set;
 /** What can be written to the Raft log. Each names, through its fields, what makes it safe to apply late or twice. */
 public sealed interface Command {
 
-  /** Creates the cluster state; only the first one applies. */
-  record Bootstrap(String clusterName, List<Peer> peers, ClusterSettings settings) implements Command {
+  /**
+   * Creates the cluster state; only the first one applies.
+   *
+   * @param ca the cluster CA: when present, every command from then on (this one included) must be
+   *     signed by a member certificate it issued; empty for an unauthenticated cluster
+   */
+  record Bootstrap(String clusterName, List<Peer> peers, ClusterSettings settings, Optional<ClusterCa> ca)
+      implements Command {
     public Bootstrap {
       Objects.requireNonNull(clusterName, "clusterName");
       Objects.requireNonNull(settings, "settings");
+      Objects.requireNonNull(ca, "ca");
       peers = List.copyOf(peers);
+    }
+
+    /** An unauthenticated cluster. */
+    public Bootstrap(String clusterName, List<Peer> peers, ClusterSettings settings) {
+      this(clusterName, peers, settings, Optional.empty());
     }
   }
 

@@ -42,9 +42,13 @@ public record MemberRecord(Peer peer, Tags tags, String apiUrl, Map<String, Stri
     return peer.kind() == MemberKind.DATA;
   }
 
-  /** Whether a request from {@code origin} is new, rather than a repeat or an overtaken one. */
+  /**
+   * Whether a request from {@code origin} is new, rather than a repeat or an overtaken one.
+   * Incarnations only grow (review B9): a request of an earlier agent process, replayed or merely
+   * late, is refused once a later process has been heard from.
+   */
   public boolean isNewRequest(Origin origin) {
-    return origin.incarnation() != incarnation || origin.seq() > seq;
+    return origin.incarnation() > incarnation || (origin.incarnation() == incarnation && origin.seq() > seq);
   }
 
   MemberRecord withRequest(Origin origin) {

@@ -15,5 +15,7 @@ public enum Rejection {
   PAUSED,
   SWITCHOVER_PENDING,
   NO_SWITCHOVER,
-  INVALID
+  INVALID,
+  /** Not signed by the member it names, in a cluster that requires signatures (DESIGN A1). */
+  UNAUTHENTICATED
 }
