@@ -185,7 +185,8 @@ class RaftTlsTest {
 
   /** A pause in the witness's name, as an outsider writes it. */
   static ApplyResult forgePause(RaftClient client) throws IOException {
-    Request forged = new Request(new Origin(MemberId.of("w1"), 42, 1, 0), new Command.SetPause(true));
+    // Incarnations only grow: the forger picks one above any a process start could give.
+    Request forged = new Request(new Origin(MemberId.of("w1"), Long.MAX_VALUE / 2, 1, 0), new Command.SetPause(true));
     RaftClientReply reply = client.io().send(Message.valueOf(ByteString.copyFrom(Codec.encode(forged))));
     return Codec.decodeResult(reply.getMessage().getContent().toByteArray());
   }

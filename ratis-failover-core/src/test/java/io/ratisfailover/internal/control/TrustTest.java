@@ -20,13 +20,6 @@ class TrustTest {
   static final long SEC = 1_000_000_000L;
 
   @Test
-  void theArbiterBootstrapsWithItsCa() {
-    Arbiter.Decision d = decide(ClusterState.EMPTY, Optional.of(OURS));
-    Command.Bootstrap bootstrap = (Command.Bootstrap) ((Arbiter.Action.Submit) d.action().orElseThrow()).command();
-    assertThat(bootstrap.ca()).contains(OURS);
-  }
-
-  @Test
   void aMemberWithAnotherCaOrNoneDoesNothingInAnAuthenticatedCluster() {
     ClusterState s = Story.of().bootstrap().state().toBuilder().ca(Optional.of(OURS)).build();
     assertThat(Trust.problem(s, Optional.of(OURS))).isEmpty();
