@@ -12,23 +12,12 @@ import io.ratisfailover.internal.state.Origin;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.internal.state.Seal;
 import io.ratisfailover.internal.state.SignatureCheck;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Signature;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -56,8 +45,8 @@ public final class MemberKey {
 
   /** @throws IllegalArgumentException one line naming the file and what is wrong with it */
   public static MemberKey load(MemberId member, String clusterName, RaftTls tls) {
-    List<X509Certificate> certificates = certificates(tls.certificate(), "certificate");
-    List<X509Certificate> cas = certificates(tls.ca(), "CA");
+    List<X509Certificate> certificates = PemFiles.certificates(tls.certificate(), "certificate");
+    List<X509Certificate> cas = PemFiles.certificates(tls.ca(), "CA");
     if (cas.size() != 1) {
       throw new IllegalArgumentException("raft.tls CA file " + tls.ca() + " holds " + cas.size()
           + " certificates; it must hold exactly the cluster CA");
@@ -66,7 +55,7 @@ public final class MemberKey {
     String keyAlgorithm = leaf.getPublicKey().getAlgorithm();
     String algorithm = SignatureCheck.algorithm(keyAlgorithm).orElseThrow(() -> new IllegalArgumentException(
         "raft.tls certificate " + tls.certificate() + " has a " + keyAlgorithm + " key; use EC, RSA or Ed25519"));
-    PrivateKey key = privateKey(tls.key(), keyAlgorithm);
+    PrivateKey key = PemFiles.privateKey(tls.key(), leaf);
     try {
       List<ByteString> chain = new ArrayList<>();
       for (X509Certificate c : certificates) {
@@ -113,52 +102,9 @@ public final class MemberKey {
     }
   }
 
-  private static List<X509Certificate> certificates(Path file, String what) {
-    byte[] bytes = read(file, what);
-    try {
-      Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(bytes));
-      List<X509Certificate> out = new ArrayList<>();
-      for (Certificate c : all) {
-        out.add((X509Certificate) c);
-      }
-      if (out.isEmpty()) {
-        throw new IllegalArgumentException("raft.tls " + what + " file " + file + " holds no PEM certificate");
-      }
-      return out;
-    } catch (CertificateException e) {
-      throw new IllegalArgumentException("raft.tls " + what + " file " + file + " is not a PEM certificate: "
-          + e.getMessage(), e);
-    }
-  }
 
-  private static PrivateKey privateKey(Path file, String algorithm) {
-    String text = new String(read(file, "key"), StandardCharsets.US_ASCII);
-    if (text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-      throw new IllegalArgumentException("raft.tls key " + file + " is encrypted; it must be an unencrypted PKCS#8"
-          + " key (openssl pkcs8 -topk8 -nocrypt)");
-    }
-    int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-    int end = text.indexOf("-----END PRIVATE KEY-----");
-    if (begin < 0 || end < begin) {
-      throw new IllegalArgumentException("raft.tls key " + file + " holds no PEM PKCS#8 key (BEGIN PRIVATE KEY);"
-          + " convert it with: openssl pkcs8 -topk8 -nocrypt -in <key> -out <key>.pk8");
-    }
-    String base64 = text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end);
-    try {
-      byte[] der = Base64.getMimeDecoder().decode(base64);
-      return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-    } catch (IllegalArgumentException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("raft.tls key " + file + " is not a valid " + algorithm
-          + " PKCS#8 key matching its certificate: " + e.getMessage(), e);
-    }
-  }
 
-  private static byte[] read(Path file, String what) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read raft.tls " + what + " file " + file + ": " + e, e);
-    }
-  }
+
+
+
 }

@@ -2,15 +2,9 @@ package io.ratisfailover.internal.ratis;
 
 import io.ratisfailover.MemberId;
 import io.ratisfailover.RaftTls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.ratisfailover.internal.auth.PemFiles;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
@@ -21,17 +15,12 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -50,9 +39,6 @@ import org.apache.ratis.security.TlsConf;
  * we dialled in its subject alternative names (gRPC checks the name; Ratis does not turn it off).
  */
 public final class RaftTlsParameters {
-  private static final Pattern PEM = Pattern.compile(
-      "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
-
   /** Null without TLS. */
   private final GrpcTlsConfig config;
 
@@ -73,10 +59,10 @@ public final class RaftTlsParameters {
    * @throws IllegalArgumentException in one line naming the file and what is wrong with it
    */
   public static RaftTlsParameters load(RaftTls tls, MemberId member, Instant now) {
-    List<X509Certificate> cas = certificates(tls.ca(), "CA");
-    List<X509Certificate> chain = certificates(tls.certificate(), "certificate");
+    List<X509Certificate> cas = PemFiles.certificates(tls.ca(), "CA");
+    List<X509Certificate> chain = PemFiles.certificates(tls.certificate(), "certificate");
     X509Certificate leaf = chain.get(0);
-    PrivateKey key = privateKey(tls.key(), leaf);
+    PrivateKey key = PemFiles.privateKey(tls.key(), leaf);
     requireMatch(key, leaf, tls);
     requireValidAt(now, leaf, tls.certificate());
     requireChainedTo(chain, cas, tls, now);
@@ -127,44 +113,9 @@ public final class RaftTlsParameters {
     return p;
   }
 
-  private static List<X509Certificate> certificates(Path file, String what) {
-    byte[] bytes = read(file, what);
-    // The JDK would try a key as a certificate and report "signed fields invalid".
-    if (!new String(bytes, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
-      throw new IllegalArgumentException("raft TLS " + what + " file " + file + " holds no PEM certificate");
-    }
-    try {
-      List<X509Certificate> certificates = new ArrayList<>();
-      CertificateFactory factory = CertificateFactory.getInstance("X.509");
-      factory.generateCertificates(new ByteArrayInputStream(bytes)).forEach(c -> certificates.add((X509Certificate) c));
-      return certificates;
-    } catch (CertificateException e) {
-      throw new IllegalArgumentException("raft TLS " + what + " file " + file + " is not a PEM certificate: "
-          + e.getMessage(), e);
-    }
-  }
 
-  private static PrivateKey privateKey(Path file, X509Certificate leaf) {
-    String text = new String(read(file, "key"), StandardCharsets.US_ASCII);
-    Matcher m = PEM.matcher(text);
-    if (!m.find()) {
-      throw new IllegalArgumentException("raft TLS key file " + file + " holds no PEM block");
-    }
-    String label = m.group(1);
-    if (!label.equals("PRIVATE KEY")) {
-      throw new IllegalArgumentException("raft TLS key file " + file + " is '" + label
-          + "', not an unencrypted PKCS#8 'PRIVATE KEY': convert it with openssl pkcs8 -topk8 -nocrypt -in "
-          + file + " -out <new file>");
-    }
-    byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-    String algorithm = leaf.getPublicKey().getAlgorithm();
-    try {
-      return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("raft TLS key file " + file + " is not a PKCS#8 " + algorithm
-          + " key, the certificate's key type: " + e.getMessage(), e);
-    }
-  }
+
+
 
   /** Signs a random challenge with the key and checks it with the certificate's public key. */
   private static void requireMatch(PrivateKey key, X509Certificate leaf, RaftTls tls) {
@@ -232,13 +183,5 @@ public final class RaftTlsParameters {
     }
   }
 
-  private static byte[] read(Path file, String what) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      String why = e instanceof NoSuchFileException ? "does not exist"
-          : e instanceof AccessDeniedException ? "is not readable by this user" : "cannot be read: " + e.getMessage();
-      throw new IllegalArgumentException("raft TLS " + what + " file " + file + " " + why, e);
-    }
-  }
+
 }
