@@ -81,8 +81,16 @@ final class SimNode {
    * less than {@code grace} ago (a thawed process needs a moment to fence).
    */
   boolean agentDormant(long grace) {
-    long now = sim.now();
-    return !up || paused() || within(pausedUntil, grace) || within(startedAt, grace);
+    return !up || paused() || within(pausedUntil, grace) || within(startedAt, grace) || within(restartHangEnd(), grace);
+  }
+
+  /**
+   * When the database of a restarted agent came out of a hang that covered the restart: the agent's
+   * first status (and so its first fence) cannot finish before that, and the database takes writes
+   * again at once.
+   */
+  private long restartHangEnd() {
+    return startedAt != Long.MIN_VALUE && hungUntil > startedAt ? hungUntil : Long.MIN_VALUE;
   }
 
   private boolean within(long since, long grace) {
