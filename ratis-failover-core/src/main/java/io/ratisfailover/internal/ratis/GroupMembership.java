@@ -230,21 +230,19 @@ public final class GroupMembership implements Closeable {
    */
   private void change(String what, Function<List<RaftPeer>, Optional<List<RaftPeer>>> edit) {
     String last = "no peer answered";
+    int attempts = 0;
     int leaderless = 0;
-    for (int attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+    while (attempts < CHANGE_ATTEMPTS && leaderless < LEADER_WAIT_ROUNDS) {
       Optional<List<RaftPeer>> current = leaderConfiguration();
       if (current.isEmpty()) {
         last = "no leader among the other members answered";
-        if (++leaderless >= LEADER_WAIT_ROUNDS) {
-          break;
-        }
-        if (leaderless % 20 == 1) {
+        if (leaderless++ % 20 == 0) {
           log.info("member {}: waiting for a Raft leader among the other members to {}", self, what);
         }
-        attempt--;
         pause();
         continue;
       }
+      attempts++;
       Optional<List<RaftPeer>> next = edit.apply(current.get());
       if (next.isEmpty()) {
         log.info("member {}: nothing to do to {}", self, what);
