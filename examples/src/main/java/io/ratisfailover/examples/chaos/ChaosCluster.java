@@ -25,6 +25,7 @@ import java.util.function.Function;
  */
 final class ChaosCluster implements AutoCloseable {
   static final List<String> DATA = List.of("pg1", "pg2");
+  static final List<String> MEMBERS = List.of("pg1", "pg2", "w1");
   static final int RAFT = 7001;
   static final int API = 8008;
   static final int POSTGRES = 5432;
@@ -86,7 +87,7 @@ final class ChaosCluster implements AutoCloseable {
 
   void startAll() throws IOException {
     if (options.links() == Links.THROUGH_PROXIES) {
-      for (String m : List.of("pg1", "pg2", "w1")) {
+      for (String m : MEMBERS) {
         startLinkProxy(m);
       }
     }
@@ -306,7 +307,7 @@ final class ChaosCluster implements AutoCloseable {
     Function<String, String> security = m -> ca == null ? "insecure: true"
         : "tls: " + ca.tlsYaml(m, network.address(m));
     StringBuilder peers = new StringBuilder("peers:\n");
-    for (String m : List.of("pg1", "pg2", "w1")) {
+    for (String m : MEMBERS) {
       peers.append("  - {id: ").append(m).append(", kind: ").append(m.equals("w1") ? "witness" : "data")
           .append(", raft: ").append(network.address(m)).append(':').append(RAFT).append("}\n");
     }

@@ -27,7 +27,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class ChaosRun {
   /** L1 with everything a client needs: lease expiry, election, promotion, the hold-off, HAProxy's rise. */
   static final Duration RECOVERY = Duration.ofSeconds(30);
-  static final String PREFIX = "rfchaos";
 
   /** The run's numbers, written to {@link #RESULT} in the work directory for the chaos suite's table. */
   static final String RESULT = "result.properties";
@@ -77,9 +76,9 @@ public final class ChaosRun {
   static int inObserver(Class<?> main, List<String> args, Duration timeout, Path work)
       throws IOException, InterruptedException {
     Files.createDirectories(work);
-    try (Network network = Network.create(PREFIX, List.of("pg1", "pg2", "w1"))) {
+    try (Network network = Network.create(ChaosCluster.MEMBERS)) {
       List<String> cmd = new ArrayList<>(network.in(Network.OBSERVER));
-      cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+      cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", network.childProperty(),
           "-Dlogback.configurationFile=logback-quiet.xml", "-cp", System.getProperty("java.class.path"),
           main.getName(), "--inside"));
       cmd.addAll(args);
@@ -131,8 +130,8 @@ public final class ChaosRun {
     say("seed %d, duration %s, %s mode, schedule: %s", seed, duration, mode, schedule);
     ChaosCluster.Options options = ChaosCluster.Options.patroniStyle(ChaosCluster.Links.THROUGH_PROXIES)
         .withSynchronous(synchronous);
-    try (ChaosCluster cluster = new ChaosCluster(Network.attach(PREFIX, List.of("pg1", "pg2", "w1")), work, options);
-        Injector injector = new Injector(cluster, PREFIX)) {
+    try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosCluster.MEMBERS), work, options);
+        Injector injector = new Injector(cluster)) {
       cluster.startAll();
       Observer observer = new Observer(cluster, started).start();
       W1Check w1 = new W1Check(cluster, started, options.leaseDuration(), requireW1).start();
@@ -231,13 +230,28 @@ public final class ChaosRun {
     }
   }
 
-  /** Before the next fault: a serving primary, both data members' agents running, and HAProxy routing writes. */
+  /** Before the next fault: a serving primary, and every member's agent running, started and live. */
   private void awaitSteady(ChaosCluster cluster, Observer observer) {
-    if (!Poll.until(() -> observer.leaseHolder().isPresent() && ChaosCluster.DATA.stream().allMatch(cluster::isRunning)
-        && cluster.isRunning("w1"), RECOVERY)) {
-      problems.add(String.format(Locale.ROOT, "t+%.1fs: no steady cluster within %ds before the next fault",
-          seconds(System.nanoTime()), RECOVERY.toSeconds()));
+    if (!Poll.until(() -> unsteady(cluster, observer).isEmpty(), RECOVERY)) {
+      problems.add(String.format(Locale.ROOT, "t+%.1fs: no steady cluster within %ds before the next fault: %s",
+          seconds(System.nanoTime()), RECOVERY.toSeconds(), String.join(", ", unsteady(cluster, observer))));
     }
+  }
+
+  /** What keeps the cluster from being steady; empty when it is. */
+  private static List<String> unsteady(ChaosCluster cluster, Observer observer) {
+    List<String> why = new ArrayList<>();
+    if (observer.leaseHolder().isEmpty()) {
+      why.add("no lease holder");
+    }
+    for (String m : ChaosCluster.MEMBERS) {
+      if (!cluster.isRunning(m)) {
+        why.add(m + "'s agent is not running");
+      } else if (!observer.live(m)) {
+        why.add(m + " is not live");
+      }
+    }
+    return why;
   }
 
   private String awaitPrimary(Observer observer) {

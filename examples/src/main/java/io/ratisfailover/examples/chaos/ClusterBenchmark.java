@@ -103,10 +103,10 @@ public final class ClusterBenchmark {
 
   private void measureMode(boolean synchronous) throws Exception {
     String mode = synchronous ? "sync" : "async";
-    try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1")),
+    try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosCluster.MEMBERS),
             work.resolve(mode), new ChaosCluster.Options(synchronous, "inter 200ms fall 2 rise 1", Duration.ofMillis(400),
             ChaosCluster.Links.DIRECT, "default", raftTls));
-        Injector injector = new Injector(cluster, ChaosRun.PREFIX)) {
+        Injector injector = new Injector(cluster)) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();
           Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "chaos_writes", WRITE_EVERY)

@@ -34,7 +34,7 @@ public final class HaproxyFailover {
   private static int inside(Path work) throws Exception {
     List<String> problems = new ArrayList<>();
     long started = System.nanoTime();
-    try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1")), work,
+    try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosCluster.MEMBERS), work,
             ChaosCluster.Options.patroniStyle(ChaosCluster.Links.DIRECT))) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, started).start();

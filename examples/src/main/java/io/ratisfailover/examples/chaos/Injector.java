@@ -23,9 +23,9 @@ final class Injector implements AutoCloseable {
   private final String prefix;
   private final List<String> violations = new ArrayList<>();
 
-  Injector(ChaosCluster cluster, String prefix) {
+  Injector(ChaosCluster cluster) {
     this.cluster = cluster;
-    this.prefix = prefix;
+    this.prefix = cluster.network().prefix();
   }
 
   /** Whether this machine can freeze a process tree. */

@@ -47,7 +47,7 @@ public final class LossyLinks {
 
   private static int inside(Duration duration, int percent, Duration jitter, String timingProfile, Path work)
       throws Exception {
-    Network network = Network.attach(ChaosRun.PREFIX, List.of("pg1", "pg2", "w1"));
+    Network network = Network.attach(ChaosCluster.MEMBERS);
     try (ChaosCluster cluster = new ChaosCluster(network, work,
         ChaosCluster.Options.patroniStyle(ChaosCluster.Links.THROUGH_PROXIES).withTiming(timingProfile))) {
       cluster.startAll();
@@ -57,7 +57,7 @@ public final class LossyLinks {
         Poll.until(() -> observer.leaseHolder().isPresent(), PATIENCE);
         int epochsBefore = history(cluster);
         String primary = observer.leaseHolder().orElse("nobody");
-        for (String m : List.of("pg1", "pg2", "w1")) {
+        for (String m : ChaosCluster.MEMBERS) {
           network.lose(m, percent);
           cluster.jitter(m, jitter);
         }
@@ -67,7 +67,7 @@ public final class LossyLinks {
             primary);
         LockSupport.parkNanos(duration.toNanos());
         long until = System.nanoTime();
-        for (String m : List.of("pg1", "pg2", "w1")) {
+        for (String m : ChaosCluster.MEMBERS) {
           network.stopLosing(m);
           cluster.jitter(m, Duration.ZERO);
         }

@@ -24,6 +24,14 @@ public final class Network implements AutoCloseable {
   static final String SUBNET = "10.199.0.";
   static final String OBSERVER = "obs";
   static final String HAPROXY = "hap";
+  /**
+   * Every run's namespaces are named {@code rfchaos-<pid>-<node>} after the process that built them,
+   * so that runs side by side (a benchmark beside the test suite) keep their own; each namespace is a
+   * network of its own, so they may all use the same addresses.
+   */
+  private static final String FAMILY = "rfchaos-";
+  /** Tells the child process that runs inside the observer's namespace which network it is in. */
+  static final String PREFIX_PROPERTY = "chaos.network";
 
   private final String prefix;
   private final Map<String, String> addresses = new LinkedHashMap<>();
@@ -32,10 +40,13 @@ public final class Network implements AutoCloseable {
     this.prefix = prefix;
   }
 
-  /** Addresses: the observer .2, HAProxy .3, then the members from .10 in the order given. */
-  public static Network create(String prefix, List<String> members) throws IOException {
-    Network n = new Network(prefix);
-    n.removeLeftovers();
+  /**
+   * A network named after this process. Addresses: the observer .2, HAProxy .3, then the members
+   * from .10 in the order given.
+   */
+  public static Network create(List<String> members) throws IOException {
+    removeLeftovers();
+    Network n = new Network(FAMILY + ProcessHandle.current().pid());
     n.assign(members);
     try {
       n.build();
@@ -46,11 +57,28 @@ public final class Network implements AutoCloseable {
     return n;
   }
 
-  /** The network {@link #create} built with the same prefix and members, from inside one of its namespaces. */
-  public static Network attach(String prefix, List<String> members) {
+  /**
+   * The network {@link #create} built with the same members, from inside one of its namespaces, in
+   * a process started with {@link #childProperty}.
+   */
+  public static Network attach(List<String> members) {
+    String prefix = System.getProperty(PREFIX_PROPERTY);
+    if (prefix == null || !prefix.startsWith(FAMILY)) {
+      throw new IllegalStateException("not started inside a chaos network: no -D" + PREFIX_PROPERTY);
+    }
     Network n = new Network(prefix);
     n.assign(members);
     return n;
+  }
+
+  /** The JVM option that lets a child process inside this network {@link #attach} to it. */
+  String childProperty() {
+    return "-D" + PREFIX_PROPERTY + "=" + prefix;
+  }
+
+  /** What names this run's namespaces and cgroups apart from other runs'. */
+  String prefix() {
+    return prefix;
   }
 
   private void assign(List<String> members) {
@@ -173,16 +201,28 @@ public final class Network implements AutoCloseable {
     quietly("ip", "netns", "delete", namespace("sw"));
   }
 
-  private void removeLeftovers() {
+  /** Deletes the namespaces of runs whose process is gone (killed before it could clean up). */
+  private static void removeLeftovers() {
     Path netns = Path.of("/run/netns");
     if (!Files.isDirectory(netns)) {
       return;
     }
     try (var names = Files.list(netns)) {
-      names.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix + "-"))
+      names.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(FAMILY) && !ownerAlive(n))
           .forEach(n -> quietly("ip", "netns", "delete", n));
     } catch (IOException e) {
       // nothing to clean
+    }
+  }
+
+  /** Whether the process a namespace is named after still runs; a name of another form counts as gone. */
+  private static boolean ownerAlive(String namespace) {
+    String rest = namespace.substring(FAMILY.length());
+    int dash = rest.indexOf('-');
+    try {
+      return dash > 0 && ProcessHandle.of(Long.parseLong(rest.substring(0, dash))).isPresent();
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

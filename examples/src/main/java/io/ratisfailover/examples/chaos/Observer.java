@@ -84,6 +84,24 @@ final class Observer implements AutoCloseable {
     }).findFirst();
   }
 
+  /**
+   * Whether the member's agent has started and its loop runs ({@code /liveness} 200). A member that
+   * rejoins after losing its Raft storage serves its probe only once it is a voter again: until then
+   * the cluster has one voter less, and a second fault on it would be a fault too many.
+   */
+  boolean live(String member) {
+    HttpRequest liveness = HttpRequest.newBuilder(URI.create(cluster.api(member) + "/liveness"))
+        .timeout(Duration.ofMillis(500)).GET().build();
+    try {
+      return http.send(liveness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   /** The servers HAProxy listed UP in its primary backend at the last sample. */
   List<String> haproxyUp() {
     return haproxyUp;
