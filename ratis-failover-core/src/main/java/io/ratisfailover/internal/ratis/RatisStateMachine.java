@@ -127,9 +127,9 @@ public final class RatisStateMachine extends BaseStateMachine {
   /**
    * On the leader, before a request is logged: one that every replica would refuse as
    * unauthenticated is answered with an error and never reaches the log, so a stranger cannot fill
-   * it, nor bootstrap the cluster under a CA of its own choosing. Only a filter: replicas decide
-   * again when they apply (an entry may reach the log another way, and a filter on one member is
-   * no proof for the others).
+   * it, nor bootstrap the cluster under a CA of its own choosing; and an election is logged only
+   * when this leader itself sent it. Only a filter: replicas decide again when they apply (an entry
+   * may reach the log another way, and a filter on one member is no proof for the others).
    */
   @Override
   public TransactionContext startTransaction(RaftClientRequest clientRequest) throws IOException {
@@ -147,6 +147,12 @@ public final class RatisStateMachine extends BaseStateMachine {
       // No stranger picks the cluster's CA: a member with one logs only a bootstrap under it.
       refusal = Optional.of("Bootstrap claiming to come from " + request.origin().member() + " names "
           + b.ca().map(ClusterCa::toString).orElse("no CA") + ", and this leader logs only a bootstrap under its " + ca.get());
+    }
+    if (refusal.isEmpty() && request.command() instanceof Command.Elect e && !request.origin().member().equals(self)) {
+      // Only the arbiter elects, and it runs on the Raft leader: a member that is not (a deposed
+      // leader's late attempt, or a certified member's own forgery) cannot skip its wait.
+      refusal = Optional.of("Elect of " + e.candidate() + " from " + request.origin().member()
+          + ", which is not the Raft leader (" + self + " is): only the leader's arbiter elects");
     }
     if (refusal.isPresent()) {
       refusals.refused("not logging a request", refusal.get());
