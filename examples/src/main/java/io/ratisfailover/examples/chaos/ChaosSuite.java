@@ -15,8 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Several seeded chaos runs ({@link ChaosRun}) one after another, and a table of their results: the
  * mode and faults of each seed, the writer's acknowledged, failed and unknown writes, the samples of
- * each check, the violations, the longest time without a write through HAProxy, and where a failed
- * seed's logs are kept (a passed seed's work directory is removed).
+ * each check, the violations, the longest time without a write through HAProxy, and where each
+ * seed's logs are kept (its databases and Raft storage are removed; a passed seed's long write
+ * gap deserves a reading too).
  *
  * <p>Usage: {@code ChaosSuite SEEDS DURATION WORK_DIR [REQUIRE_W1]}, as root, where SEEDS is a count
  * of fresh seeds or a comma-separated list; {@code ./run-benchmark --suite chaos}. Exits 1 when a seed failed.
@@ -37,15 +38,12 @@ public final class ChaosSuite {
       System.out.printf(Locale.ROOT, "== seed %d (%s)%n", seed, duration);
       int exit = ChaosRun.run(seed, duration, dir, requireW1);
       Properties r = result(dir);
-      String logs = "";
-      if (exit == 0) {
-        Directories.deleteTree(dir);
-      } else {
+      if (exit != 0) {
         failed++;
-        Directories.deleteTree(dir.resolve("data")); // the logs stay, the databases go
-        Directories.deleteTree(dir.resolve("raft"));
-        logs = dir.resolve("logs").toString();
       }
+      Directories.deleteTree(dir.resolve("data")); // the logs stay, the databases go
+      Directories.deleteTree(dir.resolve("raft"));
+      String logs = dir.resolve("logs").toString();
       rows.add(String.format(Locale.ROOT, "| %d | %s | %s | %s / %s / %s | %s | %s / %s / %s | %s | %s (%s ms) | %s ms | %s | %s |",
           seed, r.getProperty("mode", "?"), r.getProperty("faults", "?"), r.getProperty("acknowledged", "?"),
           r.getProperty("failed", "?"), r.getProperty("unknown", "?"), r.getProperty("lost", "?"),
