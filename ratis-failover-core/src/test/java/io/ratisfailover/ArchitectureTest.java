@@ -7,7 +7,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** Keeps the house's shape (DESIGN §2, STYLE "The shape of the house"). */
+/** Keeps the house's shape (docs/design.md §2, the module map). */
 @AnalyzeClasses(packages = "io.ratisfailover", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
   @ArchTest

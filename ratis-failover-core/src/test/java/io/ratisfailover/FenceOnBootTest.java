@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review B4 / DESIGN §4.8: an agent restarted next to a PostgreSQL that still runs as primary (the
+ * Review B4 / docs/design.md §4.8: an agent restarted next to a PostgreSQL that still runs as primary (the
  * sidecar was killed, the postmaster survived) stops it before anything else — before it has read
  * the committed state, and even when no peer can be reached to read it from.
  */

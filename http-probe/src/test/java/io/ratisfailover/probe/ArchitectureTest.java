@@ -8,7 +8,10 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The probe uses core's API and SPI only, and Netty, Jackson, the Prometheus model and SLF4J (STYLE, "The shape of the house"). */
+/**
+ * The probe uses core's API and SPI only, and Netty, Jackson, the Prometheus model and SLF4J
+ * (docs/design.md §2, the module map).
+ */
 @AnalyzeClasses(packages = "io.ratisfailover.probe", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
   @ArchTest

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The safety invariants of DESIGN §4, checked after every event of a simulation, and liveness
+ * The safety invariants of docs/design.md §4, checked after every event of a simulation, and liveness
  * after the faults heal.
  *
  * <ul>

@@ -9,7 +9,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 
 /**
- * The invariants of DESIGN §4 over generated fault schedules, against the real state machine,
+ * The invariants of docs/design.md §4 over generated fault schedules, against the real state machine,
  * agent, arbiter and runtime in the deterministic simulation: two data members and a witness at
  * default timing, {@code jqwik.tries.default} schedules per run (1,000 in CI). A failure prints the
  * shrunk schedule; replay it with {@link ReplayTest} ({@code -Dsim.schedule='...'}).

@@ -33,7 +33,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * The member agent's decision (DESIGN §4 items 1, 2, 4–8): a pure function from the applied state,
+ * The member agent's decision (docs/design.md §4.1, §4.2, §4.4–§4.8): a pure function from the applied state,
  * the local lease and the last database observation to the actions to take now, the reason, and
  * when to look again. The runtime performs the actions; nothing here blocks or reads a clock.
  */
@@ -394,7 +394,7 @@ final class Agent {
 
   /**
    * Keeps the recorded synchronous standbys a subset of the standbys that confirm every commit
-   * (DESIGN §4.7): shrink the record before the database's setting, grow the setting before the record.
+   * (docs/design.md §4.7): shrink the record before the database's setting, grow the setting before the record.
    */
   private static List<Action> synchronousStandbys(Input in, DatabaseStatus db) {
     ClusterState s = in.state();

@@ -19,7 +19,7 @@ import java.util.Optional;
 /**
  * The failover controller that runs on the Raft leader: a pure function from the applied state
  * and this node's own timing facts to at most one action, with its reason and the time to look
- * again (DESIGN §4.3). It never trusts another node's clock: the lease of the primary is measured
+ * again (docs/design.md §4.3). It never trusts another node's clock: the lease of the primary is measured
  * from the moment <em>this</em> node applied the last renewal.
  */
 final class Arbiter {

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Which data member to elect (DESIGN §4.5): eligible members are standbys that reported recently,
+ * Which data member to elect (docs/design.md §4.5): eligible members are standbys that reported recently,
  * are not tagged nofailover, are not too far behind and, in synchronous mode, are recorded as
  * known to hold every acknowledged commit; among them the most WAL wins, then the higher failover
  * priority, then the lower id. A member must also be caught up with the log, or it could not learn

@@ -588,7 +588,7 @@ public final class MemberRuntime {
   /**
    * Sends a renewal at tick {@code sentAt}. After rpc_timeout the next renewal may go out, but a late
    * answer still counts: the lease it grants is measured from {@code sentAt}, so lateness only
-   * shortens it (DESIGN §4.1).
+   * shortens it (docs/design.md §4.1).
    */
   private void renew(Command.Renew renew, long sentAt) {
     CompletableFuture<ApplyResult> future = submitter.submit(renew);

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The replicated log on Ratis: sends requests through one ordered async client (so requests reach
  * the log in the order they were stamped) and steers Raft leadership away from the primary's host
- * with peer priorities (DESIGN §4.10). Ratis' shaded types stay inside this class.
+ * with peer priorities (docs/design.md §4.10). Ratis' shaded types stay inside this class.
  */
 public final class RatisConsensus implements Consensus, java.io.Closeable {
   private static final Logger log = LoggerFactory.getLogger(RatisConsensus.class);

@@ -108,7 +108,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
   }
 
   /**
-   * Whether {@code member} is known to hold every commit acknowledged so far (DESIGN §4.7): a recorded
+   * Whether {@code member} is known to hold every commit acknowledged so far (docs/design.md §4.7): a recorded
    * synchronous standby, or the last lease holder itself once its WAL reaches where it handed over;
    * anyone at all while no member has ever held a lease, since nothing was acknowledged yet.
    */

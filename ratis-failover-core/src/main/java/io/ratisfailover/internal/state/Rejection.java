@@ -16,6 +16,6 @@ public enum Rejection {
   SWITCHOVER_PENDING,
   NO_SWITCHOVER,
   INVALID,
-  /** Not signed by the member it names, in a cluster that requires signatures (DESIGN A1). */
+  /** Not signed by the member it names, in a cluster that requires signatures (docs/design.md §4, invariant A1). */
   UNAUTHENTICATED
 }

@@ -19,10 +19,10 @@ import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
 /**
- * Whether a request comes from the member it names (DESIGN A1): in a cluster bootstrapped with a
- * CA, its seal must carry a certificate chain issued by that CA whose subject common name is the
- * member, and a signature by that certificate's key over exactly the request's bytes and the
- * cluster name.
+ * Whether a request comes from the member it names (invariant A1 in docs/design.md §4; §9): in a
+ * cluster bootstrapped with a CA, its seal must carry a certificate chain issued by that CA whose
+ * subject common name is the member, and a signature by that certificate's key over exactly the
+ * request's bytes and the cluster name.
  *
  * <p>Deterministic, like everything applied: it reads the CA from the replicated state, never from
  * local files, and it reads no clock. Validity dates are therefore not checked here; expiry and

@@ -32,9 +32,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN A1 at the state machine: in a cluster bootstrapped with a CA, a command applies only when
- * signed by the member it names, with a certificate from that CA; everything else is refused as
- * UNAUTHENTICATED and changes nothing. Every replica applies the same, from the log.
+ * Invariant A1 (docs/design.md §4) at the state machine: in a cluster bootstrapped with a CA, a
+ * command applies only when signed by the member it names, with a certificate from that CA;
+ * everything else is refused as UNAUTHENTICATED and changes nothing. Every replica applies the
+ * same, from the log.
  */
 class SignedCommandsTest {
   private static final DatabaseStatus STANDBY = DatabaseStatus.replica(1, Lsn.of(0x3000000), Lsn.of(0x3000000), Optional.empty());
