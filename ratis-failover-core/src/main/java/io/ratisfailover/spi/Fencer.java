@@ -16,7 +16,9 @@ public interface Fencer {
 
   /**
    * On the member about to promote for {@code epoch}, before it does: fence the previous primary
-   * from outside. Throwing vetoes the promotion; the member then gives the epoch up.
+   * from outside. Throwing vetoes this attempt: it counts as a failed promotion, which the member
+   * tries again (calling this again each time) until it has been elected for {@code
+   * switchover_timeout}, and then gives the epoch up.
    *
    * @param previous the previous primary and the attributes it published, if the cluster had one
    */

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class Binaries {
   /** Programs the adapter runs; a directory without all of them is not a server installation. */
-  static final List<String> REQUIRED = List.of("postgres", "initdb", "pg_ctl", "pg_basebackup", "pg_rewind",
+  static final List<String> REQUIRED = List.of("postgres", "initdb", "pg_basebackup", "pg_rewind",
       "pg_controldata", "pg_waldump");
   private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)");
 
