@@ -1,0 +1,131 @@
+package io.ratisfailover.ctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The command-line tool against a stand-in member API: what it sends, what it prints, how it fails. */
+class CtlTest {
+  HttpServer server;
+  String url;
+  final List<String> requests = new CopyOnWriteArrayList<>();
+  final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  PrintStream stdout;
+  PrintStream stderr;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String auth = exchange.getRequestHeaders().getFirst("Authorization");
+      requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " " + body
+          + (auth == null ? "" : " auth"));
+      String path = exchange.getRequestURI().getPath();
+      int status = 200;
+      String reply;
+      if (path.equals("/cluster")) {
+        reply = """
+            {"scope": "orders", "epoch": 3, "pause": true, "members": [
+              {"name": "pg1", "host": "10.0.0.1", "port": 5432, "role": "leader", "state": "running", "timeline": 3,
+               "api_url": "%s/patroni"},
+              {"name": "pg2", "host": "10.0.0.2", "port": 5432, "role": "sync_standby", "state": "streaming",
+               "timeline": 3, "receive_lsn": "0/5000060", "replay_lsn": "0/5000060", "lag": 2097152},
+              {"name": "w1", "host": "10.0.0.3", "role": "witness", "state": "running"}]}
+            """.formatted(url);
+      } else if (path.equals("/switchover") && auth == null) {
+        status = 401;
+        reply = "{\"error\": \"authentication required\"}";
+      } else if (path.equals("/switchover") && body.contains("pg9")) {
+        status = 412;
+        reply = "{\"error\": \"candidate pg9 is not a member of cluster orders\"}";
+      } else if (path.equals("/history")) {
+        reply = "[[1, \"0/3000148\", \"lease of pg2 expired\", \"2026-11-22T10:00:00+00:00\", \"pg1\"]]";
+      } else {
+        reply = "{\"message\": \"ok: " + path + "\"}";
+      }
+      byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(status, bytes.length);
+      exchange.getResponseBody().write(bytes);
+      exchange.close();
+    });
+    server.start();
+    url = "http://127.0.0.1:" + server.getAddress().getPort();
+    stdout = System.out;
+    stderr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void stop() {
+    System.setOut(stdout);
+    System.setErr(stderr);
+    server.stop(0);
+  }
+
+  int ctl(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--url";
+    all[1] = url;
+    System.arraycopy(args, 0, all, 2, args.length);
+    return Ctl.run(all);
+  }
+
+  @Test
+  void listPrintsATableLikePatronictl() {
+    assertThat(ctl("list")).isZero();
+    String table = out.toString(StandardCharsets.UTF_8);
+    assertThat(table).contains("+ Cluster: orders (epoch 3) [paused]");
+    assertThat(table).containsPattern("\\| pg2 +\\| 10\\.0\\.0\\.2:5432 \\| Sync standby \\| streaming \\| 3 +\\| 0/5000060 +\\| 0/5000060 +\\| 2\\.0 +\\|");
+    assertThat(table).contains("| w1 ");
+  }
+
+  @Test
+  void jsonAndYamlFormatsPrintTheAnswer() {
+    assertThat(ctl("--format", "json", "list")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"scope\" : \"orders\"");
+    out.reset();
+    assertThat(ctl("-f", "yaml", "history")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("lease of pg2 expired");
+  }
+
+  @Test
+  void changesSendTheRightRequests() {
+    assertThat(ctl("--username", "admin", "--password", "pw", "switchover", "--candidate", "pg2")).isZero();
+    assertThat(ctl("--username", "admin", "--password", "pw", "pause")).isZero();
+    assertThat(ctl("--username", "admin", "--password", "pw", "edit-config", "--set", "maximum_lag_on_failover=1048576",
+        "--set", "synchronous_mode=on")).isZero();
+    assertThat(ctl("--username", "admin", "--password", "pw", "restart", "pg1")).isZero();
+    assertThat(requests).contains("POST /switchover {\"candidate\":\"pg2\"} auth", "PATCH /config {\"pause\":true} auth",
+        "PATCH /config {\"maximum_lag_on_failover\":1048576,\"synchronous_mode\":\"on\"} auth", "POST /restart {} auth");
+  }
+
+  @Test
+  void failuresAreOneClearLine() {
+    assertThat(ctl("switchover")).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("rfctl: wrong or missing credentials for " + url);
+    err.reset();
+    assertThat(ctl("--username", "admin", "switchover", "--candidate", "pg9")).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("POST /switchover refused by " + url + " (HTTP 412): candidate pg9 is not a member of cluster orders");
+    err.reset();
+    assertThat(Ctl.run("--url", "http://127.0.0.1:1", "list")).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("rfctl: no member answered: http://127.0.0.1:1");
+    err.reset();
+    assertThat(ctl("restart", "pg7")).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("the cluster has no member pg7");
+  }
+}

@@ -1,0 +1,218 @@
+package io.ratisfailover.sidecar;
+
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.Peer;
+import io.ratisfailover.RaftTls;
+import io.ratisfailover.Tags;
+import io.ratisfailover.Timing;
+import io.ratisfailover.node.config.ApiSection;
+import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.node.config.ConfigFiles;
+import io.ratisfailover.node.config.PeerSection;
+import io.ratisfailover.node.config.RaftTlsSection;
+import io.ratisfailover.node.config.SettingsSection;
+import io.ratisfailover.node.config.TimingSection;
+import io.ratisfailover.node.config.Values;
+import io.ratisfailover.postgres.PostgresConfig;
+import io.ratisfailover.probe.ProbeConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The sidecar's configuration file, in Patroni's spirit ({@code cluster} is Patroni's {@code scope},
+ * {@code member} its {@code name}):
+ *
+ * <pre>
+ * cluster: orders
+ * member: pg1
+ * peers:
+ *   - {id: pg1, kind: data, raft: 10.0.0.1:7001}
+ *   - {id: pg2, kind: data, raft: 10.0.0.2:7001}
+ *   - {id: w1, kind: witness, raft: 10.0.0.3:7001}
+ * raft:
+ *   storage: /var/lib/ratis-failover/pg1
+ *   tls: {certificate: /etc/ratis-failover/pg1.pem, key: /etc/ratis-failover/pg1.key, ca: /etc/ratis-failover/cluster-ca.pem}
+ * timing: {profile: default}
+ * settings: {synchronous_mode: on}          # how a new cluster starts; later: PATCH /config
+ * tags: {nofailover: false, failover_priority: 1}
+ * api: {listen: 10.0.0.1:8008, username: admin, password: env:RF_API_PASSWORD}
+ * postgresql:
+ *   data_dir: /var/lib/postgresql/15/orders
+ *   listen: 0.0.0.0:5432
+ *   connect_address: 10.0.0.1:5432
+ *   superuser: {username: postgres, password: env:PG_SUPERUSER_PASSWORD}
+ *   replication: {username: replicator, password: file:/etc/ratis-failover/replication.pw}
+ *   parameters: {max_connections: "200"}
+ *   client_networks: [10.0.0.0/24]
+ * watchdog: {mode: "off", postmaster_guard: true}   # a device needs a ttl well above safety_margin
+ * </pre>
+ */
+public record SidecarConfig(String cluster, String member, List<PeerSection> peers, RaftSection raft,
+    TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql,
+    WatchdogSettings.Section watchdog) {
+
+  /**
+   * {@code raft:} — {@code tls} is required unless {@code insecure: true} says that the Raft port
+   * runs without TLS and authentication (only where nobody else can reach it).
+   */
+  public record RaftSection(String storage, String bindHost, Long snapshotEvery, RaftTlsSection tls, Boolean insecure) {}
+
+  /** {@code tags:} — Patroni's tags. */
+  public record TagsSection(Boolean nofailover, Boolean noloadbalance, Boolean nosync, Integer failoverPriority,
+      Map<String, String> custom) {}
+
+  /** {@code postgresql.superuser:} and {@code postgresql.replication:} */
+  public record CredentialsSection(String username, String password) {}
+
+  /** {@code postgresql:} */
+  public record PostgresSection(String dataDir, String binDir, String listen, String connectAddress, String osUser,
+      CredentialsSection superuser, CredentialsSection replication, Map<String, String> parameters,
+      List<String> clientNetworks, List<String> initdbArguments, Boolean allowDataDirectoryRemoval,
+      String rewindPolicy, String logFile, String connectTimeout, String statusTimeout, String startTimeout,
+      String stopTimeout, String promoteTimeout, String provisionTimeout, SslSection ssl) {}
+
+  /**
+   * {@code postgresql.ssl:} — PEM files for TLS between members; {@code verify} is
+   * {@code verify-full} (default) or {@code verify-ca}.
+   */
+  public record SslSection(String certificate, String key, String ca, String verify) {}
+
+  /** Everything the sidecar starts with, checked. */
+  public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
+      Optional<RaftTls> raftTls, long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
+      PostgresConfig postgres, WatchdogSettings watchdog) {}
+
+  public static Plan load(Path file, Map<String, String> environment) {
+    SidecarConfig config = ConfigFiles.read(file, SidecarConfig.class);
+    return ConfigFiles.check(file.toString(), () -> config.plan(environment));
+  }
+
+  public static Plan parse(String source, String yaml, Map<String, String> environment) {
+    SidecarConfig config = ConfigFiles.parse(source, yaml, SidecarConfig.class);
+    return ConfigFiles.check(source, () -> config.plan(environment));
+  }
+
+  Plan plan(Map<String, String> env) {
+    String name = Values.required("cluster", cluster);
+    MemberId self = Values.checked("member", () -> MemberId.of(Values.required("member", member)));
+    List<Peer> resolved = PeerSection.toPeers("peers", Values.required("peers", peers));
+    Peer me = resolved.stream().filter(p -> p.id().equals(self)).findFirst()
+        .orElseThrow(() -> ConfigException.at("peers", "member " + self + " is not among the peers"));
+    if (me.kind() != MemberKind.DATA) {
+      throw ConfigException.at("peers", "member " + self + " is a witness; the sidecar runs data members");
+    }
+    RaftSection r = Values.required("raft", raft);
+    Path storage = Path.of(Values.required("raft.storage", r.storage()));
+    long snapshots = r.snapshotEvery() == null ? 1000 : r.snapshotEvery();
+    if (snapshots < 10) {
+      throw ConfigException.at("raft.snapshot_every", "must be at least 10 entries");
+    }
+    Optional<RaftTls> tls = RaftTlsSection.resolve("raft", r.tls(), r.insecure(), self);
+    Timing t = (timing == null ? TimingSection.DEFAULT : timing).toTiming("timing");
+    ClusterSettings s = settings == null ? ClusterSettings.DEFAULT : settings.toSettings("settings");
+    ApiSection a = Values.required("api", api);
+    ProbeConfig probe = a.toProbeConfig("api", null, env);
+    return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), tls, snapshots, t, s, resolvedTags(), a.url(),
+        probe, postgres(Values.required("postgresql", postgresql), t, env),
+        watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t));
+  }
+
+  private Tags resolvedTags() {
+    if (tags == null) {
+      return Tags.DEFAULT;
+    }
+    return Values.checked("tags", () -> new Tags(bool(tags.nofailover()), bool(tags.noloadbalance()), bool(tags.nosync()),
+        tags.failoverPriority() == null ? 1 : tags.failoverPriority(), tags.custom() == null ? Map.of() : tags.custom()));
+  }
+
+  private static boolean bool(Boolean b) {
+    return b != null && b;
+  }
+
+  private static PostgresConfig postgres(PostgresSection p, Timing timing, Map<String, String> env) {
+    PostgresConfig.Builder b = PostgresConfig.builder();
+    b.dataDirectory(Path.of(Values.required("postgresql.data_dir", p.dataDir())));
+    if (p.binDir() != null) {
+      b.binDirectory(Path.of(p.binDir()));
+    }
+    io.ratisfailover.HostPort listen = Values.checked("postgresql.listen",
+        () -> io.ratisfailover.HostPort.parse(Values.required("postgresql.listen", p.listen()), "postgresql.listen"));
+    b.listenHost(listen.host()).port(listen.port());
+    if (p.connectAddress() != null) {
+      io.ratisfailover.HostPort connect = Values.checked("postgresql.connect_address",
+          () -> io.ratisfailover.HostPort.parse(p.connectAddress(), "postgresql.connect_address"));
+      if (connect.port() != listen.port()) {
+        throw ConfigException.at("postgresql.connect_address", "port " + connect.port()
+            + " differs from the listen port " + listen.port() + "; port forwarding is not supported");
+      }
+      b.advertisedHost(connect.host());
+    }
+    if (p.osUser() != null) {
+      b.osUser(p.osUser());
+    }
+    CredentialsSection su = Values.required("postgresql.superuser", p.superuser());
+    b.superuser(Values.required("postgresql.superuser.username", su.username()),
+        Values.required("postgresql.superuser.password", Values.secret("postgresql.superuser.password", su.password(), env)));
+    CredentialsSection repl = Values.required("postgresql.replication", p.replication());
+    b.replication(Values.required("postgresql.replication.username", repl.username()),
+        Values.required("postgresql.replication.password", Values.secret("postgresql.replication.password", repl.password(), env)));
+    if (p.parameters() != null) {
+      b.serverParameters(p.parameters());
+    }
+    if (p.clientNetworks() != null) {
+      b.clientNetworks(p.clientNetworks());
+    }
+    if (p.initdbArguments() != null) {
+      b.initdbArguments(p.initdbArguments());
+    }
+    if (p.allowDataDirectoryRemoval() != null) {
+      b.allowDataDirectoryRemoval(p.allowDataDirectoryRemoval());
+    }
+    if (p.rewindPolicy() != null) {
+      switch (p.rewindPolicy()) {
+        case "rewind": b.rewindPolicy(PostgresConfig.RewindPolicy.REWIND); break;
+        case "rewind_then_reclone": b.rewindPolicy(PostgresConfig.RewindPolicy.REWIND_THEN_RECLONE); break;
+        default: throw ConfigException.at("postgresql.rewind_policy", "'" + p.rewindPolicy()
+            + "' is not one of rewind, rewind_then_reclone");
+      }
+    }
+    if (p.logFile() != null) {
+      b.logFile(Path.of(p.logFile()));
+    }
+    if (p.ssl() != null) {
+      SslSection ssl = p.ssl();
+      String v = ssl.verify() == null ? "verify-full" : ssl.verify();
+      PostgresConfig.Verify verify = switch (v) {
+        case "verify-full" -> PostgresConfig.Verify.VERIFY_FULL;
+        case "verify-ca" -> PostgresConfig.Verify.VERIFY_CA;
+        default -> throw ConfigException.at("postgresql.ssl.verify", "'" + v + "' is not one of verify-full, verify-ca");
+      };
+      b.ssl(Values.checked("postgresql.ssl", () -> new PostgresConfig.Ssl(
+          Path.of(Values.required("postgresql.ssl.certificate", ssl.certificate())),
+          Path.of(Values.required("postgresql.ssl.key", ssl.key())),
+          Path.of(Values.required("postgresql.ssl.ca", ssl.ca())), verify)));
+    }
+    duration(b::connectTimeout, "postgresql.connect_timeout", p.connectTimeout());
+    // The adapter's own status bound must stay inside the agent's.
+    b.statusTimeout(timing.statusTimeout().multipliedBy(4).dividedBy(5));
+    duration(b::statusTimeout, "postgresql.status_timeout", p.statusTimeout());
+    duration(b::startTimeout, "postgresql.start_timeout", p.startTimeout());
+    duration(b::stopTimeout, "postgresql.stop_timeout", p.stopTimeout());
+    duration(b::promoteTimeout, "postgresql.promote_timeout", p.promoteTimeout());
+    duration(b::provisionTimeout, "postgresql.provision_timeout", p.provisionTimeout());
+    return Values.checked("postgresql", b::build);
+  }
+
+  private static void duration(Consumer<Duration> setter, String key, String value) {
+    Duration d = Values.duration(key, value);
+    if (d != null) {
+      setter.accept(d);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package io.ratisfailover.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ratisfailover.RaftTls;
+import io.ratisfailover.SynchronousMode;
+import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.postgres.PostgresConfig;
+import io.ratisfailover.testing.TestPki;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SidecarConfigTest {
+  static final String GOOD = """
+      cluster: orders
+      member: pg1
+      peers:
+        - {id: pg1, kind: data, raft: 10.0.0.1:7001}
+        - {id: pg2, kind: data, raft: 10.0.0.2:7001}
+        - {id: w1, kind: witness, raft: 10.0.0.3:7001}
+      raft: {storage: /var/lib/rf/pg1, insecure: true}
+      settings: {synchronous_mode: "on"}
+      tags: {failover_priority: 2, custom: {dc: east}}
+      api: {listen: 0.0.0.0:8008, connect_address: 10.0.0.1:8008, username: admin, password: env:API_PW,
+            primary_hold_off: 2s}
+      postgresql:
+        data_dir: /var/lib/postgresql/15/orders
+        listen: 0.0.0.0:5432
+        connect_address: 10.0.0.1:5432
+        superuser: {username: postgres, password: env:SU_PW}
+        replication: {username: replicator, password: env:REPL_PW}
+        parameters: {max_connections: "200"}
+        client_networks: [10.0.0.0/24]
+      """;
+  static final Map<String, String> ENV = Map.of("API_PW", "a", "SU_PW", "s3cr3t-su", "REPL_PW", "r");
+
+  @Test
+  void aGoodFileDescribesTheMemberAndItsDatabase() {
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD, ENV);
+    assertThat(plan.member().value()).isEqualTo("pg1");
+    assertThat(plan.settings().synchronousMode()).isEqualTo(SynchronousMode.ON);
+    assertThat(plan.tags().failoverPriority()).isEqualTo(2);
+    assertThat(plan.tags().custom()).containsEntry("dc", "east");
+    assertThat(plan.apiUrl()).isEqualTo("http://10.0.0.1:8008");
+    assertThat(plan.probe().port()).isEqualTo(8008);
+    assertThat(plan.probe().auth()).isPresent();
+    assertThat(plan.probe().primaryHoldOff()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(plan.postgres().dataDirectory()).isEqualTo(Path.of("/var/lib/postgresql/15/orders"));
+    assertThat(plan.postgres().connectHost()).isEqualTo("10.0.0.1");
+    assertThat(plan.postgres().superuser().password()).isEqualTo("s3cr3t-su");
+    assertThat(plan.postgres().superuser().toString()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void problemsNameTheirKey() {
+    assertProblem(GOOD.replace("member: pg1", "member: w1"), "sidecar.yml: peers: member w1 is a witness");
+    assertProblem(GOOD.replace("env:SU_PW", "env:MISSING"),
+        "sidecar.yml: postgresql.superuser.password: environment variable MISSING is not set");
+    assertProblem(GOOD.replace("listen: 0.0.0.0:5432", "listen: 0.0.0.0"), "sidecar.yml: postgresql.listen:");
+    assertProblem(GOOD.replace("connect_address: 10.0.0.1:5432", "connect_address: 10.0.0.1:6432"),
+        "sidecar.yml: postgresql.connect_address: port 6432 differs");
+    assertProblem(GOOD.replace("max_connections", "port"), "sidecar.yml: postgresql:");
+    assertProblem(GOOD.replace("data_dir:", "datadir:"), "sidecar.yml: unknown key 'postgresql.datadir'");
+    assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1, insecure: true}", ""), "sidecar.yml: raft: is required");
+  }
+
+  @Test
+  void theRaftPortNeedsTlsFilesOrAnExplicitInsecureFlag(@TempDir Path dir) {
+    RaftTls pg1 = TestPki.create(dir, "orders-ca").issue("pg1");
+    String tls = "raft: {storage: /var/lib/rf/pg1, tls: {certificate: %s, key: %s, ca: %s}}".formatted(
+        pg1.certificate(), pg1.key(), pg1.ca());
+    String insecure = "raft: {storage: /var/lib/rf/pg1, insecure: true}";
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace(insecure, tls), ENV).raftTls()).contains(pg1);
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).raftTls()).isEmpty();
+    assertProblem(GOOD.replace(insecure, "raft: {storage: /var/lib/rf/pg1}"), "sidecar.yml: raft.tls: is required:"
+        + " this member's certificate, key and cluster CA for mutual TLS on the Raft port (or raft.insecure: true where"
+        + " nobody else can reach that port)");
+    assertProblem(GOOD.replace(insecure, tls.replace("}}", "}, insecure: true}")),
+        "sidecar.yml: raft.insecure: is true but raft.tls is set too; choose one");
+    assertProblem(GOOD.replace(insecure, tls.replace("ca: ", "cb: ")), "sidecar.yml: unknown key 'raft.tls.cb'");
+    assertProblem(GOOD.replace(insecure, tls.replace(pg1.key().toString(), pg1.ca().toString())),
+        "sidecar.yml: raft.tls: raft TLS key file " + pg1.ca() + " is 'CERTIFICATE', not an unencrypted PKCS#8");
+    assertProblem(GOOD.replace(insecure, tls).replace("member: pg1", "member: pg2"),
+        "sidecar.yml: raft.tls: raft TLS certificate " + pg1.certificate() + " is issued to CN=pg1, not to member pg2");
+  }
+
+  @Test
+  void adminOpenToTheNetworkWithoutAuthenticationIsRefusedUnlessAllowed() {
+    String open = GOOD.replace(", username: admin, password: env:API_PW", "");
+    assertProblem(open, "sidecar.yml: api.allow_unauthenticated_admin: admin endpoints on 0.0.0.0 would be open to anyone");
+    assertThat(SidecarConfig.parse("sidecar.yml", open.replace("primary_hold_off: 2s", "primary_hold_off: 2s,"
+        + " allow_unauthenticated_admin: true"), ENV).probe().auth()).isEmpty();
+    assertThat(SidecarConfig.parse("sidecar.yml", open.replace("listen: 0.0.0.0:8008", "listen: 127.0.0.1:8008"), ENV)
+        .probe().auth()).isEmpty();
+  }
+
+  @Test
+  void apiLimitsAndTheClientCertificateAllowListAreConfigurable() {
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s",
+        "primary_hold_off: 2s, max_connections_per_client: 16"), ENV);
+    assertThat(plan.probe().maxConnectionsPerClient()).isEqualTo(16);
+    assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, max_connections_per_client: 0"),
+        "sidecar.yml: api: probe.max_connections_per_client must be at least 1");
+  }
+
+  @Test
+  void postgresTlsBetweenMembersIsConfigurable() {
+    String yaml = GOOD.replace("client_networks: [10.0.0.0/24]", "client_networks: [10.0.0.0/24]\n"
+        + "  ssl: {certificate: /etc/rf/server.pem, key: /etc/rf/server.key, ca: /etc/rf/ca.pem}");
+    PostgresConfig.Ssl ssl = SidecarConfig.parse("sidecar.yml", yaml, ENV).postgres().ssl().orElseThrow();
+    assertThat(ssl.verify()).isEqualTo(PostgresConfig.Verify.VERIFY_FULL);
+    assertThat(ssl.ca()).isEqualTo(Path.of("/etc/rf/ca.pem"));
+    assertProblem(yaml.replace("ca: /etc/rf/ca.pem}", "ca: /etc/rf/ca.pem, verify: require}"),
+        "sidecar.yml: postgresql.ssl.verify: 'require' is not one of verify-full, verify-ca");
+    assertProblem(yaml.replace("key: /etc/rf/server.key, ", ""), "sidecar.yml: postgresql.ssl.key: is required");
+  }
+
+  @Test
+  void aPeerListedTwiceIsOneLineNamingIt() {
+    assertProblem(GOOD.replace("- {id: pg2, kind: data, raft: 10.0.0.2:7001}",
+        "- {id: pg2, kind: data, raft: 10.0.0.2:7001}\n  - {id: pg2, kind: data, raft: 10.0.0.4:7001}"),
+        "sidecar.yml: peers[2]: member id pg2 is listed twice");
+    assertProblem(GOOD.replace("raft: 10.0.0.2:7001", "raft: 10.0.0.1:7001"),
+        "sidecar.yml: peers[1]: raft address 10.0.0.1:7001 is also pg1's");
+  }
+
+  private static void assertProblem(String yaml, String expected) {
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml, ENV)).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(expected);
+  }
+
+  @Test
+  void theWatchdogDeviceIsOffAndThePostmasterGuardOnByDefault() {
+    WatchdogSettings w = SidecarConfig.parse("sidecar.yml", GOOD, ENV).watchdog();
+    assertThat(w.mode()).isEqualTo(WatchdogSettings.Mode.OFF);
+    assertThat(w.postmasterGuard()).isTrue();
+    // Unquoted, YAML reads off as false.
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + "watchdog: {mode: off, postmaster_guard: false}\n", ENV).watchdog())
+        .satisfies(x -> assertThat(x.mode()).isEqualTo(WatchdogSettings.Mode.OFF))
+        .satisfies(x -> assertThat(x.postmasterGuard()).isFalse());
+  }
+
+  @Test
+  void theDeviceResetsTheHostSafetyMarginBeforeTheLeaseEnds() {
+    // conservative: ttl 10 s, lease_margin 1 s: a 9 s lease, less a 4 s margin: a 5 s device timeout.
+    WatchdogSettings w = SidecarConfig.parse("sidecar.yml", GOOD + """
+        timing: {profile: conservative}
+        watchdog: {mode: required, device: /dev/watchdog1, safety_margin: 4s}
+        """, ENV).watchdog();
+    assertThat(w.mode()).isEqualTo(WatchdogSettings.Mode.REQUIRED);
+    assertThat(w.device()).isEqualTo(Path.of("/dev/watchdog1"));
+    assertThat(w.deviceTimeout()).isEqualTo(Duration.ofSeconds(5));
+    // A keep-alive with the lease's end at least the device timeout away resets no sooner than the lease ends...
+    assertThat(w.allowsKeepAlive(Duration.ofMillis(5000))).isTrue();
+    assertThat(w.allowsKeepAlive(Duration.ofMillis(8900))).isTrue();
+    // ...one whose renewal was answered more than ~safety_margin after it was sent would reset after it: skipped.
+    assertThat(w.allowsKeepAlive(Duration.ofMillis(4999))).isFalse();
+    // Whole seconds, rounded down: a 3.5 s margin still gives 5 s.
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + """
+        timing: {profile: conservative}
+        watchdog: {mode: automatic, safety_margin: 3500ms}
+        """, ENV).watchdog().deviceTimeout()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aWatchdogDeviceNeedsATtlItsSecondsFitIn() {
+    // default timing: a 2.5 s lease less Patroni's 5 s margin leaves nothing; a 500 ms margin leaves 2 s.
+    assertProblem(GOOD + "watchdog: {mode: automatic}\n", "sidecar.yml: watchdog.safety_margin: the device timeout");
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + "watchdog: {mode: automatic, safety_margin: 500ms}\n", ENV)
+        .watchdog().deviceTimeout()).isEqualTo(Duration.ofSeconds(2));
+    // conservative with Patroni's 5 s margin: 4 s, no more than loop_wait + rpc_timeout (4 s): one slow renewal would reset the host.
+    assertProblem(GOOD + "timing: {profile: conservative}\nwatchdog: {mode: required}\n",
+        "sidecar.yml: watchdog.safety_margin: the device timeout ttl - lease_margin - safety_margin (9000 ms - 5000 ms, in whole seconds: 4 s) must exceed loop_wait + rpc_timeout (4000 ms)");
+    assertProblem(GOOD + "watchdog: {mode: sometimes}\n", "sidecar.yml: watchdog.mode: 'sometimes' is not one of off, automatic, required");
+    assertProblem(GOOD + "timing: {profile: conservative}\nwatchdog: {mode: required, safety_margin: 4}\n",
+        "sidecar.yml: watchdog.safety_margin: '4' is not a duration");
+  }
+}
