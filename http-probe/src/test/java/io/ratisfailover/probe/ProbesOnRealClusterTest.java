@@ -50,6 +50,20 @@ class ProbesOnRealClusterTest {
         + "; " + cluster.describe();
   }
 
+  /** The state {@code observer}'s {@code /cluster} gives {@code member}; empty when it cannot be read. */
+  private String stateSeenBy(String observer, String member) {
+    try {
+      for (JsonNode m : json(http(observer).get("/cluster")).path("members")) {
+        if (m.path("name").asText().equals(member)) {
+          return m.path("state").asText();
+        }
+      }
+    } catch (Exception e) {
+      // not answering yet
+    }
+    return "";
+  }
+
   private static JsonNode json(HttpResponse<String> r) throws Exception {
     return JSON.readTree(r.body());
   }
@@ -73,6 +87,10 @@ class ProbesOnRealClusterTest {
     assertThat(http(primary).status("GET", "/leader")).isEqualTo(200);
     assertThat(http(replica).status("GET", "/read-only")).isEqualTo(200);
     Await.until("the replica to be ready", WAIT, () -> http(replica).status("GET", "/readiness") == 200, this::describe);
+    // The switchover below is checked against the witness's copy of the state, which learns of the
+    // replica's streaming from its next report, up to a loop_wait after the replica itself knows.
+    Await.until("the witness to see the replica streaming", WAIT,
+        () -> stateSeenBy("w1", replica).equals("streaming"), this::describe);
 
     JsonNode members = json(http("w1").get("/cluster")).path("members");
     assertThat(members).hasSize(3);
