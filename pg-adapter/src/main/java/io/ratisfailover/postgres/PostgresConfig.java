@@ -274,10 +274,6 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
         if (e.getValue() == null || e.getValue().indexOf('\n') >= 0 || e.getValue().indexOf('\r') >= 0) {
           throw new IllegalArgumentException("serverParameters: value of " + name + " must be one line of text");
         }
-        if (name.equals("wal_log_hints") && !Set.of("on", "true", "yes", "1").contains(e.getValue().toLowerCase(Locale.ROOT))) {
-          throw new IllegalArgumentException("serverParameters: wal_log_hints must stay on: pg_rewind needs it to bring a"
-              + " former primary back without a new clone, got " + e.getValue());
-        }
         if (name.equals("wal_level") && !(e.getValue().equals("replica") || e.getValue().equals("logical"))) {
           throw new IllegalArgumentException("serverParameters: wal_level must be replica or logical for"
               + " streaming replication, got " + e.getValue());

@@ -51,8 +51,6 @@ class PostgresConfigTest {
         .hasMessageContaining("synchronous_standby_names");
     assertThatThrownBy(() -> valid().serverParameter("work mem", "1").build()).hasMessageContaining("not a parameter name");
     assertThatThrownBy(() -> valid().serverParameter("wal_level", "minimal").build()).hasMessageContaining("wal_level");
-    assertThatThrownBy(() -> valid().serverParameter("wal_log_hints", "off").build())
-        .hasMessageContaining("wal_log_hints must stay on");
     assertThatThrownBy(() -> valid().serverParameter("work_mem", "1\n2").build()).hasMessageContaining("one line");
     assertThatThrownBy(() -> valid().clientNetwork("10.0.0.0").build()).hasMessageContaining("clientNetworks");
     assertThatThrownBy(() -> valid().initdbArguments(List.of("--pgdata=/x")).build()).hasMessageContaining("--pgdata");
