@@ -1,6 +1,5 @@
 package io.ratisfailover.witness;
 
-import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.HostPort;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
@@ -59,10 +58,12 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
   /**
    * One cluster this witness serves, ready to start.
    *
+   * @param settingsIgnored the entry sets {@code settings}: checked, but never used, since a new
+   *     cluster starts with the settings of the data member that bootstraps it
    * @param probe the HTTP API for this cluster, when {@code api_listen} is set
    */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path storage, Timing timing,
-      ClusterSettings settings, Optional<ProbeConfig> probe, String raftBindHost, Optional<RaftTls> raftTls) {}
+      boolean settingsIgnored, Optional<ProbeConfig> probe, String raftBindHost, Optional<RaftTls> raftTls) {}
 
   /** Reads and checks a witness configuration file; secrets come from {@code env}. */
   public static List<Plan> load(Path file, Map<String, String> env) {
@@ -114,11 +115,13 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
           (api == null ? ApiSection.NONE : api).toProbeConfig("api", c.apiListen(), env));
       TimingSection t = c.timing() != null ? c.timing() : timing != null ? timing : TimingSection.DEFAULT;
       Timing resolved = t.toTiming(c.timing() != null ? at + ".timing" : "timing");
-      ClusterSettings settings = c.settings() == null ? ClusterSettings.DEFAULT : c.settings().toSettings(at + ".settings");
+      if (c.settings() != null) {
+        c.settings().toSettings(at + ".settings");
+      }
       RaftSection r = c.raft() != null ? c.raft() : raft != null ? raft : new RaftSection(null, null);
       Optional<RaftTls> tls = RaftTlsSection.resolve(c.raft() != null ? at + ".raft" : "raft", r.tls(), r.insecure(), self);
-      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, settings, probe, c.raftBindHost(),
-          tls));
+      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, c.settings() != null, probe,
+          c.raftBindHost(), tls));
     }
     return plans;
   }

@@ -108,7 +108,12 @@ public final class WitnessMain implements Callable<Integer> {
       for (WitnessConfig.Plan plan : plans) {
         FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
             .peers(plan.peers()).storageDirectory(plan.storage()).timing(plan.timing())
-            .initialSettings(plan.settings()).rejoin(rejoin);
+            .rejoin(rejoin);
+        if (plan.settingsIgnored()) {
+          log.warn("witness {}: cluster {}: the settings in this witness's configuration are not used: a new cluster"
+              + " starts with those of the data member that bootstraps it, and changes them with rfctl edit-config",
+              plan.member(), plan.cluster());
+        }
         plan.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
         if (plan.raftBindHost() != null) {
           b.raftBindHost(plan.raftBindHost());

@@ -2,7 +2,6 @@ package io.ratisfailover.witness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
@@ -80,7 +79,7 @@ class MultiClusterWitnessTest {
 
   private WitnessConfig.Plan plan(DataMembers c) {
     return new WitnessConfig.Plan(c.cluster(), MemberId.of("w1"), c.peers(), dir.resolve("w1").resolve(c.cluster()),
-        Timing.defaults(), ClusterSettings.DEFAULT, Optional.empty(), null, Optional.empty());
+        Timing.defaults(), false, Optional.empty(), null, Optional.empty());
   }
 
   private void startAll(DataMembers c) {

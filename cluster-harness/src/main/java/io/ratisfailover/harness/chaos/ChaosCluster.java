@@ -338,8 +338,6 @@ final class ChaosCluster implements AutoCloseable {
         + "timing: {profile: " + options.timingProfile() + "}\n"
         + "raft: {" + security.apply("w1") + "}\n"
         + "clusters:\n  - name: chaos\n    api_listen: " + network.address("w1") + ":" + API + "\n"
-        // Whichever member arbitrates first writes the cluster's initial settings: the witness too.
-        + "    settings: {synchronous_mode: \"" + (options.synchronous() ? "on" : "off") + "\"}\n"
         + peers.toString().replace("\n  - ", "\n      - ").replace("peers:", "    peers:"));
   }
 }
