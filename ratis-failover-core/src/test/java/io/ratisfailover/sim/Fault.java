@@ -35,6 +35,16 @@ public sealed interface Fault extends Comparable<Fault> {
     public String toString() { return "agentcrash(" + node + "," + atMillis + "," + forMillis + "," + isolatedMillis + ")"; }
   }
 
+  /**
+   * The node's Raft storage is lost while its agent is down (kill -9, then a new disk): after
+   * {@code forMillis} the agent starts again on empty storage with {@code --rejoin}, outside the
+   * voters until the leader has brought it up to date, and its database (if any) kept running.
+   */
+  record StorageLoss(int node, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "wipe(" + node + "," + atMillis + "," + forMillis + ")"; }
+  }
+
   /** Only the database dies (kill -9 of the postmaster); the agent lives on. */
   record DatabaseCrash(int node, long atMillis) implements Fault {
     public long endMillis() { return atMillis; }

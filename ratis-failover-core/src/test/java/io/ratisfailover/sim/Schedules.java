@@ -17,10 +17,13 @@ public final class Schedules {
 
   /**
    * Any fault, at any member, with clock rates anywhere within {@code drift}; half of the schedules
-   * run in synchronous mode, half (independently) on hosts without a watchdog.
+   * run in synchronous mode, half (independently) on hosts without a watchdog. At most one member
+   * loses its storage: two at once take the majority's logs, which no cluster survives unaided.
    */
   public static Arbitrary<Schedule> anyFaults(SimConfig config, double drift, int maxFaults) {
-    return Combinators.combine(seeds(), rates(config.size(), drift), fault(config).list().ofMaxSize(maxFaults),
+    Arbitrary<List<Fault>> faults = fault(config).list().ofMaxSize(maxFaults)
+        .filter(fs -> fs.stream().filter(Fault.StorageLoss.class::isInstance).count() <= 1);
+    return Combinators.combine(seeds(), rates(config.size(), drift), faults,
         Arbitraries.of(true, false), Arbitraries.of(true, false)).as(Schedule::new);
   }
 
@@ -70,6 +73,7 @@ public final class Schedules {
     Arbitrary<Fault> noAppends = Combinators.combine(node, at(start, end), length(500, 15_000))
         .as(Fault.AppendsBlocked::new);
     Arbitrary<Fault> snapshot = Combinators.combine(node, at(start, end)).as(Fault.SnapshotInstall::new);
+    Arbitrary<Fault> wipe = Combinators.combine(node, at(start, end), length(100, 10_000)).as(Fault.StorageLoss::new);
     Arbitrary<Fault> slowInbound = Combinators.combine(dataNode(config), at(start, end), length(1_000, 15_000),
         Arbitraries.integers().between(300, 3_000)).as(Fault.SlowInbound::new);
     Arbitrary<Fault> loss = Combinators.combine(at(start, end), length(500, 10_000),
@@ -85,7 +89,7 @@ public final class Schedules {
         net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(3, slowLink), net.jqwik.api.Tuple.of(3, slowInbound),
         net.jqwik.api.Tuple.of(4, slowReplies), net.jqwik.api.Tuple.of(3, noAppends),
         net.jqwik.api.Tuple.of(2, snapshot), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
-        net.jqwik.api.Tuple.of(2, leaderChange), net.jqwik.api.Tuple.of(1, switchover));
+        net.jqwik.api.Tuple.of(2, leaderChange), net.jqwik.api.Tuple.of(1, switchover), net.jqwik.api.Tuple.of(1, wipe));
   }
 
   static Arbitrary<Long> seeds() {

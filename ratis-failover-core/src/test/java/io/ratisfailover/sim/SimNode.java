@@ -54,6 +54,11 @@ final class SimNode {
   long lastMajorityContact;
   long electionTimeout;
   int priority;
+  /**
+   * Started on wiped storage: it left the voters before it started, so it counts toward no
+   * majority and stands for no election until the leader has brought it up to date.
+   */
+  boolean rejoining;
 
   SimNode(Simulation sim, int index, Peer peer, double rate, long tickOffset, long wallOffsetMillis,
       InMemoryDatabase database) {

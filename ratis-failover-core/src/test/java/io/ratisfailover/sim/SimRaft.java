@@ -22,7 +22,9 @@ import java.util.concurrent.CompletableFuture;
  * leads; an election needs a majority of live, connected voters that heard from no leader lately
  * (pre-vote) and whose logs are not newer, honouring priorities; entries a deposed leader had not
  * committed are dropped or committed later by its successor; members apply the log in order, each
- * when the leader's word reaches it; replies can be lost, commands delivered twice.
+ * when the leader's word reaches it; replies can be lost, commands delivered twice. A member whose
+ * storage was wiped comes back empty and outside the voters until it has caught up, as the product's
+ * rejoin does (the one thing real Raft cannot survive, a wiped voter, is refused at start).
  */
 final class SimRaft {
   /** An appended, uncommitted entry and who waits for its result. */
@@ -137,7 +139,7 @@ final class SimRaft {
     SimNode l = leader;
     List<Long> rtts = new ArrayList<>();
     for (SimNode f : nodes) {
-      if (f != l && f.alive() && net.connected(l.index, f.index)) {
+      if (f != l && f.alive() && !f.rejoining && net.connected(l.index, f.index)) {
         rtts.add(net.latency(l.index, f.index) + net.latency(f.index, l.index));
       }
     }
@@ -193,6 +195,10 @@ final class SimRaft {
       node.appliedIndex = i;
       node.logIndex = Math.max(node.logIndex, i);
       last = applied.result();
+      if (node.rejoining && i == log.size()) {
+        node.rejoining = false;
+        sim.trace("raft: " + node.peer.id() + " is up to date and a voter again");
+      }
       ClusterState state = applied.state();
       ApplyResult result = applied.result();
       MemberIdAware.deliver(sim, node, () -> node.runtime.applied(i, request, result, state));
@@ -212,7 +218,9 @@ final class SimRaft {
       int reached = 1;
       for (SimNode f : nodes) {
         if (f != l && f.alive() && net.connected(l.index, f.index) && !net.appendsBlocked(f.index) && !net.lost()) {
-          reached++;
+          if (!f.rejoining) {
+            reached++;
+          }
           long upTo = log.size();
           sim.send(l, f, () -> {
             f.lastHeardLeader = sim.now();
@@ -247,7 +255,7 @@ final class SimRaft {
   }
 
   private void electionCheck(SimNode n) {
-    if (n.alive() && !n.believesLeader && sim.now() - n.lastHeardLeader >= n.electionTimeout) {
+    if (n.alive() && !n.believesLeader && !n.rejoining && sim.now() - n.lastHeardLeader >= n.electionTimeout) {
       tryElection(n);
     }
     armElectionTimer(n);
@@ -263,7 +271,7 @@ final class SimRaft {
       boolean reachable = v.alive() && net.connected(candidate.index, v.index);
       boolean noLiveLeader = sim.now() - v.lastHeardLeader >= v.real(electionMin) || v.believesLeader && v != leader;
       boolean logOk = candidate.logIndex > v.logIndex || candidate.logIndex == v.logIndex && v.priority <= candidate.priority;
-      if (reachable && noLiveLeader && logOk && !(v == leader && v.alive())) {
+      if (reachable && noLiveLeader && logOk && !v.rejoining && !(v == leader && v.alive())) {
         votes++;
       }
     }
@@ -385,7 +393,7 @@ final class SimRaft {
       return;
     }
     for (SimNode n : nodes) {
-      if (n != l && n.alive() && net.connected(l.index, n.index)) {
+      if (n != l && n.alive() && !n.rejoining && net.connected(l.index, n.index)) {
         stepDown(l, "leadership transferred");
         becomeLeader(n);
         return;
@@ -402,7 +410,7 @@ final class SimRaft {
     if (l != null && l.peer.id().equals(primary) && l.alive()) {
       SimNode best = null;
       for (SimNode n : nodes) {
-        if (n != l && n.alive() && net.connected(l.index, n.index) && n.logIndex >= l.logIndex - 5
+        if (n != l && n.alive() && !n.rejoining && net.connected(l.index, n.index) && n.logIndex >= l.logIndex - 5
             && (best == null || n.priority > best.priority)) {
           best = n;
         }

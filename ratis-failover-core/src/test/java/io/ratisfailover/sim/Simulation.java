@@ -321,6 +321,17 @@ public final class Simulation {
         }
         restartAgent(n);
       });
+    } else if (f instanceof Fault.StorageLoss w) {
+      SimNode n = nodes.get(w.node());
+      if (!n.up) {
+        return;
+      }
+      stopAgent(n);
+      n.logIndex = 0; // the log and snapshots are gone: the restart replays nothing
+      at(ms(w.endMillis()), null, () -> {
+        n.rejoining = true;
+        restartAgent(n);
+      });
     } else if (f instanceof Fault.SlowLink s) {
       net.slow(s.from(), s.to(), ms(s.extraMillis()));
       at(ms(s.endMillis()), null, () -> net.slow(s.from(), s.to(), -ms(s.extraMillis())));
