@@ -47,6 +47,31 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     Objects.requireNonNull(postgres, "postgres");
   }
 
+  /**
+   * Why the Raft storage and the data directory cannot be where they are, if they cannot: one
+   * inside the other would be lost to the first clone or rewind. Shared with the sidecar's
+   * configuration, which names its own keys.
+   */
+  public static Optional<String> storageConflict(Path raftStorage, Path dataDirectory) {
+    Path storage = raftStorage.toAbsolutePath().normalize();
+    Path data = dataDirectory.toAbsolutePath().normalize();
+    if (storage.startsWith(data) || data.startsWith(storage)) {
+      return Optional.of("the Raft storage " + storage + " and the data directory " + data
+          + " must not contain each other: clones and rewinds rewrite the data directory");
+    }
+    return Optional.empty();
+  }
+
+  /** Why the adapter's status timeout does not fit inside the agent's, if it does not. */
+  public static Optional<String> statusTimeoutConflict(PostgresConfig postgres, Timing timing) {
+    if (postgres.statusTimeout().compareTo(timing.statusTimeout()) >= 0) {
+      return Optional.of("the adapter's status timeout (" + postgres.statusTimeout().toMillis()
+          + " ms) must be below the agent's (timing status timeout, " + timing.statusTimeout().toMillis()
+          + " ms), so that a hung server is reported as such rather than as a timed-out call");
+    }
+    return Optional.empty();
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -109,16 +134,12 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
         throw new IllegalArgumentException("member " + member + " is listed as a " + self.kind() + " peer, not a data member");
       }
       Path storage = storageDirectory.toAbsolutePath().normalize();
-      Path data = postgres.dataDirectory();
-      if (storage.startsWith(data) || data.startsWith(storage)) {
-        throw new IllegalArgumentException("storageDirectory " + storage + " and postgres.dataDirectory " + data
-            + " must not contain each other: clones and rewinds rewrite the data directory");
-      }
-      if (postgres.statusTimeout().compareTo(timing.statusTimeout()) >= 0) {
-        throw new IllegalArgumentException("postgres.statusTimeout (" + postgres.statusTimeout().toMillis()
-            + " ms) must be below timing.statusTimeout (" + timing.statusTimeout().toMillis()
-            + " ms), so that a hung server is reported as such rather than as a timed-out call");
-      }
+      storageConflict(storage, postgres.dataDirectory()).ifPresent(problem -> {
+        throw new IllegalArgumentException("storageDirectory and postgres.dataDirectory: " + problem);
+      });
+      statusTimeoutConflict(postgres, timing).ifPresent(problem -> {
+        throw new IllegalArgumentException("postgres.statusTimeout: " + problem);
+      });
       return new DataMemberConfig(clusterName, member, peers, storage, timing, initialSettings, tags, apiUrl,
           Optional.ofNullable(raftBindHost), Optional.ofNullable(raftTls), postgres);
     }

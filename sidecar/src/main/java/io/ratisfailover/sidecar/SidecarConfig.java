@@ -15,6 +15,7 @@ import io.ratisfailover.node.config.RaftTlsSection;
 import io.ratisfailover.node.config.SettingsSection;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.node.config.Values;
+import io.ratisfailover.postgres.DataMemberConfig;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.ProbeConfig;
 import java.nio.file.Path;
@@ -118,9 +119,16 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     ClusterSettings s = settings == null ? ClusterSettings.DEFAULT : settings.toSettings("settings");
     ApiSection a = Values.required("api", api);
     ProbeConfig probe = a.toProbeConfig("api", null, env);
+    PostgresConfig pg = postgres(Values.required("postgresql", postgresql), t, env);
+    // The rules an embedding application's DataMemberConfig enforces, under this file's keys.
+    DataMemberConfig.storageConflict(storage, pg.dataDirectory()).ifPresent(problem -> {
+      throw ConfigException.at("raft.storage", problem);
+    });
+    DataMemberConfig.statusTimeoutConflict(pg, t).ifPresent(problem -> {
+      throw ConfigException.at("postgresql.status_timeout", problem);
+    });
     return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), tls, snapshots, t, s, resolvedTags(), a.url(),
-        probe, postgres(Values.required("postgresql", postgresql), t, env),
-        watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t));
+        probe, pg, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t));
   }
 
   private Tags resolvedTags() {

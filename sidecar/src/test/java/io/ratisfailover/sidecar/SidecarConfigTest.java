@@ -65,6 +65,12 @@ class SidecarConfigTest {
         "sidecar.yml: postgresql.connect_address: port 6432 differs");
     assertProblem(GOOD.replace("max_connections", "port"), "sidecar.yml: postgresql:");
     assertProblem(GOOD.replace("data_dir:", "datadir:"), "sidecar.yml: unknown key 'postgresql.datadir'");
+    // DataMemberConfig's rules hold here too (issue 12, item 2): both were accepted before.
+    assertProblem(GOOD.replace("storage: /var/lib/rf/pg1", "storage: /var/lib/postgresql/15/orders/raft"),
+        "sidecar.yml: raft.storage: the Raft storage /var/lib/postgresql/15/orders/raft and the data directory"
+            + " /var/lib/postgresql/15/orders must not contain each other");
+    assertProblem(GOOD.replace("data_dir: /var/lib/postgresql/15/orders", "data_dir: /var/lib/postgresql/15/orders\n  status_timeout: 5s"),
+        "sidecar.yml: postgresql.status_timeout: the adapter's status timeout (5000 ms) must be below the agent's");
     assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1, insecure: true}", ""), "sidecar.yml: raft: is required");
   }
 
