@@ -144,9 +144,12 @@ class RaftTlsTest {
   @Test
   void aPeerIsTrustedOnlyAtAHostItsCertificateNames() throws IOException {
     TestPki pki = TestPki.create(dir.resolve("pki"), "orders-ca");
+    // No primary is awaited: the data members cannot reach w1's server at the address they were
+    // given, so whenever w1 wins a Raft election (its appends to them work) their reports cannot
+    // reach it and no primary is elected until leadership moves; on a loaded machine that can last.
+    // The servers listen once startAll returns, which is all this test needs.
     cluster = cluster(id -> Optional.of(id.value().equals("w1") ? pki.issue("w1", "localhost")
         : pki.issue(id.value()))).startAll();
-    awaitPrimary();
     String w1Port = cluster.peers().stream().filter(p -> p.id().value().equals("w1")).findFirst().orElseThrow()
         .raftAddress().split(":")[1];
     Parameters insider = RaftTlsParameters.load(pki.issue("insider"), MemberId.of("insider"), Instant.now()).parameters();
