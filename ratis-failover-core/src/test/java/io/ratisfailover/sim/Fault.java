@@ -63,6 +63,16 @@ public sealed interface Fault extends Comparable<Fault> {
     public String toString() { return "pause(" + node + "," + atMillis + "," + forMillis + ")"; }
   }
 
+  /**
+   * Nothing another node initiates reaches the node (a firewall dropping connections to its Raft
+   * port) while its own connections work: as leader it keeps its followers, but no client request
+   * and no vote reaches it; as follower it receives no appends.
+   */
+  record Deaf(int node, long atMillis, long forMillis) implements Fault {
+    public long endMillis() { return atMillis + forMillis; }
+    public String toString() { return "deaf(" + node + "," + atMillis + "," + forMillis + ")"; }
+  }
+
   /** The nodes in {@code side} cannot talk to the others, in either direction. */
   record Partition(Set<Integer> side, long atMillis, long forMillis) implements Fault {
     public Partition {

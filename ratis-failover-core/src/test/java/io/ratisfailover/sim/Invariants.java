@@ -42,7 +42,12 @@ public final class Invariants {
    * @param firstServingAfterHealMillis how long after the faults healed a primary served again; -1 if never
    * @param raftLeaderChanges how often the Raft leader (the arbiter) changed
    */
-  public record Stats(long failovers, long firstServingAfterHealMillis, int raftLeaderChanges) {}
+  /**
+   * @param longestWithoutPrimaryMillis the longest time after the warm-up with no member serving as
+   *     primary, faults included (a cluster that wedges while a fault lasts shows here, not in L1)
+   */
+  public record Stats(long failovers, long firstServingAfterHealMillis, int raftLeaderChanges,
+      long longestWithoutPrimaryMillis) {}
 
   private final Simulation sim;
   private final List<SimNode> nodes;
@@ -58,6 +63,8 @@ public final class Invariants {
   private long healedAt = Long.MAX_VALUE;
   private long firstServingAfterHeal = -1;
   private Epoch warmEpoch;
+  private long lastServingAt = -1;
+  private long longestWithoutPrimary;
   private int leaderChanges;
   private Optional<SimNode> lastLeader = Optional.empty();
 
@@ -123,6 +130,12 @@ public final class Invariants {
     }
     if (!serving.isEmpty() && now >= healedAt && firstServingAfterHeal < 0) {
       firstServingAfterHeal = now;
+    }
+    if (warmEpoch != null) {
+      longestWithoutPrimary = Math.max(longestWithoutPrimary, now - lastServingAt);
+      if (!serving.isEmpty()) {
+        lastServingAt = now;
+      }
     }
     checkPromotions();
     checkOneWritable();
@@ -208,6 +221,7 @@ public final class Invariants {
   /** From now on, count promotions as failovers: the cluster has formed. */
   void warmedUp() {
     warmEpoch = sim.committedEpoch();
+    lastServingAt = sim.now();
   }
 
   void checkLiveness() {
@@ -235,6 +249,8 @@ public final class Invariants {
 
   Stats stats() {
     long failovers = warmEpoch == null ? 0 : sim.committedEpoch().value() - warmEpoch.value();
-    return new Stats(failovers, firstServingAfterHeal < 0 ? -1 : (firstServingAfterHeal - healedAt) / 1_000_000, leaderChanges);
+    long gap = warmEpoch == null ? 0 : Math.max(longestWithoutPrimary, sim.now() - lastServingAt);
+    return new Stats(failovers, firstServingAfterHeal < 0 ? -1 : (firstServingAfterHeal - healedAt) / 1_000_000, leaderChanges,
+        gap / 1_000_000);
   }
 }

@@ -82,6 +82,7 @@ public record Schedule(long seed, List<Double> clockRates, List<Fault> faults, b
         case "noappends" -> new Fault.AppendsBlocked(i(a[0]), l(a[1]), l(a[2]));
         case "snapshot" -> new Fault.SnapshotInstall(i(a[0]), l(a[1]));
         case "wipe" -> new Fault.StorageLoss(i(a[0]), l(a[1]), l(a[2]));
+        case "deaf" -> new Fault.Deaf(i(a[0]), l(a[1]), l(a[2]));
         case "dbcrash" -> new Fault.DatabaseCrash(i(a[0]), l(a[1]));
         case "dbhang" -> new Fault.DatabaseHang(i(a[0]), l(a[1]), l(a[2]));
         case "pause" -> new Fault.Pause(i(a[0]), l(a[1]), l(a[2]));

@@ -72,6 +72,7 @@ public final class Schedules {
         Arbitraries.integers().between(300, 3_000)).as(Fault.SlowReplies::new);
     Arbitrary<Fault> noAppends = Combinators.combine(node, at(start, end), length(500, 15_000))
         .as(Fault.AppendsBlocked::new);
+    Arbitrary<Fault> deaf = Combinators.combine(node, at(start, end), length(500, 15_000)).as(Fault.Deaf::new);
     Arbitrary<Fault> snapshot = Combinators.combine(node, at(start, end)).as(Fault.SnapshotInstall::new);
     Arbitrary<Fault> wipe = Combinators.combine(node, at(start, end), length(100, 10_000)).as(Fault.StorageLoss::new);
     Arbitrary<Fault> slowInbound = Combinators.combine(dataNode(config), at(start, end), length(1_000, 15_000),
@@ -87,7 +88,7 @@ public final class Schedules {
         net.jqwik.api.Tuple.of(3, pause), net.jqwik.api.Tuple.of(4, partition), net.jqwik.api.Tuple.of(2, oneWay),
         net.jqwik.api.Tuple.of(3, flap),
         net.jqwik.api.Tuple.of(2, delay), net.jqwik.api.Tuple.of(3, slowLink), net.jqwik.api.Tuple.of(3, slowInbound),
-        net.jqwik.api.Tuple.of(4, slowReplies), net.jqwik.api.Tuple.of(3, noAppends),
+        net.jqwik.api.Tuple.of(4, slowReplies), net.jqwik.api.Tuple.of(3, noAppends), net.jqwik.api.Tuple.of(2, deaf),
         net.jqwik.api.Tuple.of(2, snapshot), net.jqwik.api.Tuple.of(2, loss), net.jqwik.api.Tuple.of(1, duplicate),
         net.jqwik.api.Tuple.of(2, leaderChange), net.jqwik.api.Tuple.of(1, switchover), net.jqwik.api.Tuple.of(1, wipe));
   }

@@ -25,6 +25,7 @@ final class SimNetwork {
   private long jitterNanos;
   private long replyExtraNanos;
   private final int[] appendsBlocked; // > 0: the node's Raft server receives no appends (counted)
+  private final int[] deaf; // > 0: nothing another node initiates reaches the node (counted)
   private double loss;
   private double duplicate;
 
@@ -34,6 +35,7 @@ final class SimNetwork {
     this.cuts = new int[size][size];
     this.slowNanos = new long[size][size];
     this.appendsBlocked = new int[size];
+    this.deaf = new int[size];
     this.random = random;
   }
 
@@ -96,7 +98,21 @@ final class SimNetwork {
   }
 
   boolean appendsBlocked(int node) {
-    return appendsBlocked[node] > 0;
+    return appendsBlocked[node] > 0 || deaf[node] > 0;
+  }
+
+  /**
+   * The node accepts no connection (delta 1) or accepts them again (delta -1): a firewall on its
+   * Raft port. What it sends on connections it opened itself still flows both ways: as a leader,
+   * its appends and their answers; as a client, its requests to another leader.
+   */
+  void deafen(int node, int delta) {
+    deaf[node] += delta;
+  }
+
+  /** Whether a request {@code from} opens to {@code to} gets through (client requests, votes). */
+  boolean accepts(int from, int to) {
+    return from == to || deaf[to] == 0;
   }
 
   /** Answers to commands get slower by {@code extra} (negative: the slowdown ends). */

@@ -92,6 +92,12 @@ final class SimRaft {
       @Override public void placeLeaderAwayFrom(MemberId primary) {
         reweigh(primary);
       }
+
+      @Override public void handLeadershipAway() {
+        if (leader == node && node.alive()) {
+          handOver(node, "handing leadership away from an unheard leader");
+        }
+      }
     };
   }
 
@@ -101,8 +107,8 @@ final class SimRaft {
     CompletableFuture<ApplyResult> reply = new CompletableFuture<>();
     byte[] entry = Codec.encode(request);
     SimNode target = leader;
-    if (target == null) {
-      return reply; // no leader: the client retries until its caller gives up
+    if (target == null || !net.accepts(from.index, target.index)) {
+      return reply; // no leader, or none that accepts connections: the client retries until its caller gives up
     }
     int incarnation = from.incarnation;
     // Ratis' async client keeps a member's requests in order (a sliding window): none overtakes another.
@@ -268,7 +274,7 @@ final class SimRaft {
         votes++;
         continue;
       }
-      boolean reachable = v.alive() && net.connected(candidate.index, v.index);
+      boolean reachable = v.alive() && net.connected(candidate.index, v.index) && net.accepts(candidate.index, v.index);
       boolean noLiveLeader = sim.now() - v.lastHeardLeader >= v.real(electionMin) || v.believesLeader && v != leader;
       boolean logOk = candidate.logIndex > v.logIndex || candidate.logIndex == v.logIndex && v.priority <= candidate.priority;
       if (reachable && noLiveLeader && logOk && !v.rejoining && !(v == leader && v.alive())) {
@@ -408,22 +414,27 @@ final class SimRaft {
     }
     SimNode l = leader;
     if (l != null && l.peer.id().equals(primary) && l.alive()) {
-      SimNode best = null;
-      for (SimNode n : nodes) {
-        if (n != l && n.alive() && !n.rejoining && net.connected(l.index, n.index) && n.logIndex >= l.logIndex - 5
-            && (best == null || n.priority > best.priority)) {
-          best = n;
+      handOver(l, "handing leadership away from the primary");
+    }
+  }
+
+  /** Leader {@code l} hands leadership to the most preferred follower it reaches with an up-to-date log, if any. */
+  private void handOver(SimNode l, String why) {
+    SimNode best = null;
+    for (SimNode n : nodes) {
+      if (n != l && n.alive() && !n.rejoining && net.connected(l.index, n.index) && !net.appendsBlocked(n.index)
+          && n.logIndex >= l.logIndex - 5 && (best == null || n.priority > best.priority)) {
+        best = n;
+      }
+    }
+    if (best != null) {
+      SimNode target = best;
+      sim.at(sim.now() + net.latency() + net.latency(), null, () -> {
+        if (leader == l && l.alive() && target.alive() && net.connected(l.index, target.index)) {
+          stepDown(l, why);
+          becomeLeader(target);
         }
-      }
-      if (best != null) {
-        SimNode target = best;
-        sim.at(sim.now() + net.latency() + net.latency(), null, () -> {
-          if (leader == l && l.alive() && target.alive() && net.connected(l.index, target.index)) {
-            stepDown(l, "handing leadership away from the primary");
-            becomeLeader(target);
-          }
-        });
-      }
+      });
     }
   }
 

@@ -348,6 +348,9 @@ public final class Simulation {
     } else if (f instanceof Fault.AppendsBlocked b) {
       net.blockAppends(b.node(), 1);
       at(ms(b.endMillis()), null, () -> net.blockAppends(b.node(), -1));
+    } else if (f instanceof Fault.Deaf d) {
+      net.deafen(d.node(), 1);
+      at(ms(d.endMillis()), null, () -> net.deafen(d.node(), -1));
     } else if (f instanceof Fault.SnapshotInstall s) {
       raft.installSnapshot(nodes.get(s.node()));
     } else if (f instanceof Fault.DatabaseCrash c) {

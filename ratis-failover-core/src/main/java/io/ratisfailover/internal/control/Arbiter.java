@@ -23,6 +23,9 @@ import java.util.Optional;
  * from the moment <em>this</em> node applied the last renewal.
  */
 final class Arbiter {
+  /** How many ttl a leader may go unheard by every data member before it hands leadership over. */
+  static final int UNHEARD_TTLS = 2;
+
   private Arbiter() {}
 
   /** What the arbiter knows besides the replicated state; all ticks are this node's. */
@@ -45,6 +48,9 @@ final class Arbiter {
     record Submit(Command command) implements Action {}
 
     record PlaceLeaderAway(MemberId primary) implements Action {}
+
+    /** Hand Raft leadership to another voter: no data member reaches this one. */
+    record HandLeadershipAway() implements Action {}
   }
 
   record Decision(Optional<Action> action, String reason, long nextCheckAt) {}
@@ -87,7 +93,7 @@ final class Arbiter {
       Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.of(primary), intent.flatMap(PendingSwitchover::to));
       String why = "lease of " + primary + " (epoch " + s.epoch() + ") expired";
       HistoryEntry.Cause cause = intent.isPresent() ? HistoryEntry.Cause.FAILOVER : HistoryEntry.Cause.LEASE_EXPIRED;
-      return elect(s, choice, cause, why, retry);
+      return unlessUnheard(in, elect(s, choice, cause, why, retry));
     }
     if (s.paused() && intent.isEmpty()) {
       return new Decision(Optional.empty(), "no primary, and the cluster is paused", retry);
@@ -108,7 +114,33 @@ final class Arbiter {
         : "the primary of epoch " + s.epoch() + " released it: " + s.releaseReason();
     HistoryEntry.Cause cause = intent.isEmpty() ? HistoryEntry.Cause.RELEASED
         : intent.get().from().isPresent() ? HistoryEntry.Cause.SWITCHOVER : HistoryEntry.Cause.FAILOVER;
-    return elect(s, choice, cause, why, retry);
+    return unlessUnheard(in, elect(s, choice, cause, why, retry));
+  }
+
+  /**
+   * A leader that could elect nobody and has heard from no data member for {@link #UNHEARD_TTLS}
+   * ttl, while leading at least that long, hands Raft leadership over. Its own connections may work
+   * while nothing reaches it (a firewall on its Raft port, a one-way partition): its appends then
+   * keep every follower from electing another leader, and no report or renewal ever arrives, so the
+   * cluster would stay without a primary for as long as that lasts. Handing over is always safe
+   * (the new leader waits out any lease); where every data member is down it only moves the wait.
+   */
+  private static Decision unlessUnheard(Input in, Decision stuck) {
+    if (stuck.action().isPresent()) {
+      return stuck;
+    }
+    Duration unheard = in.timing().ttl().multipliedBy(UNHEARD_TTLS);
+    if (!Ticks.reached(in.now(), Ticks.plus(in.leaderSince(), unheard))) {
+      return stuck;
+    }
+    boolean heard = in.state().members().values().stream().filter(MemberRecord::isData)
+        .map(m -> in.reports().get(m.id()))
+        .anyMatch(r -> r != null && Ticks.before(in.now(), Ticks.plus(r.appliedAt(), unheard)));
+    if (heard) {
+      return stuck;
+    }
+    return new Decision(Optional.of(new Action.HandLeadershipAway()), stuck.reason() + "; no data member has reached"
+        + " this Raft leader for " + unheard.toMillis() + " ms: handing leadership to another member", stuck.nextCheckAt());
   }
 
   private static Decision elect(ClusterState s, Candidates.Choice choice, HistoryEntry.Cause cause, String why,

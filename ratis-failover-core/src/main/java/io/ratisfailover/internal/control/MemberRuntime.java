@@ -806,6 +806,12 @@ public final class MemberRuntime {
         log.info("member {} epoch {}: handing Raft leadership away from the primary's host", self, state.epoch());
         consensus.placeLeaderAwayFrom(place.primary());
       }
+    } else if (action instanceof Arbiter.Action.HandLeadershipAway) {
+      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl()))) {
+        lastPlacementAt = now;
+        log.warn("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
+        consensus.handLeadershipAway();
+      }
     }
   }
 

@@ -201,6 +201,17 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
     });
   }
 
+  @Override
+  public void handLeadershipAway() {
+    admin.execute(() -> {
+      try {
+        handOverIfLeading(self);
+      } catch (IOException | RuntimeException e) {
+        log.warn("member {}: could not hand Raft leadership over: {}", self, e.toString());
+      }
+    });
+  }
+
   private void reweigh(MemberId primary) throws IOException {
     Collection<RaftPeer> current = division.get().getRaftConf().getCurrentPeers();
     boolean changed = false;
@@ -227,20 +238,20 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
    * bounded by the minimum election timeout (as Ratis' own hand-over to a higher-priority peer
    * is), and only offered to a follower that answered the leader within that time.
    */
-  private void handOverIfLeading(MemberId primary) throws IOException {
+  private void handOverIfLeading(MemberId from) throws IOException {
     RaftServer.Division d = division.get();
-    if (!d.getInfo().isLeader() || !self.equals(primary)) {
+    if (!d.getInfo().isLeader() || !self.equals(from)) {
       return;
     }
     long bound = transferTimeout.toMillis();
     Map<String, Long> lastHeard = d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList().stream()
         .collect(Collectors.toMap(f -> f.getId().getId().toStringUtf8(), f -> f.getLastRpcElapsedTimeMs(), Math::min));
     Optional<RaftPeer> target = d.getRaftConf().getCurrentPeers().stream()
-        .filter(p -> !p.getId().toString().equals(primary.value()))
+        .filter(p -> !p.getId().toString().equals(from.value()))
         .filter(p -> lastHeard.getOrDefault(p.getId().toString(), Long.MAX_VALUE) < bound)
         .max((a, b) -> Integer.compare(a.getPriority(), b.getPriority()));
     if (target.isEmpty()) {
-      log.info("member {}: no follower answered within {} ms; Raft leadership stays on the primary's host for now", self, bound);
+      log.info("member {}: no follower answered within {} ms; Raft leadership stays here for now", self, bound);
       return;
     }
     RaftPeerId to = target.get().getId();
