@@ -92,12 +92,6 @@ final class SimRaft {
       @Override public void placeLeaderAwayFrom(MemberId primary) {
         reweigh(primary);
       }
-
-      @Override public void handLeadershipAway() {
-        if (leader == node && node.alive()) {
-          handOver(node, "handing leadership away from an unheard leader");
-        }
-      }
     };
   }
 

@@ -35,18 +35,20 @@ public final class ChaosRun {
   private final Duration duration;
   private final Path work;
   private final boolean requireW1;
+  private final Optional<List<Fault>> fixed;
   private final long started = System.nanoTime();
   private final List<String> problems = new ArrayList<>();
   private final Properties result = new Properties();
 
-  private ChaosRun(long seed, Duration duration, Path work, boolean requireW1) {
+  private ChaosRun(long seed, Duration duration, Path work, boolean requireW1, Optional<List<Fault>> fixed) {
     this.seed = seed;
     this.duration = duration;
     this.work = work;
     this.requireW1 = requireW1;
+    this.fixed = fixed;
   }
 
-  /** Usage: ChaosRun [--inside] SEED DURATION WORK_DIR [REQUIRE_W1]. */
+  /** Usage: ChaosRun [--inside] SEED DURATION WORK_DIR [REQUIRE_W1 [FAULTS]] (FAULTS as {@link Fault#parse} reads them). */
   public static void main(String[] args) throws Exception {
     boolean inside = args.length > 0 && args[0].equals("--inside");
     int i = inside ? 1 : 0;
@@ -54,7 +56,11 @@ public final class ChaosRun {
     Duration duration = Duration.parse(args[i + 1]);
     Path work = Path.of(args[i + 2]);
     boolean requireW1 = args.length > i + 3 && Boolean.parseBoolean(args[i + 3]);
-    System.exit(inside ? new ChaosRun(seed, duration, work, requireW1).inside() : run(seed, duration, work, requireW1));
+    Optional<List<Fault>> fixed = args.length > i + 4 ? Optional.of(Fault.parse(args[i + 4])) : Optional.empty();
+    if (inside) {
+      System.exit(new ChaosRun(seed, duration, work, requireW1, fixed).inside());
+    }
+    System.exit(fixed.isPresent() ? runFixed(seed, args[i + 4], work, requireW1) : run(seed, duration, work, requireW1));
   }
 
   /**
@@ -66,6 +72,17 @@ public final class ChaosRun {
       throws IOException, InterruptedException {
     return inObserver(ChaosRun.class, List.of(Long.toString(seed), duration.toString(), work.toString(),
         Boolean.toString(requireW1)), duration.plusMinutes(5), work);
+  }
+
+  /**
+   * The run with a fixed schedule ({@link Fault#parse}) instead of a drawn one; {@code seed} picks
+   * only the replication mode. The run lasts as long as the schedule, plus a minute to form.
+   */
+  public static int runFixed(long seed, String faults, Path work, boolean requireW1)
+      throws IOException, InterruptedException {
+    Duration duration = Fault.length(Fault.parse(faults)).plusMinutes(1);
+    return inObserver(ChaosRun.class, List.of(Long.toString(seed), duration.toString(), work.toString(),
+        Boolean.toString(requireW1), faults), duration.plusMinutes(5), work);
   }
 
   /**
@@ -122,7 +139,7 @@ public final class ChaosRun {
   }
 
   private int inside() throws Exception {
-    List<Fault> schedule = Fault.schedule(seed, duration);
+    List<Fault> schedule = fixed.orElseGet(() -> Fault.schedule(seed, duration));
     boolean synchronous = Fault.synchronous(seed);
     String mode = synchronous ? "sync" : "async";
     result.setProperty("seed", Long.toString(seed));
@@ -161,8 +178,10 @@ public final class ChaosRun {
               // Noted just before: the bound on a stopped agent's server counts from the stop at the latest.
               w1.agentStopped(member, f.kind());
             }
+            long struck = System.nanoTime();
             injector.strike(f.kind(), member);
             LockSupport.parkNanos(f.lasts().toNanos());
+            checkServedDuring(f, member, writer, struck);
           } finally {
             injector.heal(f.kind(), member);
           }
@@ -230,6 +249,24 @@ public final class ChaosRun {
     }
   }
 
+  /**
+   * A fault that lasts well past {@link #RECOVERY} is one the cluster must route around while it
+   * lasts (one member down or cut off still leaves a majority with a data member): writes through
+   * HAProxy must resume within {@link #RECOVERY} of the strike, not only after the heal.
+   */
+  private void checkServedDuring(Fault f, String member, Writer writer, long struck) {
+    if (f.lasts().compareTo(RECOVERY.multipliedBy(2)) < 0) {
+      return;
+    }
+    long gap = writer.longestGapSince(struck, System.nanoTime());
+    if (gap > RECOVERY.toMillis()) {
+      problems.add(String.format(Locale.ROOT, "t+%.1fs: no write through HAProxy for %d ms while %s on %s lasted",
+          seconds(System.nanoTime()), gap, f.kind(), member));
+    } else {
+      say("while %s on %s lasted, the longest time without a write through HAProxy was %d ms", f.kind(), member, gap);
+    }
+  }
+
   /** Before the next fault: a serving primary, and every member's agent running, started and live. */
   private void awaitSteady(ChaosCluster cluster, Observer observer) {
     if (!Poll.until(() -> unsteady(cluster, observer).isEmpty(), RECOVERY)) {
@@ -264,6 +301,7 @@ public final class ChaosRun {
     return switch (target) {
       case "primary" -> primary.orElse("pg1");
       case "standby" -> primary.map(p -> p.equals("pg1") ? "pg2" : "pg1").orElse("pg2");
+      case "leader" -> observer.raftLeader().orElse("w1");
       default -> target;
     };
   }

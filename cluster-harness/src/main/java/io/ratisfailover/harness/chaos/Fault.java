@@ -98,6 +98,29 @@ record Fault(Kind kind, String target, Duration lasts, Duration quietAfter) {
     return faults;
   }
 
+  /**
+   * A fixed schedule, for a story the seeded ones never draw: {@code KIND target seconds} items
+   * separated by {@code ;}, the target {@code primary}, {@code standby}, {@code leader} (Raft's) or
+   * a member's name; 5 s of quiet after each.
+   */
+  static List<Fault> parse(String text) {
+    List<Fault> faults = new ArrayList<>();
+    for (String item : text.split(";")) {
+      String[] words = item.trim().split("\\s+");
+      if (words.length != 3) {
+        throw new IllegalArgumentException("a fault is 'KIND target seconds', not '" + item.trim() + "'");
+      }
+      faults.add(new Fault(Kind.valueOf(words[0]), words[1], Duration.ofSeconds(Long.parseLong(words[2])),
+          Duration.ofSeconds(5)));
+    }
+    return faults;
+  }
+
+  /** How long a fixed schedule takes, its quiet times included. */
+  static Duration length(List<Fault> faults) {
+    return faults.stream().map(f -> f.lasts().plus(f.quietAfter())).reduce(Duration.ZERO, Duration::plus);
+  }
+
   @Override
   public String toString() {
     return String.format(Locale.ROOT, "%s %s for %.1fs", kind, target, lasts.toMillis() / 1000.0);

@@ -84,6 +84,27 @@ final class Observer implements AutoCloseable {
     }).findFirst();
   }
 
+  /** The Raft leader as the members' status documents name it, the first that names one. */
+  Optional<String> raftLeader() {
+    for (String m : ChaosCluster.MEMBERS) {
+      HttpRequest status = HttpRequest.newBuilder(URI.create(cluster.api(m) + "/patroni"))
+          .timeout(Duration.ofMillis(500)).GET().build();
+      try {
+        String body = http.send(status, HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher leader = java.util.regex.Pattern.compile("\"raft_leader\"\\s*:\\s*\"([^\"]+)\"").matcher(body);
+        if (leader.find()) {
+          return Optional.of(leader.group(1));
+        }
+      } catch (IOException e) {
+        // the next member may answer
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
   /**
    * Whether the member's agent has started and its loop runs ({@code /liveness} 200). A member that
    * rejoins after losing its Raft storage serves its probe only once it is a voter again: until then

@@ -44,6 +44,21 @@ class ChaosTest {
         .isZero();
   }
 
+  /**
+   * The Raft leader's port drops every connection for 75 s while its own connections work: its
+   * appends keep the followers from electing another leader and no report reaches it. The cluster
+   * must serve writes again while that lasts (the leader hands Raft leadership over).
+   */
+  @Test
+  void aRaftLeaderThatNobodyReachesHandsLeadershipOver() throws Exception {
+    Prerequisites.require();
+    int exit = ChaosRun.runFixed(CI_SEED, "RAFT_INBOUND_BLOCKED leader 75", dir.resolve("deaf"), true);
+    if (exit != 0) {
+      keepLogs(dir.resolve("deaf").resolve("logs"), Path.of("target", "chaos-logs-deaf-leader"));
+    }
+    assertThat(exit).as("chaos run with the Raft leader's port blocked (its output above names every violation)").isZero();
+  }
+
   /** The temporary directory goes with the test: a failed run's logs are copied where they stay. */
   private static void keepLogs(Path logs, Path kept) throws IOException {
     Files.createDirectories(kept);

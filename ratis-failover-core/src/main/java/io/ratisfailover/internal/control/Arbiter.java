@@ -49,7 +49,7 @@ final class Arbiter {
 
     record PlaceLeaderAway(MemberId primary) implements Action {}
 
-    /** Hand Raft leadership to another voter: no data member reaches this one. */
+    /** Hand Raft leadership to another voter, lowering this one's priority: no data member reaches it. */
     record HandLeadershipAway() implements Action {}
   }
 

@@ -22,10 +22,4 @@ public interface Consensus {
    * leads now, to hand leadership over. Best effort; never blocks.
    */
   void placeLeaderAwayFrom(MemberId primary);
-
-  /**
-   * If this member leads, asks Raft to hand leadership to the most preferred follower that answered
-   * it lately, without changing priorities. Best effort; never blocks.
-   */
-  void handLeadershipAway();
 }

@@ -810,7 +810,9 @@ public final class MemberRuntime {
       if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl()))) {
         lastPlacementAt = now;
         log.warn("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
-        consensus.handLeadershipAway();
+        // Ratis hands leadership only to the peer of highest priority: this member's goes to the lowest.
+        placedFor = Optional.empty();
+        consensus.placeLeaderAwayFrom(self);
       }
     }
   }

@@ -201,17 +201,6 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
     });
   }
 
-  @Override
-  public void handLeadershipAway() {
-    admin.execute(() -> {
-      try {
-        handOverIfLeading(self);
-      } catch (IOException | RuntimeException e) {
-        log.warn("member {}: could not hand Raft leadership over: {}", self, e.toString());
-      }
-    });
-  }
-
   private void reweigh(MemberId primary) throws IOException {
     Collection<RaftPeer> current = division.get().getRaftConf().getCurrentPeers();
     boolean changed = false;

@@ -29,9 +29,6 @@ class SubmitterTest {
 
     @Override
     public void placeLeaderAwayFrom(MemberId primary) {}
-
-    @Override
-    public void handLeadershipAway() {}
   };
   final Clock clock = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
 
