@@ -165,7 +165,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       requireBindable(bind);
       prepareStorage(membership);
       // RECOVER formats a missing storage: prepareStorage has made sure that is a new member's.
-      s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(group)
+      s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(startingGroup())
           .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events(), key.map(MemberKey::ca)))
           .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
           .setParameters(tls.parameters())
@@ -192,6 +192,18 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       log.warn("member {}: the Raft port {} has no TLS and no authentication: whoever reaches it controls cluster {}",
           id(), bind, config.clusterName);
     }
+  }
+
+  /**
+   * The configuration a blank storage starts from. A rejoining member starts outside it: a server
+   * that counts itself a voter campaigns when no append reaches it within an election timeout, and
+   * the leader, whose configuration no longer lists it, answers such a campaign by telling it to
+   * shut down, which closes the server for good (chaos seed 492155, on a loaded host). Started with
+   * an empty configuration (as Ratis starts a peer to be added), it stays initializing, without
+   * elections, until the leader's appends bring the configuration that lists it.
+   */
+  private RaftGroup startingGroup() {
+    return config.rejoin ? RaftGroup.valueOf(group.getGroupId()) : group;
   }
 
   /**
