@@ -1,6 +1,7 @@
 package io.ratisfailover.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -12,6 +13,13 @@ import io.ratisfailover.MemberId;
 import io.ratisfailover.RoleChange;
 import io.ratisfailover.node.config.Callbacks;
 import io.ratisfailover.node.config.Callbacks.Action;
+import io.ratisfailover.spi.DatabaseAdapter;
+import io.ratisfailover.spi.DatabaseException;
+import io.ratisfailover.spi.DatabaseStatus;
+import io.ratisfailover.spi.FenceMode;
+import io.ratisfailover.spi.PrimaryTopology;
+import io.ratisfailover.spi.Promotion;
+import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +31,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -182,5 +191,37 @@ class CallbackRunnerTest {
     } catch (IOException e) {
       return List.of();
     }
+  }
+
+  @Test
+  void aRestartOrReloadThatSucceededFiresItsCallbackWithTheRoleAndAFailedOneNothing() throws Exception {
+    Path record = dir.resolve("record");
+    Path s = script("recorder", "echo \"$1 $2\" >> " + record);
+    CallbackRunner r = runner(Duration.ofSeconds(10), Map.of(Action.ON_RESTART, s.toString(), Action.ON_RELOAD, s.toString()));
+    RoleCallbacks callbacks = new RoleCallbacks(r);
+    callbacks.roleChanged(new RoleChange(PG1, LocalRole.STARTING, LocalRole.REPLICA, Epoch.of(1), "test", Instant.EPOCH));
+    boolean[] failRestart = {false};
+    DatabaseAdapter adapter = new CallbackDatabase(new DatabaseAdapter() {
+      @Override public DatabaseStatus status() { throw new UnsupportedOperationException(); }
+      @Override public void bootstrap(PrimaryTopology topology) {}
+      @Override public void startReplica(Optional<Upstream> upstream) {}
+      @Override public void promote(Promotion promotion) {}
+      @Override public void startPrimary(PrimaryTopology topology) {}
+      @Override public void configurePrimary(PrimaryTopology topology) {}
+      @Override public void fence(FenceMode mode) {}
+      @Override public void restart() throws DatabaseException {
+        if (failRestart[0]) {
+          throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "not running");
+        }
+      }
+    }, callbacks);
+    adapter.restart();
+    Await.until("on_restart recorded", WAIT, () -> lines(record).size() == 1);
+    adapter.reload();
+    Await.until("on_reload recorded", WAIT, () -> lines(record).size() == 2);
+    failRestart[0] = true;
+    assertThatThrownBy(adapter::restart).isInstanceOf(DatabaseException.class);
+    callbacks.stopped();
+    assertThat(lines(record)).containsExactly("on_restart replica", "on_reload replica");
   }
 }
