@@ -8,7 +8,6 @@ import io.ratisfailover.postgres.testing.PgSandbox;
 import io.ratisfailover.testing.Ports;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +26,9 @@ class CtlQueryTest {
 
   HttpServer api;
   String url;
-  final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  PrintStream stdout;
-  PrintStream stderr;
+  @RegisterExtension final ConsoleCapture console = new ConsoleCapture();
+  final ByteArrayOutputStream out = console.out;
+  final ByteArrayOutputStream err = console.err;
 
   @BeforeEach
   void start() throws Exception {
@@ -52,16 +50,10 @@ class CtlQueryTest {
     });
     api.start();
     url = "http://127.0.0.1:" + api.getAddress().getPort();
-    stdout = System.out;
-    stderr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   @AfterEach
   void stop() {
-    System.setOut(stdout);
-    System.setErr(stderr);
     api.stop(0);
   }
 
@@ -74,7 +66,7 @@ class CtlQueryTest {
   }
 
   String out() {
-    return out.toString(StandardCharsets.UTF_8);
+    return console.out();
   }
 
   @Test

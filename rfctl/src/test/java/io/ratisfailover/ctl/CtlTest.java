@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The command-line tool against a stand-in member API: what it sends, what it prints, how it fails. */
 class CtlTest {
@@ -21,10 +21,9 @@ class CtlTest {
   String url;
   final List<String> requests = new CopyOnWriteArrayList<>();
   volatile String scheduled = "";
-  final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  PrintStream stdout;
-  PrintStream stderr;
+  @RegisterExtension final ConsoleCapture console = new ConsoleCapture();
+  final ByteArrayOutputStream out = console.out;
+  final ByteArrayOutputStream err = console.err;
 
   @BeforeEach
   void start() throws IOException {
@@ -66,16 +65,10 @@ class CtlTest {
     });
     server.start();
     url = "http://127.0.0.1:" + server.getAddress().getPort();
-    stdout = System.out;
-    stderr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   @AfterEach
   void stop() {
-    System.setOut(stdout);
-    System.setErr(stderr);
     server.stop(0);
   }
 
@@ -133,7 +126,7 @@ class CtlTest {
   }
 
   String out() {
-    return out.toString(StandardCharsets.UTF_8);
+    return console.out();
   }
 
   @Test

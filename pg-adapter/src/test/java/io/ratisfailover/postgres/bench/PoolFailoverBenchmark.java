@@ -6,7 +6,6 @@ import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Timing;
 import io.ratisfailover.postgres.testing.Faults;
 import io.ratisfailover.postgres.testing.PgCluster;
-import io.ratisfailover.postgres.testing.PgSandbox;
 import io.ratisfailover.postgres.testing.PrimaryPool;
 import io.ratisfailover.postgres.testing.Writer;
 import io.ratisfailover.testing.Await;
@@ -35,17 +34,8 @@ public final class PoolFailoverBenchmark {
     Timing timing = Timing.defaults();
     System.out.printf("pool failover benchmark: %d runs, whole-member crash of the primary, ttl %d ms, synchronous mode on,"
         + " pgjdbc hostRecheckSeconds=%d%n", runs, timing.ttl().toMillis(), recheck);
-    PgSandbox sandbox = new PgSandbox();
-    sandbox.open();
-    // Whatever happens (an exception, Ctrl-C), every process started here is killed by its PID.
-    Thread cleanup = new Thread(() -> {
-      sandbox.endTest();
-      sandbox.close();
-    }, "benchmark-cleanup");
-    Runtime.getRuntime().addShutdownHook(cleanup);
     List<Duration> gaps = new ArrayList<>();
-    try {
-      sandbox.beginTest();
+    BenchmarkSandbox.run(sandbox -> {
       PgCluster c = PgCluster.threeMembers(sandbox, "pool", timing,
           ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).startAll();
       Writer.createTable(c.postgres(Faults.awaitSteady(c, WAIT)));
@@ -77,11 +67,8 @@ public final class PoolFailoverBenchmark {
       Duration median = n % 2 == 1 ? gaps.get(n / 2) : gaps.get(n / 2 - 1).plus(gaps.get(n / 2)).dividedBy(2);
       System.out.printf("%nHikariCP pool, whole-member crash: %d runs, median gap %d ms, worst %d ms; %s%n", n,
           median.toMillis(), gaps.get(n - 1).toMillis(), w);
-    } finally {
-      sandbox.endTest();
-      sandbox.close();
-      Runtime.getRuntime().removeShutdownHook(cleanup);
-    }
+      return null;
+    });
     System.exit(0);
   }
 }
