@@ -33,7 +33,7 @@ final class CallbackRunner implements AutoCloseable {
   private static final Duration REAP = Duration.ofSeconds(5);
 
   /** How a callback ended. */
-  enum Outcome { NOT_CONFIGURED, NOT_STARTED, EXITED, TIMED_OUT, SUPERSEDED, DROPPED }
+  enum Outcome { NOT_CONFIGURED, NOT_STARTED, EXITED, TIMED_OUT, SUPERSEDED, DROPPED, STOPPED }
 
   /** @param exitCode present when the command exited on its own */
   record Result(Callbacks.Action action, String role, Outcome outcome, OptionalInt exitCode) {}
@@ -132,7 +132,7 @@ final class CallbackRunner implements AutoCloseable {
       // Closing: the member stops, and with it its callbacks.
       killTree(p);
       Thread.currentThread().interrupt();
-      return new Result(action, role, Outcome.TIMED_OUT, OptionalInt.empty());
+      return new Result(action, role, Outcome.STOPPED, OptionalInt.empty());
     }
   }
 

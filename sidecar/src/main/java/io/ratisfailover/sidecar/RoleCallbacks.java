@@ -47,11 +47,16 @@ final class RoleCallbacks implements RoleListener {
   }
 
   /**
-   * PostgreSQL was stopped with the member: fires {@code on_stop}, waits for what is queued for up
-   * to the callbacks' timeout, then kills what still runs.
+   * PostgreSQL was stopped with the member: fires {@code on_stop} if the agent ever took a role
+   * (as Patroni, only for a database it ran), waits for what is queued for up to the callbacks'
+   * timeout, then kills what still runs.
    */
   void stopped() {
-    fire(Callbacks.Action.ON_STOP);
+    synchronized (this) {
+      if (started) {
+        runner.fire(Callbacks.Action.ON_STOP, role);
+      }
+    }
     runner.close();
   }
 

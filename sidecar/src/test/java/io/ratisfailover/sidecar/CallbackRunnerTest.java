@@ -103,6 +103,14 @@ class CallbackRunnerTest {
   }
 
   @Test
+  void aMemberThatNeverTookARoleRunsNoOnStop() throws Exception {
+    Path record = dir.resolve("record");
+    Path s = script("recorder", "echo \"$1 $2\" >> " + record);
+    new RoleCallbacks(runner(Duration.ofSeconds(10), Map.of(Action.ON_STOP, s.toString()))).stopped();
+    assertThat(record).doesNotExist();
+  }
+
+  @Test
   void aNonZeroExitIsLoggedAsAWarning() throws Exception {
     Path s = script("fails", "echo cannot reach pgbouncer >&2; exit 3");
     CallbackRunner r = runner(Duration.ofSeconds(10), Map.of(Action.ON_START, s.toString()));
