@@ -37,8 +37,8 @@ final class Documents {
    * {@code GET /patroni}, and the body of a GET health check. Patroni's keys: {@code state},
    * {@code role}, {@code xlog}, {@code timeline}, {@code replication}, {@code replication_state},
    * {@code sync_standby}, {@code pause}, {@code cluster_unlocked}, {@code tags},
-   * {@code database_system_identifier}, {@code patroni}. Not known here, so absent:
-   * {@code server_version}, {@code postmaster_start_time}, {@code xlog.replayed_timestamp},
+   * {@code database_system_identifier}, {@code patroni} (with {@code version} when run from the
+   * jar). Not known here, so absent: {@code server_version}, {@code postmaster_start_time}, {@code xlog.replayed_timestamp},
    * {@code xlog.paused}. Ours: {@code epoch}, {@code lease_remaining_ms}, {@code arbiter},
    * {@code serving_primary}, {@code agent_role}, {@code agent_reason}, {@code raft_leader}.
    */
@@ -87,7 +87,9 @@ final class Documents {
       tags.forEach(t::put);
     }
     db.flatMap(DatabaseStatus::systemIdentifier).ifPresent(id -> doc.put("database_system_identifier", id));
-    doc.putObject("patroni").put("scope", local.clusterName()).put("name", local.id().value());
+    ObjectNode software = doc.putObject("patroni").put("scope", local.clusterName()).put("name", local.id().value());
+    // From the jar's manifest, as Patroni reports its own version here; absent when run from classes.
+    Optional.ofNullable(Documents.class.getPackage().getImplementationVersion()).ifPresent(v -> software.put("version", v));
     doc.put("epoch", local.epoch().value());
     doc.put("lease_remaining_ms", local.leaseRemaining().toMillis());
     doc.put("arbiter", local.arbiter());

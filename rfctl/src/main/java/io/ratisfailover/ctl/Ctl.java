@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,12 +24,16 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code rfctl} — what {@code patronictl} is to Patroni: lists the cluster, switches over, fails
- * over, pauses, shows history and configuration, restarts and reinitializes members. Talks to any
- * member's HTTP API.
+ * over, pauses, shows history and configuration, restarts, reloads and reinitializes members, prints
+ * connection strings and runs SQL. Talks to any member's HTTP API; {@code query} alone also
+ * connects to PostgreSQL.
  */
-@Command(name = "rfctl", mixinStandardHelpOptions = true, description = "Controls a ratis-failover cluster through its members' HTTP API.",
-    subcommands = {Ctl.ListCommand.class, Ctl.Switchover.class, Ctl.Failover.class, Ctl.Pause.class, Ctl.Resume.class,
-        Ctl.History.class, Ctl.ShowConfig.class, Ctl.EditConfig.class, Ctl.Restart.class, Ctl.Reinit.class})
+@Command(name = "rfctl", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+    description = "Controls a ratis-failover cluster through its members' HTTP API.",
+    subcommands = {Ctl.ListCommand.class, TopologyCommand.class, Ctl.Switchover.class, Ctl.Failover.class,
+        FlushCommand.class, Ctl.Pause.class, Ctl.Resume.class, Ctl.History.class, Ctl.ShowConfig.class,
+        Ctl.EditConfig.class, Ctl.Restart.class, ReloadCommand.class, Ctl.Reinit.class, QueryCommand.class,
+        DsnCommand.class, VersionCommand.class})
 public final class Ctl {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
@@ -124,24 +129,56 @@ public final class Ctl {
   @Command(name = "list", description = "Shows the members, their roles, states, timelines and lag.")
   static final class ListCommand implements Callable<Integer> {
     @ParentCommand Ctl ctl;
+    @Option(names = {"-w", "--watch"}, description = "Redraw every N seconds until interrupted (Ctrl-C).") Double watch;
 
     @Override public Integer call() {
+      if (watch == null) {
+        draw();
+        return 0;
+      }
+      if (!(watch > 0)) {
+        throw new CtlException("--watch takes a number of seconds above 0, not " + watch);
+      }
+      boolean terminal = System.console() != null;
+      while (!Thread.currentThread().isInterrupted()) {
+        // A terminal is cleared and redrawn in place; a pipe or a file gets one block per round.
+        System.out.print(terminal ? "\033[H\033[2J" : "");
+        System.out.println(ZonedDateTime.now().withNano(0));
+        try {
+          draw();
+        } catch (CtlException e) {
+          // A member going away mid-watch is what one watches for: say so and keep watching.
+          System.out.println("rfctl: " + e.getMessage());
+        }
+        try {
+          Thread.sleep((long) (watch * 1000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return 0;
+    }
+
+    private void draw() {
       JsonNode cluster = ctl.client().get("/cluster").body();
       Table t = new Table(List.of("Member", "Host", "Role", "State", "TL", "Receive LSN", "Replay LSN", "Lag in MB"));
       for (JsonNode m : cluster.path("members")) {
         String host = text(m, "host") + (m.has("port") ? ":" + text(m, "port") : "");
-        JsonNode lag = m.get("lag");
-        String lagMb = lag == null || lag.isNull() ? "" : lag.isNumber()
-            ? String.format(Locale.ROOT, "%.1f", lag.asLong() / 1048576.0) : lag.asText();
         t.add(List.of(text(m, "name"), host, title(text(m, "role")), text(m, "state"), text(m, "timeline"),
-            text(m, "receive_lsn"), text(m, "replay_lsn"), lagMb));
+            text(m, "receive_lsn"), text(m, "replay_lsn"), lagInMb(m)));
       }
       String name = text(cluster, "scope").isEmpty() ? text(cluster, "cluster") : text(cluster, "scope");
       String title = "Cluster: " + name + (cluster.has("epoch") ? " (epoch " + text(cluster, "epoch") + ")" : "")
           + (cluster.path("pause").asBoolean(false) ? " [paused]" : "");
       ctl.print(cluster, t.render(title));
-      return 0;
     }
+  }
+
+  /** A member's lag in MB with one decimal, or its text when it is not a number ("unknown"). */
+  static String lagInMb(JsonNode member) {
+    JsonNode lag = member.get("lag");
+    return lag == null || lag.isNull() ? "" : lag.isNumber()
+        ? String.format(Locale.ROOT, "%.1f", lag.asLong() / 1048576.0) : lag.asText();
   }
 
   @Command(name = "switchover", description = "Hands the primary role over, now or at a scheduled time.")
@@ -296,15 +333,6 @@ public final class Ctl {
 
   /** The API URL a member published, from {@code /cluster}. */
   static String apiUrl(ApiClient client, String member) {
-    for (JsonNode m : client.get("/cluster").body().path("members")) {
-      if (member.equals(text(m, "name"))) {
-        String url = text(m, "api_url");
-        if (url.isEmpty()) {
-          throw new CtlException("member " + member + " publishes no API URL");
-        }
-        return url.replaceAll("/patroni$", "");
-      }
-    }
-    throw new CtlException("the cluster has no member " + member);
+    return Members.selected(client.get("/cluster").body(), List.of(member)).get(0).api();
   }
 }

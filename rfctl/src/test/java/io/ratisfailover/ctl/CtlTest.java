@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -14,16 +13,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The command-line tool against a stand-in member API: what it sends, what it prints, how it fails. */
 class CtlTest {
   HttpServer server;
   String url;
   final List<String> requests = new CopyOnWriteArrayList<>();
-  final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  PrintStream stdout;
-  PrintStream stderr;
+  volatile String scheduled = "";
+  @RegisterExtension final ConsoleCapture console = new ConsoleCapture();
+  final ByteArrayOutputStream out = console.out;
+  final ByteArrayOutputStream err = console.err;
 
   @BeforeEach
   void start() throws IOException {
@@ -43,8 +43,10 @@ class CtlTest {
                "api_url": "%s/patroni"},
               {"name": "pg2", "host": "10.0.0.2", "port": 5432, "role": "sync_standby", "state": "streaming",
                "timeline": 3, "receive_lsn": "0/5000060", "replay_lsn": "0/5000060", "lag": 2097152},
-              {"name": "w1", "host": "10.0.0.3", "role": "witness", "state": "running"}]}
-            """.formatted(url);
+              {"name": "w1", "host": "10.0.0.3", "role": "witness", "state": "running"}]%s}
+            """.formatted(url, scheduled);
+      } else if (path.equals("/patroni")) {
+        reply = "{\"patroni\": {\"scope\": \"orders\", \"name\": \"pg1\", \"version\": \"0.9.1\"}}";
       } else if (path.equals("/switchover") && auth == null) {
         status = 401;
         reply = "{\"error\": \"authentication required\"}";
@@ -63,16 +65,10 @@ class CtlTest {
     });
     server.start();
     url = "http://127.0.0.1:" + server.getAddress().getPort();
-    stdout = System.out;
-    stderr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   @AfterEach
   void stop() {
-    System.setOut(stdout);
-    System.setErr(stderr);
     server.stop(0);
   }
 
@@ -127,5 +123,85 @@ class CtlTest {
     err.reset();
     assertThat(ctl("restart", "pg7")).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("the cluster has no member pg7");
+  }
+
+  String out() {
+    return console.out();
+  }
+
+  @Test
+  void dsnPrintsMultiHostStringsOverTheDataMembers() {
+    assertThat(ctl("dsn")).isZero();
+    assertThat(out()).isEqualTo("""
+        host=10.0.0.1,10.0.0.2 port=5432,5432 dbname=postgres target_session_attrs=read-write
+        jdbc:postgresql://10.0.0.1:5432,10.0.0.2:5432/postgres?targetServerType=primary
+        """);
+    out.reset();
+    assertThat(ctl("dsn", "--role", "replica", "--dbname", "my db", "--db-user", "app")).isZero();
+    assertThat(out()).isEqualTo("""
+        host=10.0.0.1,10.0.0.2 port=5432,5432 dbname='my db' user=app target_session_attrs=standby
+        jdbc:postgresql://10.0.0.1:5432,10.0.0.2:5432/my%20db?targetServerType=secondary&loadBalanceHosts=true&user=app
+        """);
+    out.reset();
+    assertThat(ctl("-f", "json", "dsn")).isZero();
+    assertThat(out()).contains("\"jdbc\" : \"jdbc:postgresql://10.0.0.1:5432,10.0.0.2:5432/postgres?targetServerType=primary\"",
+        "\"members\" : [ \"pg1\", \"pg2\" ]");
+  }
+
+  @Test
+  void topologyShowsTheStandbysUnderThePrimary() {
+    assertThat(ctl("topology")).isZero();
+    assertThat(out()).containsPattern("\\| pg1 +\\| 10\\.0\\.0\\.1:5432 \\| Leader +\\|[^\n]*\n\\| \\+ pg2 +\\| 10\\.0\\.0\\.2:5432 \\| Sync standby \\| streaming \\| 3 +\\| 2\\.0 +\\|\n\\| w1 ");
+    out.reset();
+    assertThat(ctl("-f", "json", "topology")).isZero();
+    assertThat(out()).containsPattern("\"name\" : \"pg1\"[^\\]]*\"replicas\" : \\[ \\{\\s*\"name\" : \"pg2\"");
+  }
+
+  @Test
+  void reloadAsksEachDataMemberAndNamesTheOnesThatFailed() {
+    assertThat(ctl("--username", "admin", "reload", "pg1")).isZero();
+    assertThat(requests).contains("POST /reload {} auth");
+    assertThat(out()).isEqualTo("pg1: ok: /reload\n");
+    // pg2 publishes no API URL: pg1 is still reloaded, and the exit code says one failed.
+    assertThat(ctl("--username", "admin", "reload")).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("rfctl: pg2: member pg2 publishes no API URL\n");
+  }
+
+  @Test
+  void flushCancelsAScheduledSwitchoverAndSaysWhenThereIsNone() {
+    assertThat(ctl("--username", "admin", "flush", "switchover")).isZero();
+    assertThat(out()).isEqualTo("no switchover is scheduled\n");
+    assertThat(requests).noneMatch(r -> r.startsWith("DELETE"));
+    scheduled = ", \"scheduled_switchover\": {\"at\": \"2026-12-01T03:00:00Z\"}";
+    assertThat(ctl("--username", "admin", "flush", "switchover")).isZero();
+    assertThat(requests).contains("DELETE /switchover  auth");
+    assertThat(ctl("flush", "restart")).isEqualTo(2);
+  }
+
+  @Test
+  void versionShowsRfctlsAndEachMembers() {
+    assertThat(ctl("version", "pg1")).isZero();
+    assertThat(out()).startsWith("rfctl ").endsWith("\npg1: ratis-failover 0.9.1\n");
+    out.reset();
+    assertThat(ctl("-f", "json", "version", "pg1")).isZero();
+    assertThat(out()).contains("\"members\" : {\n    \"pg1\" : \"0.9.1\"");
+    out.reset();
+    assertThat(Ctl.run("--version")).isZero();
+    assertThat(out()).startsWith("rfctl ");
+  }
+
+  @Test
+  void listWatchRedrawsUntilInterrupted() throws Exception {
+    Thread watcher = new Thread(() -> ctl("list", "--watch", "0.1"));
+    watcher.start();
+    try {
+      io.ratisfailover.testing.Await.until("three redraws", java.time.Duration.ofSeconds(20),
+          () -> out().split("Cluster: orders", -1).length > 3, this::out);
+    } finally {
+      watcher.interrupt();
+      watcher.join(10_000);
+    }
+    assertThat(watcher.isAlive()).isFalse();
+    assertThat(ctl("list", "--watch", "0")).isEqualTo(1);
   }
 }

@@ -8,6 +8,8 @@ import io.ratisfailover.RaftTls;
 import io.ratisfailover.Tags;
 import io.ratisfailover.Timing;
 import io.ratisfailover.node.config.ApiSection;
+import io.ratisfailover.node.config.Callbacks;
+import io.ratisfailover.node.config.CallbacksSection;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.node.config.ConfigFiles;
 import io.ratisfailover.node.config.PeerSection;
@@ -52,11 +54,12 @@ import java.util.function.Consumer;
  *   parameters: {max_connections: "200"}
  *   client_networks: [10.0.0.0/24]
  * watchdog: {mode: "off", postmaster_guard: true}   # a device needs a ttl well above safety_margin
+ * callbacks: {on_role_change: /usr/local/bin/move-vip, timeout: 30s}   # run as Patroni runs them
  * </pre>
  */
 public record SidecarConfig(String cluster, String member, List<PeerSection> peers, RaftSection raft,
     TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql,
-    WatchdogSettings.Section watchdog) {
+    WatchdogSettings.Section watchdog, CallbacksSection callbacks) {
 
   /**
    * {@code raft:} — {@code tls} is required unless {@code insecure: true} says that the Raft port
@@ -87,7 +90,7 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
   /** Everything the sidecar starts with, checked. */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
       Optional<RaftTls> raftTls, long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
-      PostgresConfig postgres, WatchdogSettings watchdog) {}
+      PostgresConfig postgres, WatchdogSettings watchdog, Callbacks callbacks) {}
 
   public static Plan load(Path file, Map<String, String> environment) {
     SidecarConfig config = ConfigFiles.read(file, SidecarConfig.class);
@@ -128,7 +131,8 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
       throw ConfigException.at("postgresql.status_timeout", problem);
     });
     return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), tls, snapshots, t, s, resolvedTags(), a.url(),
-        probe, pg, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t));
+        probe, pg, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t),
+        callbacks == null ? Callbacks.NONE : callbacks.toCallbacks("callbacks"));
   }
 
   private Tags resolvedTags() {

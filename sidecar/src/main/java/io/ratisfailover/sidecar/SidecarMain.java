@@ -111,21 +111,22 @@ public final class SidecarMain implements Callable<Integer> {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     log.info("member {}: a dead or frozen agent is fenced by {}", plan.member(), watchdog.describe());
-    FailoverMember member = SidecarMembers.build(plan, adapter, rejoin, watchdog);
+    RoleCallbacks callbacks = new RoleCallbacks(new CallbackRunner(plan.member(), plan.cluster(), plan.callbacks()));
+    FailoverMember member = SidecarMembers.build(plan, adapter, rejoin, watchdog, callbacks);
     ProbeServer probe;
     try {
       member.start();
       probe = ProbeServer.start(member, plan.probe());
     } catch (FailoverException e) {
       err.println("cannot start member " + plan.member() + ": " + e.getMessage());
-      stop(plan, member);
+      stop(plan, member, callbacks);
       closeQuietly(plan, watchdog);
       release(plan, dataLock);
       return 1;
     }
     CompletableFuture<String> stopped = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop(plan, member);
+      stop(plan, member, callbacks);
       closeQuietly(plan, watchdog);
       probe.close();
       release(plan, dataLock);
@@ -160,8 +161,8 @@ public final class SidecarMain implements Callable<Integer> {
     }
   }
 
-  /** Hands the primary role over if it has it, stops the agent, then stops PostgreSQL cleanly. */
-  static void stop(SidecarConfig.Plan plan, FailoverMember member) {
+  /** Hands the primary role over if it has it, stops the agent, then stops PostgreSQL cleanly and runs {@code on_stop}. */
+  static void stop(SidecarConfig.Plan plan, FailoverMember member, RoleCallbacks callbacks) {
     if (member.local().role() == LocalRole.PRIMARY) {
       try {
         log.info("member {}: stopping: handing the primary role over first", plan.member());
@@ -181,5 +182,6 @@ public final class SidecarMain implements Callable<Integer> {
     } finally {
       last.close();
     }
+    callbacks.stopped();
   }
 }

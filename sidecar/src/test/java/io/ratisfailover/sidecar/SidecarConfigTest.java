@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ratisfailover.RaftTls;
 import io.ratisfailover.SynchronousMode;
+import io.ratisfailover.node.config.Callbacks;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.testing.TestPki;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +74,24 @@ class SidecarConfigTest {
     assertProblem(GOOD.replace("data_dir: /var/lib/postgresql/15/orders", "data_dir: /var/lib/postgresql/15/orders\n  status_timeout: 5s"),
         "sidecar.yml: postgresql.status_timeout: the adapter's status timeout (5000 ms) must be below the agent's");
     assertProblem(GOOD.replace("raft: {storage: /var/lib/rf/pg1, insecure: true}", ""), "sidecar.yml: raft: is required");
+  }
+
+  @Test
+  void callbacksAreCommandsSplitIntoWordsWithATimeout() {
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml",
+        GOOD + "callbacks: {on_role_change: /bin/echo --vip 10.0.0.9, on_stop: logger, timeout: 5s}\n", ENV);
+    assertThat(plan.callbacks().command(Callbacks.Action.ON_ROLE_CHANGE)).contains(List.of("/bin/echo", "--vip", "10.0.0.9"));
+    assertThat(plan.callbacks().command(Callbacks.Action.ON_STOP)).contains(List.of("logger"));
+    assertThat(plan.callbacks().command(Callbacks.Action.ON_START)).isEmpty();
+    assertThat(plan.callbacks().timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).callbacks()).isEqualTo(Callbacks.NONE);
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD + "callbacks: {on_start: /bin/true}\n", ENV).callbacks().timeout())
+        .isEqualTo(Duration.ofSeconds(30));
+    assertProblem(GOOD + "callbacks: {on_role_change: /no/such/vip-script}\n",
+        "sidecar.yml: callbacks.on_role_change: /no/such/vip-script does not exist or is not executable");
+    assertProblem(GOOD + "callbacks: {on_start: \"  \"}\n", "sidecar.yml: callbacks.on_start: is empty");
+    assertProblem(GOOD + "callbacks: {on_start: /bin/true, timeout: 0s}\n", "sidecar.yml: callbacks.timeout: timeout must be positive");
+    assertProblem(GOOD + "callbacks: {on_promote: /bin/true}\n", "sidecar.yml: unknown key 'callbacks.on_promote'");
   }
 
   @Test

@@ -7,8 +7,6 @@ import io.ratisfailover.postgres.testing.Faults;
 import io.ratisfailover.postgres.testing.PgCluster;
 import io.ratisfailover.postgres.testing.PgSandbox;
 import io.ratisfailover.postgres.testing.Writer;
-import java.io.IOException;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -73,17 +71,8 @@ public final class FailoverBenchmark {
     System.exit(0);
   }
 
-  private static List<Row> runMode(SynchronousMode mode, Timing timing, int runs) throws IOException, SQLException {
-    PgSandbox sandbox = new PgSandbox();
-    sandbox.open();
-    // Whatever happens (an exception, Ctrl-C), every process started here is killed by its PID.
-    Thread cleanup = new Thread(() -> {
-      sandbox.endTest();
-      sandbox.close();
-    }, "benchmark-cleanup");
-    Runtime.getRuntime().addShutdownHook(cleanup);
-    try {
-      sandbox.beginTest();
+  private static List<Row> runMode(SynchronousMode mode, Timing timing, int runs) throws Exception {
+    return BenchmarkSandbox.run(sandbox -> {
       PgCluster c = PgCluster.threeMembers(sandbox, "bench-" + mode.name().toLowerCase(Locale.ROOT), timing,
           ClusterSettings.DEFAULT.withSynchronousMode(mode)).startAll();
       Writer.createTable(c.postgres(Faults.awaitSteady(c, WAIT)));
@@ -114,10 +103,6 @@ public final class FailoverBenchmark {
         rows.add(new Row(mode, kind, times.get(kind), lost.get(kind), indeterminate.get(kind)));
       }
       return rows;
-    } finally {
-      sandbox.endTest();
-      sandbox.close();
-      Runtime.getRuntime().removeShutdownHook(cleanup);
-    }
+    });
   }
 }

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +40,7 @@ public final class PgCluster implements TestCluster {
   private final Map<MemberId, Path> storage = new LinkedHashMap<>();
   private final Map<MemberId, FailoverMember> running = new LinkedHashMap<>();
   private final LogCapture adapterLogs = LogCapture.of(io.ratisfailover.postgres.PostgresAdapter.class);
+  private BiConsumer<MemberId, FailoverMember.Builder> customizer = (id, b) -> {};
 
   public PgCluster(PgSandbox pg, String name, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout) {
     this.pg = pg;
@@ -63,6 +65,12 @@ public final class PgCluster implements TestCluster {
         Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS));
   }
 
+  /** Adds what a data member's config does not carry (role listeners, say) each time one is started. */
+  public PgCluster customize(BiConsumer<MemberId, FailoverMember.Builder> customizer) {
+    this.customizer = customizer;
+    return this;
+  }
+
   public PgCluster startAll() {
     peers.forEach(p -> start(p.id().value()));
     return this;
@@ -79,7 +87,8 @@ public final class PgCluster implements TestCluster {
     if (peer.kind() == MemberKind.DATA) {
       m = PostgresMember.create(DataMemberConfig.builder().clusterName(name).member(member).peers(peers)
           .storageDirectory(storage.get(member)).timing(timing).initialSettings(settings)
-          .apiUrl("http://127.0.0.1/" + id).postgres(postgres.get(member)).insecureRaft().build());
+          .apiUrl("http://127.0.0.1/" + id).postgres(postgres.get(member)).insecureRaft().build(),
+          b -> customizer.accept(member, b));
     } else {
       m = FailoverMember.builder().clusterName(name).memberId(member).peers(peers).storageDirectory(storage.get(member))
           .timing(timing).initialSettings(settings).apiUrl("http://127.0.0.1/" + id).insecureRaft().build();

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 
 /**
  * A client that writes one row every {@code interval} to whichever server currently serves as
@@ -34,7 +35,7 @@ import java.util.function.Supplier;
 public final class Writer implements AutoCloseable {
   public static final String TABLE = "writer_log";
 
-  private final Supplier<Optional<PostgresConfig>> target;
+  private final Source source;
   private final Duration interval;
   private final Duration commitTimeout;
   private final Thread thread;
@@ -46,8 +47,6 @@ public final class Writer implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong attempts = new AtomicLong();
   private volatile boolean stopping;
-  private Connection connection;
-  private PostgresConfig connectedTo;
   private long nextId = 1;
 
   /**
@@ -55,7 +54,16 @@ public final class Writer implements AutoCloseable {
    * @param commitTimeout after this, the client cancels its commit (the outcome is then indeterminate)
    */
   public Writer(Supplier<Optional<PostgresConfig>> target, Duration interval, Duration commitTimeout) {
-    this.target = target;
+    this(new ToServingPrimary(target), interval, commitTimeout);
+  }
+
+  /** A writer that takes a connection from {@code pool} for each write and knows nothing of the cluster. */
+  public static Writer through(DataSource pool, Duration interval, Duration commitTimeout) {
+    return new Writer(new FromPool(pool), interval, commitTimeout);
+  }
+
+  private Writer(Source source, Duration interval, Duration commitTimeout) {
+    this.source = source;
     this.interval = interval;
     this.commitTimeout = commitTimeout;
     this.thread = new Thread(this::run, "test-writer");
@@ -84,7 +92,7 @@ public final class Writer implements AutoCloseable {
         LockSupport.parkNanos(next - now);
       }
     }
-    closeConnection();
+    source.close();
   }
 
   private void writeOnce() {
@@ -97,22 +105,19 @@ public final class Writer implements AutoCloseable {
   /** One attempt; whether it was acknowledged. */
   private boolean acknowledgedOnce() {
     attempts.incrementAndGet();
-    Optional<PostgresConfig> t = target.get();
-    if (t.isEmpty()) {
+    Connection connection;
+    try {
+      connection = source.borrow();
+    } catch (SQLException e) {
       failed.incrementAndGet();
       return false;
     }
-    if (connection == null || !t.get().equals(connectedTo)) {
-      closeConnection();
-      try {
-        connection = Db.connect(t.get());
-        connectedTo = t.get();
-      } catch (SQLException e) {
-        failed.incrementAndGet();
-        return false;
-      }
+    if (connection == null) {
+      failed.incrementAndGet();
+      return false;
     }
     long id = nextId++;
+    boolean broken = false;
     try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + TABLE + " (id) VALUES (?)")) {
       ps.setQueryTimeout((int) Math.max(1, commitTimeout.toSeconds()));
       ps.setLong(1, id);
@@ -133,8 +138,10 @@ public final class Writer implements AutoCloseable {
       } else {
         failed.incrementAndGet();
       }
-      closeConnection();
+      broken = true;
       return false;
+    } finally {
+      source.release(connection, broken);
     }
   }
 
@@ -148,16 +155,73 @@ public final class Writer implements AutoCloseable {
     return false;
   }
 
-  private void closeConnection() {
-    if (connection != null) {
-      try {
-        connection.close();
-      } catch (SQLException e) {
-        // broken anyway
-      }
-      connection = null;
-      connectedTo = null;
+  /** Where each write gets its connection and gives it back. */
+  private interface Source {
+    /** A connection to write on, or null when there is nowhere to write. */
+    Connection borrow() throws SQLException;
+
+    void release(Connection connection, boolean broken);
+
+    void close();
+  }
+
+  /** One connection of its own, to the server the test says serves as primary, replaced when that changes or breaks. */
+  private static final class ToServingPrimary implements Source {
+    private final Supplier<Optional<PostgresConfig>> target;
+    private Connection connection;
+    private PostgresConfig connectedTo;
+
+    ToServingPrimary(Supplier<Optional<PostgresConfig>> target) {
+      this.target = target;
     }
+
+    @Override public Connection borrow() throws SQLException {
+      Optional<PostgresConfig> t = target.get();
+      if (t.isEmpty()) {
+        return null;
+      }
+      if (connection == null || !t.get().equals(connectedTo)) {
+        close();
+        connection = Db.connect(t.get());
+        connectedTo = t.get();
+      }
+      return connection;
+    }
+
+    @Override public void release(Connection c, boolean broken) {
+      if (broken) {
+        close();
+      }
+    }
+
+    @Override public void close() {
+      if (connection != null) {
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          // broken anyway
+        }
+        connection = null;
+        connectedTo = null;
+      }
+    }
+  }
+
+  /** A connection pool's, borrowed for each write: the pool alone finds the primary, as an application's would. */
+  private record FromPool(DataSource pool) implements Source {
+    @Override public Connection borrow() throws SQLException {
+      return pool.getConnection();
+    }
+
+    @Override public void release(Connection c, boolean broken) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        // the pool evicts a broken connection itself
+      }
+    }
+
+    @Override public void close() {}
   }
 
   @Override
