@@ -84,6 +84,8 @@ final class Observer implements AutoCloseable {
     }).findFirst();
   }
 
+  private static final java.util.regex.Pattern RAFT_LEADER = java.util.regex.Pattern.compile("\"raft_leader\"\\s*:\\s*\"([^\"]+)\"");
+
   /** The Raft leader as the members' status documents name it, the first that names one. */
   Optional<String> raftLeader() {
     for (String m : ChaosCluster.MEMBERS) {
@@ -91,7 +93,7 @@ final class Observer implements AutoCloseable {
           .timeout(Duration.ofMillis(500)).GET().build();
       try {
         String body = http.send(status, HttpResponse.BodyHandlers.ofString()).body();
-        java.util.regex.Matcher leader = java.util.regex.Pattern.compile("\"raft_leader\"\\s*:\\s*\"([^\"]+)\"").matcher(body);
+        java.util.regex.Matcher leader = RAFT_LEADER.matcher(body);
         if (leader.find()) {
           return Optional.of(leader.group(1));
         }
