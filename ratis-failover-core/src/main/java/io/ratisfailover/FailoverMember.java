@@ -3,10 +3,9 @@ package io.ratisfailover;
 import io.ratisfailover.internal.auth.MemberKey;
 import io.ratisfailover.internal.control.AdminGate;
 import io.ratisfailover.internal.control.AgentPolicy;
-import io.ratisfailover.internal.control.Report;
 import io.ratisfailover.internal.control.RootCause;
 import io.ratisfailover.internal.control.ExecutorLoop;
-import io.ratisfailover.internal.control.LocalSnapshot;
+import io.ratisfailover.internal.control.MemberViews;
 import io.ratisfailover.internal.control.ConfigAgreement;
 import io.ratisfailover.internal.control.MemberRuntime;
 import io.ratisfailover.internal.control.RenewalClock;
@@ -27,7 +26,6 @@ import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.ClusterStateMachine;
 import io.ratisfailover.internal.state.Command;
-import io.ratisfailover.internal.state.MemberRecord;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.Fencer;
@@ -96,6 +94,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final MemberRuntime runtime;
   private final Submitter submitter;
   private final AdminGate admin;
+  private final MemberViews views;
   /** Signs this member's commands; empty in an unauthenticated cluster. */
   private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
@@ -130,6 +129,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         change -> roleListeners.forEach(l -> listeners.execute(() -> notify(l, change))));
     this.admin = new AdminGate(b.memberId, runtime::snapshot, submitter, watchers, b.timing, b.ticker, b.clock,
         () -> started && !closed);
+    this.views = new MemberViews(b.memberId, selfPeer.kind(), b.clusterName, b.timing, b.ticker, runtime::snapshot,
+        this::currentTerm);
   }
 
   public static Builder builder() {
@@ -301,41 +302,12 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
 
   @Override
   public LocalView local() {
-    LocalSnapshot s = runtime.snapshot();
-    long now = config.ticker.nanoTime();
-    return new LocalView(id(), kind(), config.clusterName, s.role(), s.state().epoch(), s.servingPrimary(now),
-        Duration.ofNanos(s.leaseRemainingNanos(now)), s.database(), s.reason(), s.leader(), s.state().paused(),
-        Duration.ofNanos(s.lastCycleNanos()), Duration.ofNanos(Math.max(0, now - s.lastCycleAt())));
+    return views.local();
   }
 
   @Override
   public ClusterView cluster() {
-    LocalSnapshot s = runtime.snapshot();
-    ClusterState state = s.state();
-    long now = config.ticker.nanoTime();
-    List<MemberView> members = new ArrayList<>();
-    for (MemberRecord m : state.members().values()) {
-      Report report = s.reports().get(m.id());
-      Optional<Duration> age = report == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - report.appliedAt()));
-      // Data members report every loop_wait, witnesses every ttl.
-      Duration silence = m.isData() ? config.timing.ttl() : config.timing.ttl().multipliedBy(2);
-      boolean reporting = age.map(a -> a.compareTo(silence) <= 0).orElse(false);
-      members.add(new MemberView(m.id(), m.kind(), m.peer().raftAddress(), role(state, m), m.tags(), m.apiUrl(),
-          m.attributes(), m.status(), age, reporting));
-    }
-    return new ClusterView(state.clusterName(), state.initialized(), state.epoch(), state.primary(), state.paused(),
-        state.settings(), state.synchronousStandbys(), state.switchover(), members, state.history(), s.raftLeader(),
-        currentTerm(), s.appliedIndex());
-  }
-
-  private static MemberRole role(ClusterState state, MemberRecord m) {
-    if (!m.isData()) {
-      return MemberRole.WITNESS;
-    }
-    if (state.primary().filter(m.id()::equals).isPresent()) {
-      return MemberRole.PRIMARY;
-    }
-    return state.synchronousStandbys().contains(m.id()) ? MemberRole.SYNC_STANDBY : MemberRole.REPLICA;
+    return views.cluster();
   }
 
   // --- admin: checked and committed by the AdminGate ----------------------------------------------
