@@ -133,7 +133,7 @@ final class WitnessFootprint implements Scenario {
   /** Polls the API path until it answers 200: {@code liveness} as soon as the API listens, {@code readiness} once joined. */
   private static void await(Process witness, int apiPort, String path) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
-    HttpRequest readiness = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/" + path))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/" + path))
         .timeout(Duration.ofMillis(500)).GET().build();
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (System.nanoTime() < deadline) {
@@ -141,7 +141,7 @@ final class WitnessFootprint implements Scenario {
         throw new IOException("the witness exited with " + witness.exitValue() + " before /" + path + " answered");
       }
       try {
-        if (http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
           return;
         }
       } catch (IOException notListeningYet) {
