@@ -24,7 +24,6 @@ import io.ratisfailover.spi.Fencer;
 import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -67,7 +66,7 @@ public final class MemberRuntime {
   private final Consensus consensus;
   private final DatabaseDriver database;
   private final Fencer fencer;
-  private final Watchdog watchdog;
+  private final WatchdogGuard watchdog;
   private final RenewalClock renewalClock;
   private final AgentPolicy agent;
   private final Consumer<RoleChange> roleListener;
@@ -126,7 +125,6 @@ public final class MemberRuntime {
   private final EnumSet<Flight> inFlight = EnumSet.noneOf(Flight.class);
   /** Answered commands whose effect this member has not applied yet: not to be sent again until it has. */
   private final Map<Flight, Long> awaitingApply = new java.util.EnumMap<>(Flight.class);
-  private boolean watchdogArmed;
   /**
    * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
    * from then on it acts as if it had never read the state (it only fences), and reports nothing.
@@ -170,7 +168,7 @@ public final class MemberRuntime {
     this.database = database == null ? null
         : new DatabaseDriver(database, operationLane, fenceLane, loop, ticker, this::requestCycle);
     this.fencer = fencer;
-    this.watchdog = watchdog;
+    this.watchdog = new WatchdogGuard(config.self(), watchdog, ticker);
     this.renewalClock = renewalClock;
     this.agent = agent;
     this.roleListener = roleListener;
@@ -353,7 +351,7 @@ public final class MemberRuntime {
     if (wakeUp != null) {
       wakeUp.cancel();
     }
-    disarmWatchdog();
+    watchdog.disarm(state.epoch());
     transition(LocalRole.STOPPED, "closed");
     publish();
   }
@@ -622,7 +620,7 @@ public final class MemberRuntime {
       log.debug("member {} epoch {}: ignoring a renewal answer for the released epoch", self, epoch);
     } else if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
       lease = lease.extendedTo(epoch, sentAt + timing.leaseDuration().toNanos());
-      keepWatchdogAlive();
+      watchdog.renewed(role, lease, state.epoch());
     } else if (result.rejection().filter(r -> r == Rejection.STALE_REQUEST).isPresent()) {
       // Overtaken by a later request of ours (a resend arrived after it): it says nothing about the
       // epoch. It extends nothing; the lease runs out unless a later renewal is applied.
@@ -981,77 +979,12 @@ public final class MemberRuntime {
     }
     role = to;
     log.info("member {} epoch {}: {} -> {} ({})", self, state.epoch(), from, to, why);
-    watchdogFollows(to);
+    watchdog.follow(to, lease, state.epoch());
     RoleChange change = new RoleChange(self, from, to, state.epoch(), why, clock.instant());
     try {
       roleListener.accept(change);
     } catch (RuntimeException e) {
       log.error("member {} epoch {}: role listener failed: {}", self, state.epoch(), e.toString());
-    }
-  }
-
-  private void watchdogFollows(LocalRole to) {
-    if (guarded(to)) {
-      armWatchdog();
-    } else {
-      disarmWatchdog();
-    }
-  }
-
-  /**
-   * The roles the watchdog guards: those in which the database may be writable. A candidate
-   * promotes its database before the promotion is recorded, so a candidate is guarded too; so is a
-   * member that is fencing, until the fence has stopped the database (an agent that dies mid-fence
-   * must not leave it writable and unguarded).
-   */
-  private static boolean guarded(LocalRole role) {
-    return role == LocalRole.PRIMARY || role == LocalRole.CANDIDATE || role == LocalRole.DEMOTING;
-  }
-
-  /**
-   * Arms the watchdog with the lease's remaining time; without a lease (an agent restarted under a
-   * running primary) the first applied renewal arms it, since a deadline of zero would fence a server
-   * the agent may still keep.
-   */
-  private void armWatchdog() {
-    if (watchdogArmed || !lease.held()) {
-      return;
-    }
-    try {
-      watchdog.arm(leaseRemaining());
-      watchdogArmed = true;
-    } catch (IOException e) {
-      log.error("member {} epoch {}: could not arm the watchdog: {}", self, state.epoch(), e.toString());
-    }
-  }
-
-  /** After an applied renewal: the deadline follows the lease, which runs from the renewal's send time. */
-  private void keepWatchdogAlive() {
-    if (!watchdogArmed) {
-      if (guarded(role)) {
-        armWatchdog();
-      }
-      return;
-    }
-    try {
-      watchdog.keepAlive(leaseRemaining());
-    } catch (IOException e) {
-      log.error("member {} epoch {}: watchdog keep-alive failed: {}", self, state.epoch(), e.toString());
-    }
-  }
-
-  private Duration leaseRemaining() {
-    return Duration.ofNanos(Math.max(0, lease.expiresAt() - ticker.nanoTime()));
-  }
-
-  private void disarmWatchdog() {
-    if (watchdogArmed) {
-      watchdogArmed = false;
-      try {
-        watchdog.disarm();
-      } catch (IOException e) {
-        log.error("member {} epoch {}: could not disarm the watchdog: {}", self, state.epoch(), e.toString());
-      }
     }
   }
 
