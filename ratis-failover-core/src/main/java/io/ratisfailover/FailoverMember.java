@@ -1,11 +1,11 @@
 package io.ratisfailover;
 
 import io.ratisfailover.internal.auth.MemberKey;
+import io.ratisfailover.internal.control.AdminGate;
 import io.ratisfailover.internal.control.AgentPolicy;
-import io.ratisfailover.internal.control.Candidates;
-import io.ratisfailover.internal.control.Report;
+import io.ratisfailover.internal.control.RootCause;
 import io.ratisfailover.internal.control.ExecutorLoop;
-import io.ratisfailover.internal.control.LocalSnapshot;
+import io.ratisfailover.internal.control.MemberViews;
 import io.ratisfailover.internal.control.ConfigAgreement;
 import io.ratisfailover.internal.control.MemberRuntime;
 import io.ratisfailover.internal.control.RenewalClock;
@@ -26,8 +26,6 @@ import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.ClusterStateMachine;
 import io.ratisfailover.internal.state.Command;
-import io.ratisfailover.internal.state.MemberRecord;
-import io.ratisfailover.internal.state.Rejection;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.Fencer;
@@ -48,12 +46,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftGroup;
@@ -97,6 +93,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final StateWatchers watchers = new StateWatchers();
   private final MemberRuntime runtime;
   private final Submitter submitter;
+  private final AdminGate admin;
+  private final MemberViews views;
   /** Signs this member's commands; empty in an unauthenticated cluster. */
   private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
@@ -129,6 +127,10 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.runtime = new MemberRuntime(runtimeConfig, loop, b.ticker, b.clock, submitter, consensus, b.database,
         operationLane, fenceLane, b.fencer, b.watchdog, RenewalClock.LOCAL, AgentPolicy.STANDARD,
         change -> roleListeners.forEach(l -> listeners.execute(() -> notify(l, change))));
+    this.admin = new AdminGate(b.memberId, runtime::snapshot, submitter, watchers, b.timing, b.ticker, b.clock,
+        () -> started && !closed);
+    this.views = new MemberViews(b.memberId, selfPeer.kind(), b.clusterName, b.timing, b.ticker, runtime::snapshot,
+        this::currentTerm);
   }
 
   public static Builder builder() {
@@ -183,7 +185,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       closeQuietly(s);
       shutdownExecutors();
       throw new FailoverException("cannot start the Raft server of member " + id() + " on " + bind + ": "
-          + rootMessage(e), e);
+          + RootCause.message(e), e);
     }
     runtime.consensusStarted();
     log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, bind,
@@ -312,109 +314,44 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
 
   @Override
   public LocalView local() {
-    LocalSnapshot s = runtime.snapshot();
-    long now = config.ticker.nanoTime();
-    return new LocalView(id(), kind(), config.clusterName, s.role(), s.state().epoch(), s.servingPrimary(now),
-        Duration.ofNanos(s.leaseRemainingNanos(now)), s.database(), s.reason(), s.leader(), s.state().paused(),
-        Duration.ofNanos(s.lastCycleNanos()), Duration.ofNanos(Math.max(0, now - s.lastCycleAt())));
+    return views.local();
   }
 
   @Override
   public ClusterView cluster() {
-    LocalSnapshot s = runtime.snapshot();
-    ClusterState state = s.state();
-    long now = config.ticker.nanoTime();
-    List<MemberView> members = new ArrayList<>();
-    for (MemberRecord m : state.members().values()) {
-      Report report = s.reports().get(m.id());
-      Optional<Duration> age = report == null ? Optional.empty() : Optional.of(Duration.ofNanos(now - report.appliedAt()));
-      // Data members report every loop_wait, witnesses every ttl.
-      Duration silence = m.isData() ? config.timing.ttl() : config.timing.ttl().multipliedBy(2);
-      boolean reporting = age.map(a -> a.compareTo(silence) <= 0).orElse(false);
-      members.add(new MemberView(m.id(), m.kind(), m.peer().raftAddress(), role(state, m), m.tags(), m.apiUrl(),
-          m.attributes(), m.status(), age, reporting));
-    }
-    return new ClusterView(state.clusterName(), state.initialized(), state.epoch(), state.primary(), state.paused(),
-        state.settings(), state.synchronousStandbys(), state.switchover(), members, state.history(), s.raftLeader(),
-        currentTerm(), s.appliedIndex());
+    return views.cluster();
   }
 
-  private static MemberRole role(ClusterState state, MemberRecord m) {
-    if (!m.isData()) {
-      return MemberRole.WITNESS;
-    }
-    if (state.primary().filter(m.id()::equals).isPresent()) {
-      return MemberRole.PRIMARY;
-    }
-    return state.synchronousStandbys().contains(m.id()) ? MemberRole.SYNC_STANDBY : MemberRole.REPLICA;
-  }
-
-  // --- admin ------------------------------------------------------------------------------------
+  // --- admin: checked and committed by the AdminGate ----------------------------------------------
 
   @Override
   public SwitchoverOutcome switchover(SwitchoverRequest request, Duration wait) {
-    ClusterState state = requireInitialized();
-    MemberId primary = state.primary().orElseThrow(() -> new AdminRejectedException(
-        AdminRejectedException.Reason.NO_CANDIDATE, "there is no primary to switch over from"));
-    if (request.leader().isPresent() && !request.leader().get().equals(primary)) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_PRIMARY,
-          "leader name does not match: " + request.leader().get() + " is not the primary, " + primary + " is");
-    }
-    if (request.candidate().isPresent()) {
-      requireEligible(state, request.candidate().get(), primary);
-    } else {
-      List<String> refusals = refusals(state, primary);
-      if (refusals.size() == state.members().values().stream().filter(MemberRecord::isData).count() - 1) {
-        throw new AdminRejectedException(AdminRejectedException.Reason.NO_CANDIDATE,
-            "no standby is healthy enough to take over from " + primary + " (" + String.join("; ", refusals) + ")");
-      }
-    }
-    Epoch epoch = state.epoch();
-    submitAdmin(new Command.RequestSwitchover(Optional.of(primary), request.candidate(), epoch, request.scheduledAt()));
-    if (request.scheduledAt().filter(at -> at.isAfter(config.clock.instant())).isPresent()) {
-      return SwitchoverOutcome.scheduledLater();
-    }
-    return awaitNewPrimary(epoch, wait, "switchover from " + primary);
+    return admin.switchover(request, wait);
   }
 
   @Override
   public SwitchoverOutcome failover(MemberId candidate, Duration wait) {
-    ClusterState state = requireInitialized();
-    if (state.primary().filter(candidate::equals).isPresent()) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE, candidate + " is already the primary");
-    }
-    requireEligible(state, candidate, state.primary().orElse(null));
-    Epoch epoch = state.epoch();
-    submitAdmin(new Command.RequestSwitchover(Optional.empty(), Optional.of(candidate), epoch, Optional.empty()));
-    return awaitNewPrimary(epoch, wait, "failover to " + candidate);
+    return admin.failover(candidate, wait);
   }
 
   @Override
   public void cancelSwitchover() {
-    submitAdmin(new Command.CancelSwitchover());
+    admin.submit(new Command.CancelSwitchover());
   }
 
   @Override
   public void pause() {
-    submitAdmin(new Command.SetPause(true));
+    admin.submit(new Command.SetPause(true));
   }
 
   @Override
   public void resume() {
-    submitAdmin(new Command.SetPause(false));
+    admin.submit(new Command.SetPause(false));
   }
 
   @Override
   public ClusterSettings updateSettings(UnaryOperator<ClusterSettings> change) {
-    ClusterState state = requireInitialized();
-    ClusterSettings next;
-    try {
-      next = Objects.requireNonNull(change.apply(state.settings()), "settings");
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.INVALID, e.getMessage());
-    }
-    submitAdmin(new Command.UpdateSettings(next));
-    return next;
+    return admin.updateSettings(change);
   }
 
   @Override
@@ -438,100 +375,6 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         .map(upstream -> runtime.runDatabaseCommand("reinitialize", adapter -> adapter.reinitialize(upstream)))
         .orElseGet(() -> CompletableFuture.failedFuture(new AdminRejectedException(
             AdminRejectedException.Reason.NO_CANDIDATE, "there is no primary to clone from")));
-  }
-
-  private ClusterState requireInitialized() {
-    ClusterState state = runtime.snapshot().state();
-    if (!state.initialized()) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.NO_CANDIDATE, "the cluster is not bootstrapped yet");
-    }
-    return state;
-  }
-
-  private void requireEligible(ClusterState state, MemberId candidate, MemberId primary) {
-    Optional<MemberRecord> m = state.member(candidate);
-    if (m.isEmpty() || !m.get().isData()) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.UNKNOWN_MEMBER,
-          candidate + (m.isEmpty() ? " is not a member of cluster " + state.clusterName() : " is a witness"));
-    }
-    if (candidate.equals(primary)) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE, candidate + " is already the primary");
-    }
-    Optional<String> refusal = Candidates.refusal(state, candidate, fresh(candidate));
-    if (refusal.isPresent()) {
-      throw new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE,
-          "candidate " + candidate + " cannot be promoted: " + refusal.get());
-    }
-  }
-
-  /** Why each data member other than {@code primary} could not take over now; one entry per refused member. */
-  private List<String> refusals(ClusterState state, MemberId primary) {
-    List<String> refusals = new ArrayList<>();
-    for (MemberRecord m : state.members().values()) {
-      if (m.isData() && !m.id().equals(primary)) {
-        Candidates.refusal(state, m.id(), fresh(m.id())).ifPresent(why -> refusals.add(m.id() + ": " + why));
-      }
-    }
-    return refusals;
-  }
-
-  private Candidates.Freshness fresh(MemberId member) {
-    return Candidates.Freshness.of(runtime.snapshot().reports().get(member), config.ticker.nanoTime(), config.timing);
-  }
-
-  private SwitchoverOutcome awaitNewPrimary(Epoch from, Duration wait, String what) {
-    CompletableFuture<ClusterState> done = watchers.await(runtime.snapshot().state(), s -> s.epoch().isAfter(from)
-        && s.primary().isPresent() && s.currentEntry().map(HistoryEntry::promoted).orElse(false));
-    try {
-      ClusterState s = done.get(wait.toNanos(), TimeUnit.NANOSECONDS);
-      return SwitchoverOutcome.completed(s.epoch(), s.primary().orElseThrow());
-    } catch (TimeoutException e) {
-      done.cancel(false);
-      throw new AdminRejectedException(AdminRejectedException.Reason.TIMED_OUT,
-          what + " was accepted but no new primary was promoted within " + wait.toMillis() + " ms; it may still complete");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FailoverException("interrupted while waiting for " + what, e);
-    } catch (ExecutionException e) {
-      throw new FailoverException(what + " failed: " + e.getCause(), e.getCause());
-    }
-  }
-
-  private ApplyResult submitAdmin(Command command) {
-    if (!started || closed) {
-      throw new IllegalStateException("member " + id() + " is not running");
-    }
-    Duration timeout = config.timing.ttl().plus(config.timing.rpcTimeout());
-    ApplyResult result;
-    try {
-      result = submitter.submit(command).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      throw new NoQuorumException("could not commit " + command.getClass().getSimpleName() + " within "
-          + timeout.toMillis() + " ms: " + rootMessage(e), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FailoverException("interrupted while committing " + command.getClass().getSimpleName(), e);
-    }
-    if (!result.applied()) {
-      throw new AdminRejectedException(reasonFor(result.rejection().get()), result.reason());
-    }
-    return result;
-  }
-
-  private static AdminRejectedException.Reason reasonFor(Rejection rejection) {
-    switch (rejection) {
-      case NOT_PRIMARY: return AdminRejectedException.Reason.NOT_PRIMARY;
-      case UNKNOWN_MEMBER:
-      case NOT_DATA_MEMBER: return AdminRejectedException.Reason.UNKNOWN_MEMBER;
-      case NOT_ELIGIBLE: return AdminRejectedException.Reason.NOT_ELIGIBLE;
-      case SWITCHOVER_PENDING:
-      case NO_SWITCHOVER: return AdminRejectedException.Reason.CONFLICT;
-      case STALE_EPOCH:
-      case STALE_REQUEST:
-      case RENEWED_SINCE: return AdminRejectedException.Reason.STALE;
-      case NOT_INITIALIZED: return AdminRejectedException.Reason.NO_CANDIDATE;
-      default: return AdminRejectedException.Reason.INVALID;
-    }
   }
 
   // --- plumbing ---------------------------------------------------------------------------------
@@ -613,14 +456,6 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         log.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
       }
     }
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
   }
 
   /** Ratis reports a taken port with pages of stack traces; an operator needs one line. */

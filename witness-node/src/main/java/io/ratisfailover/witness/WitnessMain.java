@@ -5,64 +5,62 @@ import io.ratisfailover.FailoverMember;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.probe.ProbeServer;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.metrics.MetricRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * The witness: a voting member with no database, for one or several clusters (one Raft group
- * each), configured by a YAML file. It restarts from its Raft log directories.
+ * each), configured by a YAML file. It restarts from its Raft log directories. Its three options
+ * are read by {@link WitnessArguments} rather than a CLI library, whose classes would stay loaded
+ * for the life of a process whose footprint is a target.
  */
-@Command(name = "ratis-failover-witness", mixinStandardHelpOptions = true,
-    description = "Runs a witness: votes and arbitrates for one or more clusters; holds no data.")
-public final class WitnessMain implements Callable<Integer> {
+public final class WitnessMain {
   private static final Logger log = LoggerFactory.getLogger(WitnessMain.class);
 
-  @Option(names = {"-c", "--config"}, required = true, description = "The YAML configuration file.")
-  Path config;
-
-  @Option(names = "--check", description = "Check the configuration and exit.")
-  boolean check;
-
-  @Option(names = "--rejoin", description = "Recovery after this witness's Raft storage was lost or restored from an"
-      + " older copy (its start is refused otherwise): leave each cluster's Raft voters, discard the storage, start"
-      + " blank and be added back once caught up. Needs the other members of each cluster up. For one start only.")
-  boolean rejoin;
-
-  @Spec
-  CommandSpec spec;
+  private WitnessMain() {}
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new WitnessMain()).execute(args));
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(run(args, out, err));
   }
 
-  @Override
-  public Integer call() throws InterruptedException {
-    PrintWriter err = spec.commandLine().getErr();
+  /** Runs the witness until it is stopped; returns the process's exit code (2: bad arguments or configuration). */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    WitnessArguments arguments;
+    try {
+      arguments = WitnessArguments.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      err.println(WitnessArguments.USAGE);
+      return 2;
+    }
+    if (arguments.help()) {
+      out.println(WitnessArguments.USAGE);
+      return 0;
+    }
     List<WitnessConfig.Plan> plans;
     try {
-      plans = WitnessConfig.load(config, System.getenv());
+      plans = WitnessConfig.load(arguments.config(), System.getenv());
     } catch (ConfigException e) {
       err.println("configuration error: " + e.getMessage());
       return 2;
     }
-    if (check) {
-      plans.forEach(p -> spec.commandLine().getOut().println(config + ": witness " + p.member() + " of cluster " + p.cluster() + ": OK"));
+    if (arguments.check()) {
+      plans.forEach(p -> out.println(arguments.config() + ": witness " + p.member() + " of cluster " + p.cluster() + ": OK"));
       return 0;
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    Witness witness = new Witness(plans, rejoin);
+    // Ratis publishes its metrics over JMX unless a reporter is registered first; the witness serves
+    // its own on /metrics, and the JMX reporter would keep the platform MBean server loaded for nothing.
+    MetricRegistries.global().addReporterRegistration(registry -> { }, registry -> { });
+    Witness witness = new Witness(plans, arguments.rejoin());
     try {
       witness.start();
     } catch (FailoverException e) {

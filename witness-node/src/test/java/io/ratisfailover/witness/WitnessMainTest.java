@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The witness refuses bad input with a non-zero exit and one line naming the key or the resource. */
 class WitnessMainTest {
@@ -48,9 +47,9 @@ class WitnessMainTest {
     Path file = dir.resolve("witness.yml");
     Files.writeString(file, yaml);
     StringWriter err = new StringWriter();
-    CommandLine cmd = new CommandLine(new WitnessMain()).setErr(new PrintWriter(err, true))
-        .setOut(new PrintWriter(new StringWriter(), true));
-    return new Outcome(cmd.execute("--config", file.toString()), err.toString().strip());
+    int exit = WitnessMain.run(new String[] {"--config", file.toString()}, new PrintWriter(new StringWriter(), true),
+        new PrintWriter(err, true));
+    return new Outcome(exit, err.toString().strip());
   }
 
   static void assertOneLine(Outcome outcome, String... mentions) {

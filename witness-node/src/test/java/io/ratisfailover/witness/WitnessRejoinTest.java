@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The operator's side of a lost witness storage: the witness refuses to start with one line that
@@ -73,8 +72,8 @@ class WitnessRejoinTest {
       deleteTree(dir.resolve("w1"));
 
       StringWriter err = new StringWriter();
-      int exit = new CommandLine(new WitnessMain()).setErr(new PrintWriter(err, true))
-          .setOut(new PrintWriter(new StringWriter(), true)).execute("--config", config.toString());
+      int exit = WitnessMain.run(new String[] {"--config", config.toString()},
+          new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
       assertThat(exit).isEqualTo(1);
       assertThat(err.toString().strip()).doesNotContain("\n").contains("w1", "empty", "--rejoin");
 

@@ -4,6 +4,7 @@ import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.Timing;
+import io.ratisfailover.testing.ChildProcesses;
 import io.ratisfailover.testing.LocalCluster;
 import io.ratisfailover.testing.Ports;
 import java.io.IOException;
@@ -24,15 +25,19 @@ import java.util.stream.Collectors;
 /**
  * The witness as an operator runs it: its distribution's launcher (with the launcher's small-heap
  * defaults) in a process of its own, joining two running data members (in this JVM, in-memory
- * databases). Measures the time from the process start until {@code /readiness} answers 200 and the
- * resident set size once it has run for a while.
+ * databases). Measures the time from the process start until its API answers and until
+ * {@code /readiness} answers 200, the CPU time it took to get there, and the resident set size once
+ * it has run for a while. The class-data archive is built first, as the container image does and
+ * as the launcher does in the background at an installation's first start.
  */
 final class WitnessFootprint implements Scenario {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
   private final Timing timing;
   private final Path launcher;
   private final Duration settle;
+  private boolean archiveBuilt;
 
   WitnessFootprint(Timing timing, Path launcher, Duration settle) {
     this.timing = timing;
@@ -43,19 +48,24 @@ final class WitnessFootprint implements Scenario {
   /** The launcher of the distribution the build leaves in {@code witness-node/target}. */
   static WitnessFootprint fromBuild(Timing timing) {
     Path home = Path.of(System.getProperty("rf.witness.home", "witness-node/target/ratis-failover-witness"));
-    return new WitnessFootprint(timing, home.resolve("bin/ratis-failover-witness"), Duration.ofSeconds(20));
+    Duration settle = Duration.ofSeconds(Long.getLong("rf.witness.settle", 20));
+    return new WitnessFootprint(timing, home.resolve("bin/ratis-failover-witness"), settle);
   }
 
   @Override public String name() { return "witness-footprint"; }
 
   @Override public String description() {
-    return "the witness distribution's launcher (class-data archive written by the first run) joins two running data members: start until /readiness is 200, "
-        + "and resident memory after " + settle.toSeconds() + " s";
+    return "the witness distribution's launcher (class-data archive built first) joins two running data members: start until its API"
+        + " answers and until /readiness is 200, CPU seconds until then, and resident memory after " + settle.toSeconds() + " s";
   }
 
   @Override public Map<String, Double> run(Path dir) throws Exception {
     if (!Files.isExecutable(launcher)) {
       throw new IOException("no witness launcher at " + launcher.toAbsolutePath() + ": build with mvn -pl cluster-harness -am package");
+    }
+    if (!archiveBuilt) {
+      buildClassArchive(dir);
+      archiveBuilt = true;
     }
     LocalCluster cluster = new LocalCluster("footprint", dir, timing, ClusterSettings.DEFAULT,
         Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS));
@@ -71,13 +81,17 @@ final class WitnessFootprint implements Scenario {
           .redirectErrorStream(true).redirectOutput(dir.resolve("witness.log").toFile()).start();
       try {
         long started = System.nanoTime();
-        awaitReady(witness, apiPort);
+        await(witness, apiPort, "liveness");
+        double apiMs = (System.nanoTime() - started) / 1e6;
+        double cpuMs = cpuMillis(witness.pid());
+        await(witness, apiPort, "readiness");
         double readyMs = (System.nanoTime() - started) / 1e6;
         LockSupport.parkNanos(settle.toNanos());
         if (!witness.isAlive()) {
           throw new IOException("the witness exited with " + witness.exitValue() + "; see " + dir.resolve("witness.log"));
         }
-        return Map.of("ready_ms", Math.rint(readyMs), "rss_mb", residentMegabytes(witness.pid()));
+        return Map.of("api_ms", Math.rint(apiMs), "api_cpu_ms", cpuMs, "ready_ms", Math.rint(readyMs),
+            "rss_mb", residentMegabytes(witness.pid()));
       } finally {
         stop(witness);
       }
@@ -89,7 +103,7 @@ final class WitnessFootprint implements Scenario {
         .map(p -> "      - {id: " + p.id() + ", kind: " + (p.kind() == MemberKind.DATA ? "data" : "witness")
             + ", raft: " + p.raftAddress() + "}")
         .collect(Collectors.joining("\n"));
-    return Files.writeString(dir.resolve("w1.yml"), "member: w1\nstorage: " + dir.resolve("w1") + "\n"
+    return Files.writeString(dir.resolve("w1.yml"), "member: w1\nstorage: " + dir.resolve("w1") + "\nraft: {insecure: true}\n"
         + "clusters:\n  - name: footprint\n    api_listen: 127.0.0.1:" + apiPort + "\n    peers:\n" + peerLines + "\n");
   }
 
@@ -103,17 +117,31 @@ final class WitnessFootprint implements Scenario {
     }
   }
 
-  private static void awaitReady(Process witness, int apiPort) throws Exception {
+  /** Runs {@code --build-class-archive}: what the container image does once, and the launcher at a first start. */
+  private void buildClassArchive(Path dir) throws Exception {
+    Process build = new ProcessBuilder(launcher.toString(), "--build-class-archive")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("class-archive.log").toFile()).start();
+    try {
+      if (!build.waitFor(PATIENCE.toSeconds() * 4, TimeUnit.SECONDS) || build.exitValue() != 0) {
+        throw new IOException("the launcher could not build its class-data archive; see " + dir.resolve("class-archive.log"));
+      }
+    } finally {
+      stop(build);
+    }
+  }
+
+  /** Polls the API path until it answers 200: {@code liveness} as soon as the API listens, {@code readiness} once joined. */
+  private static void await(Process witness, int apiPort, String path) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
-    HttpRequest readiness = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/readiness"))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/" + path))
         .timeout(Duration.ofMillis(500)).GET().build();
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (System.nanoTime() < deadline) {
       if (!witness.isAlive()) {
-        throw new IOException("the witness exited with " + witness.exitValue() + " before it was ready");
+        throw new IOException("the witness exited with " + witness.exitValue() + " before /" + path + " answered");
       }
       try {
-        if (http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
           return;
         }
       } catch (IOException notListeningYet) {
@@ -121,7 +149,14 @@ final class WitnessFootprint implements Scenario {
       }
       LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
     }
-    throw new TimeoutException("the witness was not ready within " + PATIENCE);
+    throw new TimeoutException("the witness's /" + path + " did not answer 200 within " + PATIENCE);
+  }
+
+  /** User and system CPU time of the process so far (/proc, clock ticks of 10 ms): start cost without the machine's load. */
+  private static double cpuMillis(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10.0;
   }
 
   /** VmRSS from /proc: what the process really holds in memory, heap and everything else. */
@@ -135,10 +170,7 @@ final class WitnessFootprint implements Scenario {
     throw new IOException("no VmRSS in /proc/" + pid + "/status");
   }
 
-  private static void stop(Process p) throws InterruptedException {
-    p.destroy();
-    if (!p.waitFor(10, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+  private static void stop(Process p) {
+    ChildProcesses.stop(p.toHandle(), STOP_GRACE);
   }
 }

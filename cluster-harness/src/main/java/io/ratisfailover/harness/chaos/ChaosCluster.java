@@ -5,6 +5,7 @@ import io.ratisfailover.harness.Directories;
 import io.ratisfailover.harness.Programs;
 import io.ratisfailover.harness.demo.Processes;
 import io.ratisfailover.node.config.TimingSection;
+import io.ratisfailover.testing.HaproxyConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,7 +144,7 @@ final class ChaosCluster implements AutoCloseable {
   private List<String> javaIn(String member, String heap, String main, String... args) {
     List<String> cmd = new ArrayList<>(network.in(member));
     cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap, "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
+        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         main));
     cmd.addAll(List.of(args));
     return cmd;
@@ -187,29 +188,12 @@ final class ChaosCluster implements AutoCloseable {
 
   /** HAProxy waits min(timeout connect, 1 s) before it retries a refused connection: short on a LAN. */
   private void startHaproxy() throws IOException {
-    StringBuilder cfg = new StringBuilder("""
-        global
-            maxconn 200
-            stats socket %s mode 600 level admin
-
-        defaults
-            mode tcp
-            timeout connect 250ms
-            timeout client 30m
-            timeout server 30m
-            timeout check 1s
-
-        listen primary
-            bind %s:%d
-            option httpchk OPTIONS /primary
-            http-check expect status 200
-            default-server %s on-marked-down shutdown-sessions
-        """.formatted(statsSocket(), network.address(Network.HAPROXY), HAPROXY_PORT, options.haproxyChecks()));
+    HaproxyConfig cfg = HaproxyConfig.primary(statsSocket(), network.address(Network.HAPROXY), HAPROXY_PORT)
+        .timeoutConnect("250ms").timeoutIdle("30m").checks(options.haproxyChecks());
     for (String m : DATA) {
-      cfg.append("    server ").append(m).append(' ').append(network.address(m)).append(':').append(POSTGRES)
-          .append(" maxconn 100 check port ").append(API).append('\n');
+      cfg.server(m, network.address(m), POSTGRES, API);
     }
-    Path file = Files.writeString(work.resolve("haproxy.cfg"), cfg.toString());
+    Path file = Files.writeString(work.resolve("haproxy.cfg"), cfg.render());
     List<String> cmd = new ArrayList<>(network.in(Network.HAPROXY));
     cmd.addAll(List.of("haproxy", "-db", "-f", file.toString()));
     processes.start("haproxy", cmd, Map.of());

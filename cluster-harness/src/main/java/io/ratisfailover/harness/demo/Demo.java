@@ -5,6 +5,7 @@ import io.ratisfailover.harness.ClusterCa;
 import io.ratisfailover.harness.Directories;
 import io.ratisfailover.harness.Programs;
 import io.ratisfailover.harness.chaos.Writer;
+import io.ratisfailover.testing.HaproxyConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -94,10 +95,11 @@ public final class Demo implements Callable<Integer> {
     rfctl("list");
 
     Path haproxyConfig = work.resolve("haproxy.cfg");
-    Files.writeString(haproxyConfig, Haproxy.config(ports.get("haproxy"), ports.get("haproxy-stats"),
-        work.resolve("haproxy.sock").toString(), List.of(
-            new Haproxy.Backend("pg1", ports.get("pg1-pg"), ports.get("pg1-api")),
-            new Haproxy.Backend("pg2", ports.get("pg2-pg"), ports.get("pg2-api")))));
+    // With our recommended checks: HAProxy asks each member's /primary every 500 ms and follows the one answering 200.
+    Files.writeString(haproxyConfig, HaproxyConfig.primary(work.resolve("haproxy.sock"), "127.0.0.1", ports.get("haproxy"))
+        .timeoutConnect("2s").timeoutIdle("30m").checks("inter 500ms fall 2 rise 1").statsPage(ports.get("haproxy-stats"))
+        .server("pg1", "127.0.0.1", ports.get("pg1-pg"), ports.get("pg1-api"))
+        .server("pg2", "127.0.0.1", ports.get("pg2-pg"), ports.get("pg2-api")).render());
     processes.start("haproxy", List.of("haproxy", "-f", haproxyConfig.toString(), "-db"), Map.of());
     say("HAProxy on 127.0.0.1:" + ports.get("haproxy") + " routes to whichever member answers 200 on /primary");
 
@@ -178,7 +180,7 @@ public final class Demo implements Callable<Integer> {
   private void startMember(Processes processes, String member) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     String main = member.startsWith("w") ? Programs.WITNESS : Programs.SIDECAR;
-    processes.start(member, List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-Dlogback.configurationFile=logback.xml",
+    processes.start(member, List.of(java, "-Xmx128m", "-XX:+UseSerialGC",
         "-cp", System.getProperty("java.class.path"),
         main, "--config", work.resolve(member + ".yml").toString()), Map.of("DEMO_PASSWORD", password));
   }

@@ -1,5 +1,6 @@
 package io.ratisfailover.harness.demo;
 
+import io.ratisfailover.testing.ChildProcesses;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The child processes the demo starts, each logging to its own file, each stopped by its own PID
@@ -45,11 +45,7 @@ public final class Processes implements AutoCloseable {
   public synchronized void kill(String name) {
     Process p = running.remove(name);
     if (p != null) {
-      List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
-      p.destroyForcibly();
-      all.forEach(ProcessHandle::destroyForcibly);
-      await(p.toHandle());
-      all.forEach(Processes::await);
+      ChildProcesses.killWithDescendants(p.toHandle());
     }
   }
 
@@ -57,8 +53,7 @@ public final class Processes implements AutoCloseable {
   public synchronized void killAlone(String name) {
     Process p = running.remove(name);
     if (p != null) {
-      p.destroyForcibly();
-      await(p.toHandle());
+      ChildProcesses.kill(p.toHandle());
     }
   }
 
@@ -66,26 +61,7 @@ public final class Processes implements AutoCloseable {
   public synchronized void stop(String name, Duration grace) {
     Process p = running.remove(name);
     if (p != null) {
-      List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
-      p.destroy();
-      try {
-        if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        p.destroyForcibly();
-      }
-      all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-      all.forEach(Processes::await);
-    }
-  }
-
-  private static void await(ProcessHandle h) {
-    try {
-      h.onExit().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // Gone or unkillable: nothing more to do here; the log says what it was.
+      ChildProcesses.stopWithDescendants(p.toHandle(), grace);
     }
   }
 

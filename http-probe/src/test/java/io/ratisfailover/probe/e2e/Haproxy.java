@@ -1,5 +1,7 @@
 package io.ratisfailover.probe.e2e;
 
+import io.ratisfailover.testing.ChildProcesses;
+import io.ratisfailover.testing.HaproxyConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,27 +58,10 @@ final class Haproxy implements AutoCloseable {
    * per data member whose health is {@code OPTIONS /primary} on its probe port.
    */
   static String patroniStyleConfig(Path socket, int frontPort, List<Server> servers) {
-    StringBuilder c = new StringBuilder();
-    c.append("global\n")
-        .append("  maxconn 200\n")
-        .append("  stats socket ").append(socket).append(" mode 600 level admin\n")
-        .append("defaults\n")
-        .append("  mode tcp\n")
-        .append("  retries 2\n")
-        .append("  timeout connect 1s\n")
-        .append("  timeout client 30s\n")
-        .append("  timeout server 30s\n")
-        .append("  timeout check 1s\n")
-        .append("listen primary\n")
-        .append("  bind 127.0.0.1:").append(frontPort).append('\n')
-        .append("  option httpchk OPTIONS /primary\n")
-        .append("  http-check expect status 200\n")
-        .append("  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions\n");
-    for (Server s : servers) {
-      c.append("  server ").append(s.name()).append(" 127.0.0.1:").append(s.port()).append(" maxconn 100 check port ")
-          .append(s.checkPort()).append('\n');
-    }
-    return c.toString();
+    HaproxyConfig config = HaproxyConfig.primary(socket, "127.0.0.1", frontPort).retries(2)
+        .timeoutConnect("1s").timeoutIdle("30s").checks("inter 1s fall 2 rise 1");
+    servers.forEach(s -> config.server(s.name(), "127.0.0.1", s.port(), s.checkPort()));
+    return config.render();
   }
 
   static Haproxy start(Path binary, Path dir, String config) {
@@ -168,15 +153,6 @@ final class Haproxy implements AutoCloseable {
   /** SIGTERM to HAProxy's PID, then SIGKILL if it has not exited within a few seconds. */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    ChildProcesses.stop(process.toHandle(), STOP_TIMEOUT);
   }
 }

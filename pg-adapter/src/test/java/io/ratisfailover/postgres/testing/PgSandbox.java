@@ -8,6 +8,7 @@ import io.ratisfailover.postgres.internal.PidFile;
 import io.ratisfailover.postgres.internal.ProcFs;
 import io.ratisfailover.spi.DatabaseException;
 import io.ratisfailover.spi.PrimaryTopology;
+import io.ratisfailover.testing.ChildProcesses;
 import io.ratisfailover.testing.Ports;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -306,20 +307,9 @@ public final class PgSandbox implements BeforeAllCallback, AfterAllCallback, Bef
 
   /** Runs {@code cmd}, discarding its output; its exit code, or -1 when it could not run within a minute. */
   public static int run(List<String> cmd) {
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return -1;
-      }
-      return p.exitValue();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
+    return ChildProcesses.run(cmd, null, Duration.ofMinutes(1));
   }
+
 
   private static void deleteQuietly(Path root) {
     if (root == null || !Files.exists(root)) {

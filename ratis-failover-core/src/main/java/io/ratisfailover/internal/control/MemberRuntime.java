@@ -10,6 +10,7 @@ import io.ratisfailover.RoleChange;
 import io.ratisfailover.Ticker;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
+import io.ratisfailover.internal.control.CommandFlights.Flight;
 import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
@@ -24,10 +25,8 @@ import io.ratisfailover.spi.Fencer;
 import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,9 +34,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,8 +50,6 @@ public final class MemberRuntime {
   private static final Logger log = LoggerFactory.getLogger(MemberRuntime.class);
 
   /** Commands the agent sends; at most one of each kind is in flight. */
-  private enum Flight { RENEW, REPORT, RELEASE, RECORD, SYNC, ARBITER, BOOTSTRAP }
-
   private final RuntimeConfig config;
   private final MemberId self;
   private final Timing timing;
@@ -67,7 +62,7 @@ public final class MemberRuntime {
   private final Consensus consensus;
   private final DatabaseDriver database;
   private final Fencer fencer;
-  private final Watchdog watchdog;
+  private final WatchdogGuard watchdog;
   private final RenewalClock renewalClock;
   private final AgentPolicy agent;
   private final Consumer<RoleChange> roleListener;
@@ -123,10 +118,7 @@ public final class MemberRuntime {
   /** Consecutive failures of database operations, and when the next may be tried. */
   private int operationFailures;
   private long retryOperationsAt;
-  private final EnumSet<Flight> inFlight = EnumSet.noneOf(Flight.class);
-  /** Answered commands whose effect this member has not applied yet: not to be sent again until it has. */
-  private final Map<Flight, Long> awaitingApply = new java.util.EnumMap<>(Flight.class);
-  private boolean watchdogArmed;
+  private final CommandFlights flights;
   /**
    * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
    * from then on it acts as if it had never read the state (it only fences), and reports nothing.
@@ -166,11 +158,12 @@ public final class MemberRuntime {
     this.ticker = ticker;
     this.clock = clock;
     this.submitter = submitter;
+    this.flights = new CommandFlights(submitter, loop, timing.rpcTimeout(), () -> appliedIndex, this::requestCycle);
     this.consensus = consensus;
     this.database = database == null ? null
         : new DatabaseDriver(database, operationLane, fenceLane, loop, ticker, this::requestCycle);
     this.fencer = fencer;
-    this.watchdog = watchdog;
+    this.watchdog = new WatchdogGuard(config.self(), watchdog, ticker);
     this.renewalClock = renewalClock;
     this.agent = agent;
     this.roleListener = roleListener;
@@ -291,13 +284,7 @@ public final class MemberRuntime {
     if (!previous.epoch().equals(next.epoch()) || !previous.primary().equals(next.primary())) {
       onPrimaryChanged(previous, next, now);
     }
-    awaitingApply.entrySet().removeIf(e -> {
-      if (e.getValue() <= index) {
-        inFlight.remove(e.getKey());
-        return true;
-      }
-      return false;
-    });
+    flights.applied(index);
     if (!booted && bootBarrierIndex >= 0 && index >= bootBarrierIndex) {
       booted = true;
       log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
@@ -330,7 +317,7 @@ public final class MemberRuntime {
       log.info("member {} epoch {}: now the Raft leader; arbitrating", self, state.epoch());
     } else if (!isLeader && leader) {
       log.info("member {} epoch {}: no longer the Raft leader", self, state.epoch());
-      inFlight.remove(Flight.ARBITER);
+      flights.landed(Flight.ARBITER);
     }
     leader = isLeader;
     requestCycle();
@@ -353,7 +340,7 @@ public final class MemberRuntime {
     if (wakeUp != null) {
       wakeUp.cancel();
     }
-    disarmWatchdog();
+    watchdog.disarm(state.epoch());
     transition(LocalRole.STOPPED, "closed");
     publish();
   }
@@ -540,12 +527,12 @@ public final class MemberRuntime {
 
   /** The first Bootstrap applied wins; the others' are refused as already bootstrapped. */
   private void proposeBootstrap() {
-    if (!inFlight.add(Flight.BOOTSTRAP)) {
+    if (!flights.takeOff(Flight.BOOTSTRAP)) {
       return;
     }
     log.info("member {} epoch {}: proposing to bootstrap cluster {} with its peers and settings {}", self,
         state.epoch(), config.clusterName(), config.initialSettings());
-    submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings(), config.ca()), (result, error) -> {
+    flights.submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings(), config.ca()), (result, error) -> {
       if (error != null) {
         log.info("member {} epoch {}: bootstrap got no answer: {}", self, state.epoch(), describe(error));
       } else if (!result.applied() && !result.rejection().equals(Optional.of(Rejection.ALREADY_INITIALIZED))) {
@@ -556,27 +543,27 @@ public final class MemberRuntime {
 
   private void send(Command command, long now) {
     if (command instanceof Command.Renew renew) {
-      if (inFlight.add(Flight.RENEW)) {
+      if (flights.takeOff(Flight.RENEW)) {
         nextRenewAt = Ticks.plus(now, timing.loopWait());
         renew(renew, now);
       }
     } else if (command instanceof Command.Release release) {
-      if (inFlight.add(Flight.RELEASE)) {
+      if (flights.takeOff(Flight.RELEASE)) {
         // Give the lease up before the others can act on the release, for good.
         lease = Lease.NONE;
         releasedEpoch = release.epoch();
         publish();
         log.info("member {} epoch {}: releasing the primary role: {}", self, release.epoch(), release.reason());
-        submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
+        flights.submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
       }
     } else if (command instanceof Command.RecordPromotion) {
-      if (inFlight.add(Flight.RECORD)) {
-        submit(command, (result, error) -> logRejection("record promotion", result, error), Flight.RECORD);
+      if (flights.takeOff(Flight.RECORD)) {
+        flights.submit(command, (result, error) -> logRejection("record promotion", result, error), Flight.RECORD);
       }
     } else if (command instanceof Command.SetSynchronous sync) {
-      if (inFlight.add(Flight.SYNC)) {
+      if (flights.takeOff(Flight.SYNC)) {
         log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
-        unconfirmedSyncSeq = submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
+        unconfirmedSyncSeq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
             Flight.SYNC);
         unconfirmedSync = sync.members();
       }
@@ -595,7 +582,7 @@ public final class MemberRuntime {
     AtomicBoolean timedOut = new AtomicBoolean();
     Loop.Cancellable timer = loop.schedule(timing.rpcTimeout(), () -> {
       timedOut.set(true);
-      inFlight.remove(Flight.RENEW);
+      flights.landed(Flight.RENEW);
       log.warn("member {} epoch {}: renewal unanswered after {} ms; {} ms of lease left", self, renew.epoch(),
           timing.rpcTimeout().toMillis(), lease.held() ? Math.max(0, (lease.expiresAt() - ticker.nanoTime()) / 1_000_000) : 0);
       requestCycle();
@@ -603,7 +590,7 @@ public final class MemberRuntime {
     future.whenComplete((result, error) -> loop.execute(() -> {
       timer.cancel();
       if (!timedOut.get()) {
-        inFlight.remove(Flight.RENEW);
+        flights.landed(Flight.RENEW);
       }
       if (!closed) {
         renewed(sentAt, renew.epoch(), result, error);
@@ -622,7 +609,7 @@ public final class MemberRuntime {
       log.debug("member {} epoch {}: ignoring a renewal answer for the released epoch", self, epoch);
     } else if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
       lease = lease.extendedTo(epoch, sentAt + timing.leaseDuration().toNanos());
-      keepWatchdogAlive();
+      watchdog.renewed(role, lease, state.epoch());
     } else if (result.rejection().filter(r -> r == Rejection.STALE_REQUEST).isPresent()) {
       // Overtaken by a later request of ours (a resend arrived after it): it says nothing about the
       // epoch. It extends nothing; the lease runs out unless a later renewal is applied.
@@ -790,9 +777,9 @@ public final class MemberRuntime {
 
   private void arbitrate(Arbiter.Action action, String why, long now) {
     if (action instanceof Arbiter.Action.Submit submit) {
-      if (inFlight.add(Flight.ARBITER)) {
+      if (flights.takeOff(Flight.ARBITER)) {
         log.info("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
-        submit(submit.command(), (result, error) -> {
+        flights.submit(submit.command(), (result, error) -> {
           if (error != null) {
             log.warn("member {} epoch {}: arbiter's command got no answer: {}", self, state.epoch(), describe(error));
           } else if (!result.applied()) {
@@ -912,14 +899,14 @@ public final class MemberRuntime {
   }
 
   private void report(long now) {
-    if (!consensusStarted || refusal.isPresent() || !inFlight.add(Flight.REPORT)) {
+    if (!consensusStarted || refusal.isPresent() || !flights.takeOff(Flight.REPORT)) {
       return;
     }
     nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
     Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(),
         database == null ? Map.of() : database.adapter().attributes(), database == null ? Optional.empty() : db,
         OptionalLong.of(appliedIndex));
-    submit(report, (result, error) -> {
+    flights.submit(report, (result, error) -> {
       if (error == null && !booted && bootBarrierIndex < 0) {
         bootBarrierIndex = result.index();
         if (appliedIndex >= bootBarrierIndex) {
@@ -989,7 +976,7 @@ public final class MemberRuntime {
     }
     role = to;
     log.info("member {} epoch {}: {} -> {} ({})", self, state.epoch(), from, to, why);
-    watchdogFollows(to);
+    watchdog.follow(to, lease, state.epoch());
     RoleChange change = new RoleChange(self, from, to, state.epoch(), why, clock.instant());
     try {
       roleListener.accept(change);
@@ -998,102 +985,9 @@ public final class MemberRuntime {
     }
   }
 
-  private void watchdogFollows(LocalRole to) {
-    if (guarded(to)) {
-      armWatchdog();
-    } else {
-      disarmWatchdog();
-    }
-  }
-
-  /**
-   * The roles the watchdog guards: those in which the database may be writable. A candidate
-   * promotes its database before the promotion is recorded, so a candidate is guarded too; so is a
-   * member that is fencing, until the fence has stopped the database (an agent that dies mid-fence
-   * must not leave it writable and unguarded).
-   */
-  private static boolean guarded(LocalRole role) {
-    return role == LocalRole.PRIMARY || role == LocalRole.CANDIDATE || role == LocalRole.DEMOTING;
-  }
-
-  /**
-   * Arms the watchdog with the lease's remaining time; without a lease (an agent restarted under a
-   * running primary) the first applied renewal arms it, since a deadline of zero would fence a server
-   * the agent may still keep.
-   */
-  private void armWatchdog() {
-    if (watchdogArmed || !lease.held()) {
-      return;
-    }
-    try {
-      watchdog.arm(leaseRemaining());
-      watchdogArmed = true;
-    } catch (IOException e) {
-      log.error("member {} epoch {}: could not arm the watchdog: {}", self, state.epoch(), e.toString());
-    }
-  }
-
-  /** After an applied renewal: the deadline follows the lease, which runs from the renewal's send time. */
-  private void keepWatchdogAlive() {
-    if (!watchdogArmed) {
-      if (guarded(role)) {
-        armWatchdog();
-      }
-      return;
-    }
-    try {
-      watchdog.keepAlive(leaseRemaining());
-    } catch (IOException e) {
-      log.error("member {} epoch {}: watchdog keep-alive failed: {}", self, state.epoch(), e.toString());
-    }
-  }
-
-  private Duration leaseRemaining() {
-    return Duration.ofNanos(Math.max(0, lease.expiresAt() - ticker.nanoTime()));
-  }
-
-  private void disarmWatchdog() {
-    if (watchdogArmed) {
-      watchdogArmed = false;
-      try {
-        watchdog.disarm();
-      } catch (IOException e) {
-        log.error("member {} epoch {}: could not disarm the watchdog: {}", self, state.epoch(), e.toString());
-      }
-    }
-  }
-
   private void publish() {
     snapshot = new LocalSnapshot(self, role, state, appliedIndex, lease, db, fencing, reason, leader, raftLeader,
         raftTerm, reports, lastCycleNanos, lastCycleAt);
-  }
-
-  /** Sends {@code command}; {@code then} runs on the loop with the result or the error, once. */
-  /** @return the command's sequence number */
-  private long submit(Command command, BiConsumer<ApplyResult, Throwable> then, Flight flight) {
-    Submitter.Sent sent = submitter.send(command);
-    CompletableFuture<ApplyResult> future = sent.result();
-    AtomicBoolean delivered = new AtomicBoolean();
-    Loop.Cancellable timer = loop.schedule(timing.rpcTimeout(), () -> {
-      if (delivered.compareAndSet(false, true)) {
-        inFlight.remove(flight);
-        then.accept(null, new TimeoutException("no answer within rpc_timeout " + timing.rpcTimeout().toMillis() + " ms"));
-        requestCycle();
-      }
-    });
-    future.whenComplete((result, error) -> loop.execute(() -> {
-      if (delivered.compareAndSet(false, true)) {
-        timer.cancel();
-        if (result != null && result.index() > appliedIndex && flight != Flight.REPORT) {
-          awaitingApply.put(flight, result.index());
-        } else {
-          inFlight.remove(flight);
-        }
-        then.accept(result, error);
-        requestCycle();
-      }
-    }));
-    return sent.seq();
   }
 
   private static String describe(Throwable error) {
