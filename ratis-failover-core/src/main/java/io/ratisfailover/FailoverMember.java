@@ -304,7 +304,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     long now = config.ticker.nanoTime();
     return new LocalView(id(), kind(), config.clusterName, s.role(), s.state().epoch(), s.servingPrimary(now),
         Duration.ofNanos(s.leaseRemainingNanos(now)), s.database(), s.reason(), s.leader(), s.state().paused(),
-        Duration.ofNanos(s.lastCycleNanos()), Duration.ofNanos(Math.max(0, now - s.lastCycleAt())));
+        Duration.ofNanos(s.lastCycleNanos()), Duration.ofNanos(Math.max(0, now - s.lastCycleAt())),
+        s.predecessorSilent(now, config.timing.maxClockDrift()));
   }
 
   @Override

@@ -56,6 +56,16 @@ final class Haproxy implements AutoCloseable {
    * per data member whose health is {@code OPTIONS /primary} on its probe port.
    */
   static String patroniStyleConfig(Path socket, int frontPort, List<Server> servers) {
+    return patroniStyleConfig(socket, frontPort, servers, RECOMMENDED_CHECKS);
+  }
+
+  /** The README's recommended health-check timing. */
+  static final String RECOMMENDED_CHECKS = "inter 1s fall 2 rise 1";
+  /** The timing of Patroni's documented HAProxy configuration. */
+  static final String PATRONI_STOCK_CHECKS = "inter 3s fall 3 rise 2";
+
+  /** The same, with {@code checks} ({@code inter .. fall .. rise ..}) on every server. */
+  static String patroniStyleConfig(Path socket, int frontPort, List<Server> servers, String checks) {
     StringBuilder c = new StringBuilder();
     c.append("global\n")
         .append("  maxconn 200\n")
@@ -71,7 +81,7 @@ final class Haproxy implements AutoCloseable {
         .append("  bind 127.0.0.1:").append(frontPort).append('\n')
         .append("  option httpchk OPTIONS /primary\n")
         .append("  http-check expect status 200\n")
-        .append("  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions\n");
+        .append("  default-server ").append(checks).append(" on-marked-down shutdown-sessions\n");
     for (Server s : servers) {
       c.append("  server ").append(s.name()).append(" 127.0.0.1:").append(s.port()).append(" maxconn 100 check port ")
           .append(s.checkPort()).append('\n');
