@@ -43,20 +43,21 @@ final class ChaosCluster implements AutoCloseable {
    * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code fall x inter}
    * @param timingProfile the members' {@code timing: profile}
    * @param raftTls mutual TLS on the Raft port with a CA made for the run; else {@code raft.insecure}
+   * @param haproxyPush the members push their {@code /primary} changes to HAProxy's admin socket ({@code api.haproxy})
    */
   record Options(boolean synchronous, String haproxyChecks, Duration holdOff, Links links, String timingProfile,
-      boolean raftTls) {
+      boolean raftTls, boolean haproxyPush) {
     /** Synchronous mode, HAProxy as Patroni users configure it, default timing, Raft on TLS. */
     static Options patroniStyle(Links links) {
-      return new Options(true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2), links, "default", true);
+      return new Options(true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2), links, "default", true, false);
     }
 
     Options withTiming(String profile) {
-      return new Options(synchronous, haproxyChecks, holdOff, links, profile, raftTls);
+      return new Options(synchronous, haproxyChecks, holdOff, links, profile, raftTls, haproxyPush);
     }
 
     Options withSynchronous(boolean on) {
-      return new Options(on, haproxyChecks, holdOff, links, timingProfile, raftTls);
+      return new Options(on, haproxyChecks, holdOff, links, timingProfile, raftTls, haproxyPush);
     }
 
     /** How long a primary's lease lasts from its last renewal: {@code ttl - lease_margin} of the timing profile. */
@@ -318,7 +319,9 @@ final class ChaosCluster implements AutoCloseable {
           + "timing: {profile: " + options.timingProfile() + "}\n"
           + "settings: {synchronous_mode: \"" + (options.synchronous() ? "on" : "off") + "\"}\n"
           + "api: {listen: " + network.address(m) + ":" + API + ", username: admin, password: env:CHAOS_PASSWORD, "
-          + "primary_hold_off: " + options.holdOff().toMillis() + "ms}\n"
+          + "primary_hold_off: " + options.holdOff().toMillis() + "ms"
+          + (options.haproxyPush() ? ", haproxy: {runtime_api: [\"unix:" + statsSocket() + "\"], backend: primary}" : "")
+          + "}\n"
           + "postgresql:\n"
           + "  data_dir: " + dataDirectory(m) + "\n"
           // Beside the agents' logs, so that a failed run keeps the server's own account too.
