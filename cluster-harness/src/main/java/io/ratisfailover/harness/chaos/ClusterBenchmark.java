@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -283,15 +284,19 @@ public final class ClusterBenchmark {
   }
 
   private String awaitSteadyOnce(ChaosCluster cluster, Observer observer, boolean synchronous) throws Exception {
+    // The holder is taken from the same look that found the cluster steady: looking again could find no
+    // fresh sample at that instant (a slow observer) and no holder.
+    String[] holder = new String[1];
     await("a steady cluster", () -> {
-      if (observer.leaseHolder().isEmpty() || !cluster.isRunning("pg1") || !cluster.isRunning("pg2")
-          || !cluster.isRunning("w1")) {
+      Optional<String> primary = observer.leaseHolder();
+      if (primary.isEmpty() || !cluster.isRunning("pg1") || !cluster.isRunning("pg2") || !cluster.isRunning("w1")) {
         return false;
       }
-      String standby = observer.leaseHolder().get().equals("pg1") ? "pg2" : "pg1";
+      holder[0] = primary.get();
+      String standby = primary.get().equals("pg1") ? "pg2" : "pg1";
       return answers200(cluster.api(standby) + (synchronous ? "/sync" : "/replica"));
     });
-    return observer.leaseHolder().orElseThrow();
+    return holder[0];
   }
 
   private boolean answers200(String url) {
