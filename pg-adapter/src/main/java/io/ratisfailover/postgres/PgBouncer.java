@@ -172,10 +172,11 @@ public final class PgBouncer {
     p.setProperty("connectTimeout", Long.toString(seconds));
     p.setProperty("loginTimeout", Long.toString(seconds));
     p.setProperty("socketTimeout", Long.toString(seconds));
-    // The admin console speaks only the simple query protocol and accepts no SET.
+    // The admin console speaks only the simple query protocol and refuses SET. It reports PgBouncer's
+    // version, which the driver takes for an old server and would SET what newer ones take at startup:
+    // extra_float_digits (the assumed version avoids it) and application_name (so none is given).
     p.setProperty("preferQueryMode", "simple");
     p.setProperty("assumeMinServerVersion", "9.4");
-    p.setProperty("ApplicationName", "ratis-failover");
     return p;
   }
 }

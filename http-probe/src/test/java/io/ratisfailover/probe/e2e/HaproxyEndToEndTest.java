@@ -129,26 +129,19 @@ class HaproxyEndToEndTest {
   }
 
   /**
-   * With the recommended hold-off of {@code fall x inter} (2 s): the old primary's lease ended
-   * before the arbiter elected, so the new primary spends only what remains of the hold-off after
-   * that (issue 13), yet HAProxy never shows two servers UP.
+   * With the recommended hold-off ({@code inter + (fall - 1) x fastinter}, 1.25 s): the old
+   * primary's lease ended before the arbiter elected, so the new primary spends only what remains of
+   * the hold-off after that (issue 13), yet HAProxy never shows two servers UP.
    */
   @Test
   void whenThePrimarysHostDiesHaproxyMovesToTheNewPrimaryAndNeverShowsTwoUp() {
-    Duration holdOff = Duration.ofSeconds(2);
+    Duration holdOff = Haproxy.RECOMMENDED_HOLD_OFF;
     startProbesAndHaproxy(holdOff);
     String old = settled();
     String next = old.equals("pg1") ? "pg2" : "pg1";
     // Sampling starts once HAProxy has settled: at start-up HAProxy counts every server UP until
     // its checks fail, which says nothing about the probes.
-    traffic = new Traffic(haproxy, PROXY, frontPort);
-    Await.until("the sampler and the writer to get going", WAIT,
-        () -> traffic.samples.size() >= 5 && traffic.firstWriteOn(old, 0).isPresent(), this::describe);
-
-    long killedAt = System.nanoTime();
-    probes.remove(old).close();
-    fronts.remove(old).close();
-    cluster.kill(MemberId.of(old));
+    long killedAt = sampleThenKillHost(old);
 
     Await.until(next + " to serve as primary", WAIT, () -> cluster.member(next).servingPrimary(), this::describe);
     long leaseAt = System.nanoTime();
@@ -158,10 +151,7 @@ class HaproxyEndToEndTest {
     assertThat(held).as("hold-off left when " + next + " started serving").isLessThanOrEqualTo(holdOff.minusMillis(400));
     Await.until("a write through haproxy to land on " + next, WAIT,
         () -> traffic.firstWriteOn(next, killedAt).isPresent(), this::describe);
-    Await.until("haproxy to show " + next + " UP and " + old + " DOWN", WAIT, () -> {
-      Optional<Map<String, String>> s = haproxy.serverStates(PROXY);
-      return s.isPresent() && s.get().get(next).startsWith("UP") && s.get().get(old).startsWith("DOWN");
-    }, this::describe);
+    awaitMoved(old, next);
     Await.until("the sampler to record it, and a few more samples", WAIT,
         () -> traffic.firstSampleWithUp(next, killedAt).map(up -> traffic.samples.stream()
             .filter(s -> s.at() > up.at()).count() >= 10).orElse(false));
@@ -178,13 +168,13 @@ class HaproxyEndToEndTest {
 
   /**
    * A planned switchover: the old primary answers 503 only a moment before the new one answers 200,
-   * and with {@code fall 2} HAProxy keeps the old one UP ("UP 1/2") for up to two check intervals.
+   * and with {@code fall 2} HAProxy keeps the old one UP ("UP 1/2") until its second failed check.
    * Measured without a hold-off, HAProxy listed both servers UP for 0.6 to 0.9 s in every run. A
-   * hold-off of {@code fall x inter} on the probes closes that window.
+   * hold-off of {@code inter + (fall - 1) x fastinter}, counted from the release, closes that window.
    */
   @Test
   void aSwitchoverAskedForOverHttpMovesHaproxyToTheCandidateAndWithAHoldOffNeverShowsTwoUp() {
-    startProbesAndHaproxy(Duration.ofSeconds(2));
+    startProbesAndHaproxy(Haproxy.RECOMMENDED_HOLD_OFF);
     String old = settled();
     String next = old.equals("pg1") ? "pg2" : "pg1";
     traffic = new Traffic(haproxy, PROXY, frontPort);
@@ -198,10 +188,7 @@ class HaproxyEndToEndTest {
     long doneAt = System.nanoTime();
     Await.until("a write through haproxy to land on " + next, WAIT,
         () -> traffic.firstWriteOn(next, askedAt).isPresent(), this::describe);
-    Await.until("haproxy to show " + next + " UP and " + old + " DOWN", WAIT, () -> {
-      Optional<Map<String, String>> s = haproxy.serverStates(PROXY);
-      return s.isPresent() && s.get().get(next).startsWith("UP") && s.get().get(old).startsWith("DOWN");
-    }, this::describe);
+    awaitMoved(old, next);
     Await.until("the sampler to record it, and a few more samples", WAIT,
         () -> traffic.firstSampleWithUp(next, askedAt).map(up -> traffic.samples.stream()
             .filter(s -> s.at() > up.at()).count() >= 10).orElse(false));
@@ -229,21 +216,11 @@ class HaproxyEndToEndTest {
     startProbesAndHaproxy(Duration.ZERO, Haproxy.PATRONI_STOCK_CHECKS, Optional.of(push));
     String old = settled();
     String next = old.equals("pg1") ? "pg2" : "pg1";
-    traffic = new Traffic(haproxy, PROXY, frontPort);
-    Await.until("the sampler and the writer to get going", WAIT,
-        () -> traffic.samples.size() >= 5 && traffic.firstWriteOn(old, 0).isPresent(), this::describe);
-
-    long killedAt = System.nanoTime();
-    probes.remove(old).close();
-    fronts.remove(old).close();
-    cluster.kill(MemberId.of(old));
+    long killedAt = sampleThenKillHost(old);
 
     Await.until(next + " to serve as primary", WAIT, () -> cluster.member(next).servingPrimary(), this::describe);
     long servingAt = System.nanoTime();
-    Await.until("haproxy to show " + next + " UP and " + old + " DOWN", WAIT, () -> {
-      Optional<Map<String, String>> s = haproxy.serverStates(PROXY);
-      return s.isPresent() && s.get().get(next).startsWith("UP") && s.get().get(old).startsWith("DOWN");
-    }, this::describe);
+    awaitMoved(old, next);
     long upAt = System.nanoTime();
     Await.until("a write through haproxy to land on " + next, WAIT,
         () -> traffic.firstWriteOn(next, killedAt).isPresent(), this::describe);
@@ -257,6 +234,25 @@ class HaproxyEndToEndTest {
     log.info("haproxy e2e (host crash, stock checks + push): kill -> new lease {} ms; new lease -> haproxy shows it UP"
         + " {} ms; kill -> first write through haproxy {} ms; {} samples, never two UP", ms(servingAt - killedAt),
         ms(upAt - servingAt), ms(writeAt - killedAt), traffic.samples.size());
+  }
+
+  /** Starts sampling HAProxy and writing through it, then kills {@code old}'s host; returns when it was killed. */
+  private long sampleThenKillHost(String old) {
+    traffic = new Traffic(haproxy, PROXY, frontPort);
+    Await.until("the sampler and the writer to get going", WAIT,
+        () -> traffic.samples.size() >= 5 && traffic.firstWriteOn(old, 0).isPresent(), this::describe);
+    long killedAt = System.nanoTime();
+    probes.remove(old).close();
+    fronts.remove(old).close();
+    cluster.kill(MemberId.of(old));
+    return killedAt;
+  }
+
+  private void awaitMoved(String old, String next) {
+    Await.until("haproxy to show " + next + " UP and " + old + " DOWN", WAIT, () -> {
+      Optional<Map<String, String>> s = haproxy.serverStates(PROXY);
+      return s.isPresent() && s.get().get(next).startsWith("UP") && s.get().get(old).startsWith("DOWN");
+    }, this::describe);
   }
 
   /** How much longer the probe holds {@code /primary} at 503, from its answer's reason; zero when it answers 200. */
