@@ -2,21 +2,18 @@ package io.ratisfailover.postgres;
 
 import io.ratisfailover.LocalRole;
 import io.ratisfailover.RoleListener;
-import io.ratisfailover.postgres.internal.Jdbc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +21,12 @@ import org.slf4j.LoggerFactory;
  * Repoints a PgBouncer at a new primary, as a role-change action: {@code PAUSE} each database
  * (waiting, at most {@code timeout}, for running queries), rewrite the {@code [databases]} file that
  * PgBouncer's configuration includes ({@code %include}), {@code RELOAD}, {@code RESUME}. Clients stay
- * connected and see a short wait instead of errors. A failure is logged and never delays failover;
- * a database is never left paused.
+ * connected and see a short wait instead of errors. A failure is logged and never delays failover
+ * (role listeners run on their own executor); a database is never left paused by it, and the file
+ * names the new primary even when PgBouncer could not be told, for its next reload.
  *
- * <p>PgBouncer needs {@code ignore_startup_parameters = extra_float_digits} (as for any JDBC client)
- * and this member's user in {@code admin_users}; the databases file must be writable by this member.
+ * <p>It talks to PgBouncer's admin console with {@code psql}: the JDBC driver cannot, as it sends
+ * {@code SET extra_float_digits} to a server reporting PgBouncer's version, and the console refuses SET.
  */
 public final class PgBouncer {
   private static final Logger log = LoggerFactory.getLogger(PgBouncer.class);
@@ -40,16 +38,21 @@ public final class PgBouncer {
    * @param databases each PgBouncer database name and the rest of its connection string besides
    *     {@code host} and {@code port} (for example {@code dbname=orders})
    * @param timeout bound on each admin command; {@code PAUSE} waits at most this long for queries
+   * @param psql the {@code psql} program: a path, or a name looked up on {@code PATH}
    */
   public record Config(String host, int port, String adminUser, String adminPassword, Path databasesFile,
-      Map<String, String> databases, Duration timeout) {
+      Map<String, String> databases, Duration timeout, String psql) {
     public Config {
-      Objects.requireNonNull(host, "pgbouncer.host");
-      Objects.requireNonNull(adminUser, "pgbouncer.admin_user");
       Objects.requireNonNull(adminPassword, "pgbouncer.admin_password");
       Objects.requireNonNull(databasesFile, "pgbouncer.databases_file");
       Objects.requireNonNull(timeout, "pgbouncer.timeout");
+      Objects.requireNonNull(psql, "pgbouncer.psql");
       databases = Map.copyOf(new TreeMap<>(databases));
+      for (String name : List.of(String.valueOf(host), String.valueOf(adminUser))) {
+        if (!name.matches("[A-Za-z0-9_.:-]+")) {
+          throw new IllegalArgumentException("pgbouncer.host and pgbouncer.admin_user must be plain names, got '" + name + "'");
+        }
+      }
       if (databases.isEmpty()) {
         throw new IllegalArgumentException("pgbouncer.databases must name at least one database");
       }
@@ -95,53 +98,70 @@ public final class PgBouncer {
    */
   public boolean retarget(String host, int port) {
     long start = System.nanoTime();
-    String h = config.host().contains(":") && !config.host().startsWith("[") ? "[" + config.host() + "]" : config.host();
-    try (Connection admin = DriverManager.getConnection("jdbc:postgresql://" + h + ":" + config.port() + "/pgbouncer",
-        properties());
-        Statement s = admin.createStatement()) {
-      boolean paused = pause(s);
-      try {
-        writeDatabases(host, port);
-        s.execute("RELOAD");
-      } finally {
-        if (paused) {
-          resume(s);
-        }
-      }
+    boolean paused = false;
+    try {
+      paused = pause();
+      writeDatabases(host, port);
+      admin(List.of("RELOAD"));
       log.info("pgbouncer {}:{}: databases {} now point at {}:{} ({} ms{})", config.host(), config.port(),
           config.databases().keySet(), host, port, (System.nanoTime() - start) / 1_000_000,
           paused ? "" : ", without a pause");
       return true;
-    } catch (SQLException | IOException e) {
+    } catch (IOException e) {
       log.warn("pgbouncer {}:{}: could not point databases {} at {}:{}: {}", config.host(), config.port(),
           config.databases().keySet(), host, port, e.getMessage());
       return false;
+    } finally {
+      resume();
     }
   }
 
-  /** Pauses every database; false (with nothing left paused) when PgBouncer did not pause them all in time. */
-  private boolean pause(Statement s) {
+  /** Pauses every database; false when PgBouncer did not pause them all in time. */
+  private boolean pause() {
     try {
-      for (String db : config.databases().keySet()) {
-        s.execute("PAUSE " + db);
-      }
+      admin(config.databases().keySet().stream().map(db -> "PAUSE " + db).toList());
       return true;
-    } catch (SQLException e) {
+    } catch (IOException e) {
       log.warn("pgbouncer {}:{}: PAUSE did not complete ({}): repointing without it", config.host(), config.port(),
           e.getMessage());
-      resume(s);
       return false;
     }
   }
 
-  private void resume(Statement s) {
+  /** Resumes every database, each on its own: one that is not paused refuses, which is fine. */
+  private void resume() {
     for (String db : config.databases().keySet()) {
       try {
-        s.execute("RESUME " + db);
-      } catch (SQLException e) {
-        // Not paused (PAUSE failed before it), or the console is gone: nothing is left paused by us.
+        admin(List.of("RESUME " + db));
+      } catch (IOException e) {
         log.debug("pgbouncer {}:{}: RESUME {}: {}", config.host(), config.port(), db, e.getMessage());
       }
+    }
+  }
+
+  /** Runs admin console commands in one session, stopping at the first error; bounded by the timeout. */
+  private void admin(List<String> commands) throws IOException {
+    long seconds = Math.max(1, (config.timeout().toMillis() + 999) / 1000);
+    List<String> cmd = new ArrayList<>(List.of(config.psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d",
+        "host=" + config.host() + " port=" + config.port() + " dbname=pgbouncer user=" + config.adminUser()
+            + " connect_timeout=" + seconds));
+    commands.forEach(c -> cmd.addAll(List.of("-c", c)));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("PGPASSWORD", config.adminPassword());
+    Process p = pb.start();
+    try {
+      if (!p.waitFor(config.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(commands + ": no answer within " + config.timeout().toMillis() + " ms");
+      }
+      if (p.exitValue() != 0) {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        throw new IOException(commands + ": " + out.replace('\n', ' '));
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException(commands + ": interrupted", e);
     }
   }
 
@@ -162,21 +182,5 @@ public final class PgBouncer {
       }
     }
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private Properties properties() {
-    Properties p = new Properties();
-    p.setProperty("user", config.adminUser());
-    p.setProperty("password", config.adminPassword());
-    long seconds = Jdbc.seconds(config.timeout());
-    p.setProperty("connectTimeout", Long.toString(seconds));
-    p.setProperty("loginTimeout", Long.toString(seconds));
-    p.setProperty("socketTimeout", Long.toString(seconds));
-    // The admin console speaks only the simple query protocol and refuses SET. It reports PgBouncer's
-    // version, which the driver takes for an old server and would SET what newer ones take at startup:
-    // extra_float_digits (the assumed version avoids it) and application_name (so none is given).
-    p.setProperty("preferQueryMode", "simple");
-    p.setProperty("assumeMinServerVersion", "9.4");
-    return p;
   }
 }

@@ -86,7 +86,7 @@ class PgBouncerTest {
     try (Connection client = connect(port); Statement s = client.createStatement()) {
       assertThat(port(s)).isEqualTo(c1.port());
       PgBouncer action = new PgBouncer(new PgBouncer.Config("127.0.0.1", port, "admin", "admin-pw", databases,
-          Map.of("orders", "dbname=postgres"), Duration.ofSeconds(5)));
+          Map.of("orders", "dbname=postgres"), Duration.ofSeconds(5), "psql"));
       assertThat(action.retarget("127.0.0.1", c2.port())).isTrue();
       assertThat(Files.readString(databases)).contains("orders = host=127.0.0.1 port=" + c2.port() + " dbname=postgres");
       // The same client connection, with its next transaction, lands on the new server.
@@ -95,7 +95,7 @@ class PgBouncerTest {
     assertThat(serverPort(port)).contains(c2.port());
 
     PgBouncer unreachable = new PgBouncer(new PgBouncer.Config("127.0.0.1", Ports.free(1)[0], "admin", "admin-pw",
-        databases, Map.of("orders", "dbname=postgres"), Duration.ofSeconds(1)));
+        databases, Map.of("orders", "dbname=postgres"), Duration.ofSeconds(1), "psql"));
     assertThat(unreachable.retarget("127.0.0.1", c1.port())).isFalse();
   }
 
