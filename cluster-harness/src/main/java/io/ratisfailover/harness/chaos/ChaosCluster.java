@@ -6,6 +6,10 @@ import io.ratisfailover.harness.Programs;
 import io.ratisfailover.harness.demo.Processes;
 import io.ratisfailover.node.config.TimingSection;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -71,6 +75,8 @@ final class ChaosCluster implements AutoCloseable {
   private final Path work;
   private final Processes processes;
   private final Options options;
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(1)).build();
 
   ChaosCluster(Network network, Path work, Options options) throws IOException {
     this.network = network;
@@ -230,6 +236,20 @@ final class ChaosCluster implements AutoCloseable {
 
   String api(String member) {
     return "http://" + network.address(member) + ":" + API;
+  }
+
+  /** Whether {@code member}'s API answers 200 on {@code path} (a health check) within half a second. */
+  boolean answers200(String member, String path) {
+    try {
+      HttpRequest r = HttpRequest.newBuilder(URI.create(api(member) + path))
+          .timeout(Duration.ofMillis(500)).GET().build();
+      return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   Network network() {

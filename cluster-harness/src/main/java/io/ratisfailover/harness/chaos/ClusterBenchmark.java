@@ -294,21 +294,9 @@ public final class ClusterBenchmark {
       }
       holder[0] = primary.get();
       String standby = primary.get().equals("pg1") ? "pg2" : "pg1";
-      return answers200(cluster.api(standby) + (synchronous ? "/sync" : "/replica"));
+      return cluster.answers200(standby, synchronous ? "/sync" : "/replica");
     });
     return holder[0];
-  }
-
-  private boolean answers200(String url) {
-    try {
-      HttpRequest r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMillis(500)).GET().build();
-      return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   private static void await(String what, BooleanSupplier condition) throws TimeoutException {
