@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Sends one line of commands to an HAProxy runtime API in its non-interactive mode (HAProxy answers,
@@ -37,7 +38,12 @@ final class RuntimeApiClient {
         .orElseGet(() -> new InetSocketAddress(api.host().orElseThrow(), api.port()));
     try (SocketChannel channel = api.unixSocket().isPresent() ? SocketChannel.open(StandardProtocolFamily.UNIX)
         : SocketChannel.open()) {
-      ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(channel), timeout.toNanos(), TimeUnit.NANOSECONDS);
+      // Set before the close: the blocked call ends inside close(), before the timer's task is done.
+      AtomicBoolean timedOut = new AtomicBoolean();
+      ScheduledFuture<?> deadline = timer.schedule(() -> {
+        timedOut.set(true);
+        closeQuietly(channel);
+      }, timeout.toNanos(), TimeUnit.NANOSECONDS);
       try {
         channel.connect(address);
         ByteBuffer out = ByteBuffer.wrap((commands + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -52,7 +58,7 @@ final class RuntimeApiClient {
         }
         return answer.toString(StandardCharsets.UTF_8);
       } catch (IOException e) {
-        if (deadline.isDone()) {
+        if (timedOut.get()) {
           throw new IOException("no answer within " + timeout.toMillis() + " ms", e);
         }
         throw e;

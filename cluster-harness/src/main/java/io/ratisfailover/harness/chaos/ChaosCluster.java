@@ -44,7 +44,7 @@ final class ChaosCluster implements AutoCloseable {
 
   /**
    * @param haproxyChecks HAProxy's {@code default-server} check settings
-   * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code fall x inter}
+   * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code inter + (fall - 1) x fastinter}
    * @param timingProfile the members' {@code timing: profile}
    * @param raftTls mutual TLS on the Raft port with a CA made for the run; else {@code raft.insecure}
    * @param haproxyPush the members push their {@code /primary} changes to HAProxy's admin socket ({@code api.haproxy})

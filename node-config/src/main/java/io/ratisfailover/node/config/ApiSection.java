@@ -21,8 +21,9 @@ import java.util.Set;
  * @param connectAddress {@code host:port} the others and the command-line tool use; {@code listen} when unset
  * @param username admin user; with {@code password}, required for admin calls
  * @param password a secret: {@code env:NAME}, {@code file:/path} or the value itself
- * @param primaryHoldOff how long a new primary keeps answering 503 on {@code /primary}, so that a
- *     router drops the previous primary first: HAProxy's {@code fall x inter}; none when unset
+ * @param primaryHoldOff how long after the previous primary went silent a new primary keeps answering
+ *     503 on {@code /primary}, so that a router drops the previous primary first: HAProxy's
+ *     {@code inter + (fall - 1) x fastinter}; none when unset
  * @param allowUnauthenticatedAdmin {@code true} to run admin endpoints with neither a password nor
  *     client certificates on an address other hosts can reach; refused otherwise
  * @param maxConnectionsPerClient connections one client address may hold (default 128); more are
