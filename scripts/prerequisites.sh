@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the demo need when it is missing: a JDK 17+ and Maven to build,
-# PostgreSQL server binaries (run by the tests as the non-root 'postgres' user), HAProxy, and the
-# network tools the chaos tests use. Needs root for apt-get; as another user it only reports.
+# PostgreSQL server binaries (run by the tests as the non-root 'postgres' user), HAProxy, PgBouncer,
+# and the network tools the chaos tests use. Needs root for apt-get; as another user it only reports.
 set -euo pipefail
 
 missing=()
@@ -9,6 +9,7 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+[ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
@@ -29,4 +30,8 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
   pg_lsclusters --no-header 2>/dev/null | while read -r ver name _; do
     pg_ctlcluster "$ver" "$name" stop >/dev/null 2>&1 || true
   done
+fi
+# So does PgBouncer's: the tests start their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet pgbouncer 2>/dev/null; then
+  systemctl stop pgbouncer >/dev/null 2>&1 || true
 fi

@@ -17,10 +17,14 @@ import java.util.Optional;
  * @param lastCycle how long its last decision cycle took
  * @param sinceLastCycle how long ago its last decision cycle ended: the agent cycles at least every
  *     {@code loop_wait}, so a value far above that means the agent loop is stuck (liveness checks)
+ * @param predecessorSilent while this member is the elected primary of {@code epoch}, a lower bound
+ *     in real time on how long the previous primary has not answered 200 on {@code /primary} (its
+ *     lease ended or it released, as the arbiter bounded it when electing this member); zero
+ *     otherwise or when unknown. Routers' hold-off counts from it.
  */
 public record LocalView(MemberId id, MemberKind kind, String clusterName, LocalRole role, Epoch epoch,
     boolean servingPrimary, Duration leaseRemaining, Optional<DatabaseStatus> database, String reason,
-    boolean arbiter, boolean paused, Duration lastCycle, Duration sinceLastCycle) {
+    boolean arbiter, boolean paused, Duration lastCycle, Duration sinceLastCycle, Duration predecessorSilent) {
   public LocalView {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");
@@ -31,5 +35,6 @@ public record LocalView(MemberId id, MemberKind kind, String clusterName, LocalR
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(lastCycle, "lastCycle");
     Objects.requireNonNull(sinceLastCycle, "sinceLastCycle");
+    Objects.requireNonNull(predecessorSilent, "predecessorSilent");
   }
 }

@@ -96,7 +96,7 @@ final class ProbeApi {
     this.registry.register(metrics);
     this.credentialDigest = config.auth().map(a -> sha256(a.username() + ":" + a.password()));
     this.authFailures = new LogThrottle(Duration.ofSeconds(10), ticker);
-    this.holdOff = new PrimaryHoldOff(config.primaryHoldOff(), ticker);
+    this.holdOff = new PrimaryHoldOff(config.primaryHoldOff());
   }
 
   ProbeMetrics metrics() {
@@ -108,23 +108,8 @@ final class ProbeApi {
     LocalView local = member.local();
     ClusterView cluster = member.cluster();
     boolean serving = member.servingPrimary();
-    Duration held = holdOff.remaining(serving, local.epoch());
+    Duration held = holdOff.remaining(serving, local.predecessorSilent());
     return new Observation(local, cluster, serving && held.isZero(), held);
-  }
-
-  /** Whether {@link #tickHoldOff()} must run every {@link PrimaryHoldOff#TICK}. */
-  boolean holdsOff() {
-    return holdOff.enabled();
-  }
-
-  /** Lets the hold-off see the member start serving even when no request comes. */
-  void tickHoldOff() {
-    try {
-      holdOff.remaining(member.servingPrimary(), member.local().epoch());
-    } catch (RuntimeException e) {
-      // A scheduled task that throws is never run again: note it and keep ticking.
-      log.debug("member {}: hold-off tick failed: {}", member.id(), e.toString());
-    }
   }
 
   /**

@@ -32,16 +32,19 @@ import java.util.Set;
  *     answer is 503 "status unknown" (it may still complete)
  * @param livenessThreshold {@code /liveness} answers 503 once the member's agent loop has not
  *     completed a cycle for this long (it cycles at least every {@code loop_wait})
- * @param primaryHoldOff after this member starts serving as primary, {@code /primary} keeps
- *     answering 503 this long, so that routers mark the previous primary down first; zero (the
+ * @param primaryHoldOff a new primary keeps answering 503 on {@code /primary} until the previous
+ *     primary has been silent there this long (counted from the end of its lease or its release,
+ *     as the election bounds it), so that routers mark the previous primary down first; zero (the
  *     default) answers 200 at once. To keep HAProxy from ever listing two servers UP during a
  *     switchover, set it to the time HAProxy takes to mark a server down: {@code inter + (fall - 1)
  *     x fastinter}
+ * @param haproxyPush tell HAProxy's runtime API directly when this member starts or stops
+ *     answering 200 on {@code /primary}; empty (the default) leaves it to HAProxy's health checks
  */
 public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optional<Tls> tls,
     int maxInitialLineBytes, int maxHeaderBytes, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,
     int maxConnections, int maxConnectionsPerClient, int ioThreads, int adminThreads, int adminQueue, Duration adminTimeout,
-    Duration livenessThreshold, Duration primaryHoldOff) {
+    Duration livenessThreshold, Duration primaryHoldOff, Optional<HaproxyPush> haproxyPush) {
 
   public ProbeConfig {
     Objects.requireNonNull(host, "probe.host");
@@ -52,6 +55,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     Objects.requireNonNull(adminTimeout, "probe.admin_timeout");
     Objects.requireNonNull(livenessThreshold, "probe.liveness_threshold");
     Objects.requireNonNull(primaryHoldOff, "probe.primary_hold_off");
+    Objects.requireNonNull(haproxyPush, "probe.haproxy");
   }
 
   public static Builder builder() {
@@ -172,6 +176,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     private Duration adminTimeout = Duration.ofSeconds(30);
     private Duration livenessThreshold = Duration.ofSeconds(10);
     private Duration primaryHoldOff = Duration.ZERO;
+    private HaproxyPush haproxyPush;
 
     private Builder() {}
 
@@ -194,6 +199,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     public Builder adminTimeout(Duration value) { this.adminTimeout = value; return this; }
     public Builder livenessThreshold(Duration value) { this.livenessThreshold = value; return this; }
     public Builder primaryHoldOff(Duration value) { this.primaryHoldOff = value; return this; }
+    public Builder haproxyPush(HaproxyPush value) { this.haproxyPush = value; return this; }
 
     /** @throws IllegalArgumentException naming the first field whose value is impossible */
     public ProbeConfig build() {
@@ -220,7 +226,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
       }
       return new ProbeConfig(host, port, Optional.ofNullable(auth), Optional.ofNullable(tls), maxInitialLineBytes,
           maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, maxConnections, maxConnectionsPerClient, ioThreads, adminThreads,
-          adminQueue, adminTimeout, livenessThreshold, primaryHoldOff);
+          adminQueue, adminTimeout, livenessThreshold, primaryHoldOff, Optional.ofNullable(haproxyPush));
     }
 
     private static void requireAtLeast(String field, int value, int min) {

@@ -55,10 +55,12 @@ public final class ProbeServer implements AutoCloseable {
   private final ThreadPoolExecutor admin;
   private final Channel channel;
   private final InetSocketAddress address;
+  private final Optional<RouterPush> routerPush;
 
   private ProbeServer(ClusterMember member, ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers,
-      ThreadPoolExecutor admin, Channel channel) {
+      ThreadPoolExecutor admin, Channel channel, Optional<RouterPush> routerPush) {
     this.member = member;
+    this.routerPush = routerPush;
     this.config = config;
     this.boss = boss;
     this.workers = workers;
@@ -96,11 +98,13 @@ public final class ProbeServer implements AutoCloseable {
       throw new ProbeStartException("member " + member.id() + ": the probe cannot listen on " + config.host() + ":"
           + config.port() + ": " + bindProblem(bound.cause()), bound.cause());
     }
-    if (api.holdsOff()) {
-      long tick = PrimaryHoldOff.TICK.toNanos();
-      workers.next().scheduleAtFixedRate(api::tickHoldOff, tick, tick, TimeUnit.NANOSECONDS);
-    }
-    ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel());
+    Optional<RouterPush> push = config.haproxyPush().map(h -> new RouterPush(member, h,
+        () -> api.observe().servingPrimary(), workers));
+    push.ifPresent(p -> {
+      long tick = RouterPush.TICK.toNanos();
+      workers.next().scheduleAtFixedRate(p::check, 0, tick, TimeUnit.NANOSECONDS);
+    });
+    ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel(), push);
     log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
         member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),
         config.auth().isPresent() ? "on" : "off",
@@ -128,6 +132,7 @@ public final class ProbeServer implements AutoCloseable {
   @Override
   public void close() {
     channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
+    routerPush.ifPresent(RouterPush::close);
     shutdown(boss, workers, admin);
     log.info("member {}: probe on port {} closed", member.id(), port());
   }

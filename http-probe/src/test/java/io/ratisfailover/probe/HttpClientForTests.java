@@ -13,4 +13,10 @@ public final class HttpClientForTests {
     var r = http.send("POST", path, body);
     return r.statusCode() + " " + r.body();
   }
+
+  /** {@code "<status> <body>"}. */
+  public String get(String path) {
+    var r = http.get(path);
+    return r.statusCode() + " " + r.body();
+  }
 }

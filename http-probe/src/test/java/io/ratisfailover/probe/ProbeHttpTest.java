@@ -115,17 +115,26 @@ class ProbeHttpTest {
     }
 
     @Test
-    void withAHoldOffANewPrimaryAnswers503UntilItHasServedThatLong() {
+    void withAHoldOffANewPrimaryAnswers503UntilThePreviousPrimaryHasBeenSilentThatLong() {
       Scene scene = usual();
       Http http = start(scene.as("pg1").serving(false), ProbeConfig.builder().primaryHoldOff(Duration.ofMillis(300)));
       assertThat(http.status("OPTIONS", "/primary")).isEqualTo(503);
-      member.show(scene.as("pg1"));
+      // A switchover: the old primary released a moment ago.
+      member.show(scene.as("pg1").predecessorSilent(Duration.ofMillis(100)));
       HttpResponse<String> held = http.get("/primary");
       assertThat(held.statusCode()).isEqualTo(503);
-      assertThat(json(held).path("check").path("reason").asText()).contains("primary_hold_off");
+      assertThat(json(held).path("check").path("reason").asText()).contains("another 200 ms").contains("primary_hold_off");
       assertThat(json(held).path("serving_primary").asBoolean()).isFalse();
-      io.ratisfailover.testing.Await.until("the hold-off to end", Duration.ofSeconds(10),
-          () -> http.status("OPTIONS", "/primary") == 200);
+      member.show(scene.as("pg1").predecessorSilent(Duration.ofMillis(300)));
+      assertThat(http.status("OPTIONS", "/primary")).isEqualTo(200);
+    }
+
+    @Test
+    void afterACrashWhoseLeaseEndedLongerAgoThanTheHoldOffANewPrimaryAnswers200AtOnce() {
+      Scene scene = usual();
+      Http http = start(scene.as("pg1").serving(false), ProbeConfig.builder().primaryHoldOff(Duration.ofSeconds(2)));
+      member.show(scene.as("pg1").predecessorSilent(Duration.ofMillis(2500)));
+      assertThat(http.status("OPTIONS", "/primary")).isEqualTo(200);
     }
 
     @Test

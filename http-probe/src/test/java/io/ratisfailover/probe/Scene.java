@@ -201,6 +201,7 @@ final class Scene {
     private Duration lease;
     private Optional<Boolean> serving = Optional.empty();
     private Duration sinceLastCycle = Duration.ofMillis(100);
+    private Duration predecessorSilent = Duration.ZERO;
 
     private Viewer(String id) {
       this.id = id;
@@ -243,12 +244,19 @@ final class Scene {
       return this;
     }
 
+    /** How long the previous primary has been silent on {@code /primary}, as the member's election bounds it. */
+    Viewer predecessorSilent(Duration value) {
+      predecessorSilent = value;
+      return this;
+    }
+
     Observation observe() {
       Member m = members.get(id);
       boolean servingNow = serving.orElse(role == LocalRole.PRIMARY && !lease.isZero()
           && database.map(DatabaseStatus::isPrimary).orElse(false));
       LocalView local = new LocalView(MemberId.of(id), m.kind, "demo", role, Epoch.of(epoch), servingNow, lease,
-          database, "a reason", id.equals("w1"), paused, Duration.ofMillis(2), sinceLastCycle);
+          database, "a reason", id.equals("w1"), paused, Duration.ofMillis(2), sinceLastCycle,
+          predecessorSilent);
       return new Observation(local, clusterView(), servingNow);
     }
   }

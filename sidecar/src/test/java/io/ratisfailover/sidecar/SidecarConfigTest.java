@@ -8,6 +8,7 @@ import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.Callbacks;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.postgres.PostgresConfig;
+import io.ratisfailover.probe.HaproxyPush;
 import io.ratisfailover.testing.TestPki;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +132,26 @@ class SidecarConfigTest {
     assertThat(plan.probe().maxConnectionsPerClient()).isEqualTo(16);
     assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, max_connections_per_client: 0"),
         "sidecar.yml: api: probe.max_connections_per_client must be at least 1");
+  }
+
+  @Test
+  void haproxyPushIsConfiguredUnderTheApi() {
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s",
+        "primary_hold_off: 2s,\n      haproxy: {runtime_api: [unix:/run/haproxy/admin.sock, '10.0.0.9:9999'],"
+            + " backend: postgres_primary, servers: {pg1: db1}, timeout: 300ms}"), ENV);
+    HaproxyPush push = plan.probe().haproxyPush().orElseThrow();
+    assertThat(push.runtimeApis()).extracting(Object::toString)
+        .containsExactly("unix:/run/haproxy/admin.sock", "10.0.0.9:9999");
+    assertThat(push.serverOf("pg1")).isEqualTo("db1");
+    assertThat(push.serverOf("pg2")).isEqualTo("pg2");
+    assertThat(push.timeout()).isEqualTo(Duration.ofMillis(300));
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).probe().haproxyPush()).isEmpty();
+    assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, haproxy: {runtime_api: [haproxy], backend: b}"),
+        "sidecar.yml: api.haproxy.runtime_api[0]: 'haproxy' is neither unix:/path nor host:port");
+    assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, haproxy: {runtime_api: [/s], backend: 'b; x'}"),
+        "sidecar.yml: api.haproxy: probe.haproxy.backend must be an HAProxy name");
+    assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, haproxy: {runtime_api: [/s]}"),
+        "sidecar.yml: api.haproxy.backend: is required");
   }
 
   @Test

@@ -7,6 +7,10 @@ import io.ratisfailover.harness.demo.Processes;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.testing.HaproxyConfig;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -41,23 +45,24 @@ final class ChaosCluster implements AutoCloseable {
 
   /**
    * @param haproxyChecks HAProxy's {@code default-server} check settings
-   * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code fall x inter}
+   * @param holdOff the members' {@code primary_hold_off}: HAProxy's {@code inter + (fall - 1) x fastinter}
    * @param timingProfile the members' {@code timing: profile}
    * @param raftTls mutual TLS on the Raft port with a CA made for the run; else {@code raft.insecure}
+   * @param haproxyPush the members push their {@code /primary} changes to HAProxy's admin socket ({@code api.haproxy})
    */
   record Options(boolean synchronous, String haproxyChecks, Duration holdOff, Links links, String timingProfile,
-      boolean raftTls) {
+      boolean raftTls, boolean haproxyPush) {
     /** Synchronous mode, HAProxy as Patroni users configure it, default timing, Raft on TLS. */
     static Options patroniStyle(Links links) {
-      return new Options(true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2), links, "default", true);
+      return new Options(true, "inter 1s fall 2 rise 1", Duration.ofSeconds(2), links, "default", true, false);
     }
 
     Options withTiming(String profile) {
-      return new Options(synchronous, haproxyChecks, holdOff, links, profile, raftTls);
+      return new Options(synchronous, haproxyChecks, holdOff, links, profile, raftTls, haproxyPush);
     }
 
     Options withSynchronous(boolean on) {
-      return new Options(on, haproxyChecks, holdOff, links, timingProfile, raftTls);
+      return new Options(on, haproxyChecks, holdOff, links, timingProfile, raftTls, haproxyPush);
     }
 
     /** How long a primary's lease lasts from its last renewal: {@code ttl - lease_margin} of the timing profile. */
@@ -71,6 +76,8 @@ final class ChaosCluster implements AutoCloseable {
   private final Path work;
   private final Processes processes;
   private final Options options;
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(1)).build();
 
   ChaosCluster(Network network, Path work, Options options) throws IOException {
     this.network = network;
@@ -215,6 +222,20 @@ final class ChaosCluster implements AutoCloseable {
     return "http://" + network.address(member) + ":" + API;
   }
 
+  /** Whether {@code member}'s API answers 200 on {@code path} (a health check) within half a second. */
+  boolean answers200(String member, String path) {
+    try {
+      HttpRequest r = HttpRequest.newBuilder(URI.create(api(member) + path))
+          .timeout(Duration.ofMillis(500)).GET().build();
+      return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   Network network() {
     return network;
   }
@@ -302,7 +323,9 @@ final class ChaosCluster implements AutoCloseable {
           + "timing: {profile: " + options.timingProfile() + "}\n"
           + "settings: {synchronous_mode: \"" + (options.synchronous() ? "on" : "off") + "\"}\n"
           + "api: {listen: " + network.address(m) + ":" + API + ", username: admin, password: env:CHAOS_PASSWORD, "
-          + "primary_hold_off: " + options.holdOff().toMillis() + "ms}\n"
+          + "primary_hold_off: " + options.holdOff().toMillis() + "ms"
+          + (options.haproxyPush() ? ", haproxy: {runtime_api: [\"unix:" + statsSocket() + "\"], backend: primary}" : "")
+          + "}\n"
           + "postgresql:\n"
           + "  data_dir: " + dataDirectory(m) + "\n"
           // Beside the agents' logs, so that a failed run keeps the server's own account too.

@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -26,11 +27,12 @@ import java.util.function.BooleanSupplier;
  * primary. Per run: the longest time without an acknowledged write, from the fault until writes flow
  * again through the new primary; per mode: acknowledged writes missing on the final primary.
  *
- * <p>HAProxy checks every 200 ms ({@code fall 2 rise 1}, {@code timeout connect 250ms}) and the members
- * hold {@code /primary} for {@code fall x inter} = 400 ms after a change, so that HAProxy never lists
- * two primaries.
+ * <p>The router is one of {@link Router}: by default HAProxy checks every 200 ms ({@code fall 2 rise 1},
+ * {@code timeout connect 250ms}) and the members hold {@code /primary} for {@code fall x inter} = 400 ms
+ * after the previous primary went silent, so that HAProxy never lists two primaries.
  *
- * <p>Usage: {@code ClusterBenchmark RUNS WORK_DIR [JSON]}, as root; {@code ./run-benchmark --suite cluster}.
+ * <p>Usage: {@code ClusterBenchmark RUNS WORK_DIR [JSON] [--router NAME] [--scenario a,b] [--mode sync|async]},
+ * as root; {@code ./run-benchmark --suite cluster [RUNS] [options]}.
  */
 public final class ClusterBenchmark {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -57,22 +59,114 @@ public final class ClusterBenchmark {
     }
   }
 
+  /** How HAProxy finds the primary: its check timing, the members' hold-off, and whether they push. */
+  enum Router {
+    BENCHMARK("inter 200ms fall 2 rise 1", Duration.ofMillis(400), false),
+    /** Patroni's documented HAProxy configuration, as a Patroni user has it: no hold-off. */
+    STOCK("inter 3s fall 3 rise 2", Duration.ZERO, false),
+    /** The README's recommended configuration. */
+    RECOMMENDED("inter 1s fastinter 250ms downinter 250ms fall 2 rise 1", Duration.ofMillis(1250), false),
+    /** Patroni's configuration, the members pushing to HAProxy's admin socket. */
+    STOCK_PUSH("inter 3s fall 3 rise 2", Duration.ZERO, true);
+
+    final String checks;
+    final Duration holdOff;
+    final boolean push;
+
+    Router(String checks, Duration holdOff, boolean push) {
+      this.checks = checks;
+      this.holdOff = holdOff;
+      this.push = push;
+    }
+
+    String key() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    String describe() {
+      return checks + ", timeout connect 250ms, primary_hold_off " + holdOff.toMillis() + "ms"
+          + (push ? ", members push to HAProxy's admin socket" : "");
+    }
+
+    static Router parse(String key) {
+      for (Router r : values()) {
+        if (r.key().equals(key)) {
+          return r;
+        }
+      }
+      throw new IllegalArgumentException("unknown router '" + key + "': one of benchmark, stock, recommended, stock-push");
+    }
+  }
+
+  /** Which routers, scenarios and modes to measure: all scenarios and modes by default. */
+  record Selection(Router router, List<Scenario> scenarios, List<Boolean> synchronousModes) {
+    static Selection parse(List<String> args) {
+      Router router = Router.BENCHMARK;
+      List<Scenario> scenarios = List.of(Scenario.values());
+      List<Boolean> modes = List.of(true, false);
+      for (int i = 0; i + 1 < args.size(); i += 2) {
+        String value = args.get(i + 1);
+        switch (args.get(i)) {
+          case "--router" -> router = Router.parse(value);
+          case "--scenario" -> scenarios = java.util.Arrays.stream(value.split(",")).map(Selection::scenario).toList();
+          case "--mode" -> modes = switch (value) {
+            case "sync" -> List.of(true);
+            case "async" -> List.of(false);
+            case "both" -> List.of(true, false);
+            default -> throw new IllegalArgumentException("--mode is sync or async, got '" + value + "'");
+          };
+          default -> throw new IllegalArgumentException("unknown option '" + args.get(i) + "': --router, --scenario, --mode");
+        }
+      }
+      if (args.size() % 2 != 0) {
+        throw new IllegalArgumentException("option '" + args.get(args.size() - 1) + "' needs a value");
+      }
+      return new Selection(router, scenarios, modes);
+    }
+
+    private static Scenario scenario(String key) {
+      for (Scenario s : Scenario.values()) {
+        if (s.key().equals(key)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException("unknown scenario '" + key + "'");
+    }
+
+    List<String> toArgs() {
+      return List.of("--router", router.key(), "--scenario",
+          String.join(",", scenarios.stream().map(Scenario::key).toList()), "--mode",
+          synchronousModes.size() == 2 ? "both" : synchronousModes.get(0) ? "sync" : "async");
+    }
+  }
+
   private final int runs;
   private final Path work;
   private final boolean raftTls;
+  private final Selection selection;
   private final Results results = new Results();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  private ClusterBenchmark(int runs, Path work, boolean raftTls) {
+  private ClusterBenchmark(int runs, Path work, boolean raftTls, Selection selection) {
     this.runs = runs;
     this.work = work;
     this.raftTls = raftTls;
+    this.selection = selection;
   }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--inside")) {
-      System.exit(new ClusterBenchmark(Integer.parseInt(args[1]), Path.of(args[2]), Boolean.parseBoolean(args[4]))
-          .inside(Path.of(args[3])));
+      System.exit(new ClusterBenchmark(Integer.parseInt(args[1]), Path.of(args[2]), Boolean.parseBoolean(args[4]),
+          Selection.parse(List.of(args).subList(5, args.length))).inside(Path.of(args[3])));
+    }
+    List<String> options = args.length > 3 ? List.of(args).subList(3, args.length) : List.of();
+    Selection selection;
+    try {
+      selection = Selection.parse(options);
+    } catch (IllegalArgumentException e) {
+      System.err.println("ClusterBenchmark: " + e.getMessage());
+      System.exit(2);
+      return;
     }
     // Mutual TLS on the Raft port unless RAFT_TLS=off: the measurement to compare against.
     boolean raftTls = !"off".equals(System.getenv("RAFT_TLS"));
@@ -81,20 +175,24 @@ public final class ClusterBenchmark {
     Path json = Path.of(args.length > 2 ? args[2] : "target/benchmark/cluster.json").toAbsolutePath();
     // Every run starts from empty directories: a data directory of an earlier cluster would be refused.
     Directories.deleteTree(work);
-    // About 20 s per run, twelve scenarios-and-modes, plus the clusters' start and stop.
-    Duration timeout = Duration.ofSeconds(120 + 12L * runs * 60);
-    System.exit(ChaosRun.inObserver(ClusterBenchmark.class, List.of(Integer.toString(runs), work.toString(),
-        json.toString(), Boolean.toString(raftTls)), timeout, work));
+    // About 20 s per run and scenario-and-mode, plus the clusters' start and stop.
+    long measured = (long) selection.scenarios().size() * selection.synchronousModes().size();
+    Duration timeout = Duration.ofSeconds(120 + measured * runs * 60);
+    List<String> inside = new java.util.ArrayList<>(List.of(Integer.toString(runs), work.toString(), json.toString(),
+        Boolean.toString(raftTls)));
+    inside.addAll(selection.toArgs());
+    System.exit(ChaosRun.inObserver(ClusterBenchmark.class, inside, timeout, work));
   }
 
   private int inside(Path json) throws Exception {
-    for (boolean synchronous : List.of(true, false)) {
+    for (boolean synchronous : selection.synchronousModes()) {
       measureMode(synchronous);
     }
     System.out.println();
     System.out.println(results.markdown());
     Map<String, Object> environment = Results.environment(runs);
-    environment.put("haproxy", "inter 200ms fall 2 rise 1, timeout connect 250ms, primary_hold_off 400ms");
+    environment.put("router", selection.router().key());
+    environment.put("haproxy", selection.router().describe());
     environment.put("raft_tls", raftTls ? "on" : "off");
     results.writeJson(json, environment);
     System.out.println("\nJSON: " + json);
@@ -104,14 +202,14 @@ public final class ClusterBenchmark {
   private void measureMode(boolean synchronous) throws Exception {
     String mode = synchronous ? "sync" : "async";
     try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosCluster.MEMBERS),
-            work.resolve(mode), new ChaosCluster.Options(synchronous, "inter 200ms fall 2 rise 1", Duration.ofMillis(400),
-            ChaosCluster.Links.DIRECT, "default", raftTls));
+            work.resolve(mode), new ChaosCluster.Options(synchronous, selection.router().checks,
+            selection.router().holdOff, ChaosCluster.Links.DIRECT, "default", raftTls, selection.router().push));
         Injector injector = new Injector(cluster)) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();
           Writer writer = new Writer(cluster.jdbcThroughHaproxy(), ChaosCluster.PASSWORD, "chaos_writes", WRITE_EVERY)
               .start(Duration.ofSeconds(120))) {
-        for (Scenario scenario : Scenario.values()) {
+        for (Scenario scenario : selection.scenarios()) {
           String name = scenario.key() + " (" + mode + ")";
           results.describe(name, scenario.description + "; synchronous_mode " + (synchronous ? "on" : "off"));
           for (int i = 1; i <= runs; i++) {
@@ -130,7 +228,8 @@ public final class ClusterBenchmark {
         List<Long> lost = writer.lostOn(cluster.jdbc(primary));
         results.describe("lost (" + mode + ")", "acknowledged writes missing on the final primary after every run of this mode");
         results.add("lost (" + mode + ")", Map.of("lost_acknowledged_writes", (double) lost.size(),
-            "acknowledged_writes", (double) writer.acknowledged.size(), "unknown_outcome", (double) writer.unknown.size()));
+            "acknowledged_writes", (double) writer.acknowledged.size(), "unknown_outcome", (double) writer.unknown.size(),
+            "violations", (double) observer.violations().size()));
         System.out.printf(Locale.ROOT, "%s: writer %s; %d acknowledged writes lost; observer: %s%n", mode, writer,
             lost.size(), observer.summary());
         observer.violations().forEach(v -> System.out.println("VIOLATION " + v));
@@ -185,27 +284,19 @@ public final class ClusterBenchmark {
   }
 
   private String awaitSteadyOnce(ChaosCluster cluster, Observer observer, boolean synchronous) throws Exception {
+    // The holder is taken from the same look that found the cluster steady: looking again could find no
+    // fresh sample at that instant (a slow observer) and no holder.
+    String[] holder = new String[1];
     await("a steady cluster", () -> {
-      if (observer.leaseHolder().isEmpty() || !cluster.isRunning("pg1") || !cluster.isRunning("pg2")
-          || !cluster.isRunning("w1")) {
+      Optional<String> primary = observer.leaseHolder();
+      if (primary.isEmpty() || !cluster.isRunning("pg1") || !cluster.isRunning("pg2") || !cluster.isRunning("w1")) {
         return false;
       }
-      String standby = observer.leaseHolder().get().equals("pg1") ? "pg2" : "pg1";
-      return answers200(cluster.api(standby) + (synchronous ? "/sync" : "/replica"));
+      holder[0] = primary.get();
+      String standby = primary.get().equals("pg1") ? "pg2" : "pg1";
+      return cluster.answers200(standby, synchronous ? "/sync" : "/replica");
     });
-    return observer.leaseHolder().orElseThrow();
-  }
-
-  private boolean answers200(String url) {
-    try {
-      HttpRequest r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMillis(500)).GET().build();
-      return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return holder[0];
   }
 
   private static void await(String what, BooleanSupplier condition) throws TimeoutException {

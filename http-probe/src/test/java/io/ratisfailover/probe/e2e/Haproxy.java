@@ -58,8 +58,20 @@ final class Haproxy implements AutoCloseable {
    * per data member whose health is {@code OPTIONS /primary} on its probe port.
    */
   static String patroniStyleConfig(Path socket, int frontPort, List<Server> servers) {
+    return patroniStyleConfig(socket, frontPort, servers, RECOMMENDED_CHECKS);
+  }
+
+  /** The README's recommended health-check timing: a server is DOWN within 1.25 s, UP within 250 ms. */
+  static final String RECOMMENDED_CHECKS = "inter 1s fastinter 250ms downinter 250ms fall 2 rise 1";
+  /** The hold-off for it: {@code inter + (fall - 1) x fastinter}. */
+  static final java.time.Duration RECOMMENDED_HOLD_OFF = java.time.Duration.ofMillis(1250);
+  /** The timing of Patroni's documented HAProxy configuration. */
+  static final String PATRONI_STOCK_CHECKS = "inter 3s fall 3 rise 2";
+
+  /** The same, with {@code checks} ({@code inter .. fall .. rise ..}) on every server. */
+  static String patroniStyleConfig(Path socket, int frontPort, List<Server> servers, String checks) {
     HaproxyConfig config = HaproxyConfig.primary(socket, "127.0.0.1", frontPort).retries(2)
-        .timeoutConnect("1s").timeoutIdle("30s").checks("inter 1s fall 2 rise 1");
+        .timeoutConnect("1s").timeoutIdle("30s").checks(checks);
     servers.forEach(s -> config.server(s.name(), "127.0.0.1", s.port(), s.checkPort()));
     return config.render();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.Timing;
+import io.ratisfailover.probe.HaproxyPush;
 import io.ratisfailover.probe.HttpClientForTests;
 import io.ratisfailover.probe.ProbeConfig;
 import io.ratisfailover.probe.ProbeServer;
@@ -62,9 +63,18 @@ class HaproxyEndToEndTest {
    * @param holdOff the probes' {@code primary_hold_off}
    */
   private void startProbesAndHaproxy(Duration holdOff) {
+    startProbesAndHaproxy(holdOff, Haproxy.RECOMMENDED_CHECKS, Optional.empty());
+  }
+
+  /**
+   * @param checks HAProxy's {@code inter .. fall .. rise ..}
+   * @param push what the probes push to HAProxy's runtime API, if anything
+   */
+  private void startProbesAndHaproxy(Duration holdOff, String checks, Optional<HaproxyPush> push) {
     for (String id : List.of("pg1", "pg2", "w1")) {
-      probes.put(id, ProbeServer.start(cluster.member(id), ProbeConfig.builder().host("127.0.0.1").port(0)
-          .primaryHoldOff(holdOff).build()));
+      ProbeConfig.Builder config = ProbeConfig.builder().host("127.0.0.1").port(0).primaryHoldOff(holdOff);
+      push.ifPresent(config::haproxyPush);
+      probes.put(id, ProbeServer.start(cluster.member(id), config.build()));
     }
     List<Haproxy.Server> servers = new ArrayList<>();
     for (String id : List.of("pg1", "pg2")) {
@@ -74,7 +84,7 @@ class HaproxyEndToEndTest {
     }
     frontPort = Ports.free(1)[0];
     haproxy = Haproxy.start(haproxyBinary, dir, Haproxy.patroniStyleConfig(dir.resolve("haproxy.sock"), frontPort,
-        servers));
+        servers, checks));
   }
 
   @AfterEach
@@ -118,30 +128,36 @@ class HaproxyEndToEndTest {
     return primary[0];
   }
 
+  /**
+   * With the recommended hold-off ({@code inter + (fall - 1) x fastinter}, 1.25 s): the old
+   * primary's lease ended before the arbiter elected, so the new primary spends only what remains of
+   * the hold-off after that (issue 13), yet HAProxy never shows two servers UP.
+   */
   @Test
   void whenThePrimarysHostDiesHaproxyMovesToTheNewPrimaryAndNeverShowsTwoUp() {
-    startProbesAndHaproxy(Duration.ZERO);
+    Duration holdOff = Haproxy.RECOMMENDED_HOLD_OFF;
+    startProbesAndHaproxy(holdOff);
     String old = settled();
     String next = old.equals("pg1") ? "pg2" : "pg1";
+    // A client that has already talked to the new primary's probe: the first request of a JVM's HTTP
+    // client takes long enough to blur what is measured below.
+    HttpClientForTests probeOfNext = new HttpClientForTests(probes.get(next).url());
+    probeOfNext.get("/primary");
     // Sampling starts once HAProxy has settled: at start-up HAProxy counts every server UP until
     // its checks fail, which says nothing about the probes.
-    traffic = new Traffic(haproxy, PROXY, frontPort);
-    Await.until("the sampler and the writer to get going", WAIT,
-        () -> traffic.samples.size() >= 5 && traffic.firstWriteOn(old, 0).isPresent(), this::describe);
-
-    long killedAt = System.nanoTime();
-    probes.remove(old).close();
-    fronts.remove(old).close();
-    cluster.kill(MemberId.of(old));
+    long killedAt = sampleThenKillHost(old);
 
     Await.until(next + " to serve as primary", WAIT, () -> cluster.member(next).servingPrimary(), this::describe);
     long leaseAt = System.nanoTime();
+    // The hold-off left when it started serving, at most: what the probe says now plus the time since.
+    // The arbiter elects ttl (3 s) after the last renewal it applied; the lease ran 2.5 s (x 1.01/0.99
+    // for clock drift) from before then: at least ~0.44 s of the hold-off is spent at the election.
+    // Counted from the promotion instead, nothing is spent (about 1.2 s left).
+    Duration held = heldFor(probeOfNext).plusNanos(System.nanoTime() - leaseAt);
+    assertThat(held).as("hold-off left when " + next + " started serving").isLessThanOrEqualTo(holdOff.minusMillis(300));
     Await.until("a write through haproxy to land on " + next, WAIT,
         () -> traffic.firstWriteOn(next, killedAt).isPresent(), this::describe);
-    Await.until("haproxy to show " + next + " UP and " + old + " DOWN", WAIT, () -> {
-      Optional<Map<String, String>> s = haproxy.serverStates(PROXY);
-      return s.isPresent() && s.get().get(next).startsWith("UP") && s.get().get(old).startsWith("DOWN");
-    }, this::describe);
+    awaitMoved(old, next);
     Await.until("the sampler to record it, and a few more samples", WAIT,
         () -> traffic.firstSampleWithUp(next, killedAt).map(up -> traffic.samples.stream()
             .filter(s -> s.at() > up.at()).count() >= 10).orElse(false));
@@ -158,13 +174,13 @@ class HaproxyEndToEndTest {
 
   /**
    * A planned switchover: the old primary answers 503 only a moment before the new one answers 200,
-   * and with {@code fall 2} HAProxy keeps the old one UP ("UP 1/2") for up to two check intervals.
+   * and with {@code fall 2} HAProxy keeps the old one UP ("UP 1/2") until its second failed check.
    * Measured without a hold-off, HAProxy listed both servers UP for 0.6 to 0.9 s in every run. A
-   * hold-off of {@code fall x inter} on the probes closes that window.
+   * hold-off of {@code inter + (fall - 1) x fastinter}, counted from the release, closes that window.
    */
   @Test
   void aSwitchoverAskedForOverHttpMovesHaproxyToTheCandidateAndWithAHoldOffNeverShowsTwoUp() {
-    startProbesAndHaproxy(Duration.ofSeconds(2));
+    startProbesAndHaproxy(Haproxy.RECOMMENDED_HOLD_OFF);
     String old = settled();
     String next = old.equals("pg1") ? "pg2" : "pg1";
     traffic = new Traffic(haproxy, PROXY, frontPort);
@@ -178,10 +194,7 @@ class HaproxyEndToEndTest {
     long doneAt = System.nanoTime();
     Await.until("a write through haproxy to land on " + next, WAIT,
         () -> traffic.firstWriteOn(next, askedAt).isPresent(), this::describe);
-    Await.until("haproxy to show " + next + " UP and " + old + " DOWN", WAIT, () -> {
-      Optional<Map<String, String>> s = haproxy.serverStates(PROXY);
-      return s.isPresent() && s.get().get(next).startsWith("UP") && s.get().get(old).startsWith("DOWN");
-    }, this::describe);
+    awaitMoved(old, next);
     Await.until("the sampler to record it, and a few more samples", WAIT,
         () -> traffic.firstSampleWithUp(next, askedAt).map(up -> traffic.samples.stream()
             .filter(s -> s.at() > up.at()).count() >= 10).orElse(false));
@@ -193,6 +206,70 @@ class HaproxyEndToEndTest {
         ms(doneAt - askedAt), ms(upAt - askedAt), ms(writeAt - askedAt), traffic.samplesWithTwoUp().size(),
         traffic.samples.size(), traffic.samplesWithTwoUp());
     assertThat(traffic.samplesWithTwoUp()).as("samples where haproxy showed two servers UP").isEmpty();
+  }
+
+  /**
+   * Patroni's stock checks ({@code inter 3s fall 3 rise 2}) take 3 to 6 s to mark a new primary UP
+   * and 6 to 9 s to mark a dead one DOWN. With the members pushing to HAProxy's runtime API, the
+   * new primary marks the old one down and itself up as soon as it answers 200; a second,
+   * unreachable HAProxy address costs nothing; HAProxy never shows two servers UP.
+   */
+  @Test
+  void withPatronisStockChecksAndPushHaproxyMovesAtOnceAndNeverShowsTwoUp() {
+    HaproxyPush push = new HaproxyPush(List.of(HaproxyPush.RuntimeApi.parse("unix:" + dir.resolve("haproxy.sock")),
+        HaproxyPush.RuntimeApi.parse("unix:" + dir.resolve("no-such-haproxy.sock"))), PROXY, Map.of(),
+        Duration.ofMillis(500));
+    startProbesAndHaproxy(Duration.ZERO, Haproxy.PATRONI_STOCK_CHECKS, Optional.of(push));
+    String old = settled();
+    String next = old.equals("pg1") ? "pg2" : "pg1";
+    long killedAt = sampleThenKillHost(old);
+
+    Await.until(next + " to serve as primary", WAIT, () -> cluster.member(next).servingPrimary(), this::describe);
+    long servingAt = System.nanoTime();
+    awaitMoved(old, next);
+    long upAt = System.nanoTime();
+    Await.until("a write through haproxy to land on " + next, WAIT,
+        () -> traffic.firstWriteOn(next, killedAt).isPresent(), this::describe);
+    Await.until("a few more samples", WAIT, () -> traffic.samples.stream().filter(s -> s.at() > upAt).count() >= 10);
+    traffic.close();
+
+    assertThat(traffic.samplesWithTwoUp()).as("samples where haproxy showed two servers UP").isEmpty();
+    // The checks alone need two successes 3 s apart.
+    assertThat(Duration.ofNanos(upAt - servingAt)).as("serving -> haproxy shows it UP").isLessThan(Duration.ofMillis(1500));
+    long writeAt = traffic.firstWriteOn(next, killedAt).orElseThrow().at();
+    log.info("haproxy e2e (host crash, stock checks + push): kill -> new lease {} ms; new lease -> haproxy shows it UP"
+        + " {} ms; kill -> first write through haproxy {} ms; {} samples, never two UP", ms(servingAt - killedAt),
+        ms(upAt - servingAt), ms(writeAt - killedAt), traffic.samples.size());
+  }
+
+  /** Starts sampling HAProxy and writing through it, then kills {@code old}'s host; returns when it was killed. */
+  private long sampleThenKillHost(String old) {
+    traffic = new Traffic(haproxy, PROXY, frontPort);
+    Await.until("the sampler and the writer to get going", WAIT,
+        () -> traffic.samples.size() >= 5 && traffic.firstWriteOn(old, 0).isPresent(), this::describe);
+    long killedAt = System.nanoTime();
+    probes.remove(old).close();
+    fronts.remove(old).close();
+    cluster.kill(MemberId.of(old));
+    return killedAt;
+  }
+
+  private void awaitMoved(String old, String next) {
+    Await.until("haproxy to show " + next + " UP and " + old + " DOWN", WAIT, () -> {
+      Optional<Map<String, String>> s = haproxy.serverStates(PROXY);
+      return s.isPresent() && s.get().get(next).startsWith("UP") && s.get().get(old).startsWith("DOWN");
+    }, this::describe);
+  }
+
+  /** How much longer the probe holds {@code /primary} at 503, from its answer's reason; zero when it answers 200. */
+  private static Duration heldFor(HttpClientForTests probe) {
+    String answer = probe.get("/primary");
+    if (answer.startsWith("200")) {
+      return Duration.ZERO;
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("held at 503 for another (\\d+) ms").matcher(answer);
+    assertThat(m.find()).as("a hold-off in the probe's answer " + answer).isTrue();
+    return Duration.ofMillis(Long.parseLong(m.group(1)));
   }
 
   private static long ms(long nanos) {

@@ -1,6 +1,7 @@
 package io.ratisfailover.node.config;
 
 import io.ratisfailover.HostPort;
+import io.ratisfailover.probe.HaproxyPush;
 import io.ratisfailover.probe.ProbeConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -20,18 +21,44 @@ import java.util.Set;
  * @param connectAddress {@code host:port} the others and the command-line tool use; {@code listen} when unset
  * @param username admin user; with {@code password}, required for admin calls
  * @param password a secret: {@code env:NAME}, {@code file:/path} or the value itself
- * @param primaryHoldOff how long a new primary keeps answering 503 on {@code /primary}, so that a
- *     router drops the previous primary first: HAProxy's {@code fall x inter}; none when unset
+ * @param primaryHoldOff how long after the previous primary went silent a new primary keeps answering
+ *     503 on {@code /primary}, so that a router drops the previous primary first: HAProxy's
+ *     {@code inter + (fall - 1) x fastinter}; none when unset
  * @param allowUnauthenticatedAdmin {@code true} to run admin endpoints with neither a password nor
  *     client certificates on an address other hosts can reach; refused otherwise
  * @param maxConnectionsPerClient connections one client address may hold (default 128); more are
  *     closed at once, so one host cannot starve the health checks of the others
+ * @param haproxy tell HAProxy's runtime API directly when this member starts or stops being the
+ *     primary; HAProxy's health checks alone when unset
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
-    String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient) {
+    String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient, HaproxySection haproxy) {
 
   /** No {@code api:} section at all. */
-  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null, null);
+  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null, null, null);
+
+  /**
+   * {@code api.haproxy:} — HAProxy's runtime API ({@code stats socket ... level admin}).
+   *
+   * @param runtimeApi one address per HAProxy: {@code unix:/path} (or an absolute path) or {@code host:port}
+   * @param backend the backend (or {@code listen} section) that routes to the primary
+   * @param servers HAProxy server name per member id, for members whose server is not named after them
+   * @param timeout bound on one push to one HAProxy; 500 ms when unset
+   */
+  public record HaproxySection(List<String> runtimeApi, String backend, Map<String, String> servers, String timeout) {
+
+    HaproxyPush toPush(String at) {
+      List<String> apis = Values.required(at + ".runtime_api", runtimeApi);
+      List<HaproxyPush.RuntimeApi> parsed = new java.util.ArrayList<>();
+      for (int i = 0; i < apis.size(); i++) {
+        String api = apis.get(i);
+        parsed.add(Values.checked(at + ".runtime_api[" + i + "]", () -> HaproxyPush.RuntimeApi.parse(api)));
+      }
+      Duration t = Values.duration(at + ".timeout", timeout);
+      return Values.checked(at, () -> new HaproxyPush(parsed, Values.required(at + ".backend", backend),
+          servers == null ? Map.of() : servers, t == null ? HaproxyPush.DEFAULT_TIMEOUT : t));
+    }
+  }
 
   /**
    * {@code api.tls:} — PEM files, as Patroni's {@code restapi.certfile}, {@code keyfile},
@@ -68,6 +95,9 @@ public record ApiSection(String listen, String connectAddress, String username, 
     Duration holdOff = Values.duration(at + ".primary_hold_off", primaryHoldOff);
     if (holdOff != null) {
       b.primaryHoldOff(holdOff);
+    }
+    if (haproxy != null) {
+      b.haproxyPush(haproxy.toPush(at + ".haproxy"));
     }
     if (tls != null) {
       ProbeConfig.ClientAuth verify;

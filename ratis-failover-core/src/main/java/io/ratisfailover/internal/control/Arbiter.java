@@ -93,7 +93,7 @@ final class Arbiter {
       Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.of(primary), intent.flatMap(PendingSwitchover::to));
       String why = "lease of " + primary + " (epoch " + s.epoch() + ") expired";
       HistoryEntry.Cause cause = intent.isPresent() ? HistoryEntry.Cause.FAILOVER : HistoryEntry.Cause.LEASE_EXPIRED;
-      return unlessUnheard(in, elect(s, choice, cause, why, retry));
+      return unlessUnheard(in, elect(s, choice, cause, why, silentSinceLeaseEnd(in), retry));
     }
     if (s.paused() && intent.isEmpty()) {
       return new Decision(Optional.empty(), "no primary, and the cluster is paused", retry);
@@ -107,14 +107,16 @@ final class Arbiter {
             Ticks.earlier(retry, Ticks.plus(in.leaderSince(), in.timing().ttl())));
       }
       return elect(s, Candidates.chooseFirst(s, freshness(in)), HistoryEntry.Cause.BOOTSTRAP,
-          "first election of cluster " + s.clusterName(), retry);
+          "first election of cluster " + s.clusterName(), Duration.ZERO, retry);
     }
     Candidates.Choice choice = Candidates.choose(s, freshness(in), Optional.empty(), intent.flatMap(PendingSwitchover::to));
     String why = s.releaseReason().isEmpty() ? "epoch " + s.epoch() + " has no primary"
         : "the primary of epoch " + s.epoch() + " released it: " + s.releaseReason();
     HistoryEntry.Cause cause = intent.isEmpty() ? HistoryEntry.Cause.RELEASED
         : intent.get().from().isPresent() ? HistoryEntry.Cause.SWITCHOVER : HistoryEntry.Cause.FAILOVER;
-    return unlessUnheard(in, elect(s, choice, cause, why, retry));
+    // The state loses its primary only by a release, which the primary sends after it stopped
+    // answering 200: the release's apply here comes later still.
+    return unlessUnheard(in, elect(s, choice, cause, why, realTimeSince(in, in.renewalAppliedAt()), retry));
   }
 
   /**
@@ -143,14 +145,37 @@ final class Arbiter {
         + " this Raft leader for " + unheard.toMillis() + " ms: handing leadership to another member", stuck.nextCheckAt());
   }
 
+  /**
+   * A lower bound on how long the primary whose lease expired has not answered 200 on
+   * {@code /primary}: it answers only while its lease is valid, and that lease ran at most
+   * {@code leaseMillis} on its clock from before this node applied the renewal. With clock rates
+   * differing by up to {@code maxClockDrift}, that is at most {@code leaseMillis (1+d)/(1-d)} on
+   * this node's clock (the argument of {@link Timing#requiredDriftMargin}).
+   */
+  private static Duration silentSinceLeaseEnd(Input in) {
+    double d = in.timing().maxClockDrift();
+    long leaseOnThisClock = (long) Math.ceil(in.state().leaseMillis() * 1_000_000.0 * (1 + d) / (1 - d));
+    return realTimeSince(in, Ticks.plus(in.renewalAppliedAt(), Duration.ofNanos(leaseOnThisClock)));
+  }
+
+  /** Real time that has at least passed since tick {@code then} of this node's clock; zero if none. */
+  private static Duration realTimeSince(Input in, long then) {
+    long ticks = in.now() - then;
+    if (ticks <= 0) {
+      return Duration.ZERO;
+    }
+    return Duration.ofNanos((long) Math.floor(ticks / (1 + in.timing().maxClockDrift())));
+  }
+
   private static Decision elect(ClusterState s, Candidates.Choice choice, HistoryEntry.Cause cause, String why,
-      long retry) {
+      Duration predecessorSilent, long retry) {
     if (choice.chosen().isEmpty()) {
       return new Decision(Optional.empty(), why + "; no eligible candidate (" + choice.explain() + ")", retry);
     }
     Epoch next = s.epoch().next();
     String reason = why + "; electing " + choice.chosen().get() + " for epoch " + next;
-    return act(new Command.Elect(choice.chosen().get(), next, s.lastRenewalIndex(), cause, why), reason, retry);
+    return act(new Command.Elect(choice.chosen().get(), next, s.lastRenewalIndex(), cause, why, predecessorSilent),
+        reason, retry);
   }
 
   private static Decision act(Command command, String reason, long next) {

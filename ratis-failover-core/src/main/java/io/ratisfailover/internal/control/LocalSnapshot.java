@@ -4,7 +4,9 @@ import io.ratisfailover.LocalRole;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.spi.DatabaseStatus;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -14,14 +16,27 @@ import java.util.Optional;
  * @param reports what this node learned from each member's last report
  * @param lastCycleNanos how long the last decision cycle took
  * @param lastCycleAt this node's tick when the last decision cycle ended
+ * @param predecessorSilence what this member's last election said about the previous primary's silence
  */
 public record LocalSnapshot(MemberId self, LocalRole role, ClusterState state, long appliedIndex, Lease lease,
     Optional<DatabaseStatus> database, boolean fencing, String reason, boolean leader,
     Optional<MemberId> raftLeader, long raftTerm, Map<MemberId, Report> reports, long lastCycleNanos,
-    long lastCycleAt) {
+    long lastCycleAt, PredecessorSilence predecessorSilence) {
 
   public LocalSnapshot {
     reports = Map.copyOf(reports);
+    Objects.requireNonNull(predecessorSilence, "predecessorSilence");
+  }
+
+  /**
+   * While this member is the elected primary of the current epoch, a lower bound on how long the
+   * previous primary has not answered 200 on {@code /primary}; zero otherwise.
+   */
+  public Duration predecessorSilent(long now, double maxClockDrift) {
+    if (!state.isPrimary(self, state.epoch())) {
+      return Duration.ZERO;
+    }
+    return predecessorSilence.at(state.epoch(), now, maxClockDrift);
   }
 
   /**

@@ -74,6 +74,7 @@ public final class MemberRuntime {
   /** This node's tick when it applied each recent log entry: how far behind a reporting member's log is. */
   private final java.util.TreeMap<Long, Long> appliedTicks = new java.util.TreeMap<>();
   private long renewalAppliedAt;
+  private PredecessorSilence predecessorSilence = PredecessorSilence.NONE;
 
   // Raft leadership
   private boolean leader;
@@ -235,6 +236,10 @@ public final class MemberRuntime {
       onPrimaryChanged(previous, loaded, ticker.nanoTime());
     }
     renewalAppliedAt = renewalClock.loaded(ticker.nanoTime());
+    if (loaded.isPrimary(self, loaded.epoch()) && !predecessorSilence.epoch().equals(loaded.epoch())) {
+      // The election's apply time is lost with the entries: count the previous primary's silence from now.
+      predecessorSilence = new PredecessorSilence(loaded.epoch(), ticker.nanoTime(), Duration.ZERO);
+    }
     reports.clear();
     appliedTicks.clear();
     requestCycle();
@@ -269,6 +274,9 @@ public final class MemberRuntime {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
     rememberAppliedAt(index, now);
+    if (result.applied() && request.command() instanceof Command.Elect elect && elect.candidate().equals(self)) {
+      predecessorSilence = new PredecessorSilence(elect.epoch(), now, elect.predecessorSilent());
+    }
     submitter.observe(next);
     checkTrust(next);
     // A forgery in our name says nothing about what our own commands can still do.
@@ -987,7 +995,7 @@ public final class MemberRuntime {
 
   private void publish() {
     snapshot = new LocalSnapshot(self, role, state, appliedIndex, lease, db, fencing, reason, leader, raftLeader,
-        raftTerm, reports, lastCycleNanos, lastCycleAt);
+        raftTerm, reports, lastCycleNanos, lastCycleAt, predecessorSilence);
   }
 
   private static String describe(Throwable error) {

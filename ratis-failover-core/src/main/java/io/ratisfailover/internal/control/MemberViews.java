@@ -48,7 +48,8 @@ public final class MemberViews {
     long now = ticker.nanoTime();
     return new LocalView(self, kind, clusterName, s.role(), s.state().epoch(), s.servingPrimary(now),
         Duration.ofNanos(s.leaseRemainingNanos(now)), s.database(), s.reason(), s.leader(), s.state().paused(),
-        Duration.ofNanos(s.lastCycleNanos()), Duration.ofNanos(Math.max(0, now - s.lastCycleAt())));
+        Duration.ofNanos(s.lastCycleNanos()), Duration.ofNanos(Math.max(0, now - s.lastCycleAt())),
+        s.predecessorSilent(now, timing.maxClockDrift()));
   }
 
   public ClusterView cluster() {

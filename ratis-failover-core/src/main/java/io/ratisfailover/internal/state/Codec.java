@@ -99,7 +99,7 @@ public final class Codec {
     } else if (c instanceof Command.Elect x) {
       b.setElect(io.ratisfailover.internal.proto.Elect.newBuilder().setCandidate(x.candidate().value())
           .setEpoch(x.epoch().value()).setExpectedRenewalIndex(x.expectedRenewalIndex()).setCause(cause(x.cause()))
-          .setReason(x.reason()));
+          .setReason(x.reason()).setPredecessorSilentMillis(x.predecessorSilent().toMillis()));
     } else if (c instanceof Command.RecordPromotion x) {
       b.setRecordPromotion(io.ratisfailover.internal.proto.RecordPromotion.newBuilder().setEpoch(x.epoch().value())
           .setTimeline(x.timeline()).setLsn(x.lsn().value()));
@@ -175,7 +175,7 @@ public final class Codec {
       case ELECT: {
         var x = p.getElect();
         return new Command.Elect(MemberId.of(x.getCandidate()), Epoch.of(x.getEpoch()), x.getExpectedRenewalIndex(),
-            cause(x.getCause()), x.getReason());
+            cause(x.getCause()), x.getReason(), Duration.ofMillis(Math.max(0, x.getPredecessorSilentMillis())));
       }
       case RECORD_PROMOTION: {
         var x = p.getRecordPromotion();

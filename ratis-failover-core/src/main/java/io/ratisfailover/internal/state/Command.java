@@ -8,6 +8,7 @@ import io.ratisfailover.MemberId;
 import io.ratisfailover.Peer;
 import io.ratisfailover.Tags;
 import io.ratisfailover.spi.DatabaseStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -71,14 +72,28 @@ public sealed interface Command {
   /**
    * The arbiter elects {@code candidate} for {@code epoch}, provided nothing was renewed or released
    * since the index it decided on (compare-and-set in log order).
+   *
+   * @param predecessorSilent a lower bound, in real time, on how long before the arbiter decided the
+   *     previous primary had stopped answering 200 on {@code /primary} (its lease had ended, or it had
+   *     released); the elected member holds its own 200 back only for what remains of
+   *     {@code primary_hold_off} after it. Zero when unknown, which keeps the whole hold-off.
    */
-  record Elect(MemberId candidate, Epoch epoch, long expectedRenewalIndex, HistoryEntry.Cause cause, String reason)
-      implements Command {
+  record Elect(MemberId candidate, Epoch epoch, long expectedRenewalIndex, HistoryEntry.Cause cause, String reason,
+      Duration predecessorSilent) implements Command {
     public Elect {
       Objects.requireNonNull(candidate, "candidate");
       Objects.requireNonNull(cause, "cause");
       Objects.requireNonNull(epoch, "epoch");
       Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(predecessorSilent, "predecessorSilent");
+      if (predecessorSilent.isNegative()) {
+        throw new IllegalArgumentException("predecessorSilent must not be negative, got " + predecessorSilent);
+      }
+    }
+
+    /** An election that claims nothing about the previous primary's silence. */
+    public Elect(MemberId candidate, Epoch epoch, long expectedRenewalIndex, HistoryEntry.Cause cause, String reason) {
+      this(candidate, epoch, expectedRenewalIndex, cause, reason, Duration.ZERO);
     }
   }
 

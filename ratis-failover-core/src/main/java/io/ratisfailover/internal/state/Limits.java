@@ -75,7 +75,8 @@ public final class Limits {
       return new Command.Release(r.epoch(), r.lsn(), cut(r.reason()));
     }
     if (command instanceof Command.Elect e && e.reason().length() > MAX_TEXT) {
-      return new Command.Elect(e.candidate(), e.epoch(), e.expectedRenewalIndex(), e.cause(), cut(e.reason()));
+      return new Command.Elect(e.candidate(), e.epoch(), e.expectedRenewalIndex(), e.cause(), cut(e.reason()),
+          e.predecessorSilent());
     }
     return command;
   }

@@ -76,6 +76,30 @@ class ArbiterTest {
     assertThat(elect.cause()).isEqualTo(HistoryEntry.Cause.LEASE_EXPIRED);
   }
 
+  /**
+   * The old primary answers 200 only under its lease: 2.5 s on its clock from before this node
+   * applied the renewal, at most 2.5 s x 1.01/0.99 on this one. The election tells the new primary
+   * how long ago that was, so its probe spends only what remains of primary_hold_off (issue 13).
+   */
+  @Test
+  void anElectionAfterALeaseExpiredSaysHowLongTheOldPrimaryHasBeenSilentAtLeast() {
+    Story story = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg1", primaryAt(5000))
+        .report("pg2", replicaAt(5000));
+    assertThat(elected(decide(story.state(), 103 * SEC, 100 * SEC)).predecessorSilent())
+        .isBetween(Duration.ofMillis(440), Duration.ofMillis(450));
+    // A later election (the arbiter was busy, or a Raft election came first) says more.
+    assertThat(elected(decide(story.state(), 105 * SEC, 100 * SEC)).predecessorSilent())
+        .isBetween(Duration.ofMillis(2420), Duration.ofMillis(2430));
+  }
+
+  @Test
+  void anElectionAfterAReleaseCountsTheSilenceFromTheRelease() {
+    Story story = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg2", replicaAt(1))
+        .release("pg1", Optional.of(Lsn.of(1)));
+    assertThat(elected(decide(story.state(), 100 * SEC + 202_000_000, 100 * SEC)).predecessorSilent())
+        .isBetween(Duration.ofMillis(199), Duration.ofMillis(201));
+  }
+
   @Test
   void theArbiterWaitsForTheLongestLeaseAPrimaryAskedFor() {
     ClusterState s = Story.of().bootstrap().elect("pg1").apply("pg1", new Command.Renew(io.ratisfailover.Epoch.of(1), 10_000))
