@@ -113,16 +113,7 @@ final class Observer implements AutoCloseable {
    * the cluster has one voter less, and a second fault on it would be a fault too many.
    */
   boolean live(String member) {
-    HttpRequest liveness = HttpRequest.newBuilder(URI.create(cluster.api(member) + "/liveness"))
-        .timeout(Duration.ofMillis(500)).GET().build();
-    try {
-      return http.send(liveness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return cluster.answers200(member, "/liveness");
   }
 
   /** The servers HAProxy listed UP in its primary backend at the last sample. */
