@@ -227,9 +227,11 @@ final class Observer implements AutoCloseable {
     List<String> up = new ArrayList<>();
     for (String line : csv.split("\n")) {
       String[] f = line.split(",", -1);
-      // pxname, svname, ..., status is the 18th field
-      if (f.length > 17 && f[0].equals("primary") && !f[1].equals("FRONTEND") && !f[1].equals("BACKEND")
-          && f[17].startsWith("UP")) {
+      // pxname, svname, ..., status is the 18th field, check_status the 37th. A server whose first
+      // check has not completed (INI) is listed UP by HAProxy's own default, not by any answer of
+      // ours: HAProxy starts every server UP, so both show UP for a moment after it starts.
+      if (f.length > 36 && f[0].equals("primary") && !f[1].equals("FRONTEND") && !f[1].equals("BACKEND")
+          && f[17].startsWith("UP") && !f[36].startsWith("INI")) {
         up.add(f[1]);
       }
     }
