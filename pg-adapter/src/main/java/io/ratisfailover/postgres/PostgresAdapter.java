@@ -1,23 +1,24 @@
 package io.ratisfailover.postgres;
 
+import static io.ratisfailover.postgres.AdapterContext.io;
+import static io.ratisfailover.postgres.AdapterContext.readQuietly;
+
 import io.ratisfailover.Epoch;
 import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
-import io.ratisfailover.postgres.internal.Binaries;
+import io.ratisfailover.postgres.AdapterContext.Environment;
 import io.ratisfailover.postgres.internal.Conninfo;
 import io.ratisfailover.postgres.internal.ControlData;
 import io.ratisfailover.postgres.internal.Divergence;
 import io.ratisfailover.postgres.internal.Jdbc;
 import io.ratisfailover.postgres.internal.LocalDatabase;
 import io.ratisfailover.postgres.internal.MemberState;
-import io.ratisfailover.postgres.internal.OsAccount;
 import io.ratisfailover.postgres.internal.PidFile;
 import io.ratisfailover.postgres.internal.Postmaster;
 import io.ratisfailover.postgres.internal.ServerConfiguration;
 import io.ratisfailover.postgres.internal.ServerFiles;
 import io.ratisfailover.postgres.internal.SlotNames;
 import io.ratisfailover.postgres.internal.SqlErrors;
-import io.ratisfailover.postgres.internal.SynchronousStandbyNames;
 import io.ratisfailover.postgres.internal.TimelineHistory;
 import io.ratisfailover.postgres.internal.Tools;
 import io.ratisfailover.postgres.internal.UpstreamServer;
@@ -31,8 +32,6 @@ import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Promotion;
 import io.ratisfailover.spi.Upstream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,13 +40,11 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link DatabaseAdapter} for PostgreSQL 13 and later, driving a local server through its own
@@ -65,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * may run at any moment; a fence makes any start decided before it fail.
  */
 public final class PostgresAdapter implements DatabaseAdapter {
-  private static final Logger log = LoggerFactory.getLogger(PostgresAdapter.class);
+  private static final Logger log = AdapterContext.log;
   private static final long POLL_NANOS = Duration.ofMillis(10).toNanos();
   /**
    * How long a standby start waits to accept connections. A rewound or fresh standby may not reach
@@ -75,33 +72,23 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private static final Duration REPLICA_READY_WAIT = Duration.ofSeconds(5);
   /** After an immediate shutdown request, how long before every server process gets SIGKILL. */
   private static final Duration IMMEDIATE_GRACE = Duration.ofSeconds(1);
-  /** Bound on short statements of the adapter's own (slots, roles, settings, promotion). */
-  private static final Duration STATEMENT = Duration.ofSeconds(10);
+  private static final Duration STATEMENT = AdapterContext.STATEMENT;
 
+  private final AdapterContext ctx;
   private final MemberId self;
   private final PostgresConfig config;
   private final Postmaster postmaster;
   private final LocalDatabase local;
   private final Set<Long> expectedExits = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.ExecutorService checkpoints;
-  private final Object environmentLock = new Object();
-  private volatile DatabaseEvents events = () -> {};
-  private volatile Environment environment;
-  private volatile Epoch epoch = Epoch.ZERO;
-  private volatile Optional<MemberState> memberState = Optional.empty();
-  private volatile CachedControlData controlCache;
   private volatile boolean closed;
 
-  /** The host-dependent parts, found on first use (a missing install is reported, and healed, per call). */
-  private record Environment(Tools tools, ServerFiles files) {}
-
-  private record CachedControlData(long modified, long size, ControlData data) {}
-
   private PostgresAdapter(MemberId self, PostgresConfig config) {
-    this.self = Objects.requireNonNull(self, "self");
-    this.config = Objects.requireNonNull(config, "config");
-    this.postmaster = new Postmaster(config.dataDirectory(), config.serverLog(), this::postmasterExited);
-    this.local = new LocalDatabase(self, config);
+    this.ctx = new AdapterContext(self, config, this::postmasterExited);
+    this.self = ctx.self;
+    this.config = ctx.config;
+    this.postmaster = ctx.postmaster;
+    this.local = ctx.local;
     this.checkpoints = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "ratis-failover-" + self + "-checkpoint");
       t.setDaemon(true);
@@ -125,7 +112,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
    * @throws DatabaseException of kind {@code MISCONFIGURED} naming what is missing
    */
   public void checkInstallation() throws DatabaseException {
-    environment();
+    ctx.environment();
   }
 
   public PostgresConfig config() {
@@ -134,7 +121,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void attach(DatabaseEvents events) {
-    this.events = Objects.requireNonNull(events, "events");
+    ctx.attach(events);
   }
 
   /** {@code host} and {@code port} where other members reach this server. */
@@ -147,7 +134,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public DatabaseStatus status() throws DatabaseException {
-    Environment env = environment();
+    Environment env = ctx.environment();
     ServerFiles files = env.files();
     if (!files.hasCluster()) {
       return DatabaseStatus.of(DatabaseState.ABSENT, absentDetail(files));
@@ -179,7 +166,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       return DatabaseStatus.primary(o.timeline(), o.writeLsn(), o.replicas(), o.synchronousStandbys())
           .withSystemIdentifier(o.systemIdentifier());
     }
-    Optional<MemberId> upstream = state(files).flatMap(MemberState::upstream);
+    Optional<MemberId> upstream = ctx.state(files).flatMap(MemberState::upstream);
     Lsn received = o.receivedLsn().orElse(o.replayedLsn());
     String detail = upstream.map(u -> o.walReceiver().map(w -> w + " from " + u)
         .orElse("no WAL receiver running for " + u)).orElse("standby without upstream");
@@ -199,8 +186,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
     if (!standby || running.startedAtEpochSecond() == 0 || startingFor * 1000 < REPLICA_READY_WAIT.toMillis()) {
       return DatabaseStatus.of(DatabaseState.STARTING, "starting up (crash recovery, or not yet consistent)");
     }
-    ControlData cd = controlData(env);
-    Optional<MemberId> upstream = state(env.files()).flatMap(MemberState::upstream);
+    ControlData cd = ctx.controlData(env);
+    Optional<MemberId> upstream = ctx.state(env.files()).flatMap(MemberState::upstream);
     return new DatabaseStatus(DatabaseState.RECOVERING, cd.positionTimeline(), Lsn.ZERO, cd.minRecoveryPoint(),
         cd.minRecoveryPoint(), upstream, Optional.of(cd.systemIdentifier()), List.of(), Set.of(),
         "standby not consistent yet after " + startingFor + " s: waiting for WAL from "
@@ -208,7 +195,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   }
 
   private DatabaseStatus stoppedStatus(Environment env) throws DatabaseException {
-    ControlData cd = controlData(env);
+    ControlData cd = ctx.controlData(env);
     String detail;
     if (cd.clusterState().equals("shut down")) {
       detail = "shut down cleanly";
@@ -241,26 +228,26 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void bootstrap(PrimaryTopology topology) throws DatabaseException {
-    epoch = topology.epoch();
-    Environment env = environment();
+    ctx.epoch(topology.epoch());
+    Environment env = ctx.environment();
     ServerFiles files = env.files();
     long decidedAt = postmaster.generation();
     if (files.hasCluster()) {
-      Optional<MemberState> mine = state(files);
+      Optional<MemberState> mine = ctx.state(files);
       if (mine.isEmpty()) {
-        ControlData cd = controlData(env);
+        ControlData cd = ctx.controlData(env);
         throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory " + files.directory()
             + " already holds a PostgreSQL cluster (system identifier " + cd.systemIdentifier()
             + ") that member " + self + " did not create; bootstrap only creates new clusters. Move it away, or"
             + " start the cluster so that this member adopts it as a standby");
       }
-      log.info("member {} epoch {}: bootstrap: the cluster exists already; making sure it runs as primary", self, epoch);
+      log.info("member {} epoch {}: bootstrap: the cluster exists already; making sure it runs as primary", self, ctx.epoch());
       startPrimaryWithin(env, topology, decidedAt, mine.get().bootstrapped());
       finishBootstrap(env, topology);
       return;
     }
     requireEmpty(files, "bootstrap a new cluster");
-    log.info("member {} epoch {}: bootstrap: initdb into {}", self, epoch, files.directory());
+    log.info("member {} epoch {}: bootstrap: initdb into {}", self, ctx.epoch(), files.directory());
     try {
       files.createDirectory();
     } catch (IOException e) {
@@ -271,16 +258,16 @@ public final class PostgresAdapter implements DatabaseAdapter {
       if (files.exists("postgresql.conf") && !files.exists(ServerConfiguration.BASE_FILE)) {
         files.rename("postgresql.conf", ServerConfiguration.BASE_FILE);
       }
-      writeServerConfig(files, ServerConfiguration.Role.primary(syncNames(topology)));
+      ctx.writeServerConfig(files, ServerConfiguration.Role.primary(ctx.syncNames(topology)));
       files.writeState(new MemberState(self, Optional.empty(), false));
-      memberState = Optional.empty();
+      ctx.forgetState();
     } catch (IOException e) {
       throw io("write the configuration of the new cluster", e);
     }
-    requireLease("starting the new cluster as primary");
+    ctx.requireLease("starting the new cluster as primary");
     startServer(env, decidedAt, true);
     finishBootstrap(env, topology);
-    log.info("member {} epoch {}: bootstrap done; primary on timeline 1", self, epoch);
+    log.info("member {} epoch {}: bootstrap done; primary on timeline 1", self, ctx.epoch());
   }
 
   /** The roles and slots a new cluster needs; repeatable until it records that it finished. */
@@ -308,7 +295,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     configurePrimary(topology);
     try {
       env.files().writeState(new MemberState(self, Optional.empty(), true));
-      memberState = Optional.empty();
+      ctx.forgetState();
     } catch (IOException e) {
       throw io("record that bootstrap finished", e);
     }
@@ -318,7 +305,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void startReplica(Optional<Upstream> target) throws DatabaseException {
-    Environment env = environment();
+    Environment env = ctx.environment();
     ServerFiles files = env.files();
     long decidedAt = postmaster.generation();
     Optional<UpstreamServer> upstream = target.isPresent() ? Optional.of(upstreamServer(target.get())) : Optional.empty();
@@ -342,16 +329,16 @@ public final class PostgresAdapter implements DatabaseAdapter {
         // A clone that never started: pg_control says "in production" because it was copied from a
         // running primary. It is no crashed primary; recovering it as one would end recovery and write
         // WAL of its own, diverging from its upstream. Its first start as a standby recovers it.
-        log.info("member {} epoch {}: the clone in {} has not started yet; starting it as a standby", self, epoch,
+        log.info("member {} epoch {}: the clone in {} has not started yet; starting it as a standby", self, ctx.epoch(),
             files.directory());
         if (upstream.isPresent()) {
           writeHistory(env, upstream.get());
         }
       } else {
-        ControlData cd = controlData(env);
+        ControlData cd = ctx.controlData(env);
         if (cd.shutdown() == ControlData.Shutdown.CRASHED_PRIMARY) {
           finishCrashRecovery(env);
-          cd = controlData(env);
+          cd = ctx.controlData(env);
         }
         if (upstream.isPresent() && !rewindIfDiverged(env, upstream.get(), cd)) {
           writeHistory(env, upstream.get());
@@ -360,15 +347,15 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     upstream.ifPresent(u -> ensureSlotOn(u));
     try {
-      writeServerConfig(files, standbyRole(upstream));
+      ctx.writeServerConfig(files, standbyRole(upstream));
       files.write(ServerFiles.STANDBY_SIGNAL, "");
       files.delete(ServerFiles.RECOVERY_SIGNAL);
-      writeState(files, upstream.map(UpstreamServer::member));
+      ctx.writeState(files, upstream.map(UpstreamServer::member));
     } catch (IOException e) {
       throw io("write the standby configuration", e);
     }
     startServer(env, decidedAt, false);
-    log.info("member {} epoch {}: running as a standby of {}", self, epoch,
+    log.info("member {} epoch {}: running as a standby of {}", self, ctx.epoch(),
         upstream.map(UpstreamServer::describe).orElse("nobody yet"));
   }
 
@@ -381,17 +368,17 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throws DatabaseException {
     if (!running.acceptsConnections()) {
       log.info("member {} epoch {}: the standby does not accept connections yet; restarting it to follow {}", self,
-          epoch, upstream.map(UpstreamServer::describe).orElse("nobody"));
+          ctx.epoch(), upstream.map(UpstreamServer::describe).orElse("nobody"));
       return false;
     }
     LocalDatabase.Observation o = local.observe(STATEMENT);
     if (!o.inRecovery()) {
-      log.warn("member {} epoch {}: asked to follow {} while the database is writable; stopping it first", self, epoch,
+      log.warn("member {} epoch {}: asked to follow {} while the database is writable; stopping it first", self, ctx.epoch(),
           upstream.map(UpstreamServer::describe).orElse("nobody"));
       return false;
     }
     ServerFiles files = env.files();
-    Optional<MemberId> current = state(files).flatMap(MemberState::upstream);
+    Optional<MemberId> current = ctx.state(files).flatMap(MemberState::upstream);
     String wanted = ServerConfiguration.postgresqlConf(self, config, standbyRole(upstream));
     boolean unchanged = files.exists(ServerFiles.STANDBY_SIGNAL)
         && readQuietly(files, "postgresql.conf").filter(wanted::equals).isPresent();
@@ -410,7 +397,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
           Optional.of(mine.position()), localHistory(files, mine.timeline()), theirs.timeline(), history,
           Optional.empty());
       if (verdict.rewind()) {
-        log.info("member {} epoch {}: cannot follow {} as it runs: {}", self, epoch, up.describe(), verdict.reason());
+        log.info("member {} epoch {}: cannot follow {} as it runs: {}", self, ctx.epoch(), up.describe(), verdict.reason());
         return false;
       }
       // Only now: the upstream's history file may carry the number of one of ours.
@@ -419,13 +406,13 @@ public final class PostgresAdapter implements DatabaseAdapter {
       ensureSlotOn(up);
     }
     try {
-      writeServerConfig(files, standbyRole(upstream));
-      writeState(files, upstream.map(UpstreamServer::member));
+      ctx.writeServerConfig(files, standbyRole(upstream));
+      ctx.writeState(files, upstream.map(UpstreamServer::member));
     } catch (IOException e) {
       throw io("write the standby configuration", e);
     }
     reloadServer();
-    log.info("member {} epoch {}: now following {} (reloaded, no restart; {})", self, epoch,
+    log.info("member {} epoch {}: now following {} (reloaded, no restart; {})", self, ctx.epoch(),
         upstream.map(UpstreamServer::describe).orElse("nobody"), why);
     return true;
   }
@@ -447,7 +434,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     Divergence.Verdict verdict = Divergence.decide(cd.shutdown(), cd.positionTimeline(), cd.knownPosition(),
         localHistory(env.files(), cd.positionTimeline()), theirs.timeline(), history, checkpointEnd);
     if (!verdict.rewind()) {
-      log.info("member {} epoch {}: no rewind needed to follow {}: {}", self, epoch, up.describe(), verdict.reason());
+      log.info("member {} epoch {}: no rewind needed to follow {}: {}", self, ctx.epoch(), up.describe(), verdict.reason());
       return false;
     }
     DatabaseException failed;
@@ -458,7 +445,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       failed = new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot rewind " + config.dataDirectory()
           + ": it has neither data checksums nor wal_log_hints");
     } else {
-      log.info("member {} epoch {}: rewinding to follow {}: {}", self, epoch, up.describe(), verdict.reason());
+      log.info("member {} epoch {}: rewinding to follow {}: {}", self, ctx.epoch(), up.describe(), verdict.reason());
       try {
         ServerFiles files = env.files();
         // pg_rewind may run the server in single-user mode for crash recovery, which refuses standby mode.
@@ -466,8 +453,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
         files.delete(ServerFiles.RECOVERY_SIGNAL);
         up.ensureCheckpointAfterPromotion(STATEMENT.multipliedBy(6));
         Tools.Rewind result = env.tools().rewind(config.dataDirectory(), up);
-        controlCache = null;
-        log.info("member {} epoch {}: pg_rewind: {}", self, epoch,
+        ctx.forgetControlData();
+        log.info("member {} epoch {}: pg_rewind: {}", self, ctx.epoch(),
             result == Tools.Rewind.REWOUND ? "rewound" : "no rewind required");
         return true;
       } catch (IOException e) {
@@ -484,15 +471,15 @@ public final class PostgresAdapter implements DatabaseAdapter {
           + ". The data directory is left as it is: reinitialize this member, or allow re-cloning with"
           + " rewindPolicy REWIND_THEN_RECLONE and allowDataDirectoryRemoval", failed);
     }
-    log.warn("member {} epoch {}: rewind failed ({}); re-cloning from {} as rewindPolicy allows", self, epoch,
+    log.warn("member {} epoch {}: rewind failed ({}); re-cloning from {} as rewindPolicy allows", self, ctx.epoch(),
         failed.getMessage(), up.describe());
-    removeDataDirectoryContents(env.files(), "re-clone after a failed rewind");
+    ctx.removeDataDirectoryContents(env.files(), "re-clone after a failed rewind");
     clone(env, up);
     return true;
   }
 
   private void finishCrashRecovery(Environment env) throws DatabaseException {
-    log.info("member {} epoch {}: finishing the crash recovery of the former primary in single-user mode", self, epoch);
+    log.info("member {} epoch {}: finishing the crash recovery of the former primary in single-user mode", self, ctx.epoch());
     try {
       env.files().delete(ServerFiles.STANDBY_SIGNAL);
       env.files().delete(ServerFiles.RECOVERY_SIGNAL);
@@ -500,12 +487,12 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throw io("prepare the crash recovery", e);
     }
     env.tools().finishCrashRecovery(config.dataDirectory());
-    controlCache = null;
+    ctx.forgetControlData();
   }
 
   private void clone(Environment env, UpstreamServer up) throws DatabaseException {
     ServerFiles files = env.files();
-    log.info("member {} epoch {}: cloning {} into {}", self, epoch, up.describe(), files.directory());
+    log.info("member {} epoch {}: cloning {} into {}", self, ctx.epoch(), up.describe(), files.directory());
     try {
       files.createDirectory();
     } catch (IOException e) {
@@ -525,8 +512,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("keep the cloned configuration", e);
     }
-    controlCache = null;
-    log.info("member {} epoch {}: cloned {}", self, epoch, up.describe());
+    ctx.forgetControlData();
+    log.info("member {} epoch {}: cloned {}", self, ctx.epoch(), up.describe());
   }
 
   private void prepareForClone(ServerFiles files) throws DatabaseException {
@@ -542,7 +529,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot clone into " + files.directory() + ": it "
           + what + "; empty it, or set allowDataDirectoryRemoval to let the adapter do so");
     }
-    removeDataDirectoryContents(files, "clone into a directory that " + what);
+    ctx.removeDataDirectoryContents(files, "clone into a directory that " + what);
   }
 
   private void writeHistory(Environment env, UpstreamServer up) throws DatabaseException {
@@ -562,7 +549,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
         env.files().write("pg_wal/" + TimelineHistory.fileName(timeline), content.get());
       }
     } catch (DatabaseException | IOException e) {
-      log.warn("member {} epoch {}: could not copy the history of timeline {} from {}: {}", self, epoch, timeline,
+      log.warn("member {} epoch {}: could not copy the history of timeline {} from {}: {}", self, ctx.epoch(), timeline,
           up.describe(), e.getMessage());
     }
   }
@@ -603,7 +590,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       up.ensureSlot(SlotNames.of(self));
     } catch (DatabaseException e) {
       // The upstream also creates slots for its standbys; the WAL receiver retries meanwhile.
-      log.warn("member {} epoch {}: could not make sure slot {} exists on {}: {}", self, epoch, SlotNames.of(self),
+      log.warn("member {} epoch {}: could not make sure slot {} exists on {}: {}", self, ctx.epoch(), SlotNames.of(self),
           up.describe(), e.getMessage());
     }
   }
@@ -636,8 +623,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
   @Override
   public void promote(Promotion promotion) throws DatabaseException {
     PrimaryTopology topology = promotion.topology();
-    epoch = topology.epoch();
-    Environment env = environment();
+    ctx.epoch(topology.epoch());
+    Environment env = ctx.environment();
     long decidedAt = postmaster.generation();
     if (postmaster.running().isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot promote: the database is not running");
@@ -661,9 +648,9 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     // The standbys the new primary waits for must be in force before it takes its first write: an
     // inherited setting (possibly naming this very server) would make every commit hang.
-    String names = syncNames(topology);
+    String names = ctx.syncNames(topology);
     try {
-      writeServerConfig(env.files(), ServerConfiguration.Role.primary(names));
+      ctx.writeServerConfig(env.files(), ServerConfiguration.Role.primary(names));
     } catch (IOException e) {
       throw io("write the new primary's configuration", e);
     }
@@ -672,8 +659,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
     if (postmaster.generation() != decidedAt) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the database was fenced during the promotion");
     }
-    requireLease("promoting");
-    log.info("member {} epoch {}: promoting at replay position {} with synchronous_standby_names '{}'", self, epoch,
+    ctx.requireLease("promoting");
+    log.info("member {} epoch {}: promoting at replay position {} with synchronous_standby_names '{}'", self, ctx.epoch(),
         o.replayedLsn(), names);
     local.call("promote", STATEMENT, c -> {
       try (Statement s = c.createStatement()) {
@@ -698,12 +685,12 @@ public final class PostgresAdapter implements DatabaseAdapter {
       LockSupport.parkNanos(POLL_NANOS);
     }
     try {
-      writeState(env.files(), Optional.empty());
+      ctx.writeState(env.files(), Optional.empty());
     } catch (IOException e) {
       throw io("record the promotion", e);
     }
     configurePrimary(topology);
-    log.info("member {} epoch {}: promoted; accepting writes", self, epoch);
+    log.info("member {} epoch {}: promoted; accepting writes", self, ctx.epoch());
     checkpointSoon();
   }
 
@@ -713,7 +700,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
    * timeline, which misleads {@code pg_rewind} when this server is its source or its target.
    */
   private void checkpointSoon() {
-    Epoch at = epoch;
+    Epoch at = ctx.epoch();
     try {
       checkpoints.execute(() -> {
         Duration bound = config.promoteTimeout().multipliedBy(10);
@@ -732,8 +719,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void startPrimary(PrimaryTopology topology) throws DatabaseException {
-    epoch = topology.epoch();
-    Environment env = environment();
+    ctx.epoch(topology.epoch());
+    Environment env = ctx.environment();
     startPrimaryWithin(env, topology, postmaster.generation(), true);
   }
 
@@ -761,13 +748,13 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     awaitAllGone(env);
     try {
-      writeServerConfig(files, ServerConfiguration.Role.primary(syncNames(topology)));
-      writeState(files, Optional.empty());
+      ctx.writeServerConfig(files, ServerConfiguration.Role.primary(ctx.syncNames(topology)));
+      ctx.writeState(files, Optional.empty());
     } catch (IOException e) {
       throw io("write the primary's configuration", e);
     }
-    requireLease("starting as primary");
-    log.info("member {} epoch {}: starting the primary", self, epoch);
+    ctx.requireLease("starting as primary");
+    log.info("member {} epoch {}: starting the primary", self, ctx.epoch());
     startServer(env, decidedAt, true);
     if (configure) {
       configurePrimary(topology);
@@ -776,14 +763,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void configurePrimary(PrimaryTopology topology) throws DatabaseException {
-    epoch = topology.epoch();
-    Environment env = environment();
+    ctx.epoch(topology.epoch());
+    Environment env = ctx.environment();
     if (postmaster.running().isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot configure the primary: it is not running");
     }
     Set<String> wantedSlots = new HashSet<>();
     topology.standbys().forEach(m -> wantedSlots.add(SlotNames.of(m)));
-    String names = syncNames(topology);
+    String names = ctx.syncNames(topology);
     boolean reconfigure = local.call("configure the primary", STATEMENT, c -> {
       try (Statement s = c.createStatement()) {
         try (ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
@@ -809,7 +796,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
                 throw e;
               }
             }
-            log.info("member {} epoch {}: created replication slot {}", self, epoch, slot);
+            log.info("member {} epoch {}: created replication slot {}", self, ctx.epoch(), slot);
           }
         }
         for (Map.Entry<String, Boolean> slot : slots.entrySet()) {
@@ -818,7 +805,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
               ps.setString(1, slot.getKey());
               ps.execute();
             }
-            log.info("member {} epoch {}: dropped replication slot {} of a former member", self, epoch, slot.getKey());
+            log.info("member {} epoch {}: dropped replication slot {} of a former member", self, ctx.epoch(), slot.getKey());
           }
         }
         try (ResultSet r = s.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
@@ -830,13 +817,13 @@ public final class PostgresAdapter implements DatabaseAdapter {
     String wantedConf = ServerConfiguration.postgresqlConf(self, config, ServerConfiguration.Role.primary(names));
     if (reconfigure || !readQuietly(env.files(), "postgresql.conf").filter(wantedConf::equals).isPresent()) {
       try {
-        writeServerConfig(env.files(), ServerConfiguration.Role.primary(names));
+        ctx.writeServerConfig(env.files(), ServerConfiguration.Role.primary(names));
       } catch (IOException e) {
         throw io("write the primary's configuration", e);
       }
       reloadServer();
       awaitSetting("synchronous_standby_names", names, System.nanoTime() + STATEMENT.toNanos());
-      log.info("member {} epoch {}: synchronous_standby_names = '{}'", self, epoch, names);
+      log.info("member {} epoch {}: synchronous_standby_names = '{}'", self, ctx.epoch(), names);
     }
   }
 
@@ -845,7 +832,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   @Override
   public void fence(FenceMode mode) throws DatabaseException {
     postmaster.beginFence();
-    log.info("member {} epoch {}: fencing the database ({})", self, epoch, mode);
+    log.info("member {} epoch {}: fencing the database ({})", self, ctx.epoch(), mode);
     stopServer(mode, "fence");
   }
 
@@ -861,7 +848,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
           finishStop(why, "shut down cleanly");
           return;
         }
-        log.warn("member {} epoch {}: fast shutdown did not finish within {} ms; stopping immediately", self, epoch,
+        log.warn("member {} epoch {}: fast shutdown did not finish within {} ms; stopping immediately", self, ctx.epoch(),
             config.stopTimeout().toMillis());
       }
       postmaster.signal(pid, Postmaster.Signal.QUIT);
@@ -871,7 +858,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       }
     }
     if (!postmaster.liveProcesses().isEmpty()) {
-      log.warn("member {} epoch {}: killing server processes {} ({})", self, epoch, postmaster.liveProcesses(), why);
+      log.warn("member {} epoch {}: killing server processes {} ({})", self, ctx.epoch(), postmaster.liveProcesses(), why);
       postmaster.killAll();
     }
     List<Long> left = postmaster.awaitNoLiveProcesses(config.stopTimeout());
@@ -884,13 +871,13 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   private void finishStop(String why, String how) {
     local.forgetConnections();
-    controlCache = null;
-    log.info("member {} epoch {}: database {} ({})", self, epoch, how, why);
+    ctx.forgetControlData();
+    log.info("member {} epoch {}: database {} ({})", self, ctx.epoch(), how, why);
   }
 
   @Override
   public void restart() throws DatabaseException {
-    Environment env = environment();
+    Environment env = ctx.environment();
     long decidedAt = postmaster.generation();
     if (postmaster.running().isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot restart: the database is not running");
@@ -899,14 +886,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
     stopServer(FenceMode.FAST, "restart");
     awaitAllGone(env);
     if (primary) {
-      requireLease("restarting as primary");
+      ctx.requireLease("restarting as primary");
     }
     startServer(env, decidedAt, primary);
   }
 
   @Override
   public void reload() throws DatabaseException {
-    environment();
+    ctx.environment();
     reloadServer();
   }
 
@@ -916,7 +903,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throw new DatabaseException(DatabaseException.Kind.MISCONFIGURED, "reinitialize deletes the data directory "
           + config.dataDirectory() + ", which this member's configuration forbids (allowDataDirectoryRemoval = false)");
     }
-    Environment env = environment();
+    Environment env = ctx.environment();
     UpstreamServer up = upstreamServer(target);
     if (postmaster.running().isPresent()) {
       if (!local.observe(STATEMENT).inRecovery()) {
@@ -925,7 +912,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       stopServer(FenceMode.FAST, "reinitialize");
     }
     awaitAllGone(env);
-    removeDataDirectoryContents(env.files(), "reinitialize from " + up.describe());
+    ctx.removeDataDirectoryContents(env.files(), "reinitialize from " + up.describe());
     startReplica(Optional.of(target));
   }
 
@@ -938,22 +925,11 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   // --- helpers ------------------------------------------------------------------------------------
 
-  /**
-   * The last check before a step that makes the database writable: the operation may run long after
-   * the agent decided on it (a slow replay, a hung server that thawed), and its lease may be gone.
-   */
-  private void requireLease(String step) throws DatabaseException {
-    if (!events.mayBecomeWritable(epoch)) {
-      throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the primary lease for epoch " + epoch
-          + " is no longer held: not " + step);
-    }
-  }
-
   private void startServer(Environment env, long decidedAt, boolean primary) throws DatabaseException {
     long logStart = postmaster.start(decidedAt, env.tools().account().wrap(
         List.of(env.tools().binaries().path("postgres"), "-D", config.dataDirectory().toString())));
     local.forgetConnections();
-    controlCache = null;
+    ctx.forgetControlData();
     long deadline = System.nanoTime() + (primary ? config.startTimeout() : REPLICA_READY_WAIT).toNanos();
     while (true) {
       Optional<PidFile> pid = PidFile.read(config.dataDirectory());
@@ -967,7 +943,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       }
       if (System.nanoTime() - deadline > 0) {
         if (running.isPresent() && !primary) {
-          log.info("member {} epoch {}: standby started; still recovering", self, epoch);
+          log.info("member {} epoch {}: standby started; still recovering", self, ctx.epoch());
           return;
         }
         if (running.isPresent()) {
@@ -1063,73 +1039,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
   }
 
-  private void writeServerConfig(ServerFiles files, ServerConfiguration.Role role) throws IOException {
-    files.write("postgresql.conf", ServerConfiguration.postgresqlConf(self, config, role));
-    files.write("pg_hba.conf", ServerConfiguration.pgHbaConf(self, config));
-    Optional<String> auto = files.read("postgresql.auto.conf");
-    if (auto.isPresent()) {
-      String cleaned = ServerConfiguration.cleanAutoConf(auto.get());
-      if (!cleaned.equals(auto.get())) {
-        log.warn("member {} epoch {}: removed settings the adapter manages from postgresql.auto.conf", self, epoch);
-        files.write("postgresql.auto.conf", cleaned);
-      }
-    }
-  }
-
-  private void writeState(ServerFiles files, Optional<MemberId> upstream) throws IOException {
-    MemberState next = new MemberState(self, upstream, true);
-    files.writeState(next);
-    memberState = Optional.of(next);
-  }
-
-  private Optional<MemberState> state(ServerFiles files) throws DatabaseException {
-    Optional<MemberState> cached = memberState;
-    if (cached.isPresent()) {
-      return cached;
-    }
-    try {
-      Optional<MemberState> read = files.state(self);
-      memberState = read;
-      return read;
-    } catch (IOException e) {
-      throw io("read " + MemberState.FILE, e);
-    }
-  }
-
-  private ControlData controlData(Environment env) throws DatabaseException {
-    Path control = config.dataDirectory().resolve("global/pg_control");
-    long modified;
-    long size;
-    try {
-      modified = Files.getLastModifiedTime(control).toMillis();
-      size = Files.size(control);
-    } catch (IOException e) {
-      throw io("read " + control, e);
-    }
-    CachedControlData cached = controlCache;
-    if (cached != null && cached.modified() == modified && cached.size() == size) {
-      return cached.data();
-    }
-    ControlData data = env.tools().controlData(config.dataDirectory());
-    controlCache = new CachedControlData(modified, size, data);
-    return data;
-  }
-
-  private void removeDataDirectoryContents(ServerFiles files, String why) throws DatabaseException {
-    if (!config.allowDataDirectoryRemoval()) {
-      throw new DatabaseException(DatabaseException.Kind.MISCONFIGURED, "refusing to delete the contents of "
-          + files.directory() + " to " + why + ": allowDataDirectoryRemoval is false");
-    }
-    log.warn("member {} epoch {}: deleting the contents of {} to {}", self, epoch, files.directory(), why);
-    try {
-      files.removeContents();
-    } catch (IOException e) {
-      throw io("empty " + files.directory(), e);
-    }
-    memberState = Optional.empty();
-    controlCache = null;
-  }
-
   private void requireEmpty(ServerFiles files, String what) throws DatabaseException {
     try {
       if (!files.isEmpty()) {
@@ -1141,69 +1050,22 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
   }
 
-  private Environment environment() throws DatabaseException {
-    Environment env = environment;
-    if (env != null) {
-      return env;
-    }
-    synchronized (environmentLock) {
-      if (environment == null) {
-        OsAccount account;
-        try {
-          account = OsAccount.resolve(config.osUser());
-        } catch (IllegalStateException e) {
-          throw new DatabaseException(DatabaseException.Kind.MISCONFIGURED, e.getMessage(), e);
-        }
-        Binaries bin;
-        try {
-          bin = Binaries.find(config.binDirectory());
-        } catch (Binaries.NotFoundException e) {
-          throw new DatabaseException(DatabaseException.Kind.MISCONFIGURED, e.getMessage(), e);
-        }
-        environment = new Environment(new Tools(bin, account, config, self),
-            new ServerFiles(config.dataDirectory(), account));
-        log.info("member {} epoch {}: PostgreSQL {} from {}{}", self, epoch, bin.majorVersion(), bin.directory(),
-            account.user().map(u -> ", running as " + u).orElse(""));
-      }
-      return environment;
-    }
-  }
-
   private void postmasterExited(long pid) {
     if (closed) {
       return;
     }
     if (expectedExits.remove(pid)) {
-      log.debug("member {} epoch {}: postmaster {} exited", self, epoch, pid);
+      log.debug("member {} epoch {}: postmaster {} exited", self, ctx.epoch(), pid);
     } else {
-      log.warn("member {} epoch {}: postmaster {} exited unexpectedly", self, epoch, pid);
+      log.warn("member {} epoch {}: postmaster {} exited unexpectedly", self, ctx.epoch(), pid);
     }
     local.forgetConnections();
-    events.statusMayHaveChanged();
-  }
-
-  private String syncNames(PrimaryTopology topology) {
-    return SynchronousStandbyNames.format(topology.synchronousStandbys(), topology.blockWritesWithoutStandby());
-  }
-
-  private static Optional<String> readQuietly(ServerFiles files, String name) {
-    try {
-      return files.read(name);
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    ctx.events().statusMayHaveChanged();
   }
 
   private static String sqlState(DatabaseException e) {
     Throwable t = e.getCause();
     return t instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "";
-  }
-
-  private static DatabaseException io(String what, IOException e) {
-    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    DatabaseException.Kind kind = msg.contains("No space left") ? DatabaseException.Kind.FATAL
-        : DatabaseException.Kind.MISCONFIGURED;
-    return new DatabaseException(kind, "cannot " + what + ": " + e.getClass().getSimpleName() + " " + msg, e);
   }
 
   private static String ident(String name) {
