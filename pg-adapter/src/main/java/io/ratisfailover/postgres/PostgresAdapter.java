@@ -13,7 +13,6 @@ import io.ratisfailover.postgres.internal.Divergence;
 import io.ratisfailover.postgres.internal.Jdbc;
 import io.ratisfailover.postgres.internal.LocalDatabase;
 import io.ratisfailover.postgres.internal.MemberState;
-import io.ratisfailover.postgres.internal.PidFile;
 import io.ratisfailover.postgres.internal.Postmaster;
 import io.ratisfailover.postgres.internal.ServerConfiguration;
 import io.ratisfailover.postgres.internal.ServerFiles;
@@ -42,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 
@@ -64,27 +62,19 @@ import org.slf4j.Logger;
 public final class PostgresAdapter implements DatabaseAdapter {
   private static final Logger log = AdapterContext.log;
   private static final long POLL_NANOS = Duration.ofMillis(10).toNanos();
-  /**
-   * How long a standby start waits to accept connections. A rewound or fresh standby may not reach
-   * a consistent state until its upstream streams to it, which can take long; status then says
-   * STARTING, and the agent waits with the database thread free.
-   */
-  private static final Duration REPLICA_READY_WAIT = Duration.ofSeconds(5);
-  /** After an immediate shutdown request, how long before every server process gets SIGKILL. */
-  private static final Duration IMMEDIATE_GRACE = Duration.ofSeconds(1);
   private static final Duration STATEMENT = AdapterContext.STATEMENT;
 
   private final AdapterContext ctx;
+  private final ServerControl control;
   private final MemberId self;
   private final PostgresConfig config;
   private final Postmaster postmaster;
   private final LocalDatabase local;
-  private final Set<Long> expectedExits = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.ExecutorService checkpoints;
-  private volatile boolean closed;
 
   private PostgresAdapter(MemberId self, PostgresConfig config) {
     this.ctx = new AdapterContext(self, config, this::postmasterExited);
+    this.control = new ServerControl(ctx);
     this.self = ctx.self;
     this.config = ctx.config;
     this.postmaster = ctx.postmaster;
@@ -183,7 +173,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private DatabaseStatus startingStatus(Environment env, Postmaster.Running running) throws DatabaseException {
     boolean standby = env.files().exists(ServerFiles.STANDBY_SIGNAL);
     long startingFor = System.currentTimeMillis() / 1000 - running.startedAtEpochSecond();
-    if (!standby || running.startedAtEpochSecond() == 0 || startingFor * 1000 < REPLICA_READY_WAIT.toMillis()) {
+    if (!standby || running.startedAtEpochSecond() == 0 || startingFor * 1000 < ServerControl.REPLICA_READY_WAIT.toMillis()) {
       return DatabaseStatus.of(DatabaseState.STARTING, "starting up (crash recovery, or not yet consistent)");
     }
     ControlData cd = ctx.controlData(env);
@@ -265,7 +255,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throw io("write the configuration of the new cluster", e);
     }
     ctx.requireLease("starting the new cluster as primary");
-    startServer(env, decidedAt, true);
+    control.startServer(env, decidedAt, true);
     finishBootstrap(env, topology);
     log.info("member {} epoch {}: bootstrap done; primary on timeline 1", self, ctx.epoch());
   }
@@ -322,9 +312,9 @@ public final class PostgresAdapter implements DatabaseAdapter {
         return;
       }
       if (postmaster.running().isPresent()) {
-        stopServer(FenceMode.FAST, "switching upstream needs a restart");
+        control.stopServer(FenceMode.FAST, "switching upstream needs a restart");
       }
-      awaitAllGone(env);
+      control.awaitAllGone(env);
       if (files.exists(ServerFiles.BACKUP_LABEL)) {
         // A clone that never started: pg_control says "in production" because it was copied from a
         // running primary. It is no crashed primary; recovering it as one would end recovery and write
@@ -354,7 +344,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("write the standby configuration", e);
     }
-    startServer(env, decidedAt, false);
+    control.startServer(env, decidedAt, false);
     log.info("member {} epoch {}: running as a standby of {}", self, ctx.epoch(),
         upstream.map(UpstreamServer::describe).orElse("nobody yet"));
   }
@@ -411,7 +401,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("write the standby configuration", e);
     }
-    reloadServer();
+    control.reloadServer();
     log.info("member {} epoch {}: now following {} (reloaded, no restart; {})", self, ctx.epoch(),
         upstream.map(UpstreamServer::describe).orElse("nobody"), why);
     return true;
@@ -654,8 +644,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("write the new primary's configuration", e);
     }
-    reloadServer();
-    awaitSetting("synchronous_standby_names", names, deadline);
+    control.reloadServer();
+    control.awaitSetting("synchronous_standby_names", names, deadline);
     if (postmaster.generation() != decidedAt) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the database was fenced during the promotion");
     }
@@ -746,7 +736,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       throw new DatabaseException(DatabaseException.Kind.FATAL, "cannot start " + files.directory() + " as a primary:"
           + " it is set up as a standby (standby.signal); only a promotion may make it writable");
     }
-    awaitAllGone(env);
+    control.awaitAllGone(env);
     try {
       ctx.writeServerConfig(files, ServerConfiguration.Role.primary(ctx.syncNames(topology)));
       ctx.writeState(files, Optional.empty());
@@ -755,7 +745,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     ctx.requireLease("starting as primary");
     log.info("member {} epoch {}: starting the primary", self, ctx.epoch());
-    startServer(env, decidedAt, true);
+    control.startServer(env, decidedAt, true);
     if (configure) {
       configurePrimary(topology);
     }
@@ -821,8 +811,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
       } catch (IOException e) {
         throw io("write the primary's configuration", e);
       }
-      reloadServer();
-      awaitSetting("synchronous_standby_names", names, System.nanoTime() + STATEMENT.toNanos());
+      control.reloadServer();
+      control.awaitSetting("synchronous_standby_names", names, System.nanoTime() + STATEMENT.toNanos());
       log.info("member {} epoch {}: synchronous_standby_names = '{}'", self, ctx.epoch(), names);
     }
   }
@@ -831,70 +821,18 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void fence(FenceMode mode) throws DatabaseException {
-    postmaster.beginFence();
-    log.info("member {} epoch {}: fencing the database ({})", self, ctx.epoch(), mode);
-    stopServer(mode, "fence");
-  }
-
-  /** Stops the server; FAST escalates to IMMEDIATE after stopTimeout, IMMEDIATE to SIGKILL after a grace. */
-  private void stopServer(FenceMode mode, String why) throws DatabaseException {
-    Optional<Postmaster.Running> running = postmaster.running();
-    if (running.isPresent()) {
-      long pid = running.get().pid();
-      expectedExits.add(pid);
-      if (mode == FenceMode.FAST) {
-        postmaster.signal(pid, Postmaster.Signal.INT);
-        if (postmaster.awaitExit(pid, config.stopTimeout())) {
-          finishStop(why, "shut down cleanly");
-          return;
-        }
-        log.warn("member {} epoch {}: fast shutdown did not finish within {} ms; stopping immediately", self, ctx.epoch(),
-            config.stopTimeout().toMillis());
-      }
-      postmaster.signal(pid, Postmaster.Signal.QUIT);
-      if (postmaster.awaitExit(pid, IMMEDIATE_GRACE) && postmaster.liveProcesses().isEmpty()) {
-        finishStop(why, "stopped immediately");
-        return;
-      }
-    }
-    if (!postmaster.liveProcesses().isEmpty()) {
-      log.warn("member {} epoch {}: killing server processes {} ({})", self, ctx.epoch(), postmaster.liveProcesses(), why);
-      postmaster.killAll();
-    }
-    List<Long> left = postmaster.awaitNoLiveProcesses(config.stopTimeout());
-    if (!left.isEmpty()) {
-      throw new DatabaseException(DatabaseException.Kind.FATAL, "server processes " + left + " of "
-          + config.dataDirectory() + " survived SIGKILL; the database may still take writes");
-    }
-    finishStop(why, running.isPresent() ? "killed" : "was not running");
-  }
-
-  private void finishStop(String why, String how) {
-    local.forgetConnections();
-    ctx.forgetControlData();
-    log.info("member {} epoch {}: database {} ({})", self, ctx.epoch(), how, why);
+    control.fence(mode);
   }
 
   @Override
   public void restart() throws DatabaseException {
-    Environment env = ctx.environment();
-    long decidedAt = postmaster.generation();
-    if (postmaster.running().isEmpty()) {
-      throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot restart: the database is not running");
-    }
-    boolean primary = !local.observe(STATEMENT).inRecovery();
-    stopServer(FenceMode.FAST, "restart");
-    awaitAllGone(env);
-    if (primary) {
-      ctx.requireLease("restarting as primary");
-    }
-    startServer(env, decidedAt, primary);
+    control.restart();
   }
 
   @Override
   public void reload() throws DatabaseException {
     ctx.environment();
-    reloadServer();
+    control.reloadServer();
   }
 
   @Override
@@ -909,135 +847,21 @@ public final class PostgresAdapter implements DatabaseAdapter {
       if (!local.observe(STATEMENT).inRecovery()) {
         throw new DatabaseException(DatabaseException.Kind.FATAL, "refusing to reinitialize: the database is writable");
       }
-      stopServer(FenceMode.FAST, "reinitialize");
+      control.stopServer(FenceMode.FAST, "reinitialize");
     }
-    awaitAllGone(env);
+    control.awaitAllGone(env);
     ctx.removeDataDirectoryContents(env.files(), "reinitialize from " + up.describe());
     startReplica(Optional.of(target));
   }
 
   @Override
   public void close() {
-    closed = true;
+    control.close();
     checkpoints.shutdownNow();
     local.close();
   }
 
   // --- helpers ------------------------------------------------------------------------------------
-
-  private void startServer(Environment env, long decidedAt, boolean primary) throws DatabaseException {
-    long logStart = postmaster.start(decidedAt, env.tools().account().wrap(
-        List.of(env.tools().binaries().path("postgres"), "-D", config.dataDirectory().toString())));
-    local.forgetConnections();
-    ctx.forgetControlData();
-    long deadline = System.nanoTime() + (primary ? config.startTimeout() : REPLICA_READY_WAIT).toNanos();
-    while (true) {
-      Optional<PidFile> pid = PidFile.read(config.dataDirectory());
-      Optional<Postmaster.Running> running = postmaster.running();
-      if (running.isEmpty() && pid.isPresent() && !pid.get().status().isEmpty()) {
-        // Up and gone again: it failed during start-up.
-        throw startFailure(logStart);
-      }
-      if (running.isPresent() && (running.get().status().equals("ready") || running.get().status().equals("standby"))) {
-        break;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        if (running.isPresent() && !primary) {
-          log.info("member {} epoch {}: standby started; still recovering", self, ctx.epoch());
-          return;
-        }
-        if (running.isPresent()) {
-          throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the server did not accept connections within "
-              + config.startTimeout().toMillis() + " ms; it is still starting (" + running.get().status() + ")");
-        }
-        throw startFailure(logStart);
-      }
-      LockSupport.parkNanos(POLL_NANOS);
-    }
-    if (primary) {
-      boolean recovery;
-      while (true) {
-        try {
-          recovery = local.call("check the started server", STATEMENT, c -> {
-            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
-              r.next();
-              return r.getBoolean(1);
-            }
-          });
-          break;
-        } catch (DatabaseException e) {
-          if (e.kind() != DatabaseException.Kind.TRANSIENT || System.nanoTime() - deadline > 0) {
-            throw e;
-          }
-          LockSupport.parkNanos(POLL_NANOS);
-        }
-      }
-      if (recovery) {
-        throw new DatabaseException(DatabaseException.Kind.FATAL, "the server started in recovery although it was"
-            + " started as a primary");
-      }
-    }
-  }
-
-  private DatabaseException startFailure(long logStart) {
-    String tail = postmaster.logTail(logStart);
-    String lower = tail.toLowerCase(java.util.Locale.ROOT);
-    DatabaseException.Kind kind = DatabaseException.Kind.FATAL;
-    String hint = "";
-    if (lower.contains("address already in use") || lower.contains("could not bind")) {
-      kind = DatabaseException.Kind.MISCONFIGURED;
-      hint = "; is port " + config.port() + " used by another server?";
-    } else if (lower.contains("lock file") || lower.contains("still in use")) {
-      kind = DatabaseException.Kind.TRANSIENT;
-    } else if (lower.contains("no space left")) {
-      hint = "; the disk is full";
-    }
-    return new DatabaseException(kind, "PostgreSQL exited during start-up: " + tail + hint + " (server log "
-        + postmaster.logFile() + ")");
-  }
-
-  private void reloadServer() throws DatabaseException {
-    Optional<Postmaster.Running> running = postmaster.running();
-    if (running.isEmpty()) {
-      throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot reload: the database is not running");
-    }
-    postmaster.signal(running.get().pid(), Postmaster.Signal.HUP);
-  }
-
-  /** Waits until a new statement sees {@code name} = {@code value}: the server has read its configuration files. */
-  private void awaitSetting(String name, String value, long deadline) throws DatabaseException {
-    while (true) {
-      String current = local.call("read " + name, STATEMENT, c -> {
-        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
-          ps.setString(1, name);
-          try (ResultSet r = ps.executeQuery()) {
-            r.next();
-            return r.getString(1);
-          }
-        }
-      });
-      if (value.equals(current)) {
-        return;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the server did not take " + name + " = '" + value
-            + "' from its configuration (it still has '" + current + "'); see the server log " + postmaster.logFile());
-      }
-      LockSupport.parkNanos(POLL_NANOS);
-    }
-  }
-
-  private void awaitAllGone(Environment env) throws DatabaseException {
-    try {
-      if (!postmaster.awaitAllGone(config.stopTimeout())) {
-        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "old server processes of " + config.dataDirectory()
-            + " have not exited yet: " + postmaster.liveProcesses() + postmaster.doomedProcesses()
-            + " (a killed process that is frozen exits when thawed)");
-      }
-    } catch (IOException e) {
-      throw io("remove the stale postmaster.pid", e);
-    }
-  }
 
   private void requireEmpty(ServerFiles files, String what) throws DatabaseException {
     try {
@@ -1048,19 +872,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("read " + files.directory(), e);
     }
-  }
-
-  private void postmasterExited(long pid) {
-    if (closed) {
-      return;
-    }
-    if (expectedExits.remove(pid)) {
-      log.debug("member {} epoch {}: postmaster {} exited", self, ctx.epoch(), pid);
-    } else {
-      log.warn("member {} epoch {}: postmaster {} exited unexpectedly", self, ctx.epoch(), pid);
-    }
-    local.forgetConnections();
-    ctx.events().statusMayHaveChanged();
   }
 
   private static String sqlState(DatabaseException e) {
@@ -1074,6 +885,10 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   private static String literal(String value) {
     return "'" + value.replace("'", "''") + "'";
+  }
+
+  private void postmasterExited(long pid) {
+    control.exited(pid);
   }
 
   @Override
