@@ -35,10 +35,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 
@@ -65,6 +63,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final AdapterContext ctx;
   private final ServerControl control;
   private final ServerStatus status;
+  private final PrimarySetup primary;
   private final MemberId self;
   private final PostgresConfig config;
   private final Postmaster postmaster;
@@ -75,6 +74,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.ctx = new AdapterContext(self, config, this::postmasterExited);
     this.control = new ServerControl(ctx);
     this.status = new ServerStatus(ctx);
+    this.primary = new PrimarySetup(ctx, control);
     this.self = ctx.self;
     this.config = ctx.config;
     this.postmaster = ctx.postmaster;
@@ -145,7 +145,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
             + " start the cluster so that this member adopts it as a standby");
       }
       log.info("member {} epoch {}: bootstrap: the cluster exists already; making sure it runs as primary", self, ctx.epoch());
-      startPrimaryWithin(env, topology, decidedAt, mine.get().bootstrapped());
+      primary.startPrimaryWithin(env, topology, decidedAt, mine.get().bootstrapped());
       finishBootstrap(env, topology);
       return;
     }
@@ -195,7 +195,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
       }
       return null;
     });
-    configurePrimary(topology);
+    primary.configurePrimary(topology);
     try {
       env.files().writeState(new MemberState(self, Optional.empty(), true));
       ctx.forgetState();
@@ -534,7 +534,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     LocalDatabase.Observation o = local.observe(STATEMENT);
     if (!o.inRecovery()) {
-      configurePrimary(topology);
+      primary.configurePrimary(topology);
       return;
     }
     long deadline = System.nanoTime() + config.promoteTimeout().toNanos();
@@ -592,7 +592,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     } catch (IOException e) {
       throw io("record the promotion", e);
     }
-    configurePrimary(topology);
+    primary.configurePrimary(topology);
     log.info("member {} epoch {}: promoted; accepting writes", self, ctx.epoch());
     checkpointSoon();
   }
@@ -622,112 +622,12 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void startPrimary(PrimaryTopology topology) throws DatabaseException {
-    ctx.epoch(topology.epoch());
-    Environment env = ctx.environment();
-    startPrimaryWithin(env, topology, postmaster.generation(), true);
-  }
-
-  private void startPrimaryWithin(Environment env, PrimaryTopology topology, long decidedAt, boolean configure)
-      throws DatabaseException {
-    ServerFiles files = env.files();
-    if (!files.hasCluster()) {
-      throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot start a primary: " + files.directory()
-          + " holds no cluster");
-    }
-    if (postmaster.running().isPresent()) {
-      LocalDatabase.Observation o = local.observe(STATEMENT);
-      if (o.inRecovery()) {
-        throw new DatabaseException(DatabaseException.Kind.FATAL, "cannot start as primary: the database runs as a"
-            + " standby; only a promotion may make it writable");
-      }
-      if (configure) {
-        configurePrimary(topology);
-      }
-      return;
-    }
-    if (files.exists(ServerFiles.STANDBY_SIGNAL) || files.exists(ServerFiles.RECOVERY_SIGNAL)) {
-      throw new DatabaseException(DatabaseException.Kind.FATAL, "cannot start " + files.directory() + " as a primary:"
-          + " it is set up as a standby (standby.signal); only a promotion may make it writable");
-    }
-    control.awaitAllGone(env);
-    try {
-      ctx.writeServerConfig(files, ServerConfiguration.Role.primary(ctx.syncNames(topology)));
-      ctx.writeState(files, Optional.empty());
-    } catch (IOException e) {
-      throw io("write the primary's configuration", e);
-    }
-    ctx.requireLease("starting as primary");
-    log.info("member {} epoch {}: starting the primary", self, ctx.epoch());
-    control.startServer(env, decidedAt, true);
-    if (configure) {
-      configurePrimary(topology);
-    }
+    primary.startPrimary(topology);
   }
 
   @Override
   public void configurePrimary(PrimaryTopology topology) throws DatabaseException {
-    ctx.epoch(topology.epoch());
-    Environment env = ctx.environment();
-    if (postmaster.running().isEmpty()) {
-      throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot configure the primary: it is not running");
-    }
-    Set<String> wantedSlots = new HashSet<>();
-    topology.standbys().forEach(m -> wantedSlots.add(SlotNames.of(m)));
-    String names = ctx.syncNames(topology);
-    boolean reconfigure = local.call("configure the primary", STATEMENT, c -> {
-      try (Statement s = c.createStatement()) {
-        try (ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
-          r.next();
-          if (r.getBoolean(1)) {
-            throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot configure the primary: the database"
-                + " is in recovery");
-          }
-        }
-        Map<String, Boolean> slots = new java.util.HashMap<>();
-        try (ResultSet r = s.executeQuery("SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical'")) {
-          while (r.next()) {
-            slots.put(r.getString(1), r.getBoolean(2));
-          }
-        }
-        for (String slot : wantedSlots) {
-          if (!slots.containsKey(slot)) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
-              ps.setString(1, slot);
-              ps.execute();
-            } catch (SQLException e) {
-              if (!"42710".equals(e.getSQLState())) {
-                throw e;
-              }
-            }
-            log.info("member {} epoch {}: created replication slot {}", self, ctx.epoch(), slot);
-          }
-        }
-        for (Map.Entry<String, Boolean> slot : slots.entrySet()) {
-          if (SlotNames.ours(slot.getKey()) && !wantedSlots.contains(slot.getKey()) && !slot.getValue()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-              ps.setString(1, slot.getKey());
-              ps.execute();
-            }
-            log.info("member {} epoch {}: dropped replication slot {} of a former member", self, ctx.epoch(), slot.getKey());
-          }
-        }
-        try (ResultSet r = s.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
-          r.next();
-          return !names.equals(r.getString(1));
-        }
-      }
-    });
-    String wantedConf = ServerConfiguration.postgresqlConf(self, config, ServerConfiguration.Role.primary(names));
-    if (reconfigure || !readQuietly(env.files(), "postgresql.conf").filter(wantedConf::equals).isPresent()) {
-      try {
-        ctx.writeServerConfig(env.files(), ServerConfiguration.Role.primary(names));
-      } catch (IOException e) {
-        throw io("write the primary's configuration", e);
-      }
-      control.reloadServer();
-      control.awaitSetting("synchronous_standby_names", names, System.nanoTime() + STATEMENT.toNanos());
-      log.info("member {} epoch {}: synchronous_standby_names = '{}'", self, ctx.epoch(), names);
-    }
+    primary.configurePrimary(topology);
   }
 
   // --- fencing, stopping, restarting ---------------------------------------------------------------
