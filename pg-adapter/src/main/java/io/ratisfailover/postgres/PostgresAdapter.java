@@ -28,9 +28,6 @@ import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Promotion;
 import io.ratisfailover.spi.Upstream;
 import java.io.IOException;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -60,6 +57,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final ServerStatus status;
   private final PrimarySetup primary;
   private final Promoter promoter;
+  private final Bootstrap bootstrap;
   private final MemberId self;
   private final PostgresConfig config;
   private final Postmaster postmaster;
@@ -71,6 +69,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.status = new ServerStatus(ctx);
     this.primary = new PrimarySetup(ctx, control);
     this.promoter = new Promoter(ctx, control, primary);
+    this.bootstrap = new Bootstrap(ctx, control, primary);
     this.self = ctx.self;
     this.config = ctx.config;
     this.postmaster = ctx.postmaster;
@@ -122,77 +121,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void bootstrap(PrimaryTopology topology) throws DatabaseException {
-    ctx.epoch(topology.epoch());
-    Environment env = ctx.environment();
-    ServerFiles files = env.files();
-    long decidedAt = postmaster.generation();
-    if (files.hasCluster()) {
-      Optional<MemberState> mine = ctx.state(files);
-      if (mine.isEmpty()) {
-        ControlData cd = ctx.controlData(env);
-        throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory " + files.directory()
-            + " already holds a PostgreSQL cluster (system identifier " + cd.systemIdentifier()
-            + ") that member " + self + " did not create; bootstrap only creates new clusters. Move it away, or"
-            + " start the cluster so that this member adopts it as a standby");
-      }
-      log.info("member {} epoch {}: bootstrap: the cluster exists already; making sure it runs as primary", self, ctx.epoch());
-      primary.startPrimaryWithin(env, topology, decidedAt, mine.get().bootstrapped());
-      finishBootstrap(env, topology);
-      return;
-    }
-    requireEmpty(files, "bootstrap a new cluster");
-    log.info("member {} epoch {}: bootstrap: initdb into {}", self, ctx.epoch(), files.directory());
-    try {
-      files.createDirectory();
-    } catch (IOException e) {
-      throw io("create the data directory " + files.directory(), e);
-    }
-    env.tools().initdb(files.directory());
-    try {
-      if (files.exists("postgresql.conf") && !files.exists(ServerConfiguration.BASE_FILE)) {
-        files.rename("postgresql.conf", ServerConfiguration.BASE_FILE);
-      }
-      ctx.writeServerConfig(files, ServerConfiguration.Role.primary(ctx.syncNames(topology)));
-      files.writeState(new MemberState(self, Optional.empty(), false));
-      ctx.forgetState();
-    } catch (IOException e) {
-      throw io("write the configuration of the new cluster", e);
-    }
-    ctx.requireLease("starting the new cluster as primary");
-    control.startServer(env, decidedAt, true);
-    finishBootstrap(env, topology);
-    log.info("member {} epoch {}: bootstrap done; primary on timeline 1", self, ctx.epoch());
-  }
-
-  /** The roles and slots a new cluster needs; repeatable until it records that it finished. */
-  private void finishBootstrap(Environment env, PrimaryTopology topology) throws DatabaseException {
-    PostgresConfig.Credentials repl = config.replication();
-    local.call("create the replication role", STATEMENT, c -> {
-      boolean exists;
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-        ps.setString(1, repl.user());
-        try (ResultSet r = ps.executeQuery()) {
-          exists = r.next();
-        }
-      }
-      try (Statement s = c.createStatement()) {
-        // The password must not reach the server's log even with log_statement = 'all'.
-        s.execute("SET log_statement = 'none'");
-        s.execute("SET log_min_error_statement = 'panic'");
-        s.execute((exists ? "ALTER ROLE " : "CREATE ROLE ") + ident(repl.user()) + " WITH REPLICATION LOGIN PASSWORD "
-            + literal(repl.password()));
-        s.execute("RESET log_statement");
-        s.execute("RESET log_min_error_statement");
-      }
-      return null;
-    });
-    primary.configurePrimary(topology);
-    try {
-      env.files().writeState(new MemberState(self, Optional.empty(), true));
-      ctx.forgetState();
-    } catch (IOException e) {
-      throw io("record that bootstrap finished", e);
-    }
+    bootstrap.bootstrap(topology);
   }
 
   // --- standby ------------------------------------------------------------------------------------
@@ -574,25 +503,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
   }
 
   // --- helpers ------------------------------------------------------------------------------------
-
-  private void requireEmpty(ServerFiles files, String what) throws DatabaseException {
-    try {
-      if (!files.isEmpty()) {
-        throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot " + what + " in " + files.directory()
-            + ": it is not empty but holds no PostgreSQL cluster; empty it first");
-      }
-    } catch (IOException e) {
-      throw io("read " + files.directory(), e);
-    }
-  }
-
-  private static String ident(String name) {
-    return "\"" + name.replace("\"", "\"\"") + "\"";
-  }
-
-  private static String literal(String value) {
-    return "'" + value.replace("'", "''") + "'";
-  }
 
   private void postmasterExited(long pid) {
     control.exited(pid);
