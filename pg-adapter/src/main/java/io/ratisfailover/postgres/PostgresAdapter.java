@@ -58,6 +58,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final PrimarySetup primary;
   private final Promoter promoter;
   private final Bootstrap bootstrap;
+  private final Cloner cloner;
   private final MemberId self;
   private final PostgresConfig config;
   private final Postmaster postmaster;
@@ -70,6 +71,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.primary = new PrimarySetup(ctx, control);
     this.promoter = new Promoter(ctx, control, primary);
     this.bootstrap = new Bootstrap(ctx, control, primary);
+    this.cloner = new Cloner(ctx);
     this.self = ctx.self;
     this.config = ctx.config;
     this.postmaster = ctx.postmaster;
@@ -137,8 +139,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
         throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "no data directory yet and no upstream to clone"
             + " from: waiting for a primary");
       }
-      prepareForClone(files);
-      clone(env, upstream.get());
+      cloner.prepareForClone(files);
+      cloner.clone(env, upstream.get());
     } else {
       Optional<Postmaster.Running> running = postmaster.running();
       if (running.isPresent() && followRunning(env, running.get(), upstream)) {
@@ -297,7 +299,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     log.warn("member {} epoch {}: rewind failed ({}); re-cloning from {} as rewindPolicy allows", self, ctx.epoch(),
         failed.getMessage(), up.describe());
     ctx.removeDataDirectoryContents(env.files(), "re-clone after a failed rewind");
-    clone(env, up);
+    cloner.clone(env, up);
     return true;
   }
 
@@ -311,48 +313,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     env.tools().finishCrashRecovery(config.dataDirectory());
     ctx.forgetControlData();
-  }
-
-  private void clone(Environment env, UpstreamServer up) throws DatabaseException {
-    ServerFiles files = env.files();
-    log.info("member {} epoch {}: cloning {} into {}", self, ctx.epoch(), up.describe(), files.directory());
-    try {
-      files.createDirectory();
-    } catch (IOException e) {
-      throw io("create the data directory " + files.directory(), e);
-    }
-    String slot = SlotNames.of(self);
-    try {
-      up.ensureSlot(slot);
-    } catch (DatabaseException e) {
-      throw new DatabaseException(e.kind(), "cannot clone: " + e.getMessage(), e);
-    }
-    env.tools().baseBackup(files.directory(), up, slot);
-    try {
-      if (!files.exists(ServerConfiguration.BASE_FILE) && files.exists("postgresql.conf")) {
-        files.rename("postgresql.conf", ServerConfiguration.BASE_FILE);
-      }
-    } catch (IOException e) {
-      throw io("keep the cloned configuration", e);
-    }
-    ctx.forgetControlData();
-    log.info("member {} epoch {}: cloned {}", self, ctx.epoch(), up.describe());
-  }
-
-  private void prepareForClone(ServerFiles files) throws DatabaseException {
-    try {
-      if (files.isEmpty()) {
-        return;
-      }
-    } catch (IOException e) {
-      throw io("read the data directory " + files.directory(), e);
-    }
-    String what = files.incompleteClone() ? "holds an unfinished clone" : "is not empty but holds no PostgreSQL cluster";
-    if (!config.allowDataDirectoryRemoval()) {
-      throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot clone into " + files.directory() + ": it "
-          + what + "; empty it, or set allowDataDirectoryRemoval to let the adapter do so");
-    }
-    ctx.removeDataDirectoryContents(files, "clone into a directory that " + what);
   }
 
   private void writeHistory(Environment env, UpstreamServer up) throws DatabaseException {
