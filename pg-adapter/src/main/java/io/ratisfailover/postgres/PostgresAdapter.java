@@ -59,6 +59,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Promoter promoter;
   private final Bootstrap bootstrap;
   private final Cloner cloner;
+  private final Histories histories;
   private final MemberId self;
   private final PostgresConfig config;
   private final Postmaster postmaster;
@@ -72,6 +73,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.promoter = new Promoter(ctx, control, primary);
     this.bootstrap = new Bootstrap(ctx, control, primary);
     this.cloner = new Cloner(ctx);
+    this.histories = new Histories(ctx);
     this.self = ctx.self;
     this.config = ctx.config;
     this.postmaster = ctx.postmaster;
@@ -157,7 +159,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
         log.info("member {} epoch {}: the clone in {} has not started yet; starting it as a standby", self, ctx.epoch(),
             files.directory());
         if (upstream.isPresent()) {
-          writeHistory(env, upstream.get());
+          histories.writeHistory(env, upstream.get());
         }
       } else {
         ControlData cd = ctx.controlData(env);
@@ -166,7 +168,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
           cd = ctx.controlData(env);
         }
         if (upstream.isPresent() && !rewindIfDiverged(env, upstream.get(), cd)) {
-          writeHistory(env, upstream.get());
+          histories.writeHistory(env, upstream.get());
         }
       }
     }
@@ -214,19 +216,19 @@ public final class PostgresAdapter implements DatabaseAdapter {
     if (upstream.isPresent()) {
       UpstreamServer up = upstream.get();
       UpstreamServer.Identity theirs = up.identify();
-      requireSameSystem(o.systemIdentifier(), up, theirs);
-      Optional<TimelineHistory> history = history(up, theirs.timeline());
+      histories.requireSameSystem(o.systemIdentifier(), up, theirs);
+      Optional<TimelineHistory> history = histories.history(up, theirs.timeline());
       UpstreamServer me = new UpstreamServer(self, config.localHost(), config.port(), config, self);
       UpstreamServer.Identity mine = me.identify();
       Divergence.Verdict verdict = Divergence.decide(ControlData.Shutdown.STANDBY, mine.timeline(),
-          Optional.of(mine.position()), localHistory(files, mine.timeline()), theirs.timeline(), history,
+          Optional.of(mine.position()), Histories.localHistory(files, mine.timeline()), theirs.timeline(), history,
           Optional.empty());
       if (verdict.rewind()) {
         log.info("member {} epoch {}: cannot follow {} as it runs: {}", self, ctx.epoch(), up.describe(), verdict.reason());
         return false;
       }
       // Only now: the upstream's history file may carry the number of one of ours.
-      history.ifPresent(h -> writeHistoryFile(env, h.timeline(), up));
+      history.ifPresent(h -> histories.writeHistoryFile(env, h.timeline(), up));
       why = "no rewind needed: " + verdict.reason();
       ensureSlotOn(up);
     }
@@ -250,14 +252,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
    */
   private boolean rewindIfDiverged(Environment env, UpstreamServer up, ControlData cd) throws DatabaseException {
     UpstreamServer.Identity theirs = up.identify();
-    requireSameSystem(cd.systemIdentifier(), up, theirs);
-    Optional<TimelineHistory> history = history(up, theirs.timeline());
+    histories.requireSameSystem(cd.systemIdentifier(), up, theirs);
+    Optional<TimelineHistory> history = histories.history(up, theirs.timeline());
     Optional<Lsn> checkpointEnd = Optional.empty();
     if (cd.shutdown() == ControlData.Shutdown.CLEAN_PRIMARY && cd.checkpointTimeline() < theirs.timeline()) {
       checkpointEnd = env.tools().recordEnd(config.dataDirectory(), cd.checkpointTimeline(), cd.checkpoint());
     }
     Divergence.Verdict verdict = Divergence.decide(cd.shutdown(), cd.positionTimeline(), cd.knownPosition(),
-        localHistory(env.files(), cd.positionTimeline()), theirs.timeline(), history, checkpointEnd);
+        Histories.localHistory(env.files(), cd.positionTimeline()), theirs.timeline(), history, checkpointEnd);
     if (!verdict.rewind()) {
       log.info("member {} epoch {}: no rewind needed to follow {}: {}", self, ctx.epoch(), up.describe(), verdict.reason());
       return false;
@@ -313,59 +315,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     env.tools().finishCrashRecovery(config.dataDirectory());
     ctx.forgetControlData();
-  }
-
-  private void writeHistory(Environment env, UpstreamServer up) throws DatabaseException {
-    UpstreamServer.Identity theirs = up.identify();
-    history(up, theirs.timeline()).ifPresent(h -> writeHistoryFile(env, h.timeline(), up));
-  }
-
-  /**
-   * Puts the upstream's timeline history into {@code pg_wal} before the standby starts, so that
-   * recovery targets the upstream's timeline from its first record and switches at the branch
-   * point, instead of first replaying WAL it received from the old primary past that point.
-   */
-  private void writeHistoryFile(Environment env, long timeline, UpstreamServer up) {
-    try {
-      Optional<String> content = up.history(timeline);
-      if (content.isPresent()) {
-        env.files().write("pg_wal/" + TimelineHistory.fileName(timeline), content.get());
-      }
-    } catch (DatabaseException | IOException e) {
-      log.warn("member {} epoch {}: could not copy the history of timeline {} from {}: {}", self, ctx.epoch(), timeline,
-          up.describe(), e.getMessage());
-    }
-  }
-
-  /** This data directory's own history of {@code timeline}, as its {@code pg_wal} holds it. */
-  private static Optional<TimelineHistory> localHistory(ServerFiles files, long timeline) {
-    if (timeline <= 1) {
-      return Optional.empty();
-    }
-    try {
-      return readQuietly(files, "pg_wal/" + TimelineHistory.fileName(timeline)).map(t -> TimelineHistory.parse(timeline, t));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
-  private Optional<TimelineHistory> history(UpstreamServer up, long timeline) throws DatabaseException {
-    Optional<String> text = up.history(timeline);
-    try {
-      return text.map(t -> TimelineHistory.parse(timeline, t));
-    } catch (IllegalArgumentException e) {
-      throw new DatabaseException(DatabaseException.Kind.FATAL, "history of timeline " + timeline + " on "
-          + up.describe() + " cannot be read: " + e.getMessage(), e);
-    }
-  }
-
-  private void requireSameSystem(String mine, UpstreamServer up, UpstreamServer.Identity theirs) throws DatabaseException {
-    if (!mine.equals(theirs.systemIdentifier())) {
-      throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory " + config.dataDirectory()
-          + " belongs to another cluster: its system identifier is " + mine + " but upstream " + up.describe()
-          + " has " + theirs.systemIdentifier() + ". Nothing was changed; move the directory away (or reinitialize"
-          + " this member, which needs allowDataDirectoryRemoval)");
-    }
   }
 
   private void ensureSlotOn(UpstreamServer up) {
