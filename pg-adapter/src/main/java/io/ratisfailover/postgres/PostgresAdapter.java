@@ -3,6 +3,7 @@ package io.ratisfailover.postgres;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.postgres.internal.Binaries;
 import io.ratisfailover.postgres.internal.Conninfo;
 import io.ratisfailover.postgres.internal.ControlData;
@@ -177,14 +178,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
     }
     if (!o.inRecovery()) {
       return DatabaseStatus.primary(o.timeline(), o.writeLsn(), o.replicas(), o.synchronousStandbys())
-          .withSystemIdentifier(o.systemIdentifier());
+          .withSystemIdentifier(o.systemIdentifier()).withPendingRestart(o.pendingRestart());
     }
     Optional<MemberId> upstream = state(files).flatMap(MemberState::upstream);
     Lsn received = o.receivedLsn().orElse(o.replayedLsn());
     String detail = upstream.map(u -> o.walReceiver().map(w -> w + " from " + u)
         .orElse("no WAL receiver running for " + u)).orElse("standby without upstream");
     return DatabaseStatus.replica(o.timeline(), received, o.replayedLsn(), upstream)
-        .withSystemIdentifier(o.systemIdentifier()).withDetail(detail);
+        .withSystemIdentifier(o.systemIdentifier()).withDetail(detail).withPendingRestart(o.pendingRestart());
   }
 
   /**
@@ -910,6 +911,45 @@ public final class PostgresAdapter implements DatabaseAdapter {
     reloadServer();
   }
 
+  /**
+   * Writes the cluster's parameters to {@link ServerConfiguration#CLUSTER_FILE}, which
+   * {@code postgresql.conf} includes before the member's own parameters (so those win), and its
+   * {@code pg_hba} lines to {@link ServerConfiguration#CLUSTER_HBA_FILE}, appended to
+   * {@code pg_hba.conf} after the adapter's lines. Reloads when a file changed and the server runs;
+   * a stopped server reads them at its next start. A parameter that needs a restart then shows as
+   * {@link DatabaseStatus#pendingRestart()}.
+   */
+  @Override
+  public void applyClusterParameters(ServerParameters parameters) throws DatabaseException {
+    Environment env = environment();
+    ServerFiles files = env.files();
+    if (!files.hasCluster()) {
+      return;
+    }
+    boolean changed;
+    try {
+      changed = writeIfChanged(files, ServerConfiguration.CLUSTER_FILE, ServerConfiguration.clusterConf(self, parameters));
+      changed |= writeIfChanged(files, ServerConfiguration.CLUSTER_HBA_FILE, ServerConfiguration.clusterHba(parameters));
+      String hba = ServerConfiguration.pgHbaConf(self, config, parameters.pgHba());
+      changed |= writeIfChanged(files, "pg_hba.conf", hba);
+    } catch (IOException e) {
+      throw io("write the cluster's PostgreSQL settings", e);
+    }
+    if (changed && postmaster.running().isPresent()) {
+      reloadServer();
+      log.info("member {} epoch {}: applied the cluster's PostgreSQL settings ({} parameters, {} pg_hba lines), reloaded",
+          self, epoch, parameters.parameters().size(), parameters.pgHba().size());
+    }
+  }
+
+  private static boolean writeIfChanged(ServerFiles files, String name, String content) throws IOException {
+    if (files.read(name).filter(content::equals).isPresent()) {
+      return false;
+    }
+    files.write(name, content);
+    return true;
+  }
+
   @Override
   public void reinitialize(Upstream target) throws DatabaseException {
     if (!config.allowDataDirectoryRemoval()) {
@@ -1065,7 +1105,10 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   private void writeServerConfig(ServerFiles files, ServerConfiguration.Role role) throws IOException {
     files.write("postgresql.conf", ServerConfiguration.postgresqlConf(self, config, role));
-    files.write("pg_hba.conf", ServerConfiguration.pgHbaConf(self, config));
+    // The cluster's pg_hba lines as last applied, kept in the data directory across restarts.
+    List<String> clusterHba = files.read(ServerConfiguration.CLUSTER_HBA_FILE)
+        .map(ServerConfiguration::parseClusterHba).orElse(List.of());
+    files.write("pg_hba.conf", ServerConfiguration.pgHbaConf(self, config, clusterHba));
     Optional<String> auto = files.read("postgresql.auto.conf");
     if (auto.isPresent()) {
       String cleaned = ServerConfiguration.cleanAutoConf(auto.get());
