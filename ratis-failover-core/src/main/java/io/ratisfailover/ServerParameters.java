@@ -86,6 +86,11 @@ public record ServerParameters(Map<String, String> parameters, List<String> pgHb
       throw new IllegalArgumentException("postgresql.parameters." + name + " must be one line of at most "
           + MAX_LINE + " characters");
     }
+    // Every member streams from the primary: WAL without replication information would stop that.
+    if (name.equals("wal_level") && !(value.equals("replica") || value.equals("logical"))) {
+      throw new IllegalArgumentException("postgresql.parameters.wal_level must be replica or logical for streaming"
+          + " replication, got " + value);
+    }
   }
 
   private static void checkHbaLine(String line) {

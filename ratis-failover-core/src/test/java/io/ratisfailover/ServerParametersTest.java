@@ -43,6 +43,8 @@ class ServerParametersTest {
         .hasMessageContaining("postgresql.pg_hba:");
     assertThatThrownBy(() -> new ServerParameters(Map.of(), List.of("include_if_exists /etc/other")))
         .hasMessageContaining("includes another file");
+    assertThatThrownBy(() -> new ServerParameters(Map.of("wal_level", "minimal"), List.of()))
+        .hasMessageContaining("postgresql.parameters.wal_level must be replica or logical");
     assertThatThrownBy(() -> new ServerParameters(Map.of(), List.of("  ")))
         .hasMessage("postgresql.pg_hba: a line is empty");
   }
