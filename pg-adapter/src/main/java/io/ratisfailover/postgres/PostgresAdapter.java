@@ -1,7 +1,6 @@
 package io.ratisfailover.postgres;
 
 import io.ratisfailover.MemberId;
-import io.ratisfailover.ServerParameters;
 import io.ratisfailover.postgres.internal.LocalDatabase;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseEvents;
@@ -44,7 +43,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Promoter promoter;
   private final Bootstrap bootstrap;
   private final Standby standby;
-  private final ClusterSettingsFiles clusterSettings;
   private final MemberId self;
   private final PostgresConfig config;
   private final LocalDatabase local;
@@ -59,7 +57,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
     this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner));
-    this.clusterSettings = new ClusterSettingsFiles(ctx, control);
     this.self = ctx.self;
     this.config = ctx.config;
     this.local = ctx.local;
@@ -158,11 +155,6 @@ public final class PostgresAdapter implements DatabaseAdapter {
   public void reload() throws DatabaseException {
     ctx.environment();
     control.reloadServer();
-  }
-
-  @Override
-  public void applyClusterParameters(ServerParameters parameters) throws DatabaseException {
-    clusterSettings.apply(parameters);
   }
 
   @Override
