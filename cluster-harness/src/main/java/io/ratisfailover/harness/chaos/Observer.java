@@ -34,6 +34,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Observer implements AutoCloseable {
   static final Duration EVERY = Duration.ofMillis(50);
+  private static final java.util.regex.Pattern RAFT_LEADER = java.util.regex.Pattern.compile("\"raft_leader\"\\s*:\\s*\"([^\"]+)\"");
 
   /** One member's latest sample. */
   record Sample(long atNanos, boolean lease, boolean writable) {}
@@ -83,8 +84,6 @@ final class Observer implements AutoCloseable {
       return s != null && s.atNanos() > fresh && s.lease();
     }).findFirst();
   }
-
-  private static final java.util.regex.Pattern RAFT_LEADER = java.util.regex.Pattern.compile("\"raft_leader\"\\s*:\\s*\"([^\"]+)\"");
 
   /** The Raft leader as the members' status documents name it, the first that names one. */
   Optional<String> raftLeader() {
