@@ -112,8 +112,7 @@ public final class MemberRuntime {
   private Epoch candidateEpoch = Epoch.ZERO;
   private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
-  private Set<MemberId> unconfirmedSync = Set.of();
-  private long unconfirmedSyncSeq = -1;
+  private final PendingSyncRecords pendingSync = new PendingSyncRecords();
   private Optional<PrimaryTopology> configured = Optional.empty();
   private Optional<Epoch> promotedEpoch = Optional.empty();
   /** Consecutive failures of database operations, and when the next may be tried. */
@@ -281,10 +280,8 @@ public final class MemberRuntime {
     checkTrust(next);
     // A forgery in our name says nothing about what our own commands can still do.
     boolean ours = submitter.sent(request.origin()) && result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isEmpty();
-    if (unconfirmedSyncSeq >= 0 && ours && request.origin().seq() >= unconfirmedSyncSeq) {
-      // Applied, refused, or overtaken by a later command of ours: it can never apply any more.
-      unconfirmedSync = Set.of();
-      unconfirmedSyncSeq = -1;
+    if (ours) {
+      pendingSync.settledThrough(request.origin().seq());
     }
     if (result.applied() && request.command() instanceof Command.ReportStatus report) {
       reports.put(request.origin().member(), new Report(now, logLag(report, now)));
@@ -451,7 +448,7 @@ public final class MemberRuntime {
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(), lease,
         nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
-        database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync,
+        database != null && writableOperationStarted && database.operationInProgress() != null, pendingSync.mayStillAdd(),
         config.ca());
   }
 
@@ -571,9 +568,9 @@ public final class MemberRuntime {
     } else if (command instanceof Command.SetSynchronous sync) {
       if (flights.takeOff(Flight.SYNC)) {
         log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
-        unconfirmedSyncSeq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
+        long seq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
             Flight.SYNC);
-        unconfirmedSync = sync.members();
+        pendingSync.sent(seq, sync.members());
       }
     } else {
       throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());
