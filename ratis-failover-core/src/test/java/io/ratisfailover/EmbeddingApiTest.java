@@ -111,6 +111,11 @@ class EmbeddingApiTest {
       ClusterSettings applied = witness.updateSettings(s -> s.withMaximumLagOnFailover(4096));
       assertThat(applied.maximumLagOnFailover()).isEqualTo(4096);
       Await.until("settings applied", PATIENCE, () -> primary.cluster().settings().maximumLagOnFailover() == 4096);
+      ServerParameters work = new ServerParameters(java.util.Map.of("work_mem", "64MB"), List.of());
+      witness.updateSettings(s -> s.withPostgresql(work));
+      Await.until("every database took the cluster's parameters", PATIENCE,
+          () -> cluster.database("pg1").clusterParameters().equals(work)
+              && cluster.database("pg2").clusterParameters().equals(work), cluster::describe);
       assertThatThrownBy(() -> witness.updateSettings(s -> s.withSynchronousNodeCount(0)))
           .isInstanceOfSatisfying(AdminRejectedException.class,
               e -> assertThat(e.reason()).isEqualTo(AdminRejectedException.Reason.INVALID))

@@ -21,6 +21,7 @@ import io.ratisfailover.NoQuorumException;
 import io.ratisfailover.SwitchoverOutcome;
 import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -424,7 +425,8 @@ final class ProbeApi {
   }
 
   /**
-   * {@code POST /restart}. Patroni's {@code role} filter is honoured; its scheduling and version
+   * {@code POST /restart}. Patroni's {@code role} and {@code restart_pending} filters are honoured
+   * (a member that does not match answers 503 and is not restarted); its scheduling and version
    * filters are refused with 400 rather than ignored, because ignoring them would restart now
    * what the operator meant to restart later or not at all.
    */
@@ -435,7 +437,7 @@ final class ProbeApi {
     } catch (BadRequest e) {
       return e.answer;
     }
-    for (String unsupported : List.of("schedule", "postgres_version", "restart_pending")) {
+    for (String unsupported : List.of("schedule", "postgres_version")) {
       if (body.has(unsupported)) {
         return error(400, unsupported + " is not supported for restarts here; restart without it");
       }
@@ -460,6 +462,17 @@ final class ProbeApi {
       boolean primary = member.local().database().map(s -> s.state() == DatabaseState.RUNNING_PRIMARY).orElse(false);
       if (primary != wanted.equals("primary")) {
         return error(503, "restart conditions are not satisfied: this member is not a " + wanted);
+      }
+    }
+    if (body.has("restart_pending")) {
+      boolean onlyPending;
+      try {
+        onlyPending = ConfigPatch.bool("restart_pending", body.get("restart_pending"));
+      } catch (IllegalArgumentException e) {
+        return error(400, e.getMessage());
+      }
+      if (onlyPending && !member.local().database().map(DatabaseStatus::pendingRestart).orElse(false)) {
+        return error(503, "restart conditions are not satisfied: no restart is pending on member " + member.id());
       }
     }
     return await("restart", member.restartDatabase(), wait, 200, "restarted successfully");

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.SynchronousMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConfigPatchTest {
@@ -83,8 +86,47 @@ class ConfigPatchTest {
     assertThatThrownBy(() -> ConfigPatch.parse(json("{\"primary_start_timeout\": -1}"), false))
         .hasMessageContaining("primary_start_timeout");
     assertThatThrownBy(() -> ConfigPatch.parse(json("{\"loop_wait\": 10}"), false)).hasMessageContaining("static per member");
-    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"postgresql\": {}}"), false)).hasMessageContaining("pg-adapter");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"postgresql\": {\"bin_dir\": \"/x\"}}"), false))
+        .hasMessageContaining("postgresql.bin_dir");
     assertThatThrownBy(() -> ConfigPatch.parse(json("[]"), false)).hasMessageContaining("JSON object");
     assertThatThrownBy(() -> patch(STRICT, "{\"synchronous_node_count\": 99}")).hasMessageContaining("synchronous_node_count");
+  }
+
+  private static final ServerParameters SOME = new ServerParameters(Map.of("work_mem", "4MB", "jit", "off"),
+      List.of("host all app 10.0.0.0/8 scram-sha-256"));
+
+  @Test
+  void postgresqlParametersMergeByNameAndNullRemovesOne() {
+    ClusterSettings s = patch(ClusterSettings.DEFAULT.withPostgresql(SOME),
+        "{\"postgresql\": {\"parameters\": {\"work_mem\": \"64MB\", \"jit\": null, \"max_connections\": 200,"
+            + " \"log_checkpoints\": true}}}");
+    assertThat(s.postgresql().parameters())
+        .isEqualTo(Map.of("work_mem", "64MB", "max_connections", "200", "log_checkpoints", "true"));
+    assertThat(s.postgresql().pgHba()).isEqualTo(SOME.pgHba());
+  }
+
+  @Test
+  void pgHbaIsReplacedWholeAndPutEmptiesWhatIsNotGiven() {
+    ClusterSettings s = patch(ClusterSettings.DEFAULT.withPostgresql(SOME),
+        "{\"postgresql\": {\"pg_hba\": [\"hostssl all all 0.0.0.0/0 cert\"]}}");
+    assertThat(s.postgresql()).isEqualTo(SOME.withPgHba(List.of("hostssl all all 0.0.0.0/0 cert")));
+    assertThat(patch(ClusterSettings.DEFAULT.withPostgresql(SOME), "{\"postgresql\": null}").postgresql())
+        .isEqualTo(ServerParameters.NONE);
+    ConfigPatch put = ConfigPatch.parse(json("{\"switchover_timeout\": 10}"), true);
+    assertThat(put.settings().orElseThrow().apply(ClusterSettings.DEFAULT.withPostgresql(SOME)).postgresql())
+        .isEqualTo(ServerParameters.NONE);
+  }
+
+  @Test
+  void aParameterTheAdapterOwnsIsRefusedBeforeAnythingIsSubmitted() {
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"postgresql\": {\"parameters\": {\"primary_conninfo\": \"host=x\"}}}"), false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("postgresql.parameters.primary_conninfo is set by each member's adapter and cannot be set for the cluster");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"postgresql\": {\"parameters\": {\"work_mem\": \"1\\nport=1\"}}}"), false))
+        .hasMessageContaining("postgresql.parameters.work_mem must be one line");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"postgresql\": {\"parameters\": {\"work_mem\": [1]}}}"), false))
+        .hasMessageContaining("postgresql.parameters.work_mem must be a single value");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"postgresql\": {\"pg_hba\": \"host all\"}}"), false))
+        .hasMessageContaining("postgresql.pg_hba must be a list");
   }
 }

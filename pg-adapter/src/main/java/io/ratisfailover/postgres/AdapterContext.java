@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,7 +93,10 @@ final class AdapterContext {
 
   void writeServerConfig(ServerFiles files, ServerConfiguration.Role role) throws IOException {
     files.write("postgresql.conf", ServerConfiguration.postgresqlConf(self, config, role));
-    files.write("pg_hba.conf", ServerConfiguration.pgHbaConf(self, config));
+    // The cluster's pg_hba lines as last applied, kept in the data directory across restarts.
+    List<String> clusterHba = files.read(ServerConfiguration.CLUSTER_HBA_FILE)
+        .map(ServerConfiguration::parseClusterHba).orElse(List.of());
+    files.write("pg_hba.conf", ServerConfiguration.pgHbaConf(self, config, clusterHba));
     Optional<String> auto = files.read("postgresql.auto.conf");
     if (auto.isPresent()) {
       String cleaned = ServerConfiguration.cleanAutoConf(auto.get());

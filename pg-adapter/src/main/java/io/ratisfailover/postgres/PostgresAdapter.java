@@ -1,6 +1,7 @@
 package io.ratisfailover.postgres;
 
 import io.ratisfailover.MemberId;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.postgres.internal.LocalDatabase;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseEvents;
@@ -43,6 +44,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Promoter promoter;
   private final Bootstrap bootstrap;
   private final Standby standby;
+  private final ClusterSettingsFiles clusterSettings;
   private final MemberId self;
   private final PostgresConfig config;
   private final LocalDatabase local;
@@ -57,6 +59,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
     this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner));
+    this.clusterSettings = new ClusterSettingsFiles(ctx, control);
     this.self = ctx.self;
     this.config = ctx.config;
     this.local = ctx.local;
@@ -155,6 +158,11 @@ public final class PostgresAdapter implements DatabaseAdapter {
   public void reload() throws DatabaseException {
     ctx.environment();
     control.reloadServer();
+  }
+
+  @Override
+  public void applyClusterParameters(ServerParameters parameters) throws DatabaseException {
+    clusterSettings.apply(parameters);
   }
 
   @Override

@@ -68,14 +68,14 @@ final class ServerStatus {
     }
     if (!o.inRecovery()) {
       return DatabaseStatus.primary(o.timeline(), o.writeLsn(), o.replicas(), o.synchronousStandbys())
-          .withSystemIdentifier(o.systemIdentifier());
+          .withSystemIdentifier(o.systemIdentifier()).withPendingRestart(o.pendingRestart());
     }
     Optional<MemberId> upstream = ctx.state(files).flatMap(MemberState::upstream);
     Lsn received = o.receivedLsn().orElse(o.replayedLsn());
     String detail = upstream.map(u -> o.walReceiver().map(w -> w + " from " + u)
         .orElse("no WAL receiver running for " + u)).orElse("standby without upstream");
     return DatabaseStatus.replica(o.timeline(), received, o.replayedLsn(), upstream)
-        .withSystemIdentifier(o.systemIdentifier()).withDetail(detail);
+        .withSystemIdentifier(o.systemIdentifier()).withDetail(detail).withPendingRestart(o.pendingRestart());
   }
 
   /**

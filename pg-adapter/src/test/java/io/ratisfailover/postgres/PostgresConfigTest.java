@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ratisfailover.MemberId;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.postgres.internal.ServerConfiguration;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -73,5 +75,28 @@ class PostgresConfigTest {
     assertThat(hba).contains("replication  replicator").contains("10.1.0.0/16").contains("scram-sha-256")
         .doesNotContain("trust");
     assertThat(Optional.of(c.superuser().user())).contains("postgres");
+  }
+
+  @Test
+  void theClusterFileComesAfterTheAdapterDefaultsAndBeforeTheMembersOwnSettings() {
+    PostgresConfig c = valid().serverParameter("work_mem", "8MB").build();
+    String conf = ServerConfiguration.postgresqlConf(MemberId.of("pg1"), c, ServerConfiguration.Role.primary(""));
+    int cluster = conf.indexOf("include_if_exists = 'postgresql.cluster.conf'");
+    assertThat(cluster).isGreaterThan(conf.indexOf("wal_keep_size = '512MB'"));
+    assertThat(cluster).isLessThan(conf.indexOf("work_mem = '8MB'"));
+    assertThat(cluster).isLessThan(conf.indexOf("primary_conninfo ="));
+    ServerParameters p = new ServerParameters(Map.of("work_mem", "64MB", "log_line_prefix", "it's %m"),
+        List.of("hostssl all app 10.2.0.0/16 cert"));
+    assertThat(ServerConfiguration.clusterConf(MemberId.of("pg1"), p))
+        .contains("log_line_prefix = 'it''s %m'\nwork_mem = '64MB'\n");
+    String hba = ServerConfiguration.pgHbaConf(MemberId.of("pg1"), c,
+        ServerConfiguration.parseClusterHba(ServerConfiguration.clusterHba(p)));
+    assertThat(hba).endsWith("hostssl all app 10.2.0.0/16 cert\n");
+    assertThat(hba.indexOf("10.2.0.0/16")).isGreaterThan(hba.indexOf("replication"));
+  }
+
+  @Test
+  void theClusterRefusesEveryParameterTheAdapterManages() {
+    assertThat(ServerParameters.RESERVED).containsAll(PostgresConfig.MANAGED_PARAMETERS);
   }
 }

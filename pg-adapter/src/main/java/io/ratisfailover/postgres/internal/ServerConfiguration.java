@@ -1,6 +1,7 @@
 package io.ratisfailover.postgres.internal;
 
 import io.ratisfailover.MemberId;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.postgres.PostgresConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,11 +11,17 @@ import java.util.Optional;
 /**
  * The configuration files the adapter owns, rendered from the member's {@link PostgresConfig} and
  * the server's current role. {@code postgresql.conf} first includes {@code postgresql.base.conf}
- * (what {@code initdb} wrote: locale, time zone) and then sets everything the adapter relies on,
- * so that the last word is always the adapter's.
+ * (what {@code initdb} wrote: locale, time zone), then the adapter's defaults, then
+ * {@link #CLUSTER_FILE} (the cluster's {@code postgresql.parameters}), then the member's own
+ * parameters and everything the adapter relies on: a member's local setting wins over the
+ * cluster's, and the last word is always the adapter's.
  */
 public final class ServerConfiguration {
   public static final String BASE_FILE = "postgresql.base.conf";
+  /** The cluster-wide parameters from the replicated settings, as last applied. */
+  public static final String CLUSTER_FILE = "postgresql.cluster.conf";
+  /** The cluster-wide {@code pg_hba} lines, one a line, as last applied. */
+  public static final String CLUSTER_HBA_FILE = "pg_hba.cluster.conf";
 
   private ServerConfiguration() {}
 
@@ -69,8 +76,12 @@ public final class ServerConfiguration {
     b.append("# Written by ratis-failover for member ").append(member).append(".\n")
         .append("# Rewritten on every role change: change the member's configuration instead.\n")
         .append("include_if_exists = '").append(BASE_FILE).append("'\n\n");
-    Map<String, String> settings = new LinkedHashMap<>(defaults());
-    settings.putAll(config.serverParameters());
+    Map<String, String> defaults = new LinkedHashMap<>(defaults());
+    defaults.keySet().removeAll(config.serverParameters().keySet());
+    defaults.forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+    b.append("\n# The cluster's postgresql.parameters (rfctl edit-config); the settings below win over them.\n")
+        .append("include_if_exists = '").append(CLUSTER_FILE).append("'\n\n");
+    Map<String, String> settings = new LinkedHashMap<>(config.serverParameters());
     settings.put("listen_addresses", config.listenHost());
     settings.put("port", Integer.toString(config.port()));
     settings.put("hot_standby", "on");
@@ -88,11 +99,39 @@ public final class ServerConfiguration {
     return b.toString();
   }
 
+  /** The contents of {@link #CLUSTER_FILE}: the cluster's parameters, by name. */
+  public static String clusterConf(MemberId member, ServerParameters parameters) {
+    StringBuilder b = new StringBuilder();
+    b.append("# Written by ratis-failover for member ").append(member)
+        .append(": the cluster's postgresql.parameters. Change them with rfctl edit-config.\n");
+    parameters.sortedParameters().forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+    return b.toString();
+  }
+
+  /** The contents of {@link #CLUSTER_HBA_FILE}: the lines, one a line. */
+  public static String clusterHba(ServerParameters parameters) {
+    StringBuilder b = new StringBuilder();
+    parameters.pgHba().forEach(line -> b.append(line).append('\n'));
+    return b.toString();
+  }
+
+  /** The lines {@link #clusterHba} wrote. */
+  public static List<String> parseClusterHba(String content) {
+    return content.lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  /** {@link #pgHbaConf(MemberId, PostgresConfig, List)} without cluster lines. */
+  public static String pgHbaConf(MemberId member, PostgresConfig config) {
+    return pgHbaConf(member, config, List.of());
+  }
+
   /**
    * Password authentication for everyone over TCP; replication for the replication role only; the
-   * OS user's own login over a local socket, if sockets are enabled.
+   * OS user's own login over a local socket, if sockets are enabled. Then the cluster's lines: after
+   * the adapter's, so that no cluster-wide line can lock the members out of each other (PostgreSQL
+   * uses the first line that matches).
    */
-  public static String pgHbaConf(MemberId member, PostgresConfig config) {
+  public static String pgHbaConf(MemberId member, PostgresConfig config, List<String> clusterLines) {
     StringBuilder b = new StringBuilder();
     b.append("# Written by ratis-failover for member ").append(member).append(".\n");
     b.append(line("local", "all", "all", "", "peer"));
@@ -102,6 +141,10 @@ public final class ServerConfiguration {
       String type = config.ssl().isPresent() && !LOOPBACK.contains(net) ? "hostssl" : "host";
       b.append(line(type, "all", "all", net, "scram-sha-256"));
       b.append(line(type, "replication", repl, net, "scram-sha-256"));
+    }
+    if (!clusterLines.isEmpty()) {
+      b.append("# The cluster's postgresql.pg_hba (rfctl edit-config).\n");
+      clusterLines.forEach(l -> b.append(l.strip()).append('\n'));
     }
     return b.toString();
   }

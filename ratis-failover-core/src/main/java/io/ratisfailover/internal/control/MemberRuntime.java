@@ -7,6 +7,7 @@ import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.RoleChange;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.Ticker;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
@@ -118,6 +119,7 @@ public final class MemberRuntime {
   /** Consecutive failures of database operations, and when the next may be tried. */
   private int operationFailures;
   private long retryOperationsAt;
+  private final ParameterSync parameterSync = new ParameterSync();
   private final CommandFlights flights;
   /**
    * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
@@ -422,6 +424,7 @@ public final class MemberRuntime {
         perform(action, now);
       }
     }
+    applyClusterParameters(decision, now);
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
     String why = refusal.map(r -> "refusing to run: " + r)
         .orElse(dbStale ? "waiting for a fresh database status after an operation" : decision.reason());
@@ -731,6 +734,39 @@ public final class MemberRuntime {
     }
     dbStale = true;
     pollNow();
+  }
+
+  /**
+   * The cluster's PostgreSQL settings, when they differ from those this database last took. Only
+   * when the operation lane is idle and the agent wants no operation: a settings change never
+   * delays a promotion, a fence or a restart in another role.
+   */
+  private void applyClusterParameters(Agent.Decision decision, long now) {
+    if (database == null || !acting() || dbStale || database.operationInProgress() != null
+        || db.filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
+        || decision.actions().stream().anyMatch(a -> a instanceof Agent.Action.Operate)) {
+      return;
+    }
+    ServerParameters wanted = state.settings().postgresql();
+    if (!parameterSync.due(wanted, now)) {
+      return;
+    }
+    Epoch epoch = state.epoch();
+    database.<Void>run("apply cluster settings", timing.operationTimeout(), adapter -> {
+      adapter.applyClusterParameters(wanted);
+      return null;
+    }, outcome -> {
+      if (outcome.ok()) {
+        parameterSync.succeeded(wanted);
+      } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
+        int failures = parameterSync.failures() + 1;
+        parameterSync.failed(ticker.nanoTime(), backoff(failures));
+        log.warn("member {} epoch {}: applying the cluster's PostgreSQL settings failed (attempt {}): {}", self, epoch,
+            failures, outcome.describe());
+      }
+      dbStale = true;
+      pollNow();
+    });
   }
 
   private void fence(Agent.Action.Fence fence) {

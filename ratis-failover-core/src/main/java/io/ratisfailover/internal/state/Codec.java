@@ -10,6 +10,7 @@ import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
 import io.ratisfailover.Peer;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Tags;
 import io.ratisfailover.internal.proto.ApplyResultProto;
@@ -350,7 +351,8 @@ public final class Codec {
     return SettingsProto.newBuilder().setSynchronousMode(mode).setSynchronousNodeCount(s.synchronousNodeCount())
         .setMaximumLagOnFailover(s.maximumLagOnFailover())
         .setPrimaryStartTimeoutMillis(s.primaryStartTimeout().toMillis())
-        .setSwitchoverTimeoutMillis(s.switchoverTimeout().toMillis()).build();
+        .setSwitchoverTimeoutMillis(s.switchoverTimeout().toMillis())
+        .putAllPostgresqlParameters(s.postgresql().parameters()).addAllPostgresqlPgHba(s.postgresql().pgHba()).build();
   }
 
   private static ClusterSettings settings(SettingsProto p) {
@@ -362,7 +364,8 @@ public final class Codec {
       default: throw new IllegalArgumentException("unknown synchronous mode " + p.getSynchronousMode());
     }
     return new ClusterSettings(mode, p.getSynchronousNodeCount(), p.getMaximumLagOnFailover(),
-        Duration.ofMillis(p.getPrimaryStartTimeoutMillis()), Duration.ofMillis(p.getSwitchoverTimeoutMillis()));
+        Duration.ofMillis(p.getPrimaryStartTimeoutMillis()), Duration.ofMillis(p.getSwitchoverTimeoutMillis()),
+        new ServerParameters(p.getPostgresqlParametersMap(), p.getPostgresqlPgHbaList()));
   }
 
   static DatabaseStatusProto status(DatabaseStatus s) {
@@ -371,7 +374,7 @@ public final class Codec {
         .setWriteLsn(s.writeLsn().value()).setReceivedLsn(s.receivedLsn().value())
         .setReplayedLsn(s.replayedLsn().value()).setUpstream(s.upstream().map(MemberId::value).orElse(""))
         .setSystemIdentifier(s.systemIdentifier().orElse("")).addAllSynchronousStandbys(names(s.synchronousStandbys()))
-        .setDetail(s.detail());
+        .setDetail(s.detail()).setPendingRestart(s.pendingRestart());
     for (ReplicaInfo r : s.replicas()) {
       b.addReplicas(ReplicaProto.newBuilder().setMember(r.member().value()).setStreaming(r.streaming())
           .setSyncState(SyncStateProto.valueOf("SYNC_STATE_" + r.syncState().name()))
@@ -397,7 +400,7 @@ public final class Codec {
     return new DatabaseStatus(state, p.getTimeline(), Lsn.of(p.getWriteLsn()), Lsn.of(p.getReceivedLsn()),
         Lsn.of(p.getReplayedLsn()), optionalMember(p.getUpstream()),
         p.getSystemIdentifier().isEmpty() ? Optional.empty() : Optional.of(p.getSystemIdentifier()),
-        replicas, memberSet(p.getSynchronousStandbysList()), p.getDetail());
+        replicas, memberSet(p.getSynchronousStandbysList()), p.getDetail(), p.getPendingRestart());
   }
 
   private static ElectionCauseProto cause(HistoryEntry.Cause c) {
