@@ -168,7 +168,6 @@ class PgPoolTest {
         follow_primary_command = ''
         failover_on_backend_error = off
         detach_false_primary = off
-        search_primary_node_timeout = 0
         sr_check_period = 1
         sr_check_user = 'app'
         health_check_user = 'app'
