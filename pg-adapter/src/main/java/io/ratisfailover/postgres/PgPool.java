@@ -136,10 +136,15 @@ public final class PgPool {
     return change -> {
       if (change.to() == LocalRole.PRIMARY) {
         try {
-          executor.execute(() -> makePrimary(nodeId));
+          executor.execute(() -> {
+            log.info("member {} (epoch {}): telling pgpool {}:{} that node {} is the primary", change.member(),
+                change.epoch(), config.pcpHost(), config.pcpPort(), nodeId);
+            makePrimary(nodeId);
+          });
         } catch (RejectedExecutionException e) {
-          log.warn("pgpool {}:{}: not told that node {} is the primary: the action's executor refused it ({})",
-              config.pcpHost(), config.pcpPort(), nodeId, e.getMessage());
+          log.warn("member {} (epoch {}): pgpool {}:{} not told that node {} is the primary: the action's executor"
+              + " refused it ({})", change.member(), change.epoch(), config.pcpHost(), config.pcpPort(), nodeId,
+              e.getMessage());
         }
       }
     };

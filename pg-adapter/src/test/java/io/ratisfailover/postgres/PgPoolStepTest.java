@@ -3,12 +3,21 @@ package io.ratisfailover.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ratisfailover.Epoch;
+import io.ratisfailover.LocalRole;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.RoleChange;
+import io.ratisfailover.RoleListener;
 import io.ratisfailover.postgres.PgPool.NodeInfo;
 import io.ratisfailover.postgres.PgPool.Step;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.Test;
 
 /** What the PgPool-II action asks for, given what {@code pcp_node_info} lists; no pgpool needed. */
@@ -48,6 +57,25 @@ class PgPoolStepTest {
     assertThat(n).isEqualTo(new NodeInfo("up", "primary"));
     assertThatThrownBy(() -> NodeInfo.parse("ERROR: connection to host \"127.0.0.1\" failed\n"))
         .hasMessage("pcp_node_info printed no 'Status Name' and 'Role': ERROR: connection to host \"127.0.0.1\" failed");
+  }
+
+  @Test
+  void onlyAPromotionQueuesTheActionAndARefusingExecutorIsNoFailure() {
+    PgPool pool = new PgPool(new PgPool.Config("127.0.0.1", 9898, "u", Path.of("/nonexistent"), Duration.ofMillis(1),
+        Optional.empty()));
+    List<Runnable> queued = new ArrayList<>();
+    RoleListener listener = pool.onPromotion(1, queued::add);
+    listener.roleChanged(change(LocalRole.CANDIDATE, LocalRole.PRIMARY));
+    listener.roleChanged(change(LocalRole.PRIMARY, LocalRole.DEMOTING));
+    listener.roleChanged(change(LocalRole.STARTING, LocalRole.REPLICA));
+    assertThat(queued).as("run on the executor, never on the reporting thread").hasSize(1);
+    pool.onPromotion(1, task -> {
+      throw new RejectedExecutionException("shut down");
+    }).roleChanged(change(LocalRole.CANDIDATE, LocalRole.PRIMARY));
+  }
+
+  private static RoleChange change(LocalRole from, LocalRole to) {
+    return new RoleChange(MemberId.of("pg2"), from, to, Epoch.of(2), "test", Instant.EPOCH);
   }
 
   @Test
