@@ -1,6 +1,7 @@
 package io.ratisfailover.postgres;
 
 import io.ratisfailover.LocalRole;
+import io.ratisfailover.RoleChange;
 import io.ratisfailover.RoleListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,16 +133,20 @@ public final class PgPool {
   /**
    * A listener that makes pgpool's backend {@code nodeId} (this member's PostgreSQL) its primary
    * when this member becomes the primary. The work runs on {@code executor}, never on the thread
-   * that reports the change: register it with {@code FailoverMember.Builder.roleListener}.
+   * that reports the change: register it with {@code FailoverMember.Builder.roleListener}. It stops
+   * asking pgpool for anything once this member has changed role again, so that a late action (pgpool
+   * unreachable for a while) cannot point pgpool back at a member that lost the primary role since.
    */
   public RoleListener onPromotion(int nodeId, Executor executor) {
+    AtomicReference<RoleChange> latest = new AtomicReference<>();
     return change -> {
+      latest.set(change);
       if (change.to() == LocalRole.PRIMARY) {
         try {
           executor.execute(() -> {
             log.info("member {} (epoch {}): telling pgpool {}:{} that node {} is the primary", change.member(),
                 change.epoch(), config.pcpHost(), config.pcpPort(), nodeId);
-            makePrimary(nodeId);
+            makePrimary(nodeId, () -> latest.get() == change);
           });
         } catch (RejectedExecutionException e) {
           log.warn("member {} (epoch {}): pgpool {}:{} not told that node {} is the primary: the action's executor"
@@ -156,12 +163,22 @@ public final class PgPool {
    * @return whether pgpool lists the node as an up primary
    */
   public boolean makePrimary(int nodeId) {
+    return makePrimary(nodeId, () -> true);
+  }
+
+  /** As {@link #makePrimary(int)}, asking pgpool for nothing more once {@code stillPrimary} is false. */
+  boolean makePrimary(int nodeId, BooleanSupplier stillPrimary) {
     long start = System.nanoTime();
     long deadline = start + config.timeout().toNanos();
     boolean attachAsked = false;
     boolean promoteAsked = false;
     String last = "no answer from pcp";
     while (System.nanoTime() - deadline < 0) {
+      if (!stillPrimary.getAsBoolean()) {
+        log.info("pgpool {}:{}: no longer the primary: node {} not made pgpool's primary", config.pcpHost(),
+            config.pcpPort(), nodeId);
+        return false;
+      }
       try {
         NodeInfo node = NodeInfo.parse(pcp("pcp_node_info", nodeId, deadline, "--verbose"));
         last = "node " + nodeId + " is " + node.status() + " " + node.role();

@@ -74,6 +74,21 @@ class PgPoolStepTest {
     }).roleChanged(change(LocalRole.CANDIDATE, LocalRole.PRIMARY));
   }
 
+  @Test
+  void aLateActionAsksPgPoolNothingOnceTheMemberLostThePrimaryRole() {
+    // A long timeout and PCP programs that do not exist: an action that asked pgpool anything would
+    // keep failing and retrying until its timeout.
+    PgPool pool = new PgPool(new PgPool.Config("127.0.0.1", 9898, "u", Path.of("/nonexistent"), Duration.ofSeconds(30),
+        Optional.of(Path.of("/nonexistent"))));
+    List<Runnable> queued = new ArrayList<>();
+    RoleListener listener = pool.onPromotion(1, queued::add);
+    listener.roleChanged(change(LocalRole.CANDIDATE, LocalRole.PRIMARY));
+    listener.roleChanged(change(LocalRole.PRIMARY, LocalRole.DEMOTING));
+    long start = System.nanoTime();
+    queued.get(0).run();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
   private static RoleChange change(LocalRole from, LocalRole to) {
     return new RoleChange(MemberId.of("pg2"), from, to, Epoch.of(2), "test", Instant.EPOCH);
   }
