@@ -159,9 +159,10 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
       throw ConfigException.at("pgpool.node_id", "must be this member's backend number in pgpool.conf (0 or more), got " + nodeId);
     }
     Duration timeout = p.timeout() == null ? Duration.ofSeconds(10) : Values.duration("pgpool.timeout", p.timeout());
-    PgPool.Config config = Values.checked("pgpool", () -> new PgPool.Config(Values.required("pgpool.pcp_host", p.pcpHost()),
-        p.pcpPort() == null ? 9898 : p.pcpPort(), Values.required("pgpool.pcp_user", p.pcpUser()), passwords, timeout,
-        Optional.ofNullable(p.binDir()).map(Path::of)));
+    String host = Values.required("pgpool.pcp_host", p.pcpHost());
+    String user = Values.required("pgpool.pcp_user", p.pcpUser());
+    PgPool.Config config = Values.checked("pgpool", () -> new PgPool.Config(host, p.pcpPort() == null ? 9898 : p.pcpPort(),
+        user, passwords, timeout, Optional.ofNullable(p.binDir()).map(Path::of)));
     return new PgPoolPlan(config, nodeId);
   }
 

@@ -106,6 +106,7 @@ class SidecarConfigTest {
     assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).pgpool()).isEmpty();
     String pgpool = "pgpool: {pcp_host: 10.0.0.9, pcp_user: rfailover, pcp_password_file: " + pass;
     assertProblem(GOOD + pgpool + "}\n", "sidecar.yml: pgpool.node_id: is required");
+    assertProblem(GOOD + pgpool.replace("pcp_host: 10.0.0.9, ", "") + ", node_id: 0}\n", "sidecar.yml: pgpool.pcp_host: is required");
     assertProblem(GOOD + pgpool.replace(pass.toString(), "/no/such/pcppass") + ", node_id: 0}\n",
         "sidecar.yml: pgpool.pcp_password_file: /no/such/pcppass is not a readable file");
     assertProblem(GOOD + pgpool + ", node_id: 0, pcp_port: 0}\n", "sidecar.yml: pgpool: pgpool.pcp_port must be between 1 and 65535, got 0");
