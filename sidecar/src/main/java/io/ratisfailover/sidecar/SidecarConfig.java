@@ -18,8 +18,10 @@ import io.ratisfailover.node.config.SettingsSection;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.node.config.Values;
 import io.ratisfailover.postgres.DataMemberConfig;
+import io.ratisfailover.postgres.PgPool;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.ProbeConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,11 +57,13 @@ import java.util.function.Consumer;
  *   client_networks: [10.0.0.0/24]
  * watchdog: {mode: "off", postmaster_guard: true}   # a device needs a ttl well above safety_margin
  * callbacks: {on_role_change: /usr/local/bin/move-vip, timeout: 30s}   # run as Patroni runs them
+ * pgpool: {pcp_host: 10.0.0.9, pcp_port: 9898, pcp_user: rfailover, pcp_password_file: /etc/ratis-failover/pcppass,
+ *          node_id: 0}                 # told when this member (pgpool's backend 0) becomes the primary
  * </pre>
  */
 public record SidecarConfig(String cluster, String member, List<PeerSection> peers, RaftSection raft,
     TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql,
-    WatchdogSettings.Section watchdog, CallbacksSection callbacks) {
+    WatchdogSettings.Section watchdog, CallbacksSection callbacks, PgPoolSection pgpool) {
 
   /**
    * {@code raft:} — {@code tls} is required unless {@code insecure: true} says that the Raft port
@@ -87,10 +91,20 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
    */
   public record SslSection(String certificate, String key, String ca, String verify) {}
 
+  /**
+   * {@code pgpool:} — a PgPool-II to tell, through PCP, when this member becomes the primary;
+   * {@code node_id} is this member's backend number in its {@code pgpool.conf}.
+   */
+  public record PgPoolSection(String pcpHost, Integer pcpPort, String pcpUser, String pcpPasswordFile, Integer nodeId,
+      String timeout, String binDir) {}
+
+  /** The PgPool-II action: whom to tell, and this member's backend number there. */
+  public record PgPoolPlan(PgPool.Config config, int nodeId) {}
+
   /** Everything the sidecar starts with, checked. */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
       Optional<RaftTls> raftTls, long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
-      PostgresConfig postgres, WatchdogSettings watchdog, Callbacks callbacks) {}
+      PostgresConfig postgres, WatchdogSettings watchdog, Callbacks callbacks, Optional<PgPoolPlan> pgpool) {}
 
   public static Plan load(Path file, Map<String, String> environment) {
     SidecarConfig config = ConfigFiles.read(file, SidecarConfig.class);
@@ -132,7 +146,24 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     });
     return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), tls, snapshots, t, s, resolvedTags(), a.url(),
         probe, pg, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t),
-        callbacks == null ? Callbacks.NONE : callbacks.toCallbacks("callbacks"));
+        callbacks == null ? Callbacks.NONE : callbacks.toCallbacks("callbacks"), Optional.ofNullable(pgpool).map(SidecarConfig::pgpool));
+  }
+
+  private static PgPoolPlan pgpool(PgPoolSection p) {
+    Path passwords = Path.of(Values.required("pgpool.pcp_password_file", p.pcpPasswordFile()));
+    if (!Files.isRegularFile(passwords) || !Files.isReadable(passwords)) {
+      throw ConfigException.at("pgpool.pcp_password_file", passwords + " is not a readable file");
+    }
+    int nodeId = Values.required("pgpool.node_id", p.nodeId());
+    if (nodeId < 0) {
+      throw ConfigException.at("pgpool.node_id", "must be this member's backend number in pgpool.conf (0 or more), got " + nodeId);
+    }
+    Duration timeout = p.timeout() == null ? Duration.ofSeconds(10) : Values.duration("pgpool.timeout", p.timeout());
+    String host = Values.required("pgpool.pcp_host", p.pcpHost());
+    String user = Values.required("pgpool.pcp_user", p.pcpUser());
+    PgPool.Config config = Values.checked("pgpool", () -> new PgPool.Config(host, p.pcpPort() == null ? 9898 : p.pcpPort(),
+        user, passwords, timeout, Optional.ofNullable(p.binDir()).map(Path::of)));
+    return new PgPoolPlan(config, nodeId);
   }
 
   private Tags resolvedTags() {

@@ -7,6 +7,7 @@ import io.ratisfailover.RaftTls;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.Callbacks;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.postgres.PgPool;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.HaproxyPush;
 import io.ratisfailover.testing.TestPki;
@@ -93,6 +94,23 @@ class SidecarConfigTest {
     assertProblem(GOOD + "callbacks: {on_start: \"  \"}\n", "sidecar.yml: callbacks.on_start: is empty");
     assertProblem(GOOD + "callbacks: {on_start: /bin/true, timeout: 0s}\n", "sidecar.yml: callbacks.timeout: timeout must be positive");
     assertProblem(GOOD + "callbacks: {on_promote: /bin/true}\n", "sidecar.yml: unknown key 'callbacks.on_promote'");
+  }
+
+  @Test
+  void aPgPoolIsToldThroughPcpWithThisMembersBackendNumber(@TempDir Path dir) throws Exception {
+    Path pass = java.nio.file.Files.writeString(dir.resolve("pcppass"), "10.0.0.9:9898:rfailover:pw\n");
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD + "pgpool: {pcp_host: 10.0.0.9, pcp_user: rfailover,"
+        + " pcp_password_file: " + pass + ", node_id: 1, timeout: 5s}\n", ENV);
+    assertThat(plan.pgpool()).contains(new SidecarConfig.PgPoolPlan(new PgPool.Config("10.0.0.9", 9898, "rfailover", pass,
+        Duration.ofSeconds(5), java.util.Optional.empty()), 1));
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).pgpool()).isEmpty();
+    String pgpool = "pgpool: {pcp_host: 10.0.0.9, pcp_user: rfailover, pcp_password_file: " + pass;
+    assertProblem(GOOD + pgpool + "}\n", "sidecar.yml: pgpool.node_id: is required");
+    assertProblem(GOOD + pgpool.replace("pcp_host: 10.0.0.9, ", "") + ", node_id: 0}\n", "sidecar.yml: pgpool.pcp_host: is required");
+    assertProblem(GOOD + pgpool.replace(pass.toString(), "/no/such/pcppass") + ", node_id: 0}\n",
+        "sidecar.yml: pgpool.pcp_password_file: /no/such/pcppass is not a readable file");
+    assertProblem(GOOD + pgpool + ", node_id: 0, pcp_port: 0}\n", "sidecar.yml: pgpool: pgpool.pcp_port must be between 1 and 65535, got 0");
+    assertProblem(GOOD + pgpool + ", node_id: 0, timeout: soon}\n", "sidecar.yml: pgpool.timeout: 'soon' is not a duration");
   }
 
   @Test
