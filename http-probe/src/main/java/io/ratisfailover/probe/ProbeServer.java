@@ -121,6 +121,7 @@ public final class ProbeServer implements AutoCloseable {
 
   /** Starts a warm-up of this probe with {@code budget} in the background (see {@link ProbeConfig#warmUp()}). */
   SelfWarmUp warmUp(SelfWarmUp.Budget budget) {
+    warmUp.ifPresent(SelfWarmUp::close);
     SelfWarmUp started = SelfWarmUp.start(member, config, address, own, budget, System::nanoTime);
     warmUp = Optional.of(started);
     return started;
