@@ -127,6 +127,11 @@ public final class ProbeServer implements AutoCloseable {
     return started;
   }
 
+  /** The warm-up started last, if any. */
+  Optional<SelfWarmUp> lastWarmUp() {
+    return warmUp;
+  }
+
   /** The address the probe listens on. */
   public InetSocketAddress address() {
     return address;

@@ -72,6 +72,18 @@ class SelfWarmUpTest {
   }
 
   @Test
+  void aProbeConfiguredToWarmUpDoesSoOnceItListensWithoutWaitingForIt() {
+    FakeMember member = new FakeMember(Scene.cluster().primary("pg1", MB).witness("w1").as("pg1"));
+    server = ProbeServer.start(member, ProbeConfig.builder().host("127.0.0.1").port(0).warmUp(true).build());
+    SelfWarmUp warmUp = server.lastWarmUp().orElseThrow();
+    assertThat(new Http(server.url()).get("/primary").statusCode()).isEqualTo(200);
+    Await.until("the warm-up to end", Duration.ofSeconds(30), warmUp::finished, () -> "answered " + warmUp.answered());
+    assertThat(warmUp.answered()).isPositive();
+    assertThat(new Http(server.url()).get("/metrics").body())
+        .containsPattern("ratis_failover_probe_requests_total\\{[^}]*code=\"200\"[^}]*} 1.0\\b");
+  }
+
+  @Test
   void aWarmUpEndsAfterItsRequestsWithTheProbesOwnCertificateAsClientCertificate() {
     start(certs.ca, 1024);
     SelfWarmUp warmUp = server.warmUp(new SelfWarmUp.Budget(300, 7, Duration.ofSeconds(60)));
