@@ -118,15 +118,22 @@ final class ProbeApi {
    * never completes exceptionally: failures become answers.
    */
   CompletableFuture<Answer> handle(ProbeRequest request) {
+    return handle(request, true);
+  }
+
+  /** Like {@link #handle(ProbeRequest)}; {@code counted} false keeps the answer out of the metrics (the probe's own warm-up). */
+  CompletableFuture<Answer> handle(ProbeRequest request, boolean counted) {
     try {
-      return route(request).thenApply(a -> count(request.statusOnly() ? a.withoutBody() : a));
+      return route(request).thenApply(a -> count(request.statusOnly() ? a.withoutBody() : a, counted));
     } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(count(internalError(request, e)));
+      return CompletableFuture.completedFuture(count(internalError(request, e), counted));
     }
   }
 
-  private Answer count(Answer answer) {
-    metrics.requestAnswered(answer.status());
+  private Answer count(Answer answer, boolean counted) {
+    if (counted) {
+      metrics.requestAnswered(answer.status());
+    }
     return answer;
   }
 

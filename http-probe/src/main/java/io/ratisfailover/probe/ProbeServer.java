@@ -56,11 +56,14 @@ public final class ProbeServer implements AutoCloseable {
   private final Channel channel;
   private final InetSocketAddress address;
   private final Optional<RouterPush> routerPush;
+  private final OwnConnections own;
+  private volatile Optional<SelfWarmUp> warmUp = Optional.empty();
 
   private ProbeServer(ClusterMember member, ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers,
-      ThreadPoolExecutor admin, Channel channel, Optional<RouterPush> routerPush) {
+      ThreadPoolExecutor admin, Channel channel, Optional<RouterPush> routerPush, OwnConnections own) {
     this.member = member;
     this.routerPush = routerPush;
+    this.own = own;
     this.config = config;
     this.boss = boss;
     this.workers = workers;
@@ -87,11 +90,12 @@ public final class ProbeServer implements AutoCloseable {
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true),
         NioIoHandler.newFactory());
     AtomicInteger open = new AtomicInteger();
+    OwnConnections own = new OwnConnections();
     ProbeApi api = new ProbeApi(member, config, admin, Clock.systemUTC(), System::nanoTime, open::get);
     ChannelFuture bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 256)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ProbeInitializer(api, config, tls, open))
+        .childHandler(new ProbeInitializer(api, config, tls, open, own))
         .bind(config.host(), config.port()).awaitUninterruptibly();
     if (!bound.isSuccess()) {
       shutdown(boss, workers, admin);
@@ -104,12 +108,28 @@ public final class ProbeServer implements AutoCloseable {
       long tick = RouterPush.TICK.toNanos();
       workers.next().scheduleAtFixedRate(p::check, 0, tick, TimeUnit.NANOSECONDS);
     });
-    ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel(), push);
+    ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel(), push, own);
     log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
         member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),
         config.auth().isPresent() ? "on" : "off",
         config.tls().map(t -> t.clientAuth().name().toLowerCase(Locale.ROOT)).orElse("none"));
+    if (config.warmUp()) {
+      server.warmUp(SelfWarmUp.Budget.DEFAULT);
+    }
     return server;
+  }
+
+  /** Starts a warm-up of this probe with {@code budget} in the background (see {@link ProbeConfig#warmUp()}). */
+  SelfWarmUp warmUp(SelfWarmUp.Budget budget) {
+    warmUp.ifPresent(SelfWarmUp::close);
+    SelfWarmUp started = SelfWarmUp.start(member, config, address, own, budget, System::nanoTime);
+    warmUp = Optional.of(started);
+    return started;
+  }
+
+  /** The warm-up started last, if any. */
+  Optional<SelfWarmUp> lastWarmUp() {
+    return warmUp;
   }
 
   /** The address the probe listens on. */
@@ -131,6 +151,7 @@ public final class ProbeServer implements AutoCloseable {
   /** Stops listening, closes every connection and abandons admin requests in progress (they may still complete). */
   @Override
   public void close() {
+    warmUp.ifPresent(SelfWarmUp::close);
     channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
     routerPush.ifPresent(RouterPush::close);
     shutdown(boss, workers, admin);

@@ -3,6 +3,7 @@ package io.ratisfailover.postgres;
 import io.ratisfailover.LocalRole;
 import io.ratisfailover.RoleChange;
 import io.ratisfailover.RoleListener;
+import io.ratisfailover.postgres.internal.ToolRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -165,6 +166,9 @@ public final class PgBouncer {
             + " connect_timeout=" + seconds));
     commands.forEach(c -> cmd.addAll(List.of("-c", c)));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    // As every PostgreSQL tool the agent runs: none of the agent's environment (it may hold the API
+    // password or other secrets), only the password psql needs.
+    ToolRunner.cleanEnvironment(pb.environment());
     pb.environment().put("PGPASSWORD", config.adminPassword());
     Process p = pb.start();
     try {

@@ -153,6 +153,13 @@ class SidecarConfigTest {
   }
 
   @Test
+  void theApiWarmsItselfUpUnlessTurnedOff() {
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).probe().warmUp()).isTrue();
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, warm_up: false"),
+        ENV).probe().warmUp()).isFalse();
+  }
+
+  @Test
   void haproxyPushIsConfiguredUnderTheApi() {
     SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s",
         "primary_hold_off: 2s,\n      haproxy: {runtime_api: [unix:/run/haproxy/admin.sock, '10.0.0.9:9999'],"
