@@ -133,7 +133,9 @@ class ForgedCommandsTest {
     assertThat(after.epoch()).isEqualTo(before.epoch());
     assertThat(after.history()).noneMatch(h -> h.reason().equals("forged"));
     assertThat(after.members()).extracting(MemberView::apiUrl).doesNotContain("http://127.0.0.1:9999");
-    assertThat(cluster.servingPrimary().map(FailoverMember::id)).contains(primary.id());
+    // Still the primary of the same epoch; whether it serves this very moment depends on its last
+    // renewal's timing (on a loaded machine one can be late), which no forgery touched.
+    assertThat(after.primary()).contains(primary.id());
   }
 
   private static Command.ReportStatus hijackedReport() {
