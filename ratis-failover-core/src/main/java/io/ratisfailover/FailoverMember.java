@@ -486,6 +486,9 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
 
   /** Configures a member; {@link #build()} checks everything and names the first problem. */
   public static final class Builder {
+    /** How often the state is snapshotted unless {@link #snapshotEvery} says otherwise. */
+    public static final long DEFAULT_SNAPSHOT_EVERY = RatisProperties.SNAPSHOT_EVERY;
+
     private MemberId memberId;
     private String clusterName;
     private final List<Peer> peers = new ArrayList<>();
@@ -546,13 +549,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     public Builder ticker(Ticker value) { this.ticker = value; return this; }
     public Builder clock(Clock value) { this.clock = value; return this; }
     /** Snapshot the state (and purge the Raft log behind it) every this many entries; default 1000. */
-    public Builder snapshotEvery(long entries) {
-      if (entries < 10) {
-        throw new IllegalArgumentException("snapshot_every must be at least 10 entries, got " + entries);
-      }
-      this.snapshotEvery = entries;
-      return this;
-    }
+    public Builder snapshotEvery(long entries) { this.snapshotEvery = entries; return this; }
 
     /**
      * The recovery step for a member whose Raft storage was lost or restored from an older copy
@@ -563,59 +560,88 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
      */
     public Builder rejoin(boolean value) { this.rejoin = value; return this; }
 
-    /** @throws IllegalArgumentException naming the first missing or inconsistent setting */
+    /**
+     * Checks every setting as {@link #build()} does, except the database adapter, which a
+     * configuration does not carry: the one place a member's settings are validated, whether they
+     * come from code, from {@code DataMemberConfig} or from a program's configuration file.
+     *
+     * @throws SettingException naming the first missing or inconsistent setting
+     */
+    public Builder check() {
+      settings();
+      raftSecurity();
+      return this;
+    }
+
+    /** @throws SettingException naming the first missing or inconsistent setting */
     public FailoverMember build() {
-      if (memberId == null) {
-        throw new IllegalArgumentException("member id is required");
+      settings();
+      MemberKind kind = peers.stream().filter(p -> p.id().equals(memberId)).findFirst().orElseThrow().kind();
+      if (kind == MemberKind.DATA && database == null) {
+        throw SettingException.worded("database", "data member " + memberId + " needs a database adapter");
       }
-      if (clusterName == null || clusterName.isBlank()) {
-        throw new IllegalArgumentException("cluster name is required");
+      if (kind == MemberKind.WITNESS && database != null) {
+        throw SettingException.worded("database", "witness " + memberId + " cannot have a database adapter");
       }
-      if (storage == null) {
-        throw new IllegalArgumentException("storage directory is required");
-      }
-      Objects.requireNonNull(timing, "timing");
-      Set<MemberId> ids = new HashSet<>();
-      Set<String> addresses = new HashSet<>();
-      for (Peer p : peers) {
-        if (!ids.add(p.id())) {
-          throw new IllegalArgumentException("peer " + p.id() + " is listed twice");
-        }
-        if (!addresses.add(p.raftAddress())) {
-          throw new IllegalArgumentException("raft address " + p.raftAddress() + " is used by two peers");
-        }
-      }
-      Peer self = peers.stream().filter(p -> p.id().equals(memberId)).findFirst().orElseThrow(() ->
-          new IllegalArgumentException("member " + memberId + " is not among the peers " + ids));
-      if (peers.stream().noneMatch(p -> p.kind() == MemberKind.DATA)) {
-        throw new IllegalArgumentException("the peers include no data member");
-      }
-      if (self.kind() == MemberKind.DATA && database == null) {
-        throw new IllegalArgumentException("data member " + memberId + " needs a database adapter");
-      }
-      if (self.kind() == MemberKind.WITNESS && database != null) {
-        throw new IllegalArgumentException("witness " + memberId + " cannot have a database adapter");
-      }
-      RaftTlsParameters tls = raftSecurity();
       if (peers.size() % 2 == 0) {
         log.warn("cluster {} has {} voting members: an even number tolerates no more failures than one fewer",
             clusterName, peers.size());
       }
-      return new FailoverMember(this, tls);
+      return new FailoverMember(this, raftSecurity());
+    }
+
+    private void settings() {
+      if (memberId == null) {
+        throw SettingException.worded("memberId", "member id is required");
+      }
+      if (clusterName == null || clusterName.isBlank()) {
+        throw SettingException.worded("clusterName", "cluster name is required");
+      }
+      if (storage == null) {
+        throw SettingException.worded("storageDirectory", "storage directory is required");
+      }
+      if (timing == null) {
+        throw SettingException.worded("timing", "timing is required");
+      }
+      if (snapshotEvery < 10) {
+        throw SettingException.at("snapshotEvery", "must be at least 10 entries, got " + snapshotEvery);
+      }
+      Set<MemberId> ids = new HashSet<>();
+      Set<String> addresses = new HashSet<>();
+      for (Peer p : peers) {
+        if (!ids.add(p.id())) {
+          throw SettingException.worded("peers", "peer " + p.id() + " is listed twice");
+        }
+        if (!addresses.add(p.raftAddress())) {
+          throw SettingException.worded("peers", "raft address " + p.raftAddress() + " is used by two peers");
+        }
+      }
+      if (peers.stream().noneMatch(p -> p.id().equals(memberId))) {
+        throw SettingException.worded("peers", "member " + memberId + " is not among the peers " + ids);
+      }
+      if (peers.stream().noneMatch(p -> p.kind() == MemberKind.DATA)) {
+        throw SettingException.worded("peers", "the peers include no data member");
+      }
     }
 
     private RaftTlsParameters raftSecurity() {
       if (raftTls == null && !insecureRaft) {
-        throw new IllegalArgumentException("member " + memberId + " has no Raft TLS: set raftTls (mutual TLS against"
+        throw SettingException.worded("raftTls", "member " + memberId + " has no Raft TLS: set raftTls (mutual TLS against"
             + " the cluster CA) or, only where nobody else can reach the Raft port, insecureRaft()");
       }
       if (raftTls != null && insecureRaft) {
-        throw new IllegalArgumentException("member " + memberId + " sets both raftTls and insecureRaft(); choose one");
+        throw SettingException.worded("insecureRaft", "member " + memberId + " sets both raftTls and insecureRaft(); choose one");
       }
       if (insecureRaft) {
         return RaftTlsParameters.insecure();
       }
-      return RaftTlsParameters.load(raftTls, memberId, clock.instant());
+      try {
+        return RaftTlsParameters.load(raftTls, memberId, clock.instant());
+      } catch (SettingException e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        throw SettingException.worded("raftTls", e.getMessage());
+      }
     }
   }
 }

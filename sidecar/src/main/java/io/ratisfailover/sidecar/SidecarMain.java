@@ -112,7 +112,9 @@ public final class SidecarMain implements Callable<Integer> {
     SLF4JBridgeHandler.install();
     log.info("member {}: a dead or frozen agent is fenced by {}", plan.member(), watchdog.describe());
     RoleCallbacks callbacks = new RoleCallbacks(new CallbackRunner(plan.member(), plan.cluster(), plan.callbacks()));
-    FailoverMember member = SidecarMembers.build(plan, adapter, rejoin, watchdog, callbacks);
+    // on_restart and on_reload fire from the wrapped adapter, on_role_change from the role listener.
+    FailoverMember member = plan.data().memberBuilder(new CallbackDatabase(adapter, callbacks)).rejoin(rejoin)
+        .watchdog(watchdog).roleListener(callbacks).build();
     ProbeServer probe;
     try {
       member.start();
