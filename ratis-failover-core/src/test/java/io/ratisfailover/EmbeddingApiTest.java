@@ -47,7 +47,8 @@ class EmbeddingApiTest {
         .hasMessage("raft address h:1 is used by two peers");
     assertThatThrownBy(() -> FailoverMember.builder().memberId("w1").clusterName("c").storageDirectory(dir)
         .peers(List.of(Peer.witness("w1", "h:1"))).build()).hasMessage("the peers include no data member");
-    assertThatThrownBy(() -> FailoverMember.builder().snapshotEvery(3)).hasMessageContaining("snapshot_every");
+    assertThatThrownBy(() -> FailoverMember.builder().memberId("pg1").clusterName("c").storageDirectory(dir).peers(PEERS)
+        .snapshotEvery(3).build()).isInstanceOf(SettingException.class).hasMessage("snapshotEvery: must be at least 10 entries, got 3");
   }
 
   @Test

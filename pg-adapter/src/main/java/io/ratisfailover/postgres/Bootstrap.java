@@ -4,12 +4,9 @@ import static io.ratisfailover.postgres.AdapterContext.STATEMENT;
 import static io.ratisfailover.postgres.AdapterContext.io;
 import static io.ratisfailover.postgres.AdapterContext.log;
 
-import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.AdapterContext.Environment;
 import io.ratisfailover.postgres.internal.ControlData;
-import io.ratisfailover.postgres.internal.LocalDatabase;
 import io.ratisfailover.postgres.internal.MemberState;
-import io.ratisfailover.postgres.internal.Postmaster;
 import io.ratisfailover.postgres.internal.ServerConfiguration;
 import io.ratisfailover.postgres.internal.ServerFiles;
 import io.ratisfailover.spi.DatabaseException;
@@ -29,19 +26,11 @@ final class Bootstrap {
   private final AdapterContext ctx;
   private final ServerControl control;
   private final PrimarySetup primary;
-  private final MemberId self;
-  private final PostgresConfig config;
-  private final Postmaster postmaster;
-  private final LocalDatabase local;
 
   Bootstrap(AdapterContext ctx, ServerControl control, PrimarySetup primary) {
     this.ctx = ctx;
     this.control = control;
     this.primary = primary;
-    this.self = ctx.self;
-    this.config = ctx.config;
-    this.postmaster = ctx.postmaster;
-    this.local = ctx.local;
   }
 
   /** {@link io.ratisfailover.spi.DatabaseAdapter#bootstrap}: a new cluster, or the one this member created, as primary. */
@@ -49,23 +38,23 @@ final class Bootstrap {
     ctx.epoch(topology.epoch());
     Environment env = ctx.environment();
     ServerFiles files = env.files();
-    long decidedAt = postmaster.generation();
+    long decidedAt = ctx.postmaster.generation();
     if (files.hasCluster()) {
       Optional<MemberState> mine = ctx.state(files);
       if (mine.isEmpty()) {
         ControlData cd = ctx.controlData(env);
         throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory " + files.directory()
             + " already holds a PostgreSQL cluster (system identifier " + cd.systemIdentifier()
-            + ") that member " + self + " did not create; bootstrap only creates new clusters. Move it away, or"
+            + ") that member " + ctx.self + " did not create; bootstrap only creates new clusters. Move it away, or"
             + " start the cluster so that this member adopts it as a standby");
       }
-      log.info("member {} epoch {}: bootstrap: the cluster exists already; making sure it runs as primary", self, ctx.epoch());
+      log.info("member {} epoch {}: bootstrap: the cluster exists already; making sure it runs as primary", ctx.self, ctx.epoch());
       primary.startPrimaryWithin(env, topology, decidedAt, mine.get().bootstrapped());
       finishBootstrap(env, topology);
       return;
     }
     requireEmpty(files, "bootstrap a new cluster");
-    log.info("member {} epoch {}: bootstrap: initdb into {}", self, ctx.epoch(), files.directory());
+    log.info("member {} epoch {}: bootstrap: initdb into {}", ctx.self, ctx.epoch(), files.directory());
     try {
       files.createDirectory();
     } catch (IOException e) {
@@ -77,7 +66,7 @@ final class Bootstrap {
         files.rename("postgresql.conf", ServerConfiguration.BASE_FILE);
       }
       ctx.writeServerConfig(files, ServerConfiguration.Role.primary(ctx.syncNames(topology)));
-      files.writeState(new MemberState(self, Optional.empty(), false));
+      files.writeState(new MemberState(ctx.self, Optional.empty(), false));
       ctx.forgetState();
     } catch (IOException e) {
       throw io("write the configuration of the new cluster", e);
@@ -85,13 +74,13 @@ final class Bootstrap {
     ctx.requireLease("starting the new cluster as primary");
     control.startServer(env, decidedAt, true);
     finishBootstrap(env, topology);
-    log.info("member {} epoch {}: bootstrap done; primary on timeline 1", self, ctx.epoch());
+    log.info("member {} epoch {}: bootstrap done; primary on timeline 1", ctx.self, ctx.epoch());
   }
 
   /** The roles and slots a new cluster needs; repeatable until it records that it finished. */
   private void finishBootstrap(Environment env, PrimaryTopology topology) throws DatabaseException {
-    PostgresConfig.Credentials repl = config.replication();
-    local.call("create the replication role", STATEMENT, c -> {
+    PostgresConfig.Credentials repl = ctx.config.replication();
+    ctx.local.call("create the replication role", STATEMENT, c -> {
       boolean exists;
       try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
         ps.setString(1, repl.user());
@@ -112,7 +101,7 @@ final class Bootstrap {
     });
     primary.configurePrimary(topology);
     try {
-      env.files().writeState(new MemberState(self, Optional.empty(), true));
+      env.files().writeState(new MemberState(ctx.self, Optional.empty(), true));
       ctx.forgetState();
     } catch (IOException e) {
       throw io("record that bootstrap finished", e);

@@ -3,7 +3,6 @@ package io.ratisfailover.postgres;
 import static io.ratisfailover.postgres.AdapterContext.io;
 import static io.ratisfailover.postgres.AdapterContext.log;
 
-import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.AdapterContext.Environment;
 import io.ratisfailover.postgres.internal.ServerConfiguration;
 import io.ratisfailover.postgres.internal.ServerFiles;
@@ -19,25 +18,21 @@ import java.io.IOException;
  */
 final class Cloner {
   private final AdapterContext ctx;
-  private final MemberId self;
-  private final PostgresConfig config;
 
   Cloner(AdapterContext ctx) {
     this.ctx = ctx;
-    this.self = ctx.self;
-    this.config = ctx.config;
   }
 
   /** Copies {@code up}'s data directory with {@code pg_basebackup} through this member's slot on it. */
   void clone(Environment env, UpstreamServer up) throws DatabaseException {
     ServerFiles files = env.files();
-    log.info("member {} epoch {}: cloning {} into {}", self, ctx.epoch(), up.describe(), files.directory());
+    log.info("member {} epoch {}: cloning {} into {}", ctx.self, ctx.epoch(), up.describe(), files.directory());
     try {
       files.createDirectory();
     } catch (IOException e) {
       throw io("create the data directory " + files.directory(), e);
     }
-    String slot = SlotNames.of(self);
+    String slot = SlotNames.of(ctx.self);
     try {
       up.ensureSlot(slot);
     } catch (DatabaseException e) {
@@ -52,7 +47,7 @@ final class Cloner {
       throw io("keep the cloned configuration", e);
     }
     ctx.forgetControlData();
-    log.info("member {} epoch {}: cloned {}", self, ctx.epoch(), up.describe());
+    log.info("member {} epoch {}: cloned {}", ctx.self, ctx.epoch(), up.describe());
   }
 
   /** Empties a directory that is in a clone's way, when the configuration allows; refuses otherwise. */
@@ -65,7 +60,7 @@ final class Cloner {
       throw io("read the data directory " + files.directory(), e);
     }
     String what = files.incompleteClone() ? "holds an unfinished clone" : "is not empty but holds no PostgreSQL cluster";
-    if (!config.allowDataDirectoryRemoval()) {
+    if (!ctx.config.allowDataDirectoryRemoval()) {
       throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot clone into " + files.directory() + ": it "
           + what + "; empty it, or set allowDataDirectoryRemoval to let the adapter do so");
     }

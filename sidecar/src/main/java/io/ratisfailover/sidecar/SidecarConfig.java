@@ -2,7 +2,6 @@ package io.ratisfailover.sidecar;
 
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberId;
-import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RaftTls;
 import io.ratisfailover.Tags;
@@ -101,10 +100,37 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
   /** The PgPool-II action: whom to tell, and this member's backend number there. */
   public record PgPoolPlan(PgPool.Config config, int nodeId) {}
 
-  /** Everything the sidecar starts with, checked. */
-  public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
-      Optional<RaftTls> raftTls, long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
-      PostgresConfig postgres, WatchdogSettings watchdog, Callbacks callbacks, Optional<PgPoolPlan> pgpool) {}
+  /**
+   * Everything the sidecar starts with, checked.
+   *
+   * @param data the member and its server, validated by {@link DataMemberConfig} as an embedding
+   *     application's are
+   */
+  public record Plan(DataMemberConfig data, ProbeConfig probe, WatchdogSettings watchdog, Callbacks callbacks,
+      Optional<PgPoolPlan> pgpool) {
+    public String cluster() {
+      return data.clusterName();
+    }
+
+    public MemberId member() {
+      return data.member();
+    }
+
+    public Timing timing() {
+      return data.timing();
+    }
+
+    public PostgresConfig postgres() {
+      return data.postgres();
+    }
+  }
+
+  /** The file's key for each setting {@link DataMemberConfig} and the member builder may refuse. */
+  private static final Map<String, String> KEYS = Map.ofEntries(Map.entry("clusterName", "cluster"),
+      Map.entry("memberId", "member"), Map.entry("peers", "peers"), Map.entry("storageDirectory", "raft.storage"),
+      Map.entry("snapshotEvery", "raft.snapshot_every"), Map.entry("raftTls", "raft.tls"),
+      Map.entry("insecureRaft", "raft.insecure"), Map.entry("timing", "timing"), Map.entry("postgres", "postgresql"),
+      Map.entry("postgres.statusTimeout", "postgresql.status_timeout"));
 
   public static Plan load(Path file, Map<String, String> environment) {
     SidecarConfig config = ConfigFiles.read(file, SidecarConfig.class);
@@ -120,33 +146,26 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     String name = Values.required("cluster", cluster);
     MemberId self = Values.checked("member", () -> MemberId.of(Values.required("member", member)));
     List<Peer> resolved = PeerSection.toPeers("peers", Values.required("peers", peers));
-    Peer me = resolved.stream().filter(p -> p.id().equals(self)).findFirst()
-        .orElseThrow(() -> ConfigException.at("peers", "member " + self + " is not among the peers"));
-    if (me.kind() != MemberKind.DATA) {
-      throw ConfigException.at("peers", "member " + self + " is a witness; the sidecar runs data members");
-    }
     RaftSection r = Values.required("raft", raft);
     Path storage = Path.of(Values.required("raft.storage", r.storage()));
-    long snapshots = r.snapshotEvery() == null ? 1000 : r.snapshotEvery();
-    if (snapshots < 10) {
-      throw ConfigException.at("raft.snapshot_every", "must be at least 10 entries");
-    }
     Optional<RaftTls> tls = RaftTlsSection.resolve("raft", r.tls(), r.insecure(), self);
     Timing t = (timing == null ? TimingSection.DEFAULT : timing).toTiming("timing");
     ClusterSettings s = settings == null ? ClusterSettings.DEFAULT : settings.toSettings("settings");
     ApiSection a = Values.required("api", api);
     ProbeConfig probe = a.toProbeConfig("api", null, env);
     PostgresConfig pg = postgres(Values.required("postgresql", postgresql), t, env);
-    // The rules an embedding application's DataMemberConfig enforces, under this file's keys.
-    DataMemberConfig.storageConflict(storage, pg.dataDirectory()).ifPresent(problem -> {
-      throw ConfigException.at("raft.storage", problem);
-    });
-    DataMemberConfig.statusTimeoutConflict(pg, t).ifPresent(problem -> {
-      throw ConfigException.at("postgresql.status_timeout", problem);
-    });
-    return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), tls, snapshots, t, s, resolvedTags(), a.url(),
-        probe, pg, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t),
-        callbacks == null ? Callbacks.NONE : callbacks.toCallbacks("callbacks"), Optional.ofNullable(pgpool).map(SidecarConfig::pgpool));
+    // The file only translates keys: every rule on the member is DataMemberConfig's.
+    DataMemberConfig.Builder b = DataMemberConfig.builder().clusterName(name).member(self).peers(resolved)
+        .storageDirectory(storage).timing(t).initialSettings(s).tags(resolvedTags()).apiUrl(a.url()).postgres(pg)
+        .raftBindHost(r.bindHost());
+    tls.ifPresentOrElse(b::raftTls, b::insecureRaft);
+    if (r.snapshotEvery() != null) {
+      b.snapshotEvery(r.snapshotEvery());
+    }
+    DataMemberConfig data = Values.built(KEYS, "raft", b::build);
+    return new Plan(data, probe, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t),
+        callbacks == null ? Callbacks.NONE : callbacks.toCallbacks("callbacks"),
+        Optional.ofNullable(pgpool).map(SidecarConfig::pgpool));
   }
 
   private static PgPoolPlan pgpool(PgPoolSection p) {

@@ -46,10 +46,10 @@ class SidecarConfigTest {
   void aGoodFileDescribesTheMemberAndItsDatabase() {
     SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD, ENV);
     assertThat(plan.member().value()).isEqualTo("pg1");
-    assertThat(plan.settings().synchronousMode()).isEqualTo(SynchronousMode.ON);
-    assertThat(plan.tags().failoverPriority()).isEqualTo(2);
-    assertThat(plan.tags().custom()).containsEntry("dc", "east");
-    assertThat(plan.apiUrl()).isEqualTo("http://10.0.0.1:8008");
+    assertThat(plan.data().initialSettings().synchronousMode()).isEqualTo(SynchronousMode.ON);
+    assertThat(plan.data().tags().failoverPriority()).isEqualTo(2);
+    assertThat(plan.data().tags().custom()).containsEntry("dc", "east");
+    assertThat(plan.data().apiUrl()).isEqualTo("http://10.0.0.1:8008");
     assertThat(plan.probe().port()).isEqualTo(8008);
     assertThat(plan.probe().auth()).isPresent();
     assertThat(plan.probe().primaryHoldOff()).isEqualTo(Duration.ofSeconds(2));
@@ -119,8 +119,8 @@ class SidecarConfigTest {
     String tls = "raft: {storage: /var/lib/rf/pg1, tls: {certificate: %s, key: %s, ca: %s}}".formatted(
         pg1.certificate(), pg1.key(), pg1.ca());
     String insecure = "raft: {storage: /var/lib/rf/pg1, insecure: true}";
-    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace(insecure, tls), ENV).raftTls()).contains(pg1);
-    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).raftTls()).isEmpty();
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace(insecure, tls), ENV).data().raftTls()).contains(pg1);
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).data().raftTls()).isEmpty();
     assertProblem(GOOD.replace(insecure, "raft: {storage: /var/lib/rf/pg1}"), "sidecar.yml: raft.tls: is required:"
         + " this member's certificate, key and cluster CA for mutual TLS on the Raft port (or raft.insecure: true where"
         + " nobody else can reach that port)");

@@ -1,5 +1,6 @@
 package io.ratisfailover.witness;
 
+import io.ratisfailover.FailoverMember;
 import io.ratisfailover.HostPort;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
@@ -63,7 +64,20 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
    * @param probe the HTTP API for this cluster, when {@code api_listen} is set
    */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path storage, Timing timing,
-      boolean settingsIgnored, Optional<ProbeConfig> probe, String raftBindHost, Optional<RaftTls> raftTls) {}
+      boolean settingsIgnored, Optional<ProbeConfig> probe, String raftBindHost, Optional<RaftTls> raftTls) {
+
+    /** The member this plan describes, every setting in place; {@link #plans} has had it check them. */
+    public FailoverMember.Builder memberBuilder() {
+      FailoverMember.Builder b = FailoverMember.builder().clusterName(cluster).memberId(member).peers(peers)
+          .storageDirectory(storage).timing(timing);
+      raftTls.ifPresentOrElse(b::raftTls, b::insecureRaft);
+      if (raftBindHost != null) {
+        b.raftBindHost(raftBindHost);
+      }
+      probe.ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
+      return b;
+    }
+  }
 
   /** Reads and checks a witness configuration file; secrets come from {@code env}. */
   public static List<Plan> load(Path file, Map<String, String> env) {
@@ -120,8 +134,14 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
       }
       RaftSection r = c.raft() != null ? c.raft() : raft != null ? raft : new RaftSection(null, null);
       Optional<RaftTls> tls = RaftTlsSection.resolve(c.raft() != null ? at + ".raft" : "raft", r.tls(), r.insecure(), self);
-      plans.add(new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, c.settings() != null, probe,
-          c.raftBindHost(), tls));
+      Plan plan = new Plan(name, self, List.copyOf(peers), root.resolve(name), resolved, c.settings() != null, probe,
+          c.raftBindHost(), tls);
+      // The rules the member builder applies when the witness starts, checked now under this file's keys.
+      String raftAt = c.raft() != null ? at + ".raft" : "raft";
+      Values.built(Map.of("peers", at + ".peers", "raftTls", raftAt + ".tls", "insecureRaft", raftAt + ".insecure",
+          "storageDirectory", "storage", "clusterName", at + ".name", "memberId", "member"), at,
+          () -> plan.memberBuilder().check());
+      plans.add(plan);
     }
     return plans;
   }

@@ -104,20 +104,12 @@ public final class WitnessMain {
 
     void start() {
       for (WitnessConfig.Plan plan : plans) {
-        FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
-            .peers(plan.peers()).storageDirectory(plan.storage()).timing(plan.timing())
-            .rejoin(rejoin);
         if (plan.settingsIgnored()) {
           log.warn("witness {}: cluster {}: the settings in this witness's configuration are not used: a new cluster"
               + " starts with those of the data member that bootstraps it, and changes them with rfctl edit-config",
               plan.member(), plan.cluster());
         }
-        plan.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
-        if (plan.raftBindHost() != null) {
-          b.raftBindHost(plan.raftBindHost());
-        }
-        plan.probe().ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
-        FailoverMember member = b.build();
+        FailoverMember member = plan.memberBuilder().rejoin(rejoin).build();
         members.add(member);
         member.start();
         plan.probe().ifPresent(p -> probes.add(ProbeServer.start(member, p)));
