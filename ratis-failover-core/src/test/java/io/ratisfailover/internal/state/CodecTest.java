@@ -79,7 +79,7 @@ class CodecTest {
     assertThat(s.settings().postgresql().parameters()).containsEntry("work_mem", "64MB");
     assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
     DatabaseStatus pending = DatabaseStatus.replica(2, Lsn.of(5), Lsn.of(5), Optional.empty()).withPendingRestart(true);
-    assertThat(Codec.status(Codec.status(pending))).isEqualTo(pending);
+    assertThat(ProtoValues.status(ProtoValues.status(pending))).isEqualTo(pending);
   }
 
   @Test
