@@ -53,13 +53,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.ctx = new AdapterContext(self, config, this::postmasterExited);
     this.control = new ServerControl(ctx);
     this.status = new ServerStatus(ctx);
-    this.primary = new PrimarySetup(ctx, control);
+    PermanentSlots slots = new PermanentSlots(ctx);
+    this.primary = new PrimarySetup(ctx, control, slots);
     this.promoter = new Promoter(ctx, control, primary);
     this.bootstrap = new Bootstrap(ctx, control, primary);
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
     this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner));
-    this.clusterSettings = new ClusterSettingsFiles(ctx, control);
+    this.clusterSettings = new ClusterSettingsFiles(ctx, control, slots);
     this.self = ctx.self;
     this.config = ctx.config;
     this.local = ctx.local;
