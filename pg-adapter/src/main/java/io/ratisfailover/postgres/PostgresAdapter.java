@@ -45,6 +45,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Bootstrap bootstrap;
   private final Standby standby;
   private final ClusterSettingsFiles clusterSettings;
+  private final LogicalSlotCopies slotCopies;
   private final MemberId self;
   private final PostgresConfig config;
   private final LocalDatabase local;
@@ -59,8 +60,9 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.bootstrap = new Bootstrap(ctx, control, primary);
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
-    this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner));
-    this.clusterSettings = new ClusterSettingsFiles(ctx, control, slots);
+    this.slotCopies = new LogicalSlotCopies(ctx, control, slots);
+    this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner), slotCopies);
+    this.clusterSettings = new ClusterSettingsFiles(ctx, control, slots, slotCopies);
     this.self = ctx.self;
     this.config = ctx.config;
     this.local = ctx.local;
@@ -168,6 +170,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void close() {
+    slotCopies.close();
     control.close();
     promoter.close();
     local.close();

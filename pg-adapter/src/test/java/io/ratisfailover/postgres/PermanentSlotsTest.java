@@ -29,7 +29,7 @@ class PermanentSlotsTest {
   static final PgSandbox pg = new PgSandbox();
 
   static PgCluster logicalCluster(String name) {
-    return new PgCluster(pg, name, Timing.defaults(), ClusterSettings.DEFAULT,
+    return new PgCluster(pg, name, Timing.conservative().build(), ClusterSettings.DEFAULT,
         Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS),
         b -> b.serverParameter("wal_level", "logical").serverParameter("hot_standby_feedback", "on"));
   }
@@ -72,5 +72,73 @@ class PermanentSlotsTest {
     Await.until("backup slot on " + standby, WAIT,
         () -> slots(c, standby).equals(List.of("archiver:physical", "backup:physical", "cdc:logical")),
         () -> slots(c, standby) + " " + c.describe());
+  }
+
+  /**
+   * A logical subscriber on a third server, through the declared slot: rows flow; the standby keeps
+   * a copy of the slot, advanced behind the primary's; rows written while the subscriber is away
+   * and after a switchover arrive once it is pointed at the new primary, none lost, none twice.
+   */
+  @Test
+  void aLogicalSubscriberContinuesOnTheNewPrimaryWithoutLosingRows() throws Exception {
+    PgCluster c = logicalCluster("logical").startAll();
+    String primary = Faults.awaitSteady(c, WAIT);
+    String standby = Faults.other(primary);
+    Db.execute(c.postgres(primary), "CREATE TABLE items (id int PRIMARY KEY)");
+    Db.execute(c.postgres(primary), "CREATE PUBLICATION items_pub FOR TABLE items");
+    c.member("w1").updateSettings(s -> s.withPostgresql(s.postgresql().withSlots(Map.of(
+        "cdc", ReplicationSlot.logical("postgres", "pgoutput")))));
+    for (String id : List.of(primary, standby)) {
+      Await.until("slot cdc on " + id, WAIT, () -> slots(c, id).contains("cdc:logical"),
+          () -> slots(c, id) + " " + c.describe());
+    }
+
+    PostgresConfig subscriber = pg.config(pg.copyOfTemplate("subscriber")).build();
+    pg.adapter("subscriber", subscriber).startPrimary(PgSandbox.topology(1));
+    Db.execute(subscriber, "CREATE TABLE items (id int PRIMARY KEY)");
+    Db.execute(subscriber, "CREATE SUBSCRIPTION items_sub CONNECTION " + conninfo(c.postgres(primary))
+        + " PUBLICATION items_pub WITH (create_slot = false, slot_name = 'cdc', copy_data = false)");
+    insert(c.postgres(primary), 1, 100);
+    awaitRows(subscriber, 100, c);
+
+    // The standby's copy follows the primary's confirmed position.
+    String confirmed = Db.value(c.postgres(primary), "SELECT confirmed_flush_lsn FROM pg_replication_slots"
+        + " WHERE slot_name = 'cdc'");
+    Await.until("the standby's copy of cdc at " + confirmed, WAIT, () -> "t".equals(Db.valueOrNull(c.postgres(standby),
+        "SELECT confirmed_flush_lsn >= '" + confirmed + "' FROM pg_replication_slots WHERE slot_name = 'cdc'")),
+        () -> Db.valueOrNull(c.postgres(standby), "SELECT confirmed_flush_lsn FROM pg_replication_slots"));
+
+    // Rows the subscriber has not received when the primary changes: they must come from the copy.
+    Db.execute(subscriber, "ALTER SUBSCRIPTION items_sub DISABLE");
+    Await.until("the subscriber let go of cdc", WAIT, () -> "f".equals(Db.valueOrNull(c.postgres(primary),
+        "SELECT active FROM pg_replication_slots WHERE slot_name = 'cdc'")), c::describe);
+    insert(c.postgres(primary), 101, 150);
+
+    c.switchover(primary, WAIT);
+    Await.until(standby + " serving", WAIT, () -> c.servingPrimary().filter(standby::equals).isPresent(), c::describe);
+    Db.execute(subscriber, "ALTER SUBSCRIPTION items_sub CONNECTION " + conninfo(c.postgres(standby)));
+    Db.execute(subscriber, "ALTER SUBSCRIPTION items_sub ENABLE");
+    insert(c.postgres(standby), 151, 200);
+    awaitRows(subscriber, 200, c);
+    assertThat(Db.value(subscriber, "SELECT count(DISTINCT id) || ' ' || min(id) || ' ' || max(id) FROM items"))
+        .isEqualTo("200 1 200");
+  }
+
+  private static void insert(PostgresConfig server, int from, int to) throws java.sql.SQLException {
+    Db.execute(server, "INSERT INTO items SELECT generate_series(" + from + ", " + to + ")");
+  }
+
+  private static void awaitRows(PostgresConfig subscriber, int rows, PgCluster c) {
+    Await.until(rows + " rows on the subscriber", WAIT,
+        () -> String.valueOf(rows).equals(Db.valueOrNull(subscriber, "SELECT count(*) FROM items")),
+        () -> Db.valueOrNull(subscriber, "SELECT count(*) FROM items") + " rows; " + c.describe());
+  }
+
+  /** A libpq conninfo for {@code server} as its superuser, quoted as an SQL literal. */
+  private static String conninfo(PostgresConfig server) {
+    String password = server.superuser().password().replace("\\", "\\\\").replace("'", "\\'");
+    String conninfo = "host=" + server.localHost() + " port=" + server.port() + " dbname=postgres user="
+        + server.superuser().user() + " password='" + password + "'";
+    return "'" + conninfo.replace("'", "''") + "'";
   }
 }

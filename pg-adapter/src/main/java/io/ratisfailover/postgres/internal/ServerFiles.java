@@ -87,6 +87,34 @@ public final class ServerFiles {
     syncDirectory(target.getParent());
   }
 
+  /**
+   * Writes a copy of a slot's state file as {@code pg_replslot/<slot>/state} (directory 0700, file
+   * 0600, owned by the server's user); the server loads it at its next start.
+   */
+  public void writeSlotState(String slot, byte[] content) throws IOException {
+    Path slotDir = dir.resolve("pg_replslot").resolve(slot);
+    if (!Files.exists(slotDir)) {
+      Files.createDirectory(slotDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    account.own(slotDir);
+    Path tmp = slotDir.resolve("state.rf-tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    account.own(tmp);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(java.nio.ByteBuffer.wrap(content));
+      ch.force(true);
+    }
+    Files.move(tmp, slotDir.resolve("state"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(slotDir);
+    syncDirectory(slotDir.getParent());
+  }
+
+  /** Whether slot {@code slot} has a state file here. */
+  public boolean hasSlot(String slot) {
+    return Files.exists(dir.resolve("pg_replslot").resolve(slot).resolve("state"));
+  }
+
   public Optional<String> read(String name) throws IOException {
     try {
       return Optional.of(Files.readString(dir.resolve(name), StandardCharsets.UTF_8));
