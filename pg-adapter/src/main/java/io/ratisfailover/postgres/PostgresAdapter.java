@@ -132,11 +132,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void promote(Promotion promotion) throws DatabaseException {
+    // A primary has no upstream whose logical slots it copies; its own slots are now the cluster's.
+    slotCopies.follow(Optional.empty());
     promoter.promote(promotion);
   }
 
   @Override
   public void startPrimary(PrimaryTopology topology) throws DatabaseException {
+    slotCopies.follow(Optional.empty());
     primary.startPrimary(topology);
   }
 
