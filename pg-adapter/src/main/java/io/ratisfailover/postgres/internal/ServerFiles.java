@@ -74,13 +74,17 @@ public final class ServerFiles {
   }
 
   public void write(String name, String content) throws IOException {
-    Path target = dir.resolve(name);
-    Path tmp = dir.resolve(name + ".rf-tmp");
+    writeAtomically(dir.resolve(name), content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Through a temporary file in the same directory, synced, then renamed over {@code target}. */
+  private void writeAtomically(Path target, byte[] content) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".rf-tmp");
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     account.own(tmp);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
+      ch.write(java.nio.ByteBuffer.wrap(content));
       ch.force(true);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -97,16 +101,7 @@ public final class ServerFiles {
       Files.createDirectory(slotDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     account.own(slotDir);
-    Path tmp = slotDir.resolve("state.rf-tmp");
-    Files.deleteIfExists(tmp);
-    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    account.own(tmp);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(java.nio.ByteBuffer.wrap(content));
-      ch.force(true);
-    }
-    Files.move(tmp, slotDir.resolve("state"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory(slotDir);
+    writeAtomically(slotDir.resolve("state"), content);
     syncDirectory(slotDir.getParent());
   }
 
