@@ -59,6 +59,10 @@ class PermanentSlotsTest {
     // A physical permanent slot reserves WAL from the start, as the members' own slots do.
     assertThat(Db.value(c.postgres(primary), "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots"
         + " WHERE slot_name = 'archiver'")).isEqualTo("t");
+    // The standby took the declaration (its copy of the logical slot is the last step): from here on
+    // only the promotion itself can create the physical slot on it.
+    Await.until("the copy of cdc on " + standby, WAIT, () -> slots(c, standby).equals(List.of("cdc:logical")),
+        () -> slots(c, standby) + " " + c.describe());
 
     c.switchover(primary, WAIT);
     Await.until(standby + " serving", WAIT, () -> c.servingPrimary().filter(standby::equals).isPresent(), c::describe);
