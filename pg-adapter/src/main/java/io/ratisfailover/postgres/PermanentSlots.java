@@ -28,7 +28,7 @@ import java.util.Map;
 final class PermanentSlots {
   private final AdapterContext ctx;
   private final LocalDatabase local;
-  /** The declaration last applied; the database thread writes and reads it. */
+  /** The declaration last applied: written on the database thread, read there and by the slot-copy thread. */
   private volatile Map<String, ReplicationSlot> declared = Map.of();
 
   PermanentSlots(AdapterContext ctx) {
