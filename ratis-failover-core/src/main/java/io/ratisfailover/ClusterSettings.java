@@ -14,7 +14,8 @@ import java.util.Objects;
  *     place before releasing its lease; zero releases at once (fastest failover)
  * @param switchoverTimeout how long an elected member waits to replay up to the position its
  *     predecessor released at, before giving up the election
- * @param postgresql PostgreSQL parameters and {@code pg_hba} lines every data member applies
+ * @param postgresql PostgreSQL parameters and {@code pg_hba} lines every data member applies, and the
+ *     permanent replication slots the primary keeps
  */
 public record ClusterSettings(SynchronousMode synchronousMode, int synchronousNodeCount,
     long maximumLagOnFailover, Duration primaryStartTimeout, Duration switchoverTimeout,

@@ -16,10 +16,17 @@ import java.util.regex.Pattern;
  * @param parameters server parameters by name, for example {@code work_mem -> 64MB}
  * @param pgHba lines added to every member's {@code pg_hba.conf}, after the lines the adapter
  *     needs for replication and its own connections
+ * @param slots permanent replication slots by name (Patroni's {@code slots}), which the primary
+ *     creates where missing; the members' own {@code rf_*} slots are not among them
  */
-public record ServerParameters(Map<String, String> parameters, List<String> pgHba) {
+public record ServerParameters(Map<String, String> parameters, List<String> pgHba, Map<String, ReplicationSlot> slots) {
 
-  public static final ServerParameters NONE = new ServerParameters(Map.of(), List.of());
+  public static final ServerParameters NONE = new ServerParameters(Map.of(), List.of(), Map.of());
+
+  /** Settings without permanent slots. */
+  public ServerParameters(Map<String, String> parameters, List<String> pgHba) {
+    this(parameters, pgHba, Map.of());
+  }
 
   /**
    * Parameters the member's adapter sets itself (where it listens, whom it streams from, which
@@ -39,14 +46,26 @@ public record ServerParameters(Map<String, String> parameters, List<String> pgHb
   // Bounds that keep the replicated state (sent with every snapshot) small.
   private static final int MAX_LINE = 1024;
   private static final int MAX_ENTRIES = 500;
+  private static final int MAX_SLOTS = 100;
 
   public ServerParameters {
     Objects.requireNonNull(parameters, "postgresql.parameters");
     Objects.requireNonNull(pgHba, "postgresql.pg_hba");
+    Objects.requireNonNull(slots, "slots");
     if (parameters.size() > MAX_ENTRIES || pgHba.size() > MAX_ENTRIES) {
       throw new IllegalArgumentException("postgresql: at most " + MAX_ENTRIES + " parameters and "
           + MAX_ENTRIES + " pg_hba lines");
     }
+    if (slots.size() > MAX_SLOTS) {
+      throw new IllegalArgumentException("slots: at most " + MAX_SLOTS + " permanent slots");
+    }
+    // A TreeMap keeps the order stable (every member creates them in the same order); it refuses null keys.
+    Map<String, ReplicationSlot> sorted = new TreeMap<>();
+    slots.forEach((name, slot) -> {
+      ReplicationSlot.check(name, slot);
+      sorted.put(name, slot);
+    });
+    slots = java.util.Collections.unmodifiableMap(sorted);
     parameters = Map.copyOf(parameters);
     for (Map.Entry<String, String> e : parameters.entrySet()) {
       checkParameter(e.getKey(), e.getValue());
@@ -58,11 +77,15 @@ public record ServerParameters(Map<String, String> parameters, List<String> pgHb
   }
 
   public ServerParameters withParameters(Map<String, String> value) {
-    return new ServerParameters(value, pgHba);
+    return new ServerParameters(value, pgHba, slots);
   }
 
   public ServerParameters withPgHba(List<String> value) {
-    return new ServerParameters(parameters, value);
+    return new ServerParameters(parameters, value, slots);
+  }
+
+  public ServerParameters withSlots(Map<String, ReplicationSlot> value) {
+    return new ServerParameters(parameters, pgHba, value);
   }
 
   /** The parameters in a stable order (by name), so every member writes the same file. */

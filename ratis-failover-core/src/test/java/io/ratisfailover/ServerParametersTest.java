@@ -48,4 +48,31 @@ class ServerParametersTest {
     assertThatThrownBy(() -> new ServerParameters(Map.of(), List.of("  ")))
         .hasMessage("postgresql.pg_hba: a line is empty");
   }
+
+  @Test
+  void permanentSlotsAreKeptInNameOrder() {
+    ServerParameters p = ServerParameters.NONE.withSlots(Map.of("orders_cdc", ReplicationSlot.logical("orders", "pgoutput"),
+        "archiver", ReplicationSlot.physical()));
+    assertThat(p.slots().keySet()).containsExactly("archiver", "orders_cdc");
+    assertThat(p).isEqualTo(new ServerParameters(Map.of(), List.of(), Map.of("orders_cdc",
+        ReplicationSlot.logical("orders", "pgoutput"), "archiver", ReplicationSlot.physical())));
+  }
+
+  @Test
+  void refusesSlotsPostgresWouldRefuseOrThatAreTheMembersOwn() {
+    assertThatThrownBy(() -> ServerParameters.NONE.withSlots(Map.of("Orders-CDC", ReplicationSlot.physical())))
+        .hasMessage("slots: 'Orders-CDC' is not a slot name (lower case letters, digits and '_', at most 63 characters)");
+    assertThatThrownBy(() -> ServerParameters.NONE.withSlots(Map.of("rf_pg1", ReplicationSlot.physical())))
+        .hasMessage("slots.rf_pg1: names starting with rf_ are the members' own slots, kept by the adapter");
+    assertThatThrownBy(() -> ServerParameters.NONE.withSlots(Map.of("cdc", new ReplicationSlot(
+        ReplicationSlot.Type.LOGICAL, java.util.Optional.of("orders"), java.util.Optional.empty()))))
+        .hasMessage("slots.cdc: a logical slot needs database and plugin");
+    assertThatThrownBy(() -> ServerParameters.NONE.withSlots(Map.of("cdc", ReplicationSlot.logical("orders", "pg output"))))
+        .hasMessage("slots.cdc: 'pg output' is not a database or plugin name");
+    assertThatThrownBy(() -> ServerParameters.NONE.withSlots(Map.of("a", new ReplicationSlot(
+        ReplicationSlot.Type.PHYSICAL, java.util.Optional.of("orders"), java.util.Optional.empty()))))
+        .hasMessage("slots.a: a physical slot has no database or plugin");
+    assertThatThrownBy(() -> ServerParameters.NONE.withSlots(Map.of("x".repeat(64), ReplicationSlot.physical())))
+        .hasMessageContaining("is not a slot name");
+  }
 }

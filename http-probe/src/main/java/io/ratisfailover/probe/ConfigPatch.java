@@ -2,6 +2,7 @@ package io.ratisfailover.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.ReplicationSlot;
 import io.ratisfailover.ServerParameters;
 import io.ratisfailover.SynchronousMode;
 import java.math.BigDecimal;
@@ -30,7 +31,7 @@ import java.util.function.UnaryOperator;
 record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<Boolean> pause) {
 
   static final List<String> KEYS = List.of("synchronous_mode", "synchronous_mode_strict", "synchronous_node_count",
-      "maximum_lag_on_failover", "primary_start_timeout", "switchover_timeout", "postgresql", "pause");
+      "maximum_lag_on_failover", "primary_start_timeout", "switchover_timeout", "postgresql", "slots", "pause");
 
   /** Patroni keys that have no dynamic counterpart here, with why, so that a 400 tells what to do. */
   private static final Map<String, String> NOT_DYNAMIC = Map.of(
@@ -99,6 +100,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
           changes.add(s -> s.withSwitchoverTimeout(d));
         }
         case "postgresql" -> changes.add(postgresql(value, replace));
+        case "slots" -> changes.add(slots(value, replace));
         case "pause" -> pause = Optional.of(value.isNull() ? false : bool(key, value));
         default -> {
           String why = NOT_DYNAMIC.get(key);
@@ -128,7 +130,10 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
         changes.add(s -> s.withSwitchoverTimeout(d.switchoverTimeout()));
       }
       if (!seen.contains("postgresql")) {
-        changes.add(s -> s.withPostgresql(ServerParameters.NONE));
+        changes.add(s -> s.withPostgresql(ServerParameters.NONE.withSlots(s.postgresql().slots())));
+      }
+      if (!seen.contains("slots")) {
+        changes.add(s -> s.withPostgresql(s.postgresql().withSlots(Map.of())));
       }
       if (pause.isEmpty()) {
         pause = Optional.of(false);
@@ -178,7 +183,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
    */
   private static UnaryOperator<ClusterSettings> postgresql(JsonNode value, boolean replace) {
     if (value.isNull()) {
-      return s -> s.withPostgresql(ServerParameters.NONE);
+      return s -> s.withPostgresql(ServerParameters.NONE.withSlots(s.postgresql().slots()));
     }
     if (!value.isObject()) {
       throw new IllegalArgumentException("postgresql must be a mapping with parameters and pg_hba, got " + value);
@@ -237,7 +242,76 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
         next.remove(name);
       }
     });
-    return new ServerParameters(next, hba.orElse(current.pgHba()));
+    return new ServerParameters(next, hba.orElse(current.pgHba()), current.slots());
+  }
+
+  /**
+   * {@code slots: {name: {type: physical} | {type: logical, database: d, plugin: p}}}, Patroni's
+   * permanent slots. As a merge patch: a slot set to {@code null} is removed, those given are
+   * declared (each replaced whole), the rest stay; {@code slots: null} or {@code replace} (PUT)
+   * starts from none.
+   */
+  private static UnaryOperator<ClusterSettings> slots(JsonNode value, boolean replace) {
+    Map<String, Optional<ReplicationSlot>> changes = new LinkedHashMap<>();
+    boolean fromEmpty = replace || value.isNull();
+    if (!value.isNull() && !value.isObject()) {
+      throw new IllegalArgumentException("slots must be a mapping of name: {type: physical|logical, ...}, got " + value);
+    }
+    if (value.isObject()) {
+      for (Map.Entry<String, JsonNode> field : value.properties()) {
+        changes.put(field.getKey(), field.getValue().isNull() ? Optional.empty()
+            : Optional.of(slot(field.getKey(), field.getValue())));
+      }
+    }
+    // Validate now, for a 400 that names the slot, rather than when the change is applied.
+    applySlots(ServerParameters.NONE, changes, true);
+    return s -> s.withPostgresql(applySlots(s.postgresql(), changes, fromEmpty));
+  }
+
+  private static ServerParameters applySlots(ServerParameters current, Map<String, Optional<ReplicationSlot>> changes,
+      boolean fromEmpty) {
+    Map<String, ReplicationSlot> next = new LinkedHashMap<>(fromEmpty ? Map.of() : current.slots());
+    changes.forEach((name, slot) -> {
+      if (slot.isPresent()) {
+        next.put(name, slot.get());
+      } else {
+        next.remove(name);
+      }
+    });
+    return current.withSlots(next);
+  }
+
+  private static ReplicationSlot slot(String name, JsonNode v) {
+    if (!v.isObject()) {
+      throw new IllegalArgumentException("slots." + name + " must be a mapping with type (physical or logical), got " + v);
+    }
+    Optional<String> database = Optional.empty();
+    Optional<String> plugin = Optional.empty();
+    ReplicationSlot.Type type = null;
+    for (Map.Entry<String, JsonNode> field : v.properties()) {
+      JsonNode f = field.getValue();
+      if (!f.isTextual()) {
+        throw new IllegalArgumentException("slots." + name + "." + field.getKey() + " must be text, got " + f);
+      }
+      switch (field.getKey()) {
+        case "type" -> {
+          switch (f.asText().toLowerCase(Locale.ROOT)) {
+            case "physical" -> type = ReplicationSlot.Type.PHYSICAL;
+            case "logical" -> type = ReplicationSlot.Type.LOGICAL;
+            default -> throw new IllegalArgumentException("slots." + name + ".type must be physical or logical, got "
+                + f.asText());
+          }
+        }
+        case "database" -> database = Optional.of(f.asText());
+        case "plugin" -> plugin = Optional.of(f.asText());
+        default -> throw new IllegalArgumentException("unknown setting 'slots." + name + "." + field.getKey()
+            + "'; a slot has type, database and plugin");
+      }
+    }
+    if (type == null) {
+      throw new IllegalArgumentException("slots." + name + " has no type (physical or logical)");
+    }
+    return new ReplicationSlot(type, database, plugin);
   }
 
   /** A parameter's value as PostgreSQL reads it: text, or a number or boolean written as text; null removes it. */

@@ -288,6 +288,12 @@ final class Documents {
     ObjectNode parameters = postgresql.putObject("parameters");
     settings.postgresql().sortedParameters().forEach(parameters::put);
     settings.postgresql().pgHba().forEach(postgresql.putArray("pg_hba")::add);
+    ObjectNode slots = doc.putObject("slots");
+    settings.postgresql().slots().forEach((name, slot) -> {
+      ObjectNode s = slots.putObject(name).put("type", slot.isLogical() ? "logical" : "physical");
+      slot.database().ifPresent(d -> s.put("database", d));
+      slot.plugin().ifPresent(p -> s.put("plugin", p));
+    });
     doc.put("pause", paused);
     return doc;
   }

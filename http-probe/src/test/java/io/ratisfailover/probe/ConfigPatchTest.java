@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.ReplicationSlot;
 import io.ratisfailover.ServerParameters;
 import io.ratisfailover.SynchronousMode;
 import java.io.IOException;
@@ -115,6 +116,44 @@ class ConfigPatchTest {
     ConfigPatch put = ConfigPatch.parse(json("{\"switchover_timeout\": 10}"), true);
     assertThat(put.settings().orElseThrow().apply(ClusterSettings.DEFAULT.withPostgresql(SOME)).postgresql())
         .isEqualTo(ServerParameters.NONE);
+  }
+
+  private static final Map<String, ReplicationSlot> SLOTS = Map.of("archiver", ReplicationSlot.physical(),
+      "orders_cdc", ReplicationSlot.logical("orders", "pgoutput"));
+
+  @Test
+  void slotsMergeByNameNullRemovesOneAndOtherKeysKeepThem() {
+    ClusterSettings with = ClusterSettings.DEFAULT.withPostgresql(SOME.withSlots(SLOTS));
+    ClusterSettings s = patch(with, "{\"slots\": {\"archiver\": null, \"wal_g\": {\"type\": \"physical\"},"
+        + " \"orders_cdc\": {\"type\": \"logical\", \"database\": \"orders\", \"plugin\": \"wal2json\"}}}");
+    assertThat(s.postgresql().slots()).isEqualTo(Map.of("wal_g", ReplicationSlot.physical(),
+        "orders_cdc", ReplicationSlot.logical("orders", "wal2json")));
+    assertThat(s.postgresql().parameters()).isEqualTo(SOME.parameters());
+    // Clearing the parameters, or a PUT that names only slots, leaves or sets slots alone.
+    assertThat(patch(with, "{\"postgresql\": null}").postgresql().slots()).isEqualTo(SLOTS);
+    assertThat(patch(with, "{\"postgresql\": {\"parameters\": {\"work_mem\": \"8MB\"}}}").postgresql().slots())
+        .isEqualTo(SLOTS);
+    assertThat(patch(with, "{\"slots\": null}").postgresql()).isEqualTo(SOME);
+    ConfigPatch put = ConfigPatch.parse(json("{\"slots\": {\"wal_g\": {\"type\": \"physical\"}}}"), true);
+    assertThat(put.settings().orElseThrow().apply(with).postgresql())
+        .isEqualTo(ServerParameters.NONE.withSlots(Map.of("wal_g", ReplicationSlot.physical())));
+    ConfigPatch putOther = ConfigPatch.parse(json("{\"switchover_timeout\": 10}"), true);
+    assertThat(putOther.settings().orElseThrow().apply(with).postgresql()).isEqualTo(ServerParameters.NONE);
+  }
+
+  @Test
+  void aWrongSlotIsRefusedNamingIt() {
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"slots\": {\"cdc\": {\"type\": \"logical\", \"database\": \"x\"}}}"), false))
+        .hasMessage("slots.cdc: a logical slot needs database and plugin");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"slots\": {\"cdc\": {\"type\": \"other\"}}}"), false))
+        .hasMessage("slots.cdc.type must be physical or logical, got other");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"slots\": {\"cdc\": {\"database\": \"x\"}}}"), false))
+        .hasMessage("slots.cdc has no type (physical or logical)");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"slots\": {\"Bad-Name\": {\"type\": \"physical\"}}}"), false))
+        .hasMessageContaining("'Bad-Name' is not a slot name");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"slots\": {\"cdc\": {\"type\": \"physical\", \"temp\": \"x\"}}}"), false))
+        .hasMessage("unknown setting 'slots.cdc.temp'; a slot has type, database and plugin");
+    assertThatThrownBy(() -> ConfigPatch.parse(json("{\"slots\": [\"a\"]}"), false)).hasMessageContaining("slots must be a mapping");
   }
 
   @Test

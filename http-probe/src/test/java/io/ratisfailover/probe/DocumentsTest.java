@@ -138,8 +138,12 @@ class DocumentsTest {
   void configUsesPatronisKeysAndSeconds() {
     ClusterSettings s = ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.STRICT)
         .withPrimaryStartTimeout(Duration.ofMillis(1500)).withPostgresql(new io.ratisfailover.ServerParameters(
-            java.util.Map.of("work_mem", "64MB"), java.util.List.of("host all all 10.0.0.0/8 scram-sha-256")));
+            java.util.Map.of("work_mem", "64MB"), java.util.List.of("host all all 10.0.0.0/8 scram-sha-256"),
+            java.util.Map.of("orders_cdc", io.ratisfailover.ReplicationSlot.logical("orders", "pgoutput"),
+                "archiver", io.ratisfailover.ReplicationSlot.physical())));
     JsonNode c = Documents.config(s, true);
+    assertThat(c.path("slots").toString()).isEqualTo("{\"archiver\":{\"type\":\"physical\"},"
+        + "\"orders_cdc\":{\"type\":\"logical\",\"database\":\"orders\",\"plugin\":\"pgoutput\"}}");
     assertThat(c.path("postgresql").path("parameters").path("work_mem").asText()).isEqualTo("64MB");
     assertThat(c.path("postgresql").path("pg_hba").get(0).asText()).isEqualTo("host all all 10.0.0.0/8 scram-sha-256");
     assertThat(c.path("synchronous_mode").asBoolean()).isTrue();

@@ -14,17 +14,25 @@ import java.io.IOException;
  * {@link ServerConfiguration#CLUSTER_HBA_FILE}, appended to {@code pg_hba.conf} after the adapter's
  * lines. Reloads when a file changed and the server runs; a stopped server reads them at its next
  * start. A parameter that needs a restart then shows as {@link DatabaseStatus#pendingRestart()}.
+ * The declared permanent slots are handed to {@link PermanentSlots}, which a primary creates at once;
+ * a standby copies the logical ones ({@link LogicalSlotCopies}).
  */
 final class ClusterSettingsFiles {
   private final AdapterContext ctx;
   private final ServerControl control;
+  private final PermanentSlots slots;
+  private final LogicalSlotCopies slotCopies;
 
-  ClusterSettingsFiles(AdapterContext ctx, ServerControl control) {
+  ClusterSettingsFiles(AdapterContext ctx, ServerControl control, PermanentSlots slots, LogicalSlotCopies slotCopies) {
     this.ctx = ctx;
     this.control = control;
+    this.slots = slots;
+    this.slotCopies = slotCopies;
   }
 
   void apply(ServerParameters parameters) throws DatabaseException {
+    // Remembered even while there is no cluster yet: a later promotion creates them.
+    slots.declare(parameters.slots());
     ServerFiles files = ctx.environment().files();
     if (!files.hasCluster()) {
       return;
@@ -43,6 +51,10 @@ final class ClusterSettingsFiles {
       AdapterContext.log.info("member {} epoch {}: applied the cluster's PostgreSQL settings ({} parameters, {} pg_hba lines), reloaded",
           ctx.self, ctx.epoch(), parameters.parameters().size(), parameters.pgHba().size());
     }
+    // After the reload: a declared logical slot may need the wal_level the new parameters set.
+    slots.createMissing();
+    // On a standby: copies of the declared logical slots it lacks (a restart loads them).
+    slotCopies.copyMissingAndRestart();
   }
 
   private static boolean writeIfChanged(ServerFiles files, String name, String content) throws IOException {

@@ -45,6 +45,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Bootstrap bootstrap;
   private final Standby standby;
   private final ClusterSettingsFiles clusterSettings;
+  private final LogicalSlotCopies slotCopies;
   private final MemberId self;
   private final PostgresConfig config;
   private final LocalDatabase local;
@@ -53,13 +54,15 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.ctx = new AdapterContext(self, config, this::postmasterExited);
     this.control = new ServerControl(ctx);
     this.status = new ServerStatus(ctx);
-    this.primary = new PrimarySetup(ctx, control);
+    PermanentSlots slots = new PermanentSlots(ctx);
+    this.primary = new PrimarySetup(ctx, control, slots);
     this.promoter = new Promoter(ctx, control, primary);
     this.bootstrap = new Bootstrap(ctx, control, primary);
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
-    this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner));
-    this.clusterSettings = new ClusterSettingsFiles(ctx, control);
+    this.slotCopies = new LogicalSlotCopies(ctx, control, slots);
+    this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner), slotCopies);
+    this.clusterSettings = new ClusterSettingsFiles(ctx, control, slots, slotCopies);
     this.self = ctx.self;
     this.config = ctx.config;
     this.local = ctx.local;
@@ -129,11 +132,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void promote(Promotion promotion) throws DatabaseException {
+    // A primary has no upstream whose logical slots it copies; its own slots are now the cluster's.
+    slotCopies.follow(Optional.empty());
     promoter.promote(promotion);
   }
 
   @Override
   public void startPrimary(PrimaryTopology topology) throws DatabaseException {
+    slotCopies.follow(Optional.empty());
     primary.startPrimary(topology);
   }
 
@@ -167,6 +173,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void close() {
+    slotCopies.close();
     control.close();
     promoter.close();
     local.close();

@@ -30,9 +30,11 @@ import java.util.Set;
 final class PrimarySetup {
   private final AdapterContext ctx;
   private final ServerControl control;
+  private final PermanentSlots permanentSlots;
 
-  PrimarySetup(AdapterContext ctx, ServerControl control) {
+  PrimarySetup(AdapterContext ctx, ServerControl control, PermanentSlots permanentSlots) {
     this.ctx = ctx;
+    this.permanentSlots = permanentSlots;
     this.control = control;
   }
 
@@ -86,7 +88,8 @@ final class PrimarySetup {
 
   /**
    * Brings the running primary in line with the topology: a slot for every standby, none left for a
-   * former member unless in use, and {@code synchronous_standby_names} in force.
+   * former member unless in use, the cluster's permanent slots, and {@code synchronous_standby_names}
+   * in force.
    */
   void configurePrimary(PrimaryTopology topology) throws DatabaseException {
     ctx.epoch(topology.epoch());
@@ -150,6 +153,13 @@ final class PrimarySetup {
       control.reloadServer();
       control.awaitSetting("synchronous_standby_names", names, System.nanoTime() + STATEMENT.toNanos());
       log.info("member {} epoch {}: synchronous_standby_names = '{}'", ctx.self, ctx.epoch(), names);
+    }
+    try {
+      permanentSlots.createMissing();
+    } catch (DatabaseException e) {
+      // Never fails a promotion or a reconfiguration; tried again at the next one and at the next
+      // change of the cluster's settings (which retries with backoff while it fails).
+      log.warn("member {} epoch {}: {}", ctx.self, ctx.epoch(), e.getMessage());
     }
   }
 }

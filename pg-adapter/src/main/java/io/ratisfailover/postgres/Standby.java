@@ -23,6 +23,7 @@ import io.ratisfailover.spi.DatabaseException;
 import io.ratisfailover.spi.FenceMode;
 import io.ratisfailover.spi.Upstream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -36,9 +37,12 @@ final class Standby {
   private final Cloner cloner;
   private final Histories histories;
   private final Rewinder rewinder;
+  private final LogicalSlotCopies slotCopies;
 
-  Standby(AdapterContext ctx, ServerControl control, Cloner cloner, Histories histories, Rewinder rewinder) {
+  Standby(AdapterContext ctx, ServerControl control, Cloner cloner, Histories histories, Rewinder rewinder,
+      LogicalSlotCopies slotCopies) {
     this.ctx = ctx;
+    this.slotCopies = slotCopies;
     this.control = control;
     this.cloner = cloner;
     this.histories = histories;
@@ -51,6 +55,7 @@ final class Standby {
     ServerFiles files = env.files();
     long decidedAt = ctx.postmaster.generation();
     Optional<UpstreamServer> upstream = target.isPresent() ? Optional.of(upstreamServer(target.get())) : Optional.empty();
+    slotCopies.follow(upstream);
     if (!files.hasCluster()) {
       if (upstream.isEmpty()) {
         throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "no data directory yet and no upstream to clone"
@@ -88,6 +93,7 @@ final class Standby {
       }
     }
     upstream.ifPresent(u -> ensureSlotOn(u));
+    upstream.ifPresent(u -> copyLogicalSlots(files, u));
     try {
       ctx.writeServerConfig(files, standbyRole(upstream));
       files.write(ServerFiles.STANDBY_SIGNAL, "");
@@ -166,6 +172,21 @@ final class Standby {
       // The upstream also creates slots for its standbys; the WAL receiver retries meanwhile.
       log.warn("member {} epoch {}: could not make sure slot {} exists on {}: {}", ctx.self, ctx.epoch(), SlotNames.of(ctx.self),
           up.describe(), e.getMessage());
+    }
+  }
+
+  /** The cluster's logical slots, copied while the server is stopped (a clone has none: pg_basebackup skips them). */
+  private void copyLogicalSlots(ServerFiles files, UpstreamServer up) {
+    try {
+      List<String> missing = slotCopies.copyMissing(files, up);
+      if (!missing.isEmpty()) {
+        log.info("member {} epoch {}: logical slots {} are not on {} yet; copied once they are", ctx.self, ctx.epoch(),
+            missing, up.describe());
+      }
+    } catch (DatabaseException e) {
+      // Never keeps a standby from starting: the cluster's settings, applied again, copy them later.
+      log.warn("member {} epoch {}: could not copy the logical slots from {}: {}", ctx.self, ctx.epoch(), up.describe(),
+          e.getMessage());
     }
   }
 

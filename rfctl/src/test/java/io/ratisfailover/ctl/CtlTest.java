@@ -121,6 +121,14 @@ class CtlTest {
   }
 
   @Test
+  void editConfigDeclaresAndRemovesPermanentSlots() {
+    assertThat(ctl("edit-config", "--set", "slots.orders_cdc.type=logical", "--set", "slots.orders_cdc.database=orders",
+        "--set", "slots.orders_cdc.plugin=pgoutput", "--set", "slots.archiver=null")).isZero();
+    assertThat(requests).contains("PATCH /config {\"slots\":{\"orders_cdc\":{\"type\":\"logical\","
+        + "\"database\":\"orders\",\"plugin\":\"pgoutput\"},\"archiver\":null}}");
+  }
+
+  @Test
   void editConfigApplyTakesNestedYamlAndSetStillWins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws IOException {
     java.nio.file.Path file = dir.resolve("change.yml");

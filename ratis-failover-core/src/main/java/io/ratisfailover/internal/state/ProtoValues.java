@@ -7,6 +7,7 @@ import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.ReplicationSlot;
 import io.ratisfailover.ServerParameters;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Tags;
@@ -17,6 +18,8 @@ import io.ratisfailover.internal.proto.MemberKindProto;
 import io.ratisfailover.internal.proto.PeerProto;
 import io.ratisfailover.internal.proto.ReplicaProto;
 import io.ratisfailover.internal.proto.SettingsProto;
+import io.ratisfailover.internal.proto.SlotProto;
+import io.ratisfailover.internal.proto.SlotTypeProto;
 import io.ratisfailover.internal.proto.SyncStateProto;
 import io.ratisfailover.internal.proto.SynchronousModeProto;
 import io.ratisfailover.internal.proto.TagsProto;
@@ -25,7 +28,9 @@ import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.ReplicaInfo;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -79,7 +84,28 @@ final class ProtoValues {
         .setMaximumLagOnFailover(s.maximumLagOnFailover())
         .setPrimaryStartTimeoutMillis(s.primaryStartTimeout().toMillis())
         .setSwitchoverTimeoutMillis(s.switchoverTimeout().toMillis())
-        .putAllPostgresqlParameters(s.postgresql().parameters()).addAllPostgresqlPgHba(s.postgresql().pgHba()).build();
+        .putAllPostgresqlParameters(s.postgresql().parameters()).addAllPostgresqlPgHba(s.postgresql().pgHba())
+        .putAllSlots(slots(s.postgresql().slots())).build();
+  }
+
+  private static Map<String, SlotProto> slots(Map<String, ReplicationSlot> slots) {
+    Map<String, SlotProto> out = new LinkedHashMap<>();
+    slots.forEach((name, slot) -> out.put(name, SlotProto.newBuilder()
+        .setType(slot.isLogical() ? SlotTypeProto.SLOT_TYPE_LOGICAL : SlotTypeProto.SLOT_TYPE_PHYSICAL)
+        .setDatabase(slot.database().orElse("")).setPlugin(slot.plugin().orElse("")).build()));
+    return out;
+  }
+
+  private static Map<String, ReplicationSlot> slots(SettingsProto p) {
+    Map<String, ReplicationSlot> out = new LinkedHashMap<>();
+    p.getSlotsMap().forEach((name, slot) -> {
+      switch (slot.getType()) {
+        case SLOT_TYPE_PHYSICAL -> out.put(name, ReplicationSlot.physical());
+        case SLOT_TYPE_LOGICAL -> out.put(name, ReplicationSlot.logical(slot.getDatabase(), slot.getPlugin()));
+        default -> throw new IllegalArgumentException("slot " + name + " has an unknown type " + slot.getType());
+      }
+    });
+    return out;
   }
 
   static ClusterSettings settings(SettingsProto p) {
@@ -92,7 +118,7 @@ final class ProtoValues {
     }
     return new ClusterSettings(mode, p.getSynchronousNodeCount(), p.getMaximumLagOnFailover(),
         Duration.ofMillis(p.getPrimaryStartTimeoutMillis()), Duration.ofMillis(p.getSwitchoverTimeoutMillis()),
-        new ServerParameters(p.getPostgresqlParametersMap(), p.getPostgresqlPgHbaList()));
+        new ServerParameters(p.getPostgresqlParametersMap(), p.getPostgresqlPgHbaList(), slots(p)));
   }
 
   static DatabaseStatusProto status(DatabaseStatus s) {

@@ -83,6 +83,18 @@ class CodecTest {
   }
 
   @Test
+  void permanentSlotsSurviveASnapshotAndACommand() {
+    ClusterSettings settings = ClusterSettings.DEFAULT.withPostgresql(ServerParameters.NONE.withSlots(Map.of(
+        "archiver", io.ratisfailover.ReplicationSlot.physical(),
+        "orders_cdc", io.ratisfailover.ReplicationSlot.logical("orders", "pgoutput"))));
+    ClusterState s = Story.of().bootstrap().elect("pg1").apply("pg1", new Command.UpdateSettings(settings)).state();
+    assertThat(s.settings().postgresql().slots()).hasSize(2);
+    assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
+    assertThat(Codec.decodeState(Codec.encode(s)).settings().postgresql().slots().get("orders_cdc"))
+        .isEqualTo(io.ratisfailover.ReplicationSlot.logical("orders", "pgoutput"));
+  }
+
+  @Test
   void settingsWrittenBeforeClusterPostgresSettingsExistedReadAsNone() {
     // A snapshot or an UpdateSettings command of an older version: fields 6 and 7 were unknown then.
     io.ratisfailover.internal.proto.SettingsProto old = io.ratisfailover.internal.proto.SettingsProto.newBuilder()
