@@ -31,7 +31,7 @@ import java.util.Optional;
  * observes, {@link ServerControl} starts, stops, fences and reloads, {@link Bootstrap} creates a
  * cluster, {@link Standby} follows an upstream (with {@link Cloner}, {@link Histories} and
  * {@link Rewinder}), {@link Promoter} promotes, and {@link PrimarySetup} starts and configures a
- * primary.
+ * primary (with {@link BackupStanza} when a backup tool is configured).
  *
  * <p>Threads, as the SPI requires: one caller at a time for everything but {@link #fence}, which
  * may run at any moment; a fence makes any start decided before it fail.
@@ -45,6 +45,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Bootstrap bootstrap;
   private final Standby standby;
   private final ClusterSettingsFiles clusterSettings;
+  private final BackupStanza stanza;
   private final MemberId self;
   private final PostgresConfig config;
   private final LocalDatabase local;
@@ -53,7 +54,8 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.ctx = new AdapterContext(self, config, this::postmasterExited);
     this.control = new ServerControl(ctx);
     this.status = new ServerStatus(ctx);
-    this.primary = new PrimarySetup(ctx, control);
+    this.stanza = new BackupStanza(ctx);
+    this.primary = new PrimarySetup(ctx, control, stanza);
     this.promoter = new Promoter(ctx, control, primary);
     this.bootstrap = new Bootstrap(ctx, control, primary);
     Cloner cloner = new Cloner(ctx);
@@ -169,6 +171,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   public void close() {
     control.close();
     promoter.close();
+    stanza.close();
     local.close();
   }
 

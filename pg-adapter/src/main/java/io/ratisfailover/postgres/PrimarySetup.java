@@ -36,10 +36,12 @@ final class PrimarySetup {
   private final PostgresConfig config;
   private final Postmaster postmaster;
   private final LocalDatabase local;
+  private final BackupStanza stanza;
 
-  PrimarySetup(AdapterContext ctx, ServerControl control) {
+  PrimarySetup(AdapterContext ctx, ServerControl control, BackupStanza stanza) {
     this.ctx = ctx;
     this.control = control;
+    this.stanza = stanza;
     this.self = ctx.self;
     this.config = ctx.config;
     this.postmaster = ctx.postmaster;
@@ -96,7 +98,8 @@ final class PrimarySetup {
 
   /**
    * Brings the running primary in line with the topology: a slot for every standby, none left for a
-   * former member unless in use, and {@code synchronous_standby_names} in force.
+   * former member unless in use, and {@code synchronous_standby_names} in force; and the backup
+   * repository's stanza, in the background.
    */
   void configurePrimary(PrimaryTopology topology) throws DatabaseException {
     ctx.epoch(topology.epoch());
@@ -161,5 +164,6 @@ final class PrimarySetup {
       control.awaitSetting("synchronous_standby_names", names, System.nanoTime() + STATEMENT.toNanos());
       log.info("member {} epoch {}: synchronous_standby_names = '{}'", self, ctx.epoch(), names);
     }
+    stanza.ensure(env);
   }
 }

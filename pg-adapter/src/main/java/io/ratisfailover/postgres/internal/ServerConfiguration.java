@@ -89,6 +89,12 @@ public final class ServerConfiguration {
     settings.put("synchronous_standby_names", role.synchronousStandbyNames());
     settings.put("primary_conninfo", role.primaryConninfo().map(Conninfo::toString).orElse(""));
     settings.put("primary_slot_name", role.primarySlot().orElse(""));
+    config.backup().map(backup -> BackupTool.of(backup, config)).ifPresent(tool -> {
+      // Only a primary archives (archive_mode on); every role can read WAL back from the archive.
+      settings.put("archive_mode", "on");
+      settings.put("archive_command", tool.archiveCommand());
+      settings.put("restore_command", tool.restoreCommand());
+    });
     config.ssl().ifPresent(ssl -> {
       settings.put("ssl", "on");
       settings.put("ssl_cert_file", ssl.certificate().toString());
@@ -152,13 +158,15 @@ public final class ServerConfiguration {
   /**
    * {@code postgresql.auto.conf} without the settings the adapter manages: an {@code ALTER SYSTEM}
    * (or a copy from the primary by {@code pg_basebackup} or {@code pg_rewind}) must not override
-   * where a standby streams from or which standbys a primary waits for.
+   * where a standby streams from or which standbys a primary waits for; nor, with a backup tool
+   * configured, where WAL is archived to (a restore by the tool also writes its settings there).
    */
-  public static String cleanAutoConf(String current) {
+  public static String cleanAutoConf(String current, PostgresConfig config) {
     StringBuilder b = new StringBuilder();
     for (String line : current.split("\n", -1)) {
       String name = line.strip().split("[\\s=]", 2)[0].toLowerCase(java.util.Locale.ROOT);
-      if (!PostgresConfig.MANAGED_PARAMETERS.contains(name)) {
+      boolean backups = config.backup().isPresent() && PostgresConfig.BACKUP_PARAMETERS.contains(name);
+      if (!PostgresConfig.MANAGED_PARAMETERS.contains(name) && !backups) {
         b.append(line).append('\n');
       }
     }
