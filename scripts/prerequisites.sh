@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the demo need when it is missing: a JDK 17+ and Maven to build,
-# PostgreSQL server binaries (run by the tests as the non-root 'postgres' user), HAProxy, PgBouncer, PgPool-II,
-# pgBackRest,
-# and the network tools the chaos tests use. Needs root for apt-get; as another user it only reports.
+# PostgreSQL server binaries (run by the tests as the non-root 'postgres' user), HAProxy, PgBouncer,
+# PgPool-II, pgBackRest and the network tools the chaos tests use. Needs root for apt-get; as another
+# user it only reports.
 set -euo pipefail
 
 missing=()

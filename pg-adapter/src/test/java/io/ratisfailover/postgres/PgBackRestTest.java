@@ -3,12 +3,17 @@ package io.ratisfailover.postgres;
 import static io.ratisfailover.postgres.testing.PgSandbox.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.testing.BackupRepository;
 import io.ratisfailover.postgres.testing.Db;
+import io.ratisfailover.postgres.testing.LogCapture;
 import io.ratisfailover.postgres.testing.PgSandbox;
+import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.testing.Await;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -53,5 +58,65 @@ class PgBackRestTest {
     repo.fullBackup(c1);
     assertThat(repo.pgbackrest(c1, "stanza-create").ok()).isTrue();
     assertThat(repo.pgbackrest(c1, "check").ok()).isTrue();
+  }
+
+  /** A running primary pg1 that archives to {@code repo}, with its stanza made. */
+  private PostgresConfig primary(BackupRepository repo) throws Exception {
+    PostgresConfig c1 = repo.configure(pg.config(pg.copyOfTemplate("pg1")), repo.backup()).build();
+    pg.adapter("pg1", c1).startPrimary(topology(1, "pg2"));
+    Await.until("the stanza in the repository", WAIT, repo::hasStanza, repo::logs);
+    return c1;
+  }
+
+  private static Upstream upstream(PostgresConfig c) {
+    return new Upstream(MemberId.of("pg1"), Map.of("host", c.connectHost(), "port", Integer.toString(c.port())));
+  }
+
+  private static void awaitReplayed(PostgresConfig primary, PostgresConfig standby, String what) {
+    String target = Await.value("the primary's position", WAIT,
+        () -> Db.valueOrNull(primary, "SELECT pg_current_wal_lsn()"));
+    Await.until(what, WAIT, () -> "t".equals(Db.valueOrNull(standby,
+        "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn")), () -> serverLog(standby));
+  }
+
+  @Test
+  void aNewStandbyIsRestoredFromTheRepositoryAndCatchesUpFromTheArchiveAndTheUpstream() throws Exception {
+    BackupRepository repo = BackupRepository.create(pg);
+    PostgresConfig c1 = primary(repo);
+    Db.execute(c1, "CREATE TABLE t AS SELECT 1 AS x");
+    repo.fullBackup(c1);
+    // Written after the backup: a restored standby gets it from the archive or the stream.
+    Db.execute(c1, "INSERT INTO t VALUES (2); SELECT pg_switch_wal(); INSERT INTO t VALUES (3)");
+    PostgresConfig c2 = repo.configure(pg.config(pg.dataDirectory("pg2")),
+        repo.backup(BackupConfig.ReplicaMethod.BACKUP_TOOL, BackupConfig.ReplicaMethod.BASEBACKUP)).build();
+
+    try (LogCapture log = LogCapture.of(PostgresAdapter.class)) {
+      pg.adapter("pg2", c2).startReplica(Optional.of(upstream(c1)));
+      assertThat(log.messages()).anyMatch(m -> m.contains("made the data directory with a restore by pgbackrest"))
+          .noneMatch(m -> m.contains("pg_basebackup"));
+    }
+    awaitReplayed(c1, c2, "pg2 replayed everything");
+    assertThat(Db.value(c2, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2,3");
+    Await.until("pg2 streaming", WAIT, () -> "streaming".equals(Db.valueOrNull(c1,
+        "SELECT state FROM pg_stat_replication WHERE application_name = 'pg2'")), () -> serverLog(c2));
+    assertThat(Db.value(c2, "SHOW restore_command")).contains("archive-get");
+  }
+
+  @Test
+  void withNoBackupInTheRepositoryANewStandbyFallsBackToBasebackupAndSaysWhy() throws Exception {
+    BackupRepository repo = BackupRepository.create(pg);
+    PostgresConfig c1 = primary(repo);
+    Db.execute(c1, "CREATE TABLE t AS SELECT 1 AS x");
+    PostgresConfig c2 = repo.configure(pg.config(pg.dataDirectory("pg2")),
+        repo.backup(BackupConfig.ReplicaMethod.BACKUP_TOOL, BackupConfig.ReplicaMethod.BASEBACKUP)).build();
+
+    try (LogCapture log = LogCapture.of(PostgresAdapter.class)) {
+      pg.adapter("pg2", c2).startReplica(Optional.of(upstream(c1)));
+      assertThat(log.messages()).anyMatch(m -> m.contains("a restore by pgbackrest stanza rf-test could not make the"
+          + " data directory") && m.contains("no backup set found") && m.endsWith("trying pg_basebackup"))
+          .anyMatch(m -> m.contains("made the data directory with pg_basebackup"));
+    }
+    awaitReplayed(c1, c2, "pg2 replayed everything");
+    assertThat(Db.value(c2, "SELECT count(*) FROM t")).isEqualTo("1");
   }
 }
