@@ -57,7 +57,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.stanza = new BackupStanza(ctx);
     this.primary = new PrimarySetup(ctx, control, stanza);
     this.promoter = new Promoter(ctx, control, primary);
-    this.bootstrap = new Bootstrap(ctx, control, primary);
+    this.bootstrap = new Bootstrap(ctx, control, primary, new BackupRestore(ctx, control));
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
     this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner));

@@ -8,10 +8,14 @@ import io.ratisfailover.postgres.testing.BackupRepository;
 import io.ratisfailover.postgres.testing.Db;
 import io.ratisfailover.postgres.testing.LogCapture;
 import io.ratisfailover.postgres.testing.PgSandbox;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
+import io.ratisfailover.spi.FenceMode;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.testing.Await;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -118,5 +122,76 @@ class PgBackRestTest {
     }
     awaitReplayed(c1, c2, "pg2 replayed everything");
     assertThat(Db.value(c2, "SELECT count(*) FROM t")).isEqualTo("1");
+  }
+
+  @Test
+  void aStandbyThatFellBehindThePrimarysRetainedWalCatchesUpFromTheArchive() throws Exception {
+    BackupRepository repo = BackupRepository.create(pg);
+    PostgresConfig c1 = repo.configure(pg.config(pg.copyOfTemplate("pg1")).serverParameter("wal_keep_size", "0"),
+        repo.backup()).build();
+    pg.adapter("pg1", c1).startPrimary(topology(1, "pg2"));
+    Await.until("the stanza in the repository", WAIT, repo::hasStanza, repo::logs);
+    PostgresConfig c2 = repo.configure(pg.config(pg.dataDirectory("pg2")), repo.backup()).build();
+    PostgresAdapter a2 = pg.adapter("pg2", c2);
+    a2.startReplica(Optional.of(upstream(c1)));
+    Db.execute(c1, "CREATE TABLE t AS SELECT 1 AS x");
+    awaitReplayed(c1, c2, "pg2 replayed the table");
+    a2.fence(FenceMode.FAST);
+
+    // The primary moves on without it: no slot holds WAL for it, and a checkpoint recycles what it needs.
+    String needed = Db.value(c1, "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots WHERE slot_name = 'rf_pg2'");
+    Db.execute(c1, "SELECT pg_drop_replication_slot('rf_pg2')");
+    for (int i = 0; i < 4; i++) {
+      Db.execute(c1, "INSERT INTO t SELECT generate_series(1, 1000); SELECT pg_switch_wal()");
+    }
+    Await.until("segment " + needed + " removed from the primary's pg_wal", WAIT, () -> {
+      Db.valueOrNull(c1, "CHECKPOINT");
+      return !Files.exists(c1.dataDirectory().resolve("pg_wal").resolve(needed));
+    }, () -> repo.logs() + serverLog(c1));
+
+    a2.startReplica(Optional.of(upstream(c1)));
+
+    awaitReplayed(c1, c2, "pg2 caught up");
+    assertThat(Db.value(c2, "SELECT count(*) FROM t")).isEqualTo("4001");
+    assertThat(Files.readString(c2.serverLog())).contains("restored log file \"" + needed + "\" from archive");
+  }
+
+  @Test
+  void aNewClusterIsRestoredFromABackupToARestorePointAndRunsAsPrimaryOfANewTimeline() throws Exception {
+    BackupRepository repo = BackupRepository.create(pg);
+    PostgresConfig c1 = primary(repo);
+    Db.execute(c1, "CREATE TABLE t AS SELECT 1 AS x");
+    repo.fullBackup(c1);
+    // One statement each: a multi-statement string is one transaction, committed after the restore point.
+    Db.execute(c1, "INSERT INTO t VALUES (2)");
+    Db.execute(c1, "SELECT pg_create_restore_point('before-3')");
+    Db.execute(c1, "INSERT INTO t VALUES (3)");
+    String segment = Db.value(c1, "SELECT pg_walfile_name(pg_switch_wal())");
+    Await.until("segment " + segment + " archived", WAIT, () -> segment.equals(
+        Db.valueOrNull(c1, "SELECT last_archived_wal FROM pg_stat_archiver")), () -> repo.logs() + serverLog(c1));
+    pg.adapter("pg1", c1).fence(FenceMode.FAST);
+
+    BackupConfig fromBackup = new BackupConfig(BackupConfig.Tool.PGBACKREST, BackupRepository.STANZA,
+        Optional.of(repo.configFile()), List.of(BackupConfig.ReplicaMethod.BASEBACKUP),
+        Optional.of(new BackupConfig.RecoveryTarget(BackupConfig.RecoveryTarget.Kind.NAME, "before-3")));
+    PostgresConfig c3 = repo.configure(pg.config(pg.dataDirectory("pg3")), fromBackup).build();
+    PostgresAdapter a3 = pg.adapter("pg3", c3);
+    a3.bootstrap(topology(1, "pg4"));
+
+    DatabaseStatus s = a3.status();
+    assertThat(s.state()).isEqualTo(DatabaseState.RUNNING_PRIMARY);
+    assertThat(s.timeline()).isEqualTo(2);
+    assertThat(Db.value(c3, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
+    assertThat(Db.column(c3, "SELECT slot_name FROM pg_replication_slots")).containsExactly("rf_pg4");
+    assertThat(Files.readString(c3.dataDirectory().resolve("postgresql.conf"))).doesNotContain("recovery_target_name");
+    // It archives its own timeline to the same stanza.
+    Db.execute(c3, "INSERT INTO t VALUES (4)");
+    String next = Db.value(c3, "SELECT pg_walfile_name(pg_switch_wal())");
+    assertThat(next).startsWith("00000002");
+    Await.until("segment " + next + " archived", WAIT, () -> next.equals(
+        Db.valueOrNull(c3, "SELECT last_archived_wal FROM pg_stat_archiver")), () -> repo.logs() + serverLog(c3));
+    // Bootstrap is idempotent once done.
+    a3.bootstrap(topology(1, "pg4"));
+    assertThat(a3.status().timeline()).isEqualTo(2);
   }
 }

@@ -2,6 +2,7 @@ package io.ratisfailover.postgres.internal;
 
 import io.ratisfailover.MemberId;
 import io.ratisfailover.ServerParameters;
+import io.ratisfailover.postgres.BackupConfig;
 import io.ratisfailover.postgres.PostgresConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,14 +32,22 @@ public final class ServerConfiguration {
    * @param primaryConninfo where a standby streams from; empty on a primary or a standby without upstream
    * @param primarySlot the slot a standby streams through on its upstream
    * @param synchronousStandbyNames the primary's synchronous standbys; empty for a standby
+   * @param recoveryTarget where the recovery of a cluster restored from a backup pauses, to be
+   *     promoted by the adapter; empty for every other role
    */
-  public record Role(Optional<Conninfo> primaryConninfo, Optional<String> primarySlot, String synchronousStandbyNames) {
+  public record Role(Optional<Conninfo> primaryConninfo, Optional<String> primarySlot, String synchronousStandbyNames,
+      Optional<BackupConfig.RecoveryTarget> recoveryTarget) {
     public static Role primary(String synchronousStandbyNames) {
-      return new Role(Optional.empty(), Optional.empty(), synchronousStandbyNames);
+      return new Role(Optional.empty(), Optional.empty(), synchronousStandbyNames, Optional.empty());
     }
 
     public static Role standby(Optional<Conninfo> conninfo, Optional<String> slot) {
-      return new Role(conninfo, slot, "");
+      return new Role(conninfo, slot, "", Optional.empty());
+    }
+
+    /** A cluster restored from a backup, recovering from the archive up to {@code target}. */
+    public static Role recovering(BackupConfig.RecoveryTarget target) {
+      return new Role(Optional.empty(), Optional.empty(), "", Optional.of(target));
     }
   }
 
@@ -94,6 +103,11 @@ public final class ServerConfiguration {
       settings.put("archive_mode", "on");
       settings.put("archive_command", tool.archiveCommand());
       settings.put("restore_command", tool.restoreCommand());
+    });
+    role.recoveryTarget().filter(t -> t.kind() != BackupConfig.RecoveryTarget.Kind.LATEST).ifPresent(t -> {
+      settings.put(t.kind().setting(), t.value());
+      // Paused at the target, the adapter checks its lease before it promotes.
+      settings.put("recovery_target_action", "pause");
     });
     config.ssl().ifPresent(ssl -> {
       settings.put("ssl", "on");
