@@ -65,7 +65,7 @@ final class Cloner {
         log.warn("member {} epoch {}: {} could not make the data directory ({}); trying {}", self, ctx.epoch(),
             describe(env, method), e.getMessage(), describe(env, methods.get(i + 1)));
         try {
-          // Only what the failed method wrote: the directory was empty before it (prepareForClone).
+          // Only what the failed method wrote: every caller hands over an empty directory.
           files.removeContents();
         } catch (IOException io) {
           throw io("empty " + files.directory() + " after a failed " + describe(env, method), io);

@@ -88,9 +88,23 @@ public final class BackupRepository {
     assertThat(r.ok()).as("pgbackrest backup: %s", r.message()).isTrue();
   }
 
+  /** {@code pgbackrest info} in JSON: the stanza's backups and archive. */
+  public String info() throws IOException {
+    ToolRunner.Result r = runner.run(List.of("pgbackrest", "--config=" + configFile, "--stanza=" + STANZA, "info",
+        "--output=json"), Map.of(), TOOL);
+    assertThat(r.ok()).as("pgbackrest info: %s", r.message()).isTrue();
+    return r.stdout();
+  }
+
   /** Whether the repository holds the stanza (made by the adapter's {@code stanza-create}). */
   public boolean hasStanza() {
     return Files.isRegularFile(root.resolve("repo/archive/" + STANZA + "/archive.info"));
+  }
+
+  /** The whole log of one pgBackRest command, such as {@code backup}; empty when it never ran. */
+  public String log(String command) throws IOException {
+    Path f = root.resolve("log").resolve(STANZA + "-" + command + ".log");
+    return Files.exists(f) ? Files.readString(f) : "";
   }
 
   /** What pgBackRest's own log says, for failure messages. */
