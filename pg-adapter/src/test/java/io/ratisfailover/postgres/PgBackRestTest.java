@@ -53,15 +53,21 @@ class PgBackRestTest {
         .contains("--stanza=" + BackupRepository.STANZA).endsWith("archive-push \"%p\"");
     assertThat(Db.value(c1, "SHOW restore_command")).endsWith("archive-get \"%f\" \"%p\"");
     Db.execute(c1, "CREATE TABLE t AS SELECT 1 AS x");
-    String segment = Db.value(c1, "SELECT pg_walfile_name(pg_switch_wal())");
-    Await.until("segment " + segment + " archived", WAIT, () -> segment.equals(
-        Db.valueOrNull(c1, "SELECT last_archived_wal FROM pg_stat_archiver")), () -> repo.logs() + serverLog(c1));
+    switchAndAwaitArchived(c1, repo);
     assertThat(Db.value(c1, "SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
 
     // The operator's backup works with the stanza the adapter made; making it again changes nothing.
     repo.fullBackup(c1);
     assertThat(repo.pgbackrest(c1, "stanza-create").ok()).isTrue();
     assertThat(repo.pgbackrest(c1, "check").ok()).isTrue();
+  }
+
+  /** Ends the current WAL segment on {@code primary} and waits until it is in the repository; its name. */
+  private static String switchAndAwaitArchived(PostgresConfig primary, BackupRepository repo) throws Exception {
+    String segment = Db.value(primary, "SELECT pg_walfile_name(pg_switch_wal())");
+    Await.until("segment " + segment + " archived", WAIT, () -> segment.equals(
+        Db.valueOrNull(primary, "SELECT last_archived_wal FROM pg_stat_archiver")), () -> repo.logs() + serverLog(primary));
+    return segment;
   }
 
   /** A running primary pg1 that archives to {@code repo}, with its stanza made. */
@@ -166,9 +172,7 @@ class PgBackRestTest {
     Db.execute(c1, "INSERT INTO t VALUES (2)");
     Db.execute(c1, "SELECT pg_create_restore_point('before-3')");
     Db.execute(c1, "INSERT INTO t VALUES (3)");
-    String segment = Db.value(c1, "SELECT pg_walfile_name(pg_switch_wal())");
-    Await.until("segment " + segment + " archived", WAIT, () -> segment.equals(
-        Db.valueOrNull(c1, "SELECT last_archived_wal FROM pg_stat_archiver")), () -> repo.logs() + serverLog(c1));
+    switchAndAwaitArchived(c1, repo);
     pg.adapter("pg1", c1).fence(FenceMode.FAST);
 
     BackupConfig fromBackup = new BackupConfig(BackupConfig.Tool.PGBACKREST, BackupRepository.STANZA,
@@ -186,10 +190,7 @@ class PgBackRestTest {
     assertThat(Files.readString(c3.dataDirectory().resolve("postgresql.conf"))).doesNotContain("recovery_target_name");
     // It archives its own timeline to the same stanza.
     Db.execute(c3, "INSERT INTO t VALUES (4)");
-    String next = Db.value(c3, "SELECT pg_walfile_name(pg_switch_wal())");
-    assertThat(next).startsWith("00000002");
-    Await.until("segment " + next + " archived", WAIT, () -> next.equals(
-        Db.valueOrNull(c3, "SELECT last_archived_wal FROM pg_stat_archiver")), () -> repo.logs() + serverLog(c3));
+    assertThat(switchAndAwaitArchived(c3, repo)).startsWith("00000002");
     // Bootstrap is idempotent once done.
     a3.bootstrap(topology(1, "pg4"));
     assertThat(a3.status().timeline()).isEqualTo(2);
