@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the demo need when it is missing: a JDK 17+ and Maven to build,
-# PostgreSQL server binaries (run by the tests as the non-root 'postgres' user), HAProxy, PgBouncer, PgPool-II,
-# and the network tools the chaos tests use. Needs root for apt-get; as another user it only reports.
+# PostgreSQL server binaries (run by the tests as the non-root 'postgres' user), HAProxy, PgBouncer,
+# PgPool-II, pgBackRest and the network tools the chaos tests use. Needs root for apt-get; as another
+# user it only reports.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,7 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 [ -x /usr/sbin/pgpool ] || missing+=(pgpool2)
+command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)

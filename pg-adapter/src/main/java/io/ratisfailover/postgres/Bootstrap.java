@@ -20,17 +20,21 @@ import java.util.Optional;
 /**
  * Creating a new cluster: {@code initdb}, the adapter's configuration, the first start as primary,
  * then the replication role and slots (Patroni's {@code bootstrap.py}, without the clone, which is
- * the standby procedures'). Repeatable until {@code member.state} records that it finished.
+ * the standby procedures'); or, when so configured, a restore from a backup with
+ * {@link BackupRestore} instead of {@code initdb}. Repeatable until {@code member.state} records
+ * that it finished.
  */
 final class Bootstrap {
   private final AdapterContext ctx;
   private final ServerControl control;
   private final PrimarySetup primary;
+  private final BackupRestore restore;
 
-  Bootstrap(AdapterContext ctx, ServerControl control, PrimarySetup primary) {
+  Bootstrap(AdapterContext ctx, ServerControl control, PrimarySetup primary, BackupRestore restore) {
     this.ctx = ctx;
     this.control = control;
     this.primary = primary;
+    this.restore = restore;
   }
 
   /** {@link io.ratisfailover.spi.DatabaseAdapter#bootstrap}: a new cluster, or the one this member created, as primary. */
@@ -39,6 +43,7 @@ final class Bootstrap {
     Environment env = ctx.environment();
     ServerFiles files = env.files();
     long decidedAt = ctx.postmaster.generation();
+    Optional<BackupConfig.RecoveryTarget> fromBackup = ctx.config.backup().flatMap(BackupConfig::bootstrap);
     if (files.hasCluster()) {
       Optional<MemberState> mine = ctx.state(files);
       if (mine.isEmpty()) {
@@ -48,18 +53,31 @@ final class Bootstrap {
             + ") that member " + ctx.self + " did not create; bootstrap only creates new clusters. Move it away, or"
             + " start the cluster so that this member adopts it as a standby");
       }
+      if (fromBackup.isPresent() && !mine.get().bootstrapped() && files.exists(ServerFiles.RECOVERY_SIGNAL)) {
+        log.info("member {} epoch {}: bootstrap: the restored cluster has not finished its recovery; resuming it", ctx.self,
+            ctx.epoch());
+        restore.recover(env, decidedAt, fromBackup.get());
+        finishBootstrap(env, topology);
+        return;
+      }
       log.info("member {} epoch {}: bootstrap: the cluster exists already; making sure it runs as primary", ctx.self, ctx.epoch());
       primary.startPrimaryWithin(env, topology, decidedAt, mine.get().bootstrapped());
       finishBootstrap(env, topology);
       return;
     }
     requireEmpty(files, "bootstrap a new cluster");
-    log.info("member {} epoch {}: bootstrap: initdb into {}", ctx.self, ctx.epoch(), files.directory());
     try {
       files.createDirectory();
     } catch (IOException e) {
       throw io("create the data directory " + files.directory(), e);
     }
+    if (fromBackup.isPresent()) {
+      restore.restore(env, decidedAt, fromBackup.get());
+      finishBootstrap(env, topology);
+      log.info("member {} epoch {}: bootstrap from a backup done", self, ctx.epoch());
+      return;
+    }
+    log.info("member {} epoch {}: bootstrap: initdb into {}", self, ctx.epoch(), files.directory());
     env.tools().initdb(files.directory());
     try {
       if (files.exists("postgresql.conf") && !files.exists(ServerConfiguration.BASE_FILE)) {

@@ -31,7 +31,7 @@ import java.util.Optional;
  * observes, {@link ServerControl} starts, stops, fences and reloads, {@link Bootstrap} creates a
  * cluster, {@link Standby} follows an upstream (with {@link Cloner}, {@link Histories} and
  * {@link Rewinder}), {@link Promoter} promotes, and {@link PrimarySetup} starts and configures a
- * primary.
+ * primary (with {@link BackupStanza} when a backup tool is configured).
  *
  * <p>Threads, as the SPI requires: one caller at a time for everything but {@link #fence}, which
  * may run at any moment; a fence makes any start decided before it fail.
@@ -46,6 +46,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Standby standby;
   private final ClusterSettingsFiles clusterSettings;
   private final LogicalSlotCopies slotCopies;
+  private final BackupStanza stanza;
   private final MemberId self;
   private final PostgresConfig config;
   private final LocalDatabase local;
@@ -54,10 +55,11 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.ctx = new AdapterContext(self, config, this::postmasterExited);
     this.control = new ServerControl(ctx);
     this.status = new ServerStatus(ctx);
+    this.stanza = new BackupStanza(ctx);
     PermanentSlots slots = new PermanentSlots(ctx);
-    this.primary = new PrimarySetup(ctx, control, slots);
+    this.primary = new PrimarySetup(ctx, control, slots, stanza);
     this.promoter = new Promoter(ctx, control, primary);
-    this.bootstrap = new Bootstrap(ctx, control, primary);
+    this.bootstrap = new Bootstrap(ctx, control, primary, new BackupRestore(ctx, control));
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
     this.slotCopies = new LogicalSlotCopies(ctx, control, slots);
@@ -176,6 +178,7 @@ public final class PostgresAdapter implements DatabaseAdapter {
     slotCopies.close();
     control.close();
     promoter.close();
+    stanza.close();
     local.close();
   }
 

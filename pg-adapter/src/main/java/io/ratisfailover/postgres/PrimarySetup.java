@@ -31,11 +31,13 @@ final class PrimarySetup {
   private final AdapterContext ctx;
   private final ServerControl control;
   private final PermanentSlots permanentSlots;
+  private final BackupStanza stanza;
 
-  PrimarySetup(AdapterContext ctx, ServerControl control, PermanentSlots permanentSlots) {
+  PrimarySetup(AdapterContext ctx, ServerControl control, PermanentSlots permanentSlots, BackupStanza stanza) {
     this.ctx = ctx;
-    this.permanentSlots = permanentSlots;
     this.control = control;
+    this.permanentSlots = permanentSlots;
+    this.stanza = stanza;
   }
 
   /** {@link io.ratisfailover.spi.DatabaseAdapter#startPrimary}: a stopped primary starts, a running one is configured. */
@@ -88,8 +90,8 @@ final class PrimarySetup {
 
   /**
    * Brings the running primary in line with the topology: a slot for every standby, none left for a
-   * former member unless in use, the cluster's permanent slots, and {@code synchronous_standby_names}
-   * in force.
+   * former member unless in use, and {@code synchronous_standby_names} in force; and the backup
+   * repository's stanza, in the background.
    */
   void configurePrimary(PrimaryTopology topology) throws DatabaseException {
     ctx.epoch(topology.epoch());
@@ -161,5 +163,6 @@ final class PrimarySetup {
       // change of the cluster's settings (which retries with backoff while it fails).
       log.warn("member {} epoch {}: {}", ctx.self, ctx.epoch(), e.getMessage());
     }
+    stanza.ensure(env);
   }
 }

@@ -99,4 +99,33 @@ class PostgresConfigTest {
   void theClusterRefusesEveryParameterTheAdapterManages() {
     assertThat(ServerParameters.RESERVED).containsAll(PostgresConfig.MANAGED_PARAMETERS);
   }
+
+  @Test
+  void aBackupToolOwnsArchivingAndRestoreCommandIsNeverTheMembers() {
+    BackupConfig backup = BackupConfig.archiveOnly(BackupConfig.Tool.PGBACKREST, "main", Optional.empty());
+    java.util.function.Supplier<PostgresConfig.Builder> withSocket =
+        () -> valid().serverParameter("unix_socket_directories", "/run/pg");
+    assertThatThrownBy(() -> valid().serverParameter("restore_command", "cp /a/%f %p").build())
+        .hasMessageContaining("restore_command is set by the adapter only when a backup tool is configured");
+    assertThatThrownBy(() -> withSocket.get().serverParameter("restore_command", "x").backup(backup).build())
+        .hasMessage("serverParameters: restore_command is set by the adapter for the backup tool pgbackrest (stanza main);"
+            + " remove it from the parameters");
+    assertThatThrownBy(() -> withSocket.get().serverParameter("archive_command", "x").backup(backup).build())
+        .hasMessageContaining("archive_command is set by the adapter for the backup tool pgbackrest");
+    assertThatThrownBy(() -> withSocket.get().serverParameter("archive_mode", "off").backup(backup).build())
+        .hasMessageContaining("archive_mode is set by the adapter");
+    assertThatThrownBy(() -> valid().backup(backup).build()).hasMessageContaining("unix_socket_directories");
+    // Without a backup tool, archiving stays the member's own business.
+    assertThat(valid().serverParameter("archive_command", "cp %p /a/%f").build().serverParameters())
+        .containsEntry("archive_command", "cp %p /a/%f");
+    assertThatThrownBy(() -> new BackupConfig(BackupConfig.Tool.PGBACKREST, "bad name", Optional.empty(),
+        List.of(BackupConfig.ReplicaMethod.BASEBACKUP), Optional.empty())).hasMessageContaining("stanza");
+
+    PostgresConfig c = withSocket.get().backup(backup).build();
+    assertThat(c.toBuilder().build()).isEqualTo(c);
+    String conf = ServerConfiguration.postgresqlConf(MemberId.of("pg1"), c, ServerConfiguration.Role.primary(""));
+    assertThat(conf).contains("archive_mode = 'on'")
+        .contains("archive_command = 'pgbackrest --stanza=main --pg1-path=/var/lib/pg/data archive-push \"%p\"'")
+        .contains("restore_command = 'pgbackrest --stanza=main --pg1-path=/var/lib/pg/data archive-get \"%f\" \"%p\"'");
+  }
 }

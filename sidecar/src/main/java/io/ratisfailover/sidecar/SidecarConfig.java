@@ -58,11 +58,12 @@ import java.util.function.Consumer;
  * callbacks: {on_role_change: /usr/local/bin/move-vip, timeout: 30s}   # run as Patroni runs them
  * pgpool: {pcp_host: 10.0.0.9, pcp_port: 9898, pcp_user: rfailover, pcp_password_file: /etc/ratis-failover/pcppass,
  *          node_id: 0}                 # told when this member (pgpool's backend 0) becomes the primary
+ * backup: {tool: pgbackrest, stanza: orders, replica_methods: [pgbackrest, basebackup]}   # see BackupSection
  * </pre>
  */
 public record SidecarConfig(String cluster, String member, List<PeerSection> peers, RaftSection raft,
     TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql,
-    WatchdogSettings.Section watchdog, CallbacksSection callbacks, PgPoolSection pgpool) {
+    WatchdogSettings.Section watchdog, CallbacksSection callbacks, PgPoolSection pgpool, BackupSection backup) {
 
   /**
    * {@code raft:} — {@code tls} is required unless {@code insecure: true} says that the Raft port
@@ -153,7 +154,8 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     ClusterSettings s = settings == null ? ClusterSettings.DEFAULT : settings.toSettings("settings");
     ApiSection a = Values.required("api", api);
     ProbeConfig probe = a.toProbeConfig("api", null, env);
-    PostgresConfig pg = postgres(Values.required("postgresql", postgresql), t, env);
+    PostgresConfig pg = postgres(Values.required("postgresql", postgresql), t, env,
+        backup == null ? null : backup.toBackup("backup"));
     // The file only translates keys: every rule on the member is DataMemberConfig's.
     DataMemberConfig.Builder b = DataMemberConfig.builder().clusterName(name).member(self).peers(resolved)
         .storageDirectory(storage).timing(t).initialSettings(s).tags(resolvedTags()).apiUrl(a.url()).postgres(pg)
@@ -197,8 +199,9 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     return b != null && b;
   }
 
-  private static PostgresConfig postgres(PostgresSection p, Timing timing, Map<String, String> env) {
-    PostgresConfig.Builder b = PostgresConfig.builder();
+  private static PostgresConfig postgres(PostgresSection p, Timing timing, Map<String, String> env,
+      io.ratisfailover.postgres.BackupConfig backup) {
+    PostgresConfig.Builder b = PostgresConfig.builder().backup(backup);
     b.dataDirectory(Path.of(Values.required("postgresql.data_dir", p.dataDir())));
     if (p.binDir() != null) {
       b.binDirectory(Path.of(p.binDir()));

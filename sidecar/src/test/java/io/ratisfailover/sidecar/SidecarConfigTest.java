@@ -8,6 +8,7 @@ import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.Callbacks;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.postgres.PgPool;
+import io.ratisfailover.postgres.BackupConfig;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.HaproxyPush;
 import io.ratisfailover.testing.TestPki;
@@ -250,5 +251,34 @@ class SidecarConfigTest {
     assertProblem(GOOD + "watchdog: {mode: sometimes}\n", "sidecar.yml: watchdog.mode: 'sometimes' is not one of off, automatic, required");
     assertProblem(GOOD + "timing: {profile: conservative}\nwatchdog: {mode: required, safety_margin: 4}\n",
         "sidecar.yml: watchdog.safety_margin: '4' is not a duration");
+  }
+
+  @Test
+  void aBackupSectionManagesArchivingAndNamesReplicaAndBootstrapMethods() {
+    String yaml = GOOD.replace("parameters: {max_connections: \"200\"}",
+        "parameters: {max_connections: \"200\", unix_socket_directories: /var/run/postgresql}") + """
+        backup:
+          tool: pgbackrest
+          stanza: orders
+          config: /etc/pgbackrest/pgbackrest.conf
+          replica_methods: [pgbackrest, basebackup]
+          bootstrap: {method: pgbackrest, target_name: before-upgrade}
+        """;
+    BackupConfig b = SidecarConfig.parse("sidecar.yml", yaml, ENV).postgres().backup().orElseThrow();
+    assertThat(b.stanza()).isEqualTo("orders");
+    assertThat(b.configFile()).contains(Path.of("/etc/pgbackrest/pgbackrest.conf"));
+    assertThat(b.replicaMethods()).containsExactly(BackupConfig.ReplicaMethod.BACKUP_TOOL,
+        BackupConfig.ReplicaMethod.BASEBACKUP);
+    assertThat(b.bootstrap()).contains(new BackupConfig.RecoveryTarget(BackupConfig.RecoveryTarget.Kind.NAME,
+        "before-upgrade"));
+
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml.replace("[pgbackrest, basebackup]", "[walg]"), ENV))
+        .hasMessageContaining("backup.replica_methods").hasMessageContaining("'walg' is not one of pgbackrest, basebackup");
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml.replace("target_name: before-upgrade",
+        "target_name: a, target_lsn: 0/1"), ENV)).hasMessageContaining("name at most one of");
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml.replace("max_connections: \"200\"",
+        "archive_command: /bin/true"), ENV)).hasMessageContaining("archive_command is set by the adapter for the backup tool");
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", GOOD.replace("max_connections: \"200\"",
+        "restore_command: /bin/true"), ENV)).hasMessageContaining("restore_command is set by the adapter only when a backup");
   }
 }

@@ -2,6 +2,7 @@ package io.ratisfailover.postgres.internal;
 
 import io.ratisfailover.MemberId;
 import io.ratisfailover.ServerParameters;
+import io.ratisfailover.postgres.BackupConfig;
 import io.ratisfailover.postgres.PostgresConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,14 +32,22 @@ public final class ServerConfiguration {
    * @param primaryConninfo where a standby streams from; empty on a primary or a standby without upstream
    * @param primarySlot the slot a standby streams through on its upstream
    * @param synchronousStandbyNames the primary's synchronous standbys; empty for a standby
+   * @param recoveryTarget where the recovery of a cluster restored from a backup pauses, to be
+   *     promoted by the adapter; empty for every other role
    */
-  public record Role(Optional<Conninfo> primaryConninfo, Optional<String> primarySlot, String synchronousStandbyNames) {
+  public record Role(Optional<Conninfo> primaryConninfo, Optional<String> primarySlot, String synchronousStandbyNames,
+      Optional<BackupConfig.RecoveryTarget> recoveryTarget) {
     public static Role primary(String synchronousStandbyNames) {
-      return new Role(Optional.empty(), Optional.empty(), synchronousStandbyNames);
+      return new Role(Optional.empty(), Optional.empty(), synchronousStandbyNames, Optional.empty());
     }
 
     public static Role standby(Optional<Conninfo> conninfo, Optional<String> slot) {
-      return new Role(conninfo, slot, "");
+      return new Role(conninfo, slot, "", Optional.empty());
+    }
+
+    /** A cluster restored from a backup, recovering from the archive up to {@code target}. */
+    public static Role recovering(BackupConfig.RecoveryTarget target) {
+      return new Role(Optional.empty(), Optional.empty(), "", Optional.of(target));
     }
   }
 
@@ -89,6 +98,17 @@ public final class ServerConfiguration {
     settings.put("synchronous_standby_names", role.synchronousStandbyNames());
     settings.put("primary_conninfo", role.primaryConninfo().map(Conninfo::toString).orElse(""));
     settings.put("primary_slot_name", role.primarySlot().orElse(""));
+    config.backup().map(backup -> BackupTool.of(backup, config)).ifPresent(tool -> {
+      // Only a primary archives (archive_mode on); every role can read WAL back from the archive.
+      settings.put("archive_mode", "on");
+      settings.put("archive_command", tool.archiveCommand());
+      settings.put("restore_command", tool.restoreCommand());
+    });
+    role.recoveryTarget().filter(t -> t.kind() != BackupConfig.RecoveryTarget.Kind.LATEST).ifPresent(t -> {
+      settings.put(t.kind().setting(), t.value());
+      // Paused at the target, the adapter checks its lease before it promotes.
+      settings.put("recovery_target_action", "pause");
+    });
     config.ssl().ifPresent(ssl -> {
       settings.put("ssl", "on");
       settings.put("ssl_cert_file", ssl.certificate().toString());
@@ -152,13 +172,15 @@ public final class ServerConfiguration {
   /**
    * {@code postgresql.auto.conf} without the settings the adapter manages: an {@code ALTER SYSTEM}
    * (or a copy from the primary by {@code pg_basebackup} or {@code pg_rewind}) must not override
-   * where a standby streams from or which standbys a primary waits for.
+   * where a standby streams from or which standbys a primary waits for; nor, with a backup tool
+   * configured, where WAL is archived to (a restore by the tool also writes its settings there).
    */
-  public static String cleanAutoConf(String current) {
+  public static String cleanAutoConf(String current, PostgresConfig config) {
     StringBuilder b = new StringBuilder();
     for (String line : current.split("\n", -1)) {
       String name = line.strip().split("[\\s=]", 2)[0].toLowerCase(java.util.Locale.ROOT);
-      if (!PostgresConfig.MANAGED_PARAMETERS.contains(name)) {
+      boolean backups = config.backup().isPresent() && PostgresConfig.BACKUP_PARAMETERS.contains(name);
+      if (!PostgresConfig.MANAGED_PARAMETERS.contains(name) && !backups) {
         b.append(line).append('\n');
       }
     }
