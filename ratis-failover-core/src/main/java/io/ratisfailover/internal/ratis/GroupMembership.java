@@ -114,7 +114,9 @@ public final class GroupMembership implements Closeable {
 
   private Optional<PeerReport> report(RaftPeer peer) {
     return info(peer).map(reply -> {
-      Optional<ClusterState> state = stateOf(asking, peer);
+      // Read only once the peer has applied what it committed: a peer that just restarted and has not
+      // replayed its log yet would answer "no report from you" for a member it did hear from.
+      Optional<ClusterState> state = stateOf(asking, peer, Math.max(0, committedBy(reply, peer)));
       // The index of our latest report in the peer's applied state (any peer's, however stale); 0
       // if none; UNREAD when the peer, which did answer about the group, could not be asked for its
       // state: that is not "no report", it is "unknown".
@@ -126,9 +128,14 @@ public final class GroupMembership implements Closeable {
 
   /** The peer's applied state in {@code client}'s group, asked twice; empty when it could not be read. */
   private Optional<ClusterState> stateOf(RaftClient client, RaftPeer peer) {
+    return stateOf(client, peer, 0);
+  }
+
+  /** The peer's applied state once it has applied at least {@code minIndex}; empty when it could not be read. */
+  private Optional<ClusterState> stateOf(RaftClient client, RaftPeer peer, long minIndex) {
     for (int attempt = 1; attempt <= 2; attempt++) {
       try {
-        RaftClientReply reply = client.io().sendStaleRead(Message.EMPTY, 0, peer.getId());
+        RaftClientReply reply = client.io().sendStaleRead(Message.EMPTY, minIndex, peer.getId());
         if (reply.isSuccess()) {
           return Optional.of(Codec.decodeState(reply.getMessage().getContent().toByteArray()));
         }
