@@ -99,6 +99,10 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
   private final RaftTlsParameters tls;
+  /** The shared server this member's group runs on, when it has none of its own. */
+  private final Optional<RaftHost> host;
+  /** Where this member's Raft storage is checked before its group starts: its own, or the host's resting place. */
+  private final Path storage;
   private volatile RaftServer server;
   private volatile boolean started;
   private volatile boolean closed;
@@ -106,6 +110,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private FailoverMember(Builder b, RaftTlsParameters tls) {
     this.config = b;
     this.tls = tls;
+    this.host = Optional.ofNullable(b.host);
+    this.storage = b.host == null ? b.storage : b.host.server().restingStorage();
     this.selfPeer = b.peers.stream().filter(p -> p.id().equals(b.memberId)).findFirst().orElseThrow();
     this.group = RaftGroup.valueOf(groupId(b.clusterName), b.peers.stream().map(FailoverMember::raftPeer).toList());
     String name = "ratis-failover-" + b.memberId;
@@ -117,7 +123,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
         .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
         this::division, b.peers, adminLane, b.timing.electionTimeoutMin());
-    this.key = b.raftTls == null ? Optional.empty() : Optional.of(MemberKey.load(b.memberId, b.clusterName, b.raftTls));
+    Optional<RaftTls> files = b.host == null ? Optional.ofNullable(b.raftTls) : b.host.raftTls();
+    this.key = files.map(f -> MemberKey.load(b.memberId, b.clusterName, f));
     // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
     this.submitter = new Submitter(b.memberId, b.clock.millis(), b.clock, consensus, key);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
@@ -149,11 +156,15 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       throw new IllegalStateException("member " + id() + " is already started");
     }
     started = true;
+    if (host.isPresent()) {
+      startOnHost(host.get());
+      return;
+    }
     RatisProcessGuard.install();
     try {
-      Files.createDirectories(config.storage);
+      Files.createDirectories(storage);
     } catch (IOException e) {
-      throw new FailoverException("cannot create storage directory " + config.storage + ": " + e.getMessage(), e);
+      throw new FailoverException("cannot create storage directory " + storage + ": " + e.getMessage(), e);
     }
     // The agent starts first, before the peers are asked about the storage and before the Raft
     // server: a database left writable by a killed agent is fenced now, not once peers answer.
@@ -168,8 +179,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       prepareStorage(membership);
       // RECOVER formats a missing storage: prepareStorage has made sure that is a new member's.
       s = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(id().value())).setGroup(startingGroup())
-          .setStateMachine(new RatisStateMachine(id(), new ClusterStateMachine(), new Events(), key.map(MemberKey::ca)))
-          .setProperties(RatisProperties.server(config.timing, config.storage, bind, config.snapshotEvery))
+          .setStateMachine(stateMachine())
+          .setProperties(RatisProperties.server(config.timing, storage, bind, config.snapshotEvery))
           .setParameters(tls.parameters())
           .setOption(RaftStorage.StartupOption.RECOVER).build();
       s.start();
@@ -187,12 +198,53 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       throw new FailoverException("cannot start the Raft server of member " + id() + " on " + bind + ": "
           + RootCause.message(e), e);
     }
+    started(bind.toString());
+  }
+
+  /** As {@link #start()}, with this cluster's group added to the host's running server instead. */
+  private void startOnHost(RaftHost h) {
+    runtime.start();
+    boolean added = false;
+    try (GroupMembership membership = new GroupMembership(id(), raftPeer(selfPeer), group, config.timing, tls)) {
+      prepareStorage(membership);
+      h.server().add(startingGroup(), stateMachine());
+      added = true;
+      server = h.server().server();
+      if (config.rejoin) {
+        membership.addSelf();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (added) {
+        removeFromHost(h);
+      }
+      server = null;
+      shutdownExecutors();
+      throw e instanceof FailoverException f ? f : new FailoverException("cannot add cluster " + config.clusterName
+          + " to the shared Raft server of member " + id() + ": " + RootCause.message(e), e);
+    }
+    started(h.raftAddress() + " (shared)");
+  }
+
+  private RatisStateMachine stateMachine() {
+    return new RatisStateMachine(id(), new ClusterStateMachine(), new Events(), key.map(MemberKey::ca));
+  }
+
+  private void started(String raft) {
     runtime.consensusStarted();
-    log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, bind,
+    log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, raft,
         tls.secure() ? "mutual TLS" : "no TLS");
     if (!tls.secure()) {
       log.warn("member {}: the Raft port {} has no TLS and no authentication: whoever reaches it controls cluster {}",
-          id(), bind, config.clusterName);
+          id(), raft, config.clusterName);
+    }
+  }
+
+  private void removeFromHost(RaftHost h) {
+    try {
+      h.server().remove(group.getGroupId());
+    } catch (IOException | RuntimeException e) {
+      log.warn("member {}: removing cluster {} from the shared Raft server failed: {}", id(), config.clusterName,
+          e.toString());
     }
   }
 
@@ -218,21 +270,21 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     RaftGroupId groupId = group.getGroupId();
     if (config.rejoin) {
       log.warn("member {}: rejoining cluster {}: leaving the Raft voters and discarding the Raft storage in {}",
-          id(), config.clusterName, StoredLog.groupDirectory(config.storage, groupId));
+          id(), config.clusterName, StoredLog.groupDirectory(storage, groupId));
       membership.removeSelf();
-      StoredLog.discard(config.storage, groupId);
+      StoredLog.discard(storage, groupId);
       return;
     }
-    StoredLog local = StoredLog.read(config.storage, groupId);
+    StoredLog local = StoredLog.read(storage, groupId);
     List<PeerReport> reports = membership.survey();
-    Optional<String> refusal = StorageCheck.refusal(id(), config.storage, local, reports)
+    Optional<String> refusal = StorageCheck.refusal(id(), storage, local, reports)
         .or(() -> disagreement(membership, reports));
     if (refusal.isPresent()) {
       throw new FailoverException(refusal.get());
     }
     if (local.blank() && reports.isEmpty()) {
       log.warn("member {}: the Raft storage in {} is empty and no peer answered: starting as a member of a new cluster",
-          id(), config.storage);
+          id(), storage);
     }
   }
 
@@ -283,7 +335,13 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       }
     }
     closeQuietly(consensus);
-    closeQuietly(server);
+    if (host.isPresent()) {
+      if (server != null) {
+        removeFromHost(host.get());
+      }
+    } else {
+      closeQuietly(server);
+    }
     shutdownExecutors();
     if (config.database != null) {
       try {
@@ -459,7 +517,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   }
 
   /** Ratis reports a taken port with pages of stack traces; an operator needs one line. */
-  private static void requireBindable(HostPort bind) throws IOException {
+  static void requireBindable(HostPort bind) throws IOException {
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true);
       probe.bind(new InetSocketAddress(bind.host(), bind.port()));
@@ -506,6 +564,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private boolean rejoin;
     private RaftTls raftTls;
     private boolean insecureRaft;
+    private RaftHost host;
 
     private Builder() {}
 
@@ -534,6 +593,13 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
      * without this or {@link #raftTls}, {@link #build()} refuses.
      */
     public Builder insecureRaft() { this.insecureRaft = true; return this; }
+    /**
+     * Runs this member's group on a started shared server instead of a Raft server of its own (a
+     * witness serving many clusters on one port): storage, TLS and election timeouts are the host's,
+     * so {@link #storageDirectory}, {@link #raftTls}, {@link #insecureRaft} and {@link #raftBindHost}
+     * are refused; {@link #start()} adds the group, {@link #close()} removes it and leaves the others running.
+     */
+    public Builder raftHost(RaftHost value) { this.host = Objects.requireNonNull(value, "raftHost"); return this; }
     /** Listen on this host instead of the one in this member's Raft address (for example 0.0.0.0). */
     public Builder raftBindHost(String host) { this.raftBindHost = host; return this; }
     /** Required for a data member, refused for a witness. Closed with the member. */
@@ -571,7 +637,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       if (clusterName == null || clusterName.isBlank()) {
         throw new IllegalArgumentException("cluster name is required");
       }
-      if (storage == null) {
+      if (storage == null && host == null) {
         throw new IllegalArgumentException("storage directory is required");
       }
       Objects.requireNonNull(timing, "timing");
@@ -596,12 +662,33 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       if (self.kind() == MemberKind.WITNESS && database != null) {
         throw new IllegalArgumentException("witness " + memberId + " cannot have a database adapter");
       }
-      RaftTlsParameters tls = raftSecurity();
+      RaftTlsParameters tls = host == null ? raftSecurity() : hostedOn(host, self);
       if (peers.size() % 2 == 0) {
         log.warn("cluster {} has {} voting members: an even number tolerates no more failures than one fewer",
             clusterName, peers.size());
       }
       return new FailoverMember(this, tls);
+    }
+
+    private RaftTlsParameters hostedOn(RaftHost h, Peer self) {
+      if (storage != null || raftTls != null || insecureRaft || raftBindHost != null) {
+        throw new IllegalArgumentException("member " + memberId + " of cluster " + clusterName + " runs on a shared"
+            + " Raft server: its storage, TLS and bind host are the server's; do not set them on the member");
+      }
+      if (!h.memberId().equals(memberId)) {
+        throw new IllegalArgumentException("the shared Raft server is member " + h.memberId() + "'s, not " + memberId + "'s");
+      }
+      if (!self.raftAddress().equals(h.raftAddress())) {
+        throw new IllegalArgumentException("cluster " + clusterName + " lists " + memberId + " at " + self.raftAddress()
+            + " but its shared Raft server is at " + h.raftAddress());
+      }
+      if (!timing.electionTimeoutMin().equals(h.timing().electionTimeoutMin())
+          || !timing.electionTimeoutMax().equals(h.timing().electionTimeoutMax())) {
+        throw new IllegalArgumentException("cluster " + clusterName + ": the election timeouts must be those of the"
+            + " shared Raft server (" + h.timing().electionTimeoutMin().toMillis() + "-"
+            + h.timing().electionTimeoutMax().toMillis() + " ms), which every cluster on it shares");
+      }
+      return h.tls();
     }
 
     private RaftTlsParameters raftSecurity() {
