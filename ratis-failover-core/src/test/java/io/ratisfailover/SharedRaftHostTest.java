@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.LocalCluster;
 import io.ratisfailover.testing.Ports;
+import io.ratisfailover.testing.RaftLeadership;
 import io.ratisfailover.testing.SafetyWatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,6 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import java.util.concurrent.TimeUnit;
@@ -95,25 +95,12 @@ class SharedRaftHostTest {
    */
   static Steady settled(LocalCluster cluster) {
     FailoverMember primary = servingPrimary(cluster);
-    Optional<MemberId> w1 = Optional.of(MemberId.of("w1"));
-    try (RaftClient client = RaftClient.newBuilder().setProperties(new RaftProperties())
-        .setRaftGroup(RaftGroup.valueOf(FailoverMember.groupId(cluster.member("w1").cluster().clusterName()),
-            cluster.peers().stream().map(p -> RaftPeer.newBuilder().setId(p.id().value()).setAddress(p.raftAddress()).build())
-                .toList())).build()) {
-      Await.until("the cluster settled with w1 leading Raft", PATIENCE, () -> {
-        if (!cluster.member("w1").cluster().raftLeader().equals(w1)) {
-          try {
-            client.admin().transferLeadership(RaftPeerId.valueOf("w1"), 1000);
-          } catch (java.io.IOException | RuntimeException e) {
-            return false;
-          }
-        }
-        return cluster.members().stream().allMatch(m -> m.cluster().history().stream().allMatch(HistoryEntry::promoted)
-            && m.cluster().raftLeader().equals(w1) && m.cluster().epoch().equals(primary.local().epoch()));
-      }, cluster::describe);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    MemberId w1 = MemberId.of("w1");
+    String name = cluster.member("w1").cluster().clusterName();
+    RaftLeadership.moveTo(name, cluster.peers(), w1, () -> cluster.member("w1").cluster().raftLeader(), PATIENCE);
+    Await.until("the cluster settled", PATIENCE, () -> cluster.members().stream().allMatch(m -> m.cluster().history()
+        .stream().allMatch(HistoryEntry::promoted) && m.cluster().raftLeader().equals(Optional.of(w1))
+        && m.cluster().epoch().equals(primary.local().epoch())), cluster::describe);
     return Steady.of(cluster);
   }
 
@@ -139,6 +126,8 @@ class SharedRaftHostTest {
     assertThat(billing.peers()).filteredOn(p -> p.kind() == MemberKind.WITNESS).extracting(Peer::raftAddress)
         .containsExactly(host.raftAddress());
     assertThat(host.server().server().getGroupIds()).hasSize(2);
+    assertThat(RaftLeadership.groupId("orders")).as("the tests derive the group id as members do")
+        .isEqualTo(FailoverMember.groupId("orders"));
   }
 
   @Test

@@ -2,11 +2,15 @@ package io.ratisfailover.witness;
 
 import io.ratisfailover.FailoverException;
 import io.ratisfailover.FailoverMember;
+import io.ratisfailover.RaftHost;
 import io.ratisfailover.node.config.ConfigException;
 import io.ratisfailover.probe.ProbeServer;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.slf4j.Logger;
@@ -68,6 +72,7 @@ public final class WitnessMain {
       witness.close();
       return 1;
     }
+    Hangup.onSignal(() -> reload(witness, arguments.config()));
     CompletableFuture<String> stopped = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       witness.close();
@@ -85,12 +90,37 @@ public final class WitnessMain {
     return 0;
   }
 
-  /** The members of one witness process, one per cluster. */
+  /**
+   * Re-reads the configuration file and applies it ({@link Witness#reload}); a file with an error
+   * changes nothing and is reported in one line.
+   */
+  static Optional<Witness.Reload> reload(Witness witness, java.nio.file.Path config) {
+    try {
+      return Optional.of(witness.reload(WitnessConfig.load(config, System.getenv())));
+    } catch (ConfigException e) {
+      log.error("witness: configuration not reloaded, {} has an error: {}", config, e.getMessage());
+    } catch (IllegalArgumentException | FailoverException e) {
+      log.error("witness: configuration reload incomplete: {}", e.getMessage());
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The members of one witness process, one per cluster, and the shared Raft server they run on
+   * when {@code raft.address} is set. {@link #reload} adds and removes clusters while the others run.
+   */
   static final class Witness implements AutoCloseable {
+    /** One cluster this witness serves: its plan, its member and the member's own HTTP API, if any. */
+    private record Served(WitnessConfig.Plan plan, FailoverMember member, Optional<ProbeServer> probe) {}
+
+    /** What a reload changed, by cluster name. */
+    record Reload(List<String> added, List<String> removed, List<String> restarted) {}
+
     private final List<WitnessConfig.Plan> plans;
     private final boolean rejoin;
-    private final List<FailoverMember> members = new ArrayList<>();
-    private final List<ProbeServer> probes = new ArrayList<>();
+    private final Map<String, Served> served = new LinkedHashMap<>();
+    private Optional<WitnessConfig.HostPlan> hostPlan = Optional.empty();
+    private Optional<RaftHost> host = Optional.empty();
 
     Witness(List<WitnessConfig.Plan> plans) {
       this(plans, false);
@@ -102,44 +132,120 @@ public final class WitnessMain {
       this.rejoin = rejoin;
     }
 
-    void start() {
-      for (WitnessConfig.Plan plan : plans) {
-        FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
-            .peers(plan.peers()).storageDirectory(plan.storage()).timing(plan.timing())
-            .rejoin(rejoin);
-        if (plan.settingsIgnored()) {
-          log.warn("witness {}: cluster {}: the settings in this witness's configuration are not used: a new cluster"
-              + " starts with those of the data member that bootstraps it, and changes them with rfctl edit-config",
-              plan.member(), plan.cluster());
+    synchronized void start() {
+      hostPlan = sharedHost(plans);
+      host = hostPlan.map(Witness::startHost);
+      plans.forEach(this::serve);
+    }
+
+    /**
+     * Serves the clusters of {@code next} (a re-read configuration): starts the new ones, stops the
+     * ones no longer listed, restarts those whose entry changed, and leaves the others running.
+     *
+     * @throws IllegalArgumentException when the shared Raft server's settings changed (that takes a restart);
+     *     nothing was changed then
+     * @throws FailoverException when a new cluster cannot start; the clusters handled before it stay as they are now
+     */
+    synchronized Reload reload(List<WitnessConfig.Plan> next) {
+      Optional<WitnessConfig.HostPlan> nextHost = sharedHost(next);
+      if (!nextHost.equals(hostPlan)) {
+        throw new IllegalArgumentException("the shared Raft settings (raft.address, raft.tls, the top-level election"
+            + " timeouts, storage) changed: restart the witness to apply them");
+      }
+      Map<String, WitnessConfig.Plan> wanted = new LinkedHashMap<>();
+      next.forEach(p -> wanted.put(p.cluster(), p));
+      List<String> removed = new ArrayList<>();
+      List<String> restarted = new ArrayList<>();
+      List<String> added = new ArrayList<>();
+      for (Served s : List.copyOf(served.values())) {
+        WitnessConfig.Plan plan = wanted.get(s.plan().cluster());
+        if (plan == null || !plan.equals(s.plan())) {
+          stop(s);
+          (plan == null ? removed : restarted).add(s.plan().cluster());
         }
+      }
+      for (WitnessConfig.Plan plan : next) {
+        if (!served.containsKey(plan.cluster())) {
+          serve(plan);
+          if (!restarted.contains(plan.cluster())) {
+            added.add(plan.cluster());
+          }
+        }
+      }
+      log.info("witness: configuration reloaded: added {}, removed {}, restarted {}, {} unchanged", added, removed,
+          restarted, served.size() - added.size() - restarted.size());
+      return new Reload(added, removed, restarted);
+    }
+
+    private void serve(WitnessConfig.Plan plan) {
+      FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
+          .peers(plan.peers()).timing(plan.timing()).rejoin(rejoin);
+      if (plan.settingsIgnored()) {
+        log.warn("witness {}: cluster {}: the settings in this witness's configuration are not used: a new cluster"
+            + " starts with those of the data member that bootstraps it, and changes them with rfctl edit-config",
+            plan.member(), plan.cluster());
+      }
+      if (host.isPresent()) {
+        b.raftHost(host.get());
+      } else {
+        b.storageDirectory(plan.storage());
         plan.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
         if (plan.raftBindHost() != null) {
           b.raftBindHost(plan.raftBindHost());
         }
-        plan.probe().ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
-        FailoverMember member = b.build();
-        members.add(member);
-        member.start();
-        plan.probe().ifPresent(p -> probes.add(ProbeServer.start(member, p)));
-        log.info("witness {}: serving cluster {}", plan.member(), plan.cluster());
       }
+      plan.probe().ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
+      FailoverMember member = b.build();
+      member.start();
+      Optional<ProbeServer> probe;
+      try {
+        probe = plan.probe().map(p -> ProbeServer.start(member, p));
+      } catch (RuntimeException e) {
+        member.close();
+        throw e;
+      }
+      served.put(plan.cluster(), new Served(plan, member, probe));
+      log.info("witness {}: serving cluster {}", plan.member(), plan.cluster());
     }
 
-    List<FailoverMember> members() {
-      return List.copyOf(members);
+    private void stop(Served s) {
+      served.remove(s.plan().cluster());
+      s.probe().ifPresent(ProbeServer::close);
+      s.member().close();
+      log.info("witness {}: no longer serving cluster {}", s.plan().member(), s.plan().cluster());
+    }
+
+    private static Optional<WitnessConfig.HostPlan> sharedHost(List<WitnessConfig.Plan> plans) {
+      return plans.stream().flatMap(p -> p.host().stream()).findFirst();
+    }
+
+    private static RaftHost startHost(WitnessConfig.HostPlan h) {
+      RaftHost.Builder b = RaftHost.builder().memberId(h.member()).raftAddress(h.address())
+          .storageDirectory(h.storage()).timing(h.timing());
+      h.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
+      if (h.bindHost() != null) {
+        b.raftBindHost(h.bindHost());
+      }
+      RaftHost started = b.build();
+      started.start();
+      return started;
+    }
+
+    synchronized List<FailoverMember> members() {
+      return served.values().stream().map(Served::member).toList();
     }
 
     /** Completes with the first member's refusal to run with a cluster that disagrees with its configuration. */
-    CompletableFuture<String> refused() {
+    synchronized CompletableFuture<String> refused() {
       CompletableFuture<String> first = new CompletableFuture<>();
-      members.forEach(m -> m.refused().thenAccept(first::complete));
+      served.values().forEach(s -> s.member().refused().thenAccept(first::complete));
       return first;
     }
 
     @Override
-    public void close() {
-      probes.forEach(ProbeServer::close);
-      members.forEach(FailoverMember::close);
+    public synchronized void close() {
+      List.copyOf(served.values()).forEach(this::stop);
+      host.ifPresent(RaftHost::close);
     }
   }
 }
