@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * {@code application/json}, 422 unusable schedule; every
  * error has a JSON body {@code {"error": "..."}}.
  */
-final class ProbeApi {
+final class ProbeApi implements Endpoint {
   private static final Logger log = LoggerFactory.getLogger(ProbeApi.class);
   private static final Set<String> ADMIN_POST = Set.of("/switchover", "/failover", "/restart", "/reload", "/reinitialize");
   private static final Set<String> READ_ONLY = Set.of("/patroni", "/cluster", "/history", "/metrics");
@@ -76,8 +76,7 @@ final class ProbeApi {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter prometheusText = PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
   private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-  private final Optional<byte[]> credentialDigest;
-  private final LogThrottle authFailures;
+  private final AdminAccess access;
   private final PrimaryHoldOff holdOff;
 
   /**
@@ -94,8 +93,7 @@ final class ProbeApi {
     this.clock = clock;
     this.metrics = new ProbeMetrics(this::observe, openConnections);
     this.registry.register(metrics);
-    this.credentialDigest = config.auth().map(a -> sha256(a.username() + ":" + a.password()));
-    this.authFailures = new LogThrottle(Duration.ofSeconds(10), ticker);
+    this.access = new AdminAccess(config, ticker, "member " + member.id(), this::error);
     this.holdOff = new PrimaryHoldOff(config.primaryHoldOff());
   }
 
@@ -116,7 +114,8 @@ final class ProbeApi {
    * Answers {@code request}: at once for reads, on the admin executor for changes. The future
    * never completes exceptionally: failures become answers.
    */
-  CompletableFuture<Answer> handle(ProbeRequest request) {
+  @Override
+  public CompletableFuture<Answer> handle(ProbeRequest request) {
     try {
       return route(request).thenApply(a -> count(request.statusOnly() ? a.withoutBody() : a));
     } catch (RuntimeException e) {
@@ -219,7 +218,7 @@ final class ProbeApi {
 
   /** A blocking admin call, authenticated first, then run on the admin executor. */
   private CompletableFuture<Answer> admin(ProbeRequest r, Supplier<Answer> call) {
-    Optional<Answer> refused = checkAccess(r);
+    Optional<Answer> refused = access.check(r);
     if (refused.isPresent()) {
       return now(refused.get());
     }
@@ -242,61 +241,6 @@ final class ProbeApi {
     } catch (RejectedExecutionException e) {
       return now(error(503, "too many admin requests in progress; retry later"));
     }
-  }
-
-  /**
-   * Basic credentials (when configured) and, with {@code client_auth: OPTIONAL}, a verified client
-   * certificate. Credentials are compared as SHA-256 digests with {@link MessageDigest#isEqual},
-   * which takes the same time wherever they differ.
-   */
-  private Optional<Answer> checkAccess(ProbeRequest r) {
-    boolean certNeeded = config.tls().map(t -> t.clientAuth() != ProbeConfig.ClientAuth.NONE).orElse(false);
-    if (certNeeded && !r.clientCertificate()) {
-      authFailures.log(note -> log.warn("member {}: admin request {} without a client certificate refused{}",
-          member.id(), r, note));
-      return Optional.of(error(403, "a verified client certificate is required for " + r.method() + " " + r.path()));
-    }
-    Set<String> allowed = config.tls().map(ProbeConfig.Tls::allowedClientNames).orElse(Set.of());
-    if (!allowed.isEmpty() && r.clientNames().stream().noneMatch(allowed::contains)) {
-      authFailures.log(note -> log.warn("member {}: admin request {} refused: client certificate names {} not allowed{}",
-          member.id(), r, r.clientNames(), note));
-      return Optional.of(error(403, "the client certificate's names " + r.clientNames()
-          + " are not in api.tls.allowed_client_names"));
-    }
-    if (credentialDigest.isEmpty()) {
-      return Optional.empty();
-    }
-    Optional<String> presented = r.authorization().flatMap(ProbeApi::basicCredentials);
-    if (presented.isEmpty()) {
-      String why = r.authorization().isEmpty() ? "authentication required: send HTTP basic credentials"
-          : "malformed Authorization header: expected 'Basic <base64 of user:password>'";
-      authFailures.log(note -> log.warn("member {}: admin request {} refused: {}{}", member.id(), r,
-          r.authorization().isEmpty() ? "no credentials" : "malformed credentials", note));
-      return Optional.of(unauthorized(why));
-    }
-    if (!MessageDigest.isEqual(credentialDigest.get(), sha256(presented.get()))) {
-      authFailures.log(note -> log.warn("member {}: admin request {} refused: wrong credentials{}", member.id(), r,
-          note));
-      return Optional.of(unauthorized("wrong username or password"));
-    }
-    return Optional.empty();
-  }
-
-  private static Optional<String> basicCredentials(String header) {
-    String h = header.strip();
-    if (h.length() < 6 || !h.regionMatches(true, 0, "Basic ", 0, 6)) {
-      return Optional.empty();
-    }
-    try {
-      String decoded = new String(Base64.getDecoder().decode(h.substring(6).strip()), StandardCharsets.UTF_8);
-      return decoded.indexOf(':') > 0 ? Optional.of(decoded) : Optional.empty();
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
-  private Answer unauthorized(String message) {
-    return error(401, message).withHeader("WWW-Authenticate", "Basic realm=\"ratis-failover\", charset=\"UTF-8\"");
   }
 
   /**
@@ -643,7 +587,18 @@ final class ProbeApi {
     }
   }
 
-  Answer error(int status, String message) {
+  @Override
+  public void answered(int status) {
+    metrics.requestAnswered(status);
+  }
+
+  @Override
+  public void connectionRejected() {
+    metrics.connectionRejected();
+  }
+
+  @Override
+  public Answer error(int status, String message) {
     return json(status, Documents.error(message), message);
   }
 
@@ -669,11 +624,4 @@ final class ProbeApi {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
-  }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,8 @@ public final class ProbeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProbeServer.class);
   private static final long CLOSE_TIMEOUT_MILLIS = 5_000;
 
-  private final ClusterMember member;
+  /** Names the server in log lines: "member pg1", or "witness w1 clusters". */
+  private final String name;
   private final ProbeConfig config;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -57,16 +59,24 @@ public final class ProbeServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final Optional<RouterPush> routerPush;
 
-  private ProbeServer(ClusterMember member, ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers,
-      ThreadPoolExecutor admin, Channel channel, Optional<RouterPush> routerPush) {
-    this.member = member;
+  private ProbeServer(String name, Listening l, Optional<RouterPush> routerPush) {
+    this.name = name;
     this.routerPush = routerPush;
-    this.config = config;
-    this.boss = boss;
-    this.workers = workers;
-    this.admin = admin;
-    this.channel = channel;
+    this.config = l.config();
+    this.boss = l.boss();
+    this.workers = l.workers();
+    this.admin = l.admin();
+    this.channel = l.channel();
     this.address = (InetSocketAddress) channel.localAddress();
+  }
+
+  /** The threads and channel of a probe that listens, before it has a name. */
+  private record Listening(ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor admin,
+      Channel channel) {}
+
+  /** What answers on a probe port, given the admin executor and the open-connection count. */
+  private interface EndpointFactory {
+    Endpoint create(ThreadPoolExecutor admin, Supplier<Integer> openConnections);
   }
 
   /**
@@ -76,18 +86,51 @@ public final class ProbeServer implements AutoCloseable {
    *     TLS files unusable)
    */
   public static ProbeServer start(ClusterMember member, ProbeConfig config) {
+    ProbeApi[] api = new ProbeApi[1];
+    Listening l = listen("member " + member.id(), "ratis-failover-probe-" + member.id(), config, (admin, open) ->
+        api[0] = new ProbeApi(member, config, admin, Clock.systemUTC(), System::nanoTime, open));
+    Optional<RouterPush> push = config.haproxyPush().map(h -> new RouterPush(member, h,
+        () -> api[0].observe().servingPrimary(), l.workers()));
+    push.ifPresent(p -> {
+      long tick = RouterPush.TICK.toNanos();
+      l.workers().next().scheduleAtFixedRate(p::check, 0, tick, TimeUnit.NANOSECONDS);
+    });
+    ProbeServer server = new ProbeServer("member " + member.id(), l, push);
+    log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
+        member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),
+        config.auth().isPresent() ? "on" : "off",
+        config.tls().map(t -> t.clientAuth().name().toLowerCase(Locale.ROOT)).orElse("none"));
+    return server;
+  }
+
+  /**
+   * Listens on {@code config}'s address for every cluster of {@code directory}: {@code GET /clusters},
+   * each cluster's member API under {@code /cluster/{name}/} and {@code POST /clusters/reload}.
+   *
+   * @param name names this API in log lines, for example "witness w1"
+   * @throws ProbeStartException as {@link #start}
+   */
+  public static ProbeServer startFleet(String name, ClusterDirectory directory, ProbeConfig config) {
+    Listening l = listen(name, "ratis-failover-clusters", config, (admin, open) ->
+        new FleetApi(directory, config, admin, Clock.systemUTC(), System::nanoTime, open));
+    ProbeServer server = new ProbeServer(name, l, Optional.empty());
+    log.info("{}: clusters API listening on {}://{}:{} (admin authentication {})", name, config.scheme(), config.host(),
+        server.port(), config.auth().isPresent() || config.tls().isPresent() ? "on" : "off");
+    return server;
+  }
+
+  private static Listening listen(String name, String threads, ProbeConfig config, EndpointFactory endpoint) {
     Optional<SslContext> tls = sslContext(config);
-    String name = "ratis-failover-probe-" + member.id();
     ThreadPoolExecutor admin = new ThreadPoolExecutor(config.adminThreads(), config.adminThreads(), 30,
         TimeUnit.SECONDS, config.adminQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.adminQueue()),
-        new DefaultThreadFactory(name + "-admin", true), new ThreadPoolExecutor.AbortPolicy());
+        new DefaultThreadFactory(threads + "-admin", true), new ThreadPoolExecutor.AbortPolicy());
     admin.allowCoreThreadTimeOut(true);
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-accept", true),
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threads + "-accept", true),
         NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true),
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(threads + "-io", true),
         NioIoHandler.newFactory());
     AtomicInteger open = new AtomicInteger();
-    ProbeApi api = new ProbeApi(member, config, admin, Clock.systemUTC(), System::nanoTime, open::get);
+    Endpoint api = endpoint.create(admin, open::get);
     ChannelFuture bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 256)
         .childOption(ChannelOption.TCP_NODELAY, true)
@@ -95,21 +138,10 @@ public final class ProbeServer implements AutoCloseable {
         .bind(config.host(), config.port()).awaitUninterruptibly();
     if (!bound.isSuccess()) {
       shutdown(boss, workers, admin);
-      throw new ProbeStartException("member " + member.id() + ": the probe cannot listen on " + config.host() + ":"
+      throw new ProbeStartException(name + ": the probe cannot listen on " + config.host() + ":"
           + config.port() + ": " + bindProblem(bound.cause()), bound.cause());
     }
-    Optional<RouterPush> push = config.haproxyPush().map(h -> new RouterPush(member, h,
-        () -> api.observe().servingPrimary(), workers));
-    push.ifPresent(p -> {
-      long tick = RouterPush.TICK.toNanos();
-      workers.next().scheduleAtFixedRate(p::check, 0, tick, TimeUnit.NANOSECONDS);
-    });
-    ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel(), push);
-    log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
-        member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),
-        config.auth().isPresent() ? "on" : "off",
-        config.tls().map(t -> t.clientAuth().name().toLowerCase(Locale.ROOT)).orElse("none"));
-    return server;
+    return new Listening(config, boss, workers, admin, bound.channel());
   }
 
   /** The address the probe listens on. */
@@ -134,7 +166,7 @@ public final class ProbeServer implements AutoCloseable {
     channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
     routerPush.ifPresent(RouterPush::close);
     shutdown(boss, workers, admin);
-    log.info("member {}: probe on port {} closed", member.id(), port());
+    log.info("{}: probe on port {} closed", name, port());
   }
 
   private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor admin) {

@@ -43,7 +43,7 @@ import java.util.Set;
  * </pre>
  */
 public record WitnessConfig(String member, String storage, TimingSection timing, RaftSection raft, ApiSection api,
-    List<ClusterEntry> clusters) {
+    List<ClusterEntry> clusters, String apiListen) {
 
   /** One entry of {@code clusters:}; its {@code raft:} replaces the top-level one for this cluster. */
   public record ClusterEntry(String name, String apiListen, String raftBindHost, TimingSection timing,
@@ -85,6 +85,22 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
     return io.ratisfailover.node.config.ConfigFiles.check(file.toString(), () -> config.plans(env));
   }
 
+  /**
+   * The one HTTP port for every cluster ({@code GET /clusters}, {@code /cluster/{name}/...},
+   * {@code POST /clusters/reload}), when the top-level {@code api_listen} is set; its
+   * authentication is the {@code api:} section's. Read from the file apart from the clusters:
+   * a reload does not change it.
+   */
+  public static Optional<ProbeConfig> clustersApi(Path file, Map<String, String> env) {
+    WitnessConfig config = io.ratisfailover.node.config.ConfigFiles.read(file, WitnessConfig.class);
+    return io.ratisfailover.node.config.ConfigFiles.check(file.toString(), () -> config.clustersApi(env));
+  }
+
+  Optional<ProbeConfig> clustersApi(Map<String, String> env) {
+    return apiListen == null ? Optional.empty()
+        : Optional.of((api == null ? ApiSection.NONE : api).toProbeConfig("api", apiListen, env));
+  }
+
   /** Parses and checks configuration text; {@code source} names it in messages. */
   public static List<Plan> parse(String source, String yaml, Map<String, String> env) {
     WitnessConfig config = io.ratisfailover.node.config.ConfigFiles.parse(source, yaml, WitnessConfig.class);
@@ -103,6 +119,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
     List<Plan> plans = new ArrayList<>();
     Optional<HostPlan> host = hostPlan(self, root);
     host.ifPresent(h -> ports.add(h.address()));
+    clustersApi(env).ifPresent(p -> ports.add(new HostPort(p.host(), p.port()).toString()));
     Set<MemberId> fleetIds = new HashSet<>();
     for (int i = 0; i < clusters.size(); i++) {
       ClusterEntry c = clusters.get(i);

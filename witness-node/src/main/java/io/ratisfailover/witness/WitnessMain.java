@@ -1,11 +1,14 @@
 package io.ratisfailover.witness;
 
+import io.ratisfailover.ClusterMember;
 import io.ratisfailover.FailoverException;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.RaftHost;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.probe.ClusterDirectory;
 import io.ratisfailover.probe.ProbeServer;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,8 +76,18 @@ public final class WitnessMain {
       return 1;
     }
     Hangup.onSignal(() -> reload(witness, arguments.config()));
+    Optional<ProbeServer> clustersApi;
+    try {
+      clustersApi = WitnessConfig.clustersApi(arguments.config(), System.getenv()).map(api -> ProbeServer.startFleet(
+          "witness " + plans.get(0).member(), new Directory(witness, arguments.config()), api));
+    } catch (RuntimeException e) {
+      err.println("cannot start: " + e.getMessage());
+      witness.close();
+      return 1;
+    }
     CompletableFuture<String> stopped = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      clustersApi.ifPresent(ProbeServer::close);
       witness.close();
       stopped.complete("stopped");
     }, "witness-shutdown"));
@@ -91,18 +104,44 @@ public final class WitnessMain {
   }
 
   /**
-   * Re-reads the configuration file and applies it ({@link Witness#reload}); a file with an error
-   * changes nothing and is reported in one line.
+   * Re-reads the configuration file and applies it ({@link Witness#reload}), on SIGHUP; a file with
+   * an error changes nothing and is reported in one line.
    */
-  static Optional<Witness.Reload> reload(Witness witness, java.nio.file.Path config) {
+  static Optional<Witness.Reload> reload(Witness witness, Path config) {
     try {
-      return Optional.of(witness.reload(WitnessConfig.load(config, System.getenv())));
-    } catch (ConfigException e) {
-      log.error("witness: configuration not reloaded, {} has an error: {}", config, e.getMessage());
+      return Optional.of(reloadOrThrow(witness, config));
     } catch (IllegalArgumentException | FailoverException e) {
-      log.error("witness: configuration reload incomplete: {}", e.getMessage());
+      log.error("witness: configuration not (fully) reloaded: {}", e.getMessage());
+      return Optional.empty();
     }
-    return Optional.empty();
+  }
+
+  /** @throws IllegalArgumentException naming the configuration error, or why the change needs a restart */
+  static Witness.Reload reloadOrThrow(Witness witness, Path config) {
+    List<WitnessConfig.Plan> plans;
+    try {
+      plans = WitnessConfig.load(config, System.getenv());
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(config + " has an error, nothing changed: " + e.getMessage(), e);
+    }
+    return witness.reload(plans);
+  }
+
+  /** The witness's clusters as its one HTTP port ({@code api_listen}) serves them. */
+  record Directory(Witness witness, Path config) implements ClusterDirectory {
+    @Override
+    public Map<String, ClusterMember> clusters() {
+      return witness.clusters();
+    }
+
+    @Override
+    public String reload() {
+      try {
+        return reloadOrThrow(witness, config).toString();
+      } catch (FailoverException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+    }
   }
 
   /**
@@ -114,7 +153,12 @@ public final class WitnessMain {
     private record Served(WitnessConfig.Plan plan, FailoverMember member, Optional<ProbeServer> probe) {}
 
     /** What a reload changed, by cluster name. */
-    record Reload(List<String> added, List<String> removed, List<String> restarted) {}
+    record Reload(List<String> added, List<String> removed, List<String> restarted) {
+      @Override
+      public String toString() {
+        return "added " + added + ", removed " + removed + ", restarted " + restarted;
+      }
+    }
 
     private final List<WitnessConfig.Plan> plans;
     private final boolean rejoin;
@@ -233,6 +277,13 @@ public final class WitnessMain {
 
     synchronized List<FailoverMember> members() {
       return served.values().stream().map(Served::member).toList();
+    }
+
+    /** The members by cluster name, in configuration order. */
+    synchronized Map<String, ClusterMember> clusters() {
+      Map<String, ClusterMember> byName = new LinkedHashMap<>();
+      served.forEach((name, s) -> byName.put(name, s.member()));
+      return byName;
     }
 
     /** Completes with the first member's refusal to run with a cluster that disagrees with its configuration. */

@@ -10,6 +10,16 @@ import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.probe.ProbeConfig;
+import io.ratisfailover.probe.ProbeServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.InMemoryDatabases;
 import io.ratisfailover.testing.Ports;
@@ -124,9 +134,7 @@ class SharedPortWitnessTest {
     Files.writeString(file, config("orders", "stock"));
     startDataMembers(cluster("stock"));
     WitnessMain.Witness.Reload reload = WitnessMain.reload(witness, file).orElseThrow();
-    assertThat(reload.added()).containsExactly("stock");
-    assertThat(reload.removed()).containsExactly("billing");
-    assertThat(reload.restarted()).isEmpty();
+    assertThat(reload).hasToString("added [stock], removed [billing], restarted []");
     settled("stock");
     assertThat(witness.members()).extracting(m -> m.cluster().clusterName()).containsExactly("orders", "stock");
     assertThat(Steady.of(witnessOf("orders").cluster())).as("orders kept its Raft term, leader and primary").isEqualTo(orders);
@@ -139,6 +147,43 @@ class SharedPortWitnessTest {
     assertThat(WitnessMain.reload(witness, file)).isEmpty();
     assertThat(witness.members()).hasSize(2);
     assertThat(Steady.of(witnessOf("orders").cluster())).isEqualTo(orders);
+  }
+
+  @Test
+  void onePortServesEveryClustersViewsAndTheAuthenticatedReload() throws Exception {
+    Path file = dir.resolve("witness.yml");
+    Files.writeString(file, config("orders"));
+    witness = new WitnessMain.Witness(WitnessConfig.load(file, Map.of()));
+    witness.start();
+    startDataMembers(cluster("orders"));
+    settled("orders");
+    ProbeConfig api = ProbeConfig.builder().host("127.0.0.1").port(0).auth("admin", "secret").build();
+    try (ProbeServer port = ProbeServer.startFleet("witness w1", new WitnessMain.Directory(witness, file), api)) {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpResponse<String> list = http.send(get(port.url() + "/clusters"), BodyHandlers.ofString());
+      assertThat(list.statusCode()).isEqualTo(200);
+      assertThat(list.body()).contains("\"name\":\"orders\"", "\"raft_leader\":\"w1\"", "\"health\":\"healthy\"",
+          "\"primary\":\"" + clusters.get("orders").servingPrimary().orElseThrow().id() + "\"");
+      HttpResponse<String> view = http.send(get(port.url() + "/cluster/orders/history"), BodyHandlers.ofString());
+      assertThat(view.statusCode()).isEqualTo(200);
+      assertThat(view.body()).contains("orders-pg");
+      assertThat(http.send(get(port.url() + "/cluster/orders/health"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(http.send(get(port.url() + "/cluster/nope/health"), BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+
+      Files.writeString(file, config("orders", "stock"));
+      HttpRequest.Builder reload = HttpRequest.newBuilder(URI.create(port.url() + "/clusters/reload"))
+          .timeout(PATIENCE).header("Content-Type", "application/json").POST(BodyPublishers.ofString("{}"));
+      assertThat(http.send(reload.build(), BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+      HttpResponse<String> done = http.send(reload.header("Authorization", "Basic "
+          + Base64.getEncoder().encodeToString("admin:secret".getBytes(StandardCharsets.UTF_8))).build(), BodyHandlers.ofString());
+      assertThat(done.statusCode()).isEqualTo(200);
+      assertThat(done.body()).contains("added [stock], removed [], restarted []");
+      assertThat(witness.clusters()).containsOnlyKeys("orders", "stock");
+    }
+  }
+
+  static HttpRequest get(String url) {
+    return HttpRequest.newBuilder(URI.create(url)).timeout(PATIENCE).GET().build();
   }
 
   @Test
