@@ -1,6 +1,5 @@
 package io.ratisfailover;
 
-
 import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.LocalCluster;
 import io.ratisfailover.testing.Ports;
