@@ -1,8 +1,6 @@
 package io.ratisfailover.probe;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -38,7 +36,7 @@ final class FleetApi implements Endpoint {
   private final LongSupplier ticker;
   private final Supplier<Integer> openConnections;
   private final AdminAccess access;
-  private final ObjectMapper mapper = new ObjectMapper();
+  private final JsonAnswers answers = new JsonAnswers();
   /** Each served member's API, made on first use; dropped once its cluster is no longer served. */
   private final Map<ClusterMember, ProbeApi> apis = new ConcurrentHashMap<>();
 
@@ -162,20 +160,16 @@ final class FleetApi implements Endpoint {
   }
 
   private Answer json(int status, JsonNode body, String reason) {
-    try {
-      return new Answer(status, Answer.JSON, mapper.writeValueAsBytes(body), Map.of(), false, reason);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write JSON", e);
-    }
+    return answers.json(status, body, reason);
   }
 
   @Override
   public Answer error(int status, String message) {
-    return json(status, Documents.error(message), message);
+    return answers.error(status, message);
   }
 
   private Answer notAllowed(ProbeRequest r, String allow) {
-    return error(405, r.method() + " is not allowed on " + r.path() + "; use " + allow).withHeader("Allow", allow);
+    return answers.notAllowed(r, allow);
   }
 
   @Override

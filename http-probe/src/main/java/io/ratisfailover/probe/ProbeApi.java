@@ -73,6 +73,7 @@ final class ProbeApi implements Endpoint {
   private final PrometheusTextFormatWriter prometheusText = PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
   private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private final AdminAccess access;
+  private final JsonAnswers answers = new JsonAnswers();
   private final PrimaryHoldOff holdOff;
 
   /**
@@ -576,11 +577,7 @@ final class ProbeApi implements Endpoint {
   // --- answers -----------------------------------------------------------------------------------
 
   private Answer json(int status, JsonNode body, String reason) {
-    try {
-      return new Answer(status, Answer.JSON, mapper.writeValueAsBytes(body), Map.of(), false, reason);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write JSON", e);
-    }
+    return answers.json(status, body, reason);
   }
 
   @Override
@@ -595,11 +592,11 @@ final class ProbeApi implements Endpoint {
 
   @Override
   public Answer error(int status, String message) {
-    return json(status, Documents.error(message), message);
+    return answers.error(status, message);
   }
 
   private Answer notAllowed(ProbeRequest r, String allow) {
-    return error(405, r.method() + " is not allowed on " + r.path() + "; use " + allow).withHeader("Allow", allow);
+    return answers.notAllowed(r, allow);
   }
 
   /** A bug, not bad input: logged with its stack trace for us, a plain 500 for the client. */
