@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The API of a process serving many clusters on one port: {@code GET /clusters} lists them,
  * {@code /cluster/{name}/...} is that cluster's member API (every path of {@link ProbeApi}, admin
- * calls authenticated the same way), and {@code POST /clusters/reload} re-reads the configuration.
+ * calls authenticated the same way), {@code GET /metrics} has every cluster's metrics (labelled
+ * {@code scope="<cluster>"}), and {@code POST /clusters/reload} re-reads the configuration.
  */
 final class FleetApi implements Endpoint {
   private static final Logger log = LoggerFactory.getLogger(FleetApi.class);
@@ -57,6 +58,9 @@ final class FleetApi implements Endpoint {
       if (r.path().equals("/clusters")) {
         return now(r.isRead() ? json(200, clusters(), "clusters") : notAllowed(r, "GET, HEAD, OPTIONS"));
       }
+      if (r.path().equals("/metrics")) {
+        return now(r.isRead() ? metrics() : notAllowed(r, "GET, HEAD, OPTIONS"));
+      }
       if (r.path().equals("/clusters/reload")) {
         return r.method().equals("POST") ? reload(r) : now(notAllowed(r, "POST"));
       }
@@ -81,10 +85,21 @@ final class FleetApi implements Endpoint {
     if (member == null) {
       return now(error(404, "this witness serves no cluster named '" + name + "'; GET /clusters lists them"));
     }
-    ProbeApi api = apis.computeIfAbsent(member, m -> new ProbeApi(m, config, admin, clock, ticker, openConnections));
+    ProbeApi api = api(member);
     String path = slash < 0 ? "/cluster" : rest.substring(slash);
     return api.handle(new ProbeRequest(r.method(), path, r.query(), r.authorization(), r.contentType(),
         r.clientCertificate(), r.clientNames(), r.body(), r.remote()));
+  }
+
+  private ProbeApi api(ClusterMember member) {
+    return apis.computeIfAbsent(member, m -> new ProbeApi(m, config, admin, clock, ticker, openConnections));
+  }
+
+  /** Every cluster's metrics, as on its member's own {@code /metrics}, labelled {@code scope="<cluster>"}. */
+  private Answer metrics() {
+    Map<String, ClusterMember> served = directory.clusters();
+    apis.keySet().retainAll(served.values());
+    return Scrapes.answer(Scrapes.merged(served.values().stream().map(m -> api(m).metrics().collect()).toList()));
   }
 
   /** One line per cluster: what an operator (or {@code rfctl clusters}) looks at first. */

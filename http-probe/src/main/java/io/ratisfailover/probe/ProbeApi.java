@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.ratisfailover.AdminRejectedException;
 import io.ratisfailover.ClusterMember;
@@ -21,9 +20,7 @@ import io.ratisfailover.NoQuorumException;
 import io.ratisfailover.SwitchoverOutcome;
 import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.spi.DatabaseState;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +29,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -70,7 +66,6 @@ final class ProbeApi implements Endpoint {
   private final Clock clock;
   private final ProbeMetrics metrics;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final PrometheusTextFormatWriter prometheusText = PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
   private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private final AdminAccess access;
   private final JsonAnswers answers = new JsonAnswers();
@@ -202,14 +197,9 @@ final class ProbeApi implements Endpoint {
   }
 
   private Answer metricsAnswer() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-    try {
-      prometheusText.write(out, registry.scrape());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return new Answer(200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray(), Map.of(), false, "metrics");
+    return Scrapes.answer(registry.scrape());
   }
+
 
   // --- admin -------------------------------------------------------------------------------------
 

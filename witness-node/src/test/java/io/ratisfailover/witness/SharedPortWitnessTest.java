@@ -179,6 +179,10 @@ class SharedPortWitnessTest {
       assertThat(done.statusCode()).isEqualTo(200);
       assertThat(done.body()).contains("added [stock], removed [], restarted []");
       assertThat(witness.clusters()).containsOnlyKeys("orders", "stock");
+
+      String metrics = http.send(get(port.url() + "/metrics"), BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("scope=\"orders\"", "scope=\"stock\"");
+      assertThat(metrics.split("# TYPE ratis_failover_role ", -1)).as("one family for both clusters").hasSize(2);
     }
   }
 
