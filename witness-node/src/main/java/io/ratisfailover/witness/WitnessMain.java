@@ -161,7 +161,8 @@ public final class WitnessMain {
     }
 
     private final List<WitnessConfig.Plan> plans;
-    private final boolean rejoin;
+    /** For the clusters of the first start only; a cluster added later by a reload starts normally. */
+    private boolean rejoin;
     private final Map<String, Served> served = new LinkedHashMap<>();
     private Optional<WitnessConfig.HostPlan> hostPlan = Optional.empty();
     private Optional<RaftHost> host = Optional.empty();
@@ -179,7 +180,20 @@ public final class WitnessMain {
     synchronized void start() {
       hostPlan = sharedHost(plans);
       host = hostPlan.map(Witness::startHost);
-      plans.forEach(this::serve);
+      for (WitnessConfig.Plan plan : plans) {
+        if (host.isEmpty()) {
+          serve(plan);
+          continue;
+        }
+        // On a shared port one cluster's bad entry must not keep the witness from all the others.
+        try {
+          serve(plan);
+        } catch (FailoverException | IllegalArgumentException e) {
+          log.error("witness {}: cluster {} is not served (the others are; reload once its entry is right): {}",
+              plan.member(), plan.cluster(), e.getMessage());
+        }
+      }
+      rejoin = false;
     }
 
     /**
@@ -249,7 +263,20 @@ public final class WitnessMain {
         throw e;
       }
       served.put(plan.cluster(), new Served(plan, member, probe));
+      if (host.isPresent()) {
+        // A cluster that turns out to disagree with its entry stops alone (without a shared port, the witness ends).
+        member.refused().thenAcceptAsync(reason -> stopRefused(plan.cluster(), member, reason));
+      }
       log.info("witness {}: serving cluster {}", plan.member(), plan.cluster());
+    }
+
+    private synchronized void stopRefused(String cluster, FailoverMember member, String reason) {
+      Served s = served.get(cluster);
+      if (s != null && s.member() == member) {
+        log.error("witness {}: cluster {} stopped (the others run on; reload once its entry is right): {}",
+            s.plan().member(), cluster, reason);
+        stop(s);
+      }
     }
 
     private void stop(Served s) {
@@ -286,9 +313,15 @@ public final class WitnessMain {
       return byName;
     }
 
-    /** Completes with the first member's refusal to run with a cluster that disagrees with its configuration. */
+    /**
+     * Completes with the first member's refusal to run with a cluster that disagrees with its
+     * configuration; never on a shared Raft port, where such a cluster stops alone.
+     */
     synchronized CompletableFuture<String> refused() {
       CompletableFuture<String> first = new CompletableFuture<>();
+      if (host.isPresent()) {
+        return first;
+      }
       served.values().forEach(s -> s.member().refused().thenAccept(first::complete));
       return first;
     }

@@ -150,6 +150,21 @@ class SharedPortWitnessTest {
   }
 
   @Test
+  void aClusterWhoseEntryDisagreesIsNotServedAndTheOthersAre() throws Exception {
+    DataMembers bad = cluster("bad");
+    startDataMembers(bad);
+    Await.value("a primary of bad without the witness", PATIENCE, () -> bad.servingPrimary().orElse(null));
+    // The witness's entry lists a third data member the cluster does not have.
+    String yaml = config("orders", "bad").replace("      - {id: bad-pg2,",
+        "      - {id: bad-pg3, kind: data, raft: '127.0.0.1:" + Ports.free(1)[0] + "'}\n      - {id: bad-pg2,");
+    witness = new WitnessMain.Witness(WitnessConfig.parse("w.yml", yaml, Map.of()));
+    witness.start();
+    assertThat(witness.clusters()).containsOnlyKeys("orders");
+    startDataMembers(cluster("orders"));
+    settled("orders");
+  }
+
+  @Test
   void onePortServesEveryClustersViewsAndTheAuthenticatedReload() throws Exception {
     Path file = dir.resolve("witness.yml");
     Files.writeString(file, config("orders"));
