@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the demo need when it is missing: a JDK 17+ and Maven to build,
 # PostgreSQL server binaries (run by the tests as the non-root 'postgres' user), HAProxy, PgBouncer,
-# and the network tools the chaos tests use. Needs root for apt-get; as another user it only reports.
+# PgPool-II, pgBackRest and the network tools the chaos tests use. Needs root for apt-get; as another
+# user it only reports.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,8 @@ command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
+[ -x /usr/sbin/pgpool ] || missing+=(pgpool2)
+command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
@@ -34,4 +37,9 @@ fi
 # So does PgBouncer's: the tests start their own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet pgbouncer 2>/dev/null; then
   systemctl stop pgbouncer >/dev/null 2>&1 || true
+fi
+# And PgPool-II's: the tests run their own pgpool as a non-root user on loopback ports.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet pgpool2 2>/dev/null; then
+  systemctl stop pgpool2 >/dev/null 2>&1 || true
+  systemctl disable pgpool2 >/dev/null 2>&1 || true
 fi

@@ -1,5 +1,6 @@
 package io.ratisfailover;
 
+import io.ratisfailover.internal.ratis.RaftNode;
 import io.ratisfailover.internal.ratis.RaftTlsParameters;
 import io.ratisfailover.internal.ratis.RatisProcessGuard;
 import io.ratisfailover.internal.ratis.RatisProperties;
@@ -71,7 +72,7 @@ public final class RaftHost implements AutoCloseable {
     RatisProcessGuard.install();
     try {
       Files.createDirectories(storage);
-      FailoverMember.requireBindable(bind);
+      RaftNode.requireBindable(bind);
       server.start();
     } catch (IOException | RuntimeException e) {
       throw new FailoverException("cannot start the shared Raft server of " + memberId + " on " + bind + ": "

@@ -47,7 +47,8 @@ class EmbeddingApiTest {
         .hasMessage("raft address h:1 is used by two peers");
     assertThatThrownBy(() -> FailoverMember.builder().memberId("w1").clusterName("c").storageDirectory(dir)
         .peers(List.of(Peer.witness("w1", "h:1"))).build()).hasMessage("the peers include no data member");
-    assertThatThrownBy(() -> FailoverMember.builder().snapshotEvery(3)).hasMessageContaining("snapshot_every");
+    assertThatThrownBy(() -> FailoverMember.builder().memberId("pg1").clusterName("c").storageDirectory(dir).peers(PEERS)
+        .snapshotEvery(3).build()).isInstanceOf(SettingException.class).hasMessage("snapshotEvery: must be at least 10 entries, got 3");
   }
 
   @Test
@@ -111,6 +112,11 @@ class EmbeddingApiTest {
       ClusterSettings applied = witness.updateSettings(s -> s.withMaximumLagOnFailover(4096));
       assertThat(applied.maximumLagOnFailover()).isEqualTo(4096);
       Await.until("settings applied", PATIENCE, () -> primary.cluster().settings().maximumLagOnFailover() == 4096);
+      ServerParameters work = new ServerParameters(java.util.Map.of("work_mem", "64MB"), List.of());
+      witness.updateSettings(s -> s.withPostgresql(work));
+      Await.until("every database took the cluster's parameters", PATIENCE,
+          () -> cluster.database("pg1").clusterParameters().equals(work)
+              && cluster.database("pg2").clusterParameters().equals(work), cluster::describe);
       assertThatThrownBy(() -> witness.updateSettings(s -> s.withSynchronousNodeCount(0)))
           .isInstanceOfSatisfying(AdminRejectedException.class,
               e -> assertThat(e.reason()).isEqualTo(AdminRejectedException.Reason.INVALID))

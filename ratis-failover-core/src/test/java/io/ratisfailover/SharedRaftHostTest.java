@@ -3,6 +3,7 @@ package io.ratisfailover;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ratisfailover.internal.ratis.RaftNode;
 import io.ratisfailover.testing.Await;
 import io.ratisfailover.testing.LocalCluster;
 import io.ratisfailover.testing.Ports;
@@ -127,7 +128,7 @@ class SharedRaftHostTest {
         .containsExactly(host.raftAddress());
     assertThat(host.server().server().getGroupIds()).hasSize(2);
     assertThat(RaftLeadership.groupId("orders")).as("the tests derive the group id as members do")
-        .isEqualTo(FailoverMember.groupId("orders"));
+        .isEqualTo(RaftNode.groupId("orders"));
   }
 
   @Test
@@ -149,7 +150,7 @@ class SharedRaftHostTest {
     long billingIndex = billing.member("w1").cluster().appliedIndex();
 
     billing.close();
-    RaftGroupId billingGroup = FailoverMember.groupId("billing");
+    RaftGroupId billingGroup = RaftNode.groupId("billing");
     assertThat(host.server().server().getGroupIds()).doesNotContain(billingGroup);
     assertThat(Files.isDirectory(host.server().restingStorage().resolve(billingGroup.getUuid().toString())))
         .as("the removed cluster's Raft storage is parked, not deleted").isTrue();
@@ -176,7 +177,7 @@ class SharedRaftHostTest {
     }
     assertUndisturbed(orders, before, UNDISTURBED);
     host.server().remove(broken.getGroupId());
-    assertThat(host.server().server().getGroupIds()).containsExactly(FailoverMember.groupId("orders"));
+    assertThat(host.server().server().getGroupIds()).containsExactly(RaftNode.groupId("orders"));
     assertThatThrownBy(() -> host.server().server().getDivision(broken.getGroupId())).isNotNull();
   }
 

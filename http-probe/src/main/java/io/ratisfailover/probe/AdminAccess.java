@@ -12,9 +12,13 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Who may make admin requests: the probe's basic credentials and client-certificate rules. */
+/**
+ * Who may call the admin endpoints of a member's API or of the clusters port: the client certificate
+ * and the basic credentials the configuration asks for.
+ */
 final class AdminAccess {
-  private static final Logger log = LoggerFactory.getLogger(AdminAccess.class);
+  // Logged under ProbeApi, as before the split: operators filter the API's lines by that name.
+  private static final Logger log = LoggerFactory.getLogger(ProbeApi.class);
 
   private final ProbeConfig config;
   private final String who;

@@ -31,24 +31,28 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private final AtomicInteger open;
   private final int maxConnections;
   private final ClientCounts perClient;
+  private final OwnConnections own;
   private final long requestTimeoutNanos;
   private final long idleTimeoutNanos;
   private final Runnable rejected;
   private Phase phase = Phase.READING;
   private ScheduledFuture<?> timer;
   private boolean counted;
+  private boolean isOwn;
   private InetAddress client;
 
   /**
    * @param open connections open on the server, shared by all connections
    * @param perClient connections open per client address, shared by all connections
+   * @param own the probe's own warm-up connections, which no limit counts
    * @param rejected told when a connection is refused for a limit
    */
-  ConnectionGuard(AtomicInteger open, int maxConnections, ClientCounts perClient, Duration requestTimeout,
-      Duration idleTimeout, Runnable rejected) {
+  ConnectionGuard(AtomicInteger open, int maxConnections, ClientCounts perClient, OwnConnections own,
+      Duration requestTimeout, Duration idleTimeout, Runnable rejected) {
     this.open = open;
     this.maxConnections = maxConnections;
     this.perClient = perClient;
+    this.own = own;
     this.requestTimeoutNanos = requestTimeout.toNanos();
     this.idleTimeoutNanos = idleTimeout.toNanos();
     this.rejected = rejected;
@@ -56,6 +60,14 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    if (own.contains(ctx.channel().remoteAddress())) {
+      // The probe warming itself up: outside every limit, so it can never take a real client's
+      // place, but under the same timeouts.
+      isOwn = true;
+      arm(ctx, requestTimeoutNanos, "no complete request");
+      super.channelActive(ctx);
+      return;
+    }
     // The per-client limit first: a host over its share must not take a place in the global count
     // either, or it would still crowd out the others.
     InetAddress from = addressOf(ctx.channel().remoteAddress());
@@ -100,6 +112,11 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
       client = null;
     }
     super.channelInactive(ctx);
+  }
+
+  /** Whether this is one of the probe's own warm-up connections, whose requests the metrics do not count. */
+  boolean isOwn() {
+    return isOwn;
   }
 
   /** A whole request was decoded: no deadline while the API works on it. */

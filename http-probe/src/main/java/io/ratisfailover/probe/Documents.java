@@ -87,6 +87,10 @@ final class Documents {
       tags.forEach(t::put);
     }
     db.flatMap(DatabaseStatus::systemIdentifier).ifPresent(id -> doc.put("database_system_identifier", id));
+    // As Patroni: present only when true, after a changed setting that needs a restart.
+    if (db.filter(DatabaseStatus::pendingRestart).isPresent()) {
+      doc.put("pending_restart", true);
+    }
     ObjectNode software = doc.putObject("patroni").put("scope", local.clusterName()).put("name", local.id().value());
     // From the jar's manifest, as Patroni reports its own version here; absent when run from classes.
     Optional.ofNullable(Documents.class.getPackage().getImplementationVersion()).ifPresent(v -> software.put("version", v));
@@ -174,6 +178,9 @@ final class Documents {
         }
       }
       m.status().filter(s -> s.timeline() > 0).ifPresent(s -> member.put("timeline", s.timeline()));
+      if (m.status().filter(DatabaseStatus::pendingRestart).isPresent()) {
+        member.put("pending_restart", true);
+      }
       Map<String, String> tags = Observation.effectiveTags(m.tags());
       if (!tags.isEmpty()) {
         ObjectNode t = member.putObject("tags");
@@ -277,6 +284,16 @@ final class Documents {
     doc.put("maximum_lag_on_failover", settings.maximumLagOnFailover());
     doc.put("primary_start_timeout", seconds(settings.primaryStartTimeout()));
     doc.put("switchover_timeout", seconds(settings.switchoverTimeout()));
+    ObjectNode postgresql = doc.putObject("postgresql");
+    ObjectNode parameters = postgresql.putObject("parameters");
+    settings.postgresql().sortedParameters().forEach(parameters::put);
+    settings.postgresql().pgHba().forEach(postgresql.putArray("pg_hba")::add);
+    ObjectNode slots = doc.putObject("slots");
+    settings.postgresql().slots().forEach((name, slot) -> {
+      ObjectNode s = slots.putObject(name).put("type", slot.isLogical() ? "logical" : "physical");
+      slot.database().ifPresent(d -> s.put("database", d));
+      slot.plugin().ifPresent(p -> s.put("plugin", p));
+    });
     doc.put("pause", paused);
     return doc;
   }

@@ -37,7 +37,7 @@ final class FleetApi implements Endpoint {
   private final LongSupplier ticker;
   private final Supplier<Integer> openConnections;
   private final AdminAccess access;
-  private final JsonAnswers answers = new JsonAnswers();
+  private final JsonBodies answers = new JsonBodies();
   /** Each served member's API, made on first use; dropped once its cluster is no longer served. */
   private final Map<ClusterMember, ProbeApi> apis = new ConcurrentHashMap<>();
 
@@ -53,7 +53,7 @@ final class FleetApi implements Endpoint {
   }
 
   @Override
-  public CompletableFuture<Answer> handle(ProbeRequest r) {
+  public CompletableFuture<Answer> handle(ProbeRequest r, boolean counted) {
     try {
       if (r.path().equals("/clusters")) {
         return now(r.isRead() ? json(200, clusters(), "clusters") : notAllowed(r, "GET, HEAD, OPTIONS"));
@@ -65,7 +65,7 @@ final class FleetApi implements Endpoint {
         return r.method().equals("POST") ? reload(r) : now(notAllowed(r, "POST"));
       }
       if (r.path().startsWith(PREFIX)) {
-        return forCluster(r);
+        return forCluster(r, counted);
       }
       return now(error(404, "no such endpoint: " + r.method() + " " + r.path() + "; this port serves /clusters and"
           + " /cluster/{name}/..."));
@@ -75,7 +75,7 @@ final class FleetApi implements Endpoint {
     }
   }
 
-  private CompletableFuture<Answer> forCluster(ProbeRequest r) {
+  private CompletableFuture<Answer> forCluster(ProbeRequest r, boolean counted) {
     String rest = r.path().substring(PREFIX.length());
     int slash = rest.indexOf('/');
     String name = slash < 0 ? rest : rest.substring(0, slash);
@@ -88,7 +88,7 @@ final class FleetApi implements Endpoint {
     ProbeApi api = api(member);
     String path = slash < 0 ? "/cluster" : rest.substring(slash);
     return api.handle(new ProbeRequest(r.method(), path, r.query(), r.authorization(), r.contentType(),
-        r.clientCertificate(), r.clientNames(), r.body(), r.remote()));
+        r.clientCertificate(), r.clientNames(), r.body(), r.remote()), counted);
   }
 
   private ProbeApi api(ClusterMember member) {

@@ -1,42 +1,18 @@
 package io.ratisfailover.probe;
 
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.ratisfailover.AdminRejectedException;
 import io.ratisfailover.ClusterMember;
-import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.ClusterView;
-import io.ratisfailover.FailoverException;
-import io.ratisfailover.LocalRole;
 import io.ratisfailover.LocalView;
-import io.ratisfailover.MemberId;
-import io.ratisfailover.MemberKind;
-import io.ratisfailover.NoQuorumException;
-import io.ratisfailover.SwitchoverOutcome;
-import io.ratisfailover.SwitchoverRequest;
-import io.ratisfailover.spi.DatabaseState;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -63,12 +39,11 @@ final class ProbeApi implements Endpoint {
   private final ClusterMember member;
   private final ProbeConfig config;
   private final Executor admin;
-  private final Clock clock;
   private final ProbeMetrics metrics;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private final JsonBodies bodies = new JsonBodies();
   private final AdminAccess access;
-  private final JsonAnswers answers = new JsonAnswers();
+  private final AdminEndpoints endpoints;
   private final PrimaryHoldOff holdOff;
 
   /**
@@ -82,10 +57,10 @@ final class ProbeApi implements Endpoint {
     this.member = member;
     this.config = config;
     this.admin = admin;
-    this.clock = clock;
     this.metrics = new ProbeMetrics(this::observe, openConnections);
     this.registry.register(metrics);
-    this.access = new AdminAccess(config, ticker, "member " + member.id(), this::error);
+    this.access = new AdminAccess(config, ticker, "member " + member.id(), bodies::error);
+    this.endpoints = new AdminEndpoints(member, config, clock, bodies);
     this.holdOff = new PrimaryHoldOff(config.primaryHoldOff());
   }
 
@@ -106,17 +81,24 @@ final class ProbeApi implements Endpoint {
    * Answers {@code request}: at once for reads, on the admin executor for changes. The future
    * never completes exceptionally: failures become answers.
    */
+  CompletableFuture<Answer> handle(ProbeRequest request) {
+    return handle(request, true);
+  }
+
+  /** Like {@link #handle(ProbeRequest)}; {@code counted} false keeps the answer out of the metrics (the probe's own warm-up). */
   @Override
-  public CompletableFuture<Answer> handle(ProbeRequest request) {
+  public CompletableFuture<Answer> handle(ProbeRequest request, boolean counted) {
     try {
-      return route(request).thenApply(a -> count(request.statusOnly() ? a.withoutBody() : a));
+      return route(request).thenApply(a -> count(request.statusOnly() ? a.withoutBody() : a, counted));
     } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(count(internalError(request, e)));
+      return CompletableFuture.completedFuture(count(internalError(request, e), counted));
     }
   }
 
-  private Answer count(Answer answer) {
-    metrics.requestAnswered(answer.status());
+  private Answer count(Answer answer, boolean counted) {
+    if (counted) {
+      metrics.requestAnswered(answer.status());
+    }
     return answer;
   }
 
@@ -132,23 +114,23 @@ final class ProbeApi implements Endpoint {
     if (path.equals("/config")) {
       return switch (r.method()) {
         case "GET", "HEAD", "OPTIONS" -> now(read(path));
-        case "PATCH" -> admin(r, () -> patchConfig(r, false));
-        case "PUT" -> admin(r, () -> patchConfig(r, true));
+        case "PATCH" -> admin(r, () -> endpoints.patchConfig(r, false));
+        case "PUT" -> admin(r, () -> endpoints.patchConfig(r, true));
         default -> now(notAllowed(r, "GET, HEAD, OPTIONS, PATCH, PUT"));
       };
     }
     if (ADMIN_POST.contains(path)) {
       if (r.method().equals("POST")) {
         return admin(r, () -> switch (path) {
-          case "/switchover" -> switchover(r, false);
-          case "/failover" -> switchover(r, true);
-          case "/restart" -> restart(r);
-          case "/reload" -> reload(r);
-          default -> reinitialize(r);
+          case "/switchover" -> endpoints.switchover(r, false);
+          case "/failover" -> endpoints.switchover(r, true);
+          case "/restart" -> endpoints.restart(r);
+          case "/reload" -> endpoints.reload(r);
+          default -> endpoints.reinitialize(r);
         });
       }
       if (path.equals("/switchover") && r.method().equals("DELETE")) {
-        return admin(r, this::cancelSwitchover);
+        return admin(r, endpoints::cancelSwitchover);
       }
       return now(notAllowed(r, path.equals("/switchover") ? "POST, DELETE" : "POST"));
     }
@@ -200,7 +182,6 @@ final class ProbeApi implements Endpoint {
     return Scrapes.answer(registry.scrape());
   }
 
-
   // --- admin -------------------------------------------------------------------------------------
 
   /** A blocking admin call, authenticated first, then run on the admin executor. */
@@ -230,344 +211,10 @@ final class ProbeApi implements Endpoint {
     }
   }
 
-  /**
-   * {@code POST /switchover} and {@code POST /failover}, with Patroni's rules: a switchover names
-   * the current leader; a failover names a candidate and cannot be scheduled (given a leader it is
-   * a switchover); while paused, only to a named candidate and never scheduled.
-   */
-  private Answer switchover(ProbeRequest r, boolean failover) {
-    String action = failover ? "failover" : "switchover";
-    ObjectNode body;
-    try {
-      body = jsonObject(r, false, Set.of("leader", "candidate", "member", "scheduled_at"));
-    } catch (BadRequest e) {
-      return e.answer;
-    }
-    Optional<MemberId> leader;
-    Optional<MemberId> candidate;
-    try {
-      leader = memberName(body, "leader");
-      Optional<MemberId> named = memberName(body, "candidate");
-      candidate = named.isPresent() ? named : memberName(body, "member");
-    } catch (BadRequest e) {
-      return e.answer;
-    }
-    Optional<String> scheduledText = text(body, "scheduled_at");
-    boolean paused = member.cluster().paused();
-    if (failover && candidate.isEmpty()) {
-      return error(400, "failover could be performed only to a specific candidate: give 'candidate'");
-    }
-    if (!failover && leader.isEmpty()) {
-      return error(400, "switchover could be performed only from a specific leader: give 'leader'");
-    }
-    Optional<Instant> scheduledAt = Optional.empty();
-    if (scheduledText.isPresent()) {
-      if (failover) {
-        return error(400, "failover can't be scheduled; use a switchover");
-      }
-      if (paused) {
-        return error(400, "can't schedule a switchover in the paused state");
-      }
-      try {
-        scheduledAt = Optional.of(parseSchedule(scheduledText.get()));
-      } catch (BadRequest e) {
-        return e.answer;
-      }
-    }
-    if (paused && candidate.isEmpty()) {
-      return error(400, "in the paused state a switchover is possible only to a specific candidate");
-    }
-    if (leader.isPresent() && leader.equals(candidate)) {
-      return error(400, "switchover target and source are the same: " + leader.get());
-    }
-    SwitchoverOutcome outcome;
-    try {
-      outcome = failover && leader.isEmpty() ? member.failover(candidate.get(), config.adminTimeout())
-          : member.switchover(new SwitchoverRequest(leader, candidate, scheduledAt), config.adminTimeout());
-    } catch (AdminRejectedException e) {
-      return rejected(action, e);
-    } catch (NoQuorumException e) {
-      return error(503, action + " failed: " + e.getMessage());
-    } catch (FailoverException | IllegalStateException e) {
-      return error(503, action + " failed: " + e.getMessage());
-    }
-    if (outcome.scheduled()) {
-      return json(202, Documents.message(capitalized(action) + " scheduled")
-          .put("scheduled_at", scheduledAt.map(Instant::toString).orElse("")), action + " scheduled");
-    }
-    String now = outcome.primary().map(MemberId::value).orElse("?");
-    String verb = failover ? "failed over" : "switched over";
-    String message = candidate.isEmpty() || candidate.get().value().equals(now)
-        ? "Successfully " + verb + " to \"" + now + "\""
-        : capitalized(verb) + " to \"" + now + "\" instead of \"" + candidate.get() + "\"";
-    ObjectNode doc = Documents.message(message).put("primary", now);
-    outcome.epoch().ifPresent(e -> doc.put("epoch", e.value()));
-    return json(200, doc, message);
-  }
-
-  /** Patroni's {@code parse_schedule}: ISO 8601 with a time zone, not in the past. */
-  private Instant parseSchedule(String text) throws BadRequest {
-    String iso = text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + "T" + text.substring(11) : text;
-    Instant at;
-    try {
-      at = OffsetDateTime.parse(iso).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        LocalDateTime.parse(iso);
-      } catch (DateTimeParseException notLocal) {
-        throw new BadRequest(error(422, "unable to parse scheduled_at '" + text
-            + "': use ISO 8601 with a time zone, for example 2030-04-14T20:27:00+00:00"));
-      }
-      throw new BadRequest(error(400, "time zone information is mandatory for scheduled_at, for example "
-          + text + "+00:00"));
-    }
-    if (at.isBefore(clock.instant())) {
-      throw new BadRequest(error(422, "cannot schedule a switchover in the past (" + at + ")"));
-    }
-    return at;
-  }
-
-  private Answer rejected(String action, AdminRejectedException e) {
-    int status = switch (e.reason()) {
-      case NOT_PRIMARY, UNKNOWN_MEMBER, NOT_ELIGIBLE, NO_CANDIDATE -> 412;
-      case CONFLICT, STALE -> 409;
-      case INVALID -> 400;
-      case TIMED_OUT -> 503;
-    };
-    String prefix = e.reason() == AdminRejectedException.Reason.TIMED_OUT ? action + " status unknown: " : action
-        + " is not possible: ";
-    return error(status, prefix + e.getMessage());
-  }
-
-  private Answer cancelSwitchover() {
-    if (member.cluster().switchover().isEmpty()) {
-      return error(404, "no switchover is scheduled");
-    }
-    try {
-      member.cancelSwitchover();
-    } catch (AdminRejectedException e) {
-      return e.reason() == AdminRejectedException.Reason.CONFLICT ? error(404, "no switchover is scheduled")
-          : rejected("cancelling the switchover", e);
-    } catch (FailoverException | IllegalStateException e) {
-      return error(503, "cancelling the switchover failed: " + e.getMessage());
-    }
-    return json(200, Documents.message("scheduled switchover deleted"), "switchover cancelled");
-  }
-
-  /**
-   * {@code POST /restart}. Patroni's {@code role} filter is honoured; its scheduling and version
-   * filters are refused with 400 rather than ignored, because ignoring them would restart now
-   * what the operator meant to restart later or not at all.
-   */
-  private Answer restart(ProbeRequest r) {
-    ObjectNode body;
-    try {
-      body = jsonObject(r, true, Set.of("role", "timeout", "schedule", "postgres_version", "restart_pending"));
-    } catch (BadRequest e) {
-      return e.answer;
-    }
-    for (String unsupported : List.of("schedule", "postgres_version", "restart_pending")) {
-      if (body.has(unsupported)) {
-        return error(400, unsupported + " is not supported for restarts here; restart without it");
-      }
-    }
-    Duration wait = config.adminTimeout();
-    if (body.has("timeout")) {
-      JsonNode t = body.get("timeout");
-      if (!t.isNumber() || t.asDouble() <= 0) {
-        return error(400, "timeout should be a positive number of seconds");
-      }
-      wait = Duration.ofMillis((long) (t.asDouble() * 1000));
-    }
-    if (member.kind() == MemberKind.WITNESS) {
-      return error(412, "member " + member.id() + " is a witness: it has no database to restart");
-    }
-    Optional<String> role = text(body, "role");
-    if (role.isPresent()) {
-      String wanted = role.get().equals("master") ? "primary" : role.get();
-      if (!wanted.equals("primary") && !wanted.equals("replica")) {
-        return error(400, "role should be either primary or replica");
-      }
-      boolean primary = member.local().database().map(s -> s.state() == DatabaseState.RUNNING_PRIMARY).orElse(false);
-      if (primary != wanted.equals("primary")) {
-        return error(503, "restart conditions are not satisfied: this member is not a " + wanted);
-      }
-    }
-    return await("restart", member.restartDatabase(), wait, 200, "restarted successfully");
-  }
-
-  /** {@code POST /reload}: the database re-reads its configuration; 202 like Patroni's "reload scheduled". */
-  private Answer reload(ProbeRequest r) {
-    try {
-      jsonObject(r, true, Set.of());
-    } catch (BadRequest e) {
-      return e.answer;
-    }
-    if (member.kind() == MemberKind.WITNESS) {
-      return error(412, "member " + member.id() + " is a witness: it has no database to reload");
-    }
-    return await("reload", member.reloadDatabase(), config.adminTimeout(), 202, "reload scheduled");
-  }
-
-  /**
-   * {@code POST /reinitialize}: 200 once the re-clone has started, as in Patroni; it may take long,
-   * so its end is only logged. Patroni's {@code force} and {@code from_leader} are accepted: we
-   * always clone from the primary, and never while another database operation runs.
-   */
-  private Answer reinitialize(ProbeRequest r) {
-    try {
-      jsonObject(r, true, Set.of("force", "from_leader"));
-    } catch (BadRequest e) {
-      return e.answer;
-    }
-    if (member.kind() == MemberKind.WITNESS) {
-      return error(412, "member " + member.id() + " is a witness: it has no database to reinitialize");
-    }
-    if (member.local().role() == LocalRole.PRIMARY || member.local().role() == LocalRole.CANDIDATE) {
-      return error(503, "member " + member.id() + " is the primary; only a replica can be reinitialized");
-    }
-    CompletableFuture<Void> running = member.reinitializeDatabase();
-    if (running.isCompletedExceptionally()) {
-      return await("reinitialize", running, Duration.ZERO, 200, "reinitialize started");
-    }
-    running.whenComplete((ok, e) -> {
-      if (e == null) {
-        log.info("member {} epoch {}: reinitialize finished", member.id(), member.local().epoch());
-      } else {
-        log.error("member {} epoch {}: reinitialize failed: {}", member.id(), member.local().epoch(), rootMessage(e));
-      }
-    });
-    return json(200, Documents.message("reinitialize started"), "reinitialize started");
-  }
-
-  private Answer await(String action, CompletableFuture<Void> future, Duration wait, int okStatus, String okMessage) {
-    try {
-      future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
-      return json(okStatus, Documents.message(okMessage), okMessage);
-    } catch (TimeoutException e) {
-      return error(503, action + " status unknown: not done within " + wait.toMillis() + " ms; it may still complete");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof AdminRejectedException rejected) {
-        return error(503, action + " failed: " + rejected.getMessage());
-      }
-      return error(503, action + " failed: " + rootMessage(e.getCause()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return error(503, action + " status unknown: the probe is shutting down");
-    }
-  }
-
-  /** {@code PATCH /config} (merge) and {@code PUT /config} (replace); {@code pause} pauses or resumes. */
-  private Answer patchConfig(ProbeRequest r, boolean replace) {
-    ConfigPatch patch;
-    try {
-      patch = ConfigPatch.parse(readJson(r), replace);
-    } catch (BadRequest e) {
-      return e.answer;
-    } catch (IllegalArgumentException e) {
-      return error(400, e.getMessage());
-    }
-    if (patch.isEmpty()) {
-      return error(400, "no settings given; the dynamic settings are " + String.join(", ", ConfigPatch.KEYS));
-    }
-    ClusterView before = member.cluster();
-    ClusterSettings settings = before.settings();
-    try {
-      if (patch.settings().isPresent()) {
-        // Checked against the current settings first, so an impossible value is a 400 that names
-        // the field, not a rejected command.
-        patch.settings().get().apply(settings);
-        settings = member.updateSettings(patch.settings().get());
-      }
-      if (patch.pause().isPresent()) {
-        if (patch.pause().get()) {
-          member.pause();
-        } else {
-          member.resume();
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      return error(400, e.getMessage());
-    } catch (AdminRejectedException e) {
-      return rejected("changing the configuration", e);
-    } catch (FailoverException | IllegalStateException e) {
-      return error(503, "changing the configuration failed: " + e.getMessage());
-    }
-    boolean paused = patch.pause().orElse(before.paused());
-    return json(200, Documents.config(settings, paused), "configuration changed");
-  }
-
-  // --- bodies ------------------------------------------------------------------------------------
-
-  /** A request failed validation: carries the answer to send. */
-  private static final class BadRequest extends Exception {
-    private static final long serialVersionUID = 1L;
-    private final transient Answer answer;
-
-    BadRequest(Answer answer) {
-      super(answer.reason(), null, false, false);
-      this.answer = answer;
-    }
-  }
-
-  private JsonNode readJson(ProbeRequest r) throws BadRequest {
-    if (r.body().length == 0) {
-      throw new BadRequest(error(400, "a JSON body is required"));
-    }
-    try {
-      return mapper.readTree(r.body());
-    } catch (JsonParseException e) {
-      throw new BadRequest(error(400, "the body is not valid JSON: " + e.getOriginalMessage()));
-    } catch (JsonProcessingException e) {
-      throw new BadRequest(error(400, "the body is not valid JSON: " + e.getOriginalMessage()));
-    } catch (IOException e) {
-      throw new BadRequest(error(400, "the body could not be read: " + e.getMessage()));
-    }
-  }
-
-  /** The body as a JSON object with only {@code allowed} keys; empty is fine when {@code optional}. */
-  private ObjectNode jsonObject(ProbeRequest r, boolean optional, Set<String> allowed) throws BadRequest {
-    if (r.body().length == 0 && optional) {
-      return mapper.createObjectNode();
-    }
-    JsonNode node = readJson(r);
-    if (!node.isObject()) {
-      throw new BadRequest(error(400, "the body must be a JSON object"));
-    }
-    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!allowed.contains(name)) {
-        throw new BadRequest(error(400, "unknown key '" + name + "'" + (allowed.isEmpty() ? "; this request takes none"
-            : "; expected " + String.join(", ", allowed.stream().sorted().toList()))));
-      }
-    }
-    return (ObjectNode) node;
-  }
-
-  private static Optional<String> text(ObjectNode body, String key) {
-    JsonNode v = body.get(key);
-    return v == null || v.isNull() || (v.isTextual() && v.asText().isEmpty()) ? Optional.empty() : Optional.of(v.asText());
-  }
-
-  private Optional<MemberId> memberName(ObjectNode body, String key) throws BadRequest {
-    JsonNode v = body.get(key);
-    if (v == null || v.isNull() || (v.isTextual() && v.asText().isEmpty())) {
-      return Optional.empty();
-    }
-    if (!v.isTextual()) {
-      throw new BadRequest(error(400, key + " must be a member name (a string), got " + v));
-    }
-    try {
-      return Optional.of(MemberId.of(v.asText()));
-    } catch (IllegalArgumentException e) {
-      throw new BadRequest(error(400, key + ": " + e.getMessage()));
-    }
-  }
-
   // --- answers -----------------------------------------------------------------------------------
 
   private Answer json(int status, JsonNode body, String reason) {
-    return answers.json(status, body, reason);
+    return bodies.json(status, body, reason);
   }
 
   @Override
@@ -582,11 +229,11 @@ final class ProbeApi implements Endpoint {
 
   @Override
   public Answer error(int status, String message) {
-    return answers.error(status, message);
+    return bodies.error(status, message);
   }
 
   private Answer notAllowed(ProbeRequest r, String allow) {
-    return answers.notAllowed(r, allow);
+    return bodies.notAllowed(r, allow);
   }
 
   /** A bug, not bad input: logged with its stack trace for us, a plain 500 for the client. */
@@ -595,16 +242,5 @@ final class ProbeApi implements Endpoint {
     return error(500, "internal error; see the member's log");
   }
 
-  private static String capitalized(String s) {
-    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
 
 }

@@ -40,11 +40,15 @@ import java.util.Set;
  *     x fastinter}
  * @param haproxyPush tell HAProxy's runtime API directly when this member starts or stops
  *     answering 200 on {@code /primary}; empty (the default) leaves it to HAProxy's health checks
+ * @param warmUp right after binding, send a few thousand read-only health checks to the probe's own
+ *     listener (seconds at most, in the background, outside the limits and the metrics), so that a
+ *     fresh JVM answers routers' checks at its warm latency sooner; off unless set (the sidecar and
+ *     witness programs set it unless {@code api.warm_up: false})
  */
 public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optional<Tls> tls,
     int maxInitialLineBytes, int maxHeaderBytes, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,
     int maxConnections, int maxConnectionsPerClient, int ioThreads, int adminThreads, int adminQueue, Duration adminTimeout,
-    Duration livenessThreshold, Duration primaryHoldOff, Optional<HaproxyPush> haproxyPush) {
+    Duration livenessThreshold, Duration primaryHoldOff, Optional<HaproxyPush> haproxyPush, boolean warmUp) {
 
   public ProbeConfig {
     Objects.requireNonNull(host, "probe.host");
@@ -177,6 +181,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     private Duration livenessThreshold = Duration.ofSeconds(10);
     private Duration primaryHoldOff = Duration.ZERO;
     private HaproxyPush haproxyPush;
+    private boolean warmUp;
 
     private Builder() {}
 
@@ -200,6 +205,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     public Builder livenessThreshold(Duration value) { this.livenessThreshold = value; return this; }
     public Builder primaryHoldOff(Duration value) { this.primaryHoldOff = value; return this; }
     public Builder haproxyPush(HaproxyPush value) { this.haproxyPush = value; return this; }
+    public Builder warmUp(boolean value) { this.warmUp = value; return this; }
 
     /** @throws IllegalArgumentException naming the first field whose value is impossible */
     public ProbeConfig build() {
@@ -226,7 +232,7 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
       }
       return new ProbeConfig(host, port, Optional.ofNullable(auth), Optional.ofNullable(tls), maxInitialLineBytes,
           maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, maxConnections, maxConnectionsPerClient, ioThreads, adminThreads,
-          adminQueue, adminTimeout, livenessThreshold, primaryHoldOff, Optional.ofNullable(haproxyPush));
+          adminQueue, adminTimeout, livenessThreshold, primaryHoldOff, Optional.ofNullable(haproxyPush), warmUp);
     }
 
     private static void requireAtLeast(String field, int value, int min) {

@@ -65,12 +65,14 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     while (!busy && !waiting.isEmpty() && ctx.channel().isActive()) {
       Pending next = waiting.poll();
       if (next.malformed().isPresent()) {
-        api.answered(next.malformed().get().status());
+        if (!guard.isOwn()) {
+          api.answered(next.malformed().get().status());
+        }
         waiting.clear();
         Responses.write(ctx, next.malformed().get(), next.version(), false);
         return;
       }
-      CompletableFuture<Answer> answer = api.handle(next.request());
+      CompletableFuture<Answer> answer = api.handle(next.request(), !guard.isOwn());
       if (answer.isDone()) {
         send(ctx, next, answer.join());
       } else {

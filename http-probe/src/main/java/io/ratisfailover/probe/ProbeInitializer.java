@@ -19,19 +19,21 @@ final class ProbeInitializer extends ChannelInitializer<SocketChannel> {
   private final Optional<SslContext> tls;
   private final AtomicInteger open;
   private final ClientCounts perClient;
+  private final OwnConnections own;
 
-  ProbeInitializer(Endpoint api, ProbeConfig config, Optional<SslContext> tls, AtomicInteger open) {
+  ProbeInitializer(Endpoint api, ProbeConfig config, Optional<SslContext> tls, AtomicInteger open, OwnConnections own) {
     this.api = api;
     this.config = config;
     this.tls = tls;
     this.open = open;
+    this.own = own;
     this.perClient = new ClientCounts(config.maxConnectionsPerClient());
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
-    ConnectionGuard guard = new ConnectionGuard(open, config.maxConnections(), perClient, config.requestTimeout(),
+    ConnectionGuard guard = new ConnectionGuard(open, config.maxConnections(), perClient, own, config.requestTimeout(),
         config.idleTimeout(), api::connectionRejected);
     p.addLast("guard", guard);
     tls.ifPresent(ctx -> {

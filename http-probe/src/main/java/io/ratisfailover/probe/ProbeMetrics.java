@@ -88,6 +88,8 @@ final class ProbeMetrics implements MultiCollector {
         db != null && db.isReplica() ? db.replayedLsn().value() : 0);
     m.gauge("patroni_postgres_timeline", "PostgreSQL timeline of this member, 0 if unknown.",
         db == null ? 0 : db.timeline());
+    m.gauge("patroni_pending_restart", "1 if PostgreSQL has a changed setting waiting for a restart, 0 otherwise.",
+        bool(db != null && db.pendingRestart()));
     m.gauge("patroni_cluster_unlocked", "1 if the cluster has no primary, 0 otherwise.", bool(cluster.primary().isEmpty()));
     m.gauge("patroni_is_paused", "1 if automatic failover is paused (maintenance mode), 0 otherwise.",
         bool(cluster.paused()));

@@ -51,6 +51,8 @@ public final class ProbeServer implements AutoCloseable {
 
   /** Names the server in log lines: "member pg1", or "witness w1 clusters". */
   private final String name;
+  /** The member a member probe answers for; empty on the clusters port. */
+  private final Optional<ClusterMember> member;
   private final ProbeConfig config;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -58,10 +60,14 @@ public final class ProbeServer implements AutoCloseable {
   private final Channel channel;
   private final InetSocketAddress address;
   private final Optional<RouterPush> routerPush;
+  private final OwnConnections own;
+  private volatile Optional<SelfWarmUp> warmUp = Optional.empty();
 
-  private ProbeServer(String name, Listening l, Optional<RouterPush> routerPush) {
+  private ProbeServer(String name, Optional<ClusterMember> member, Listening l, Optional<RouterPush> routerPush) {
     this.name = name;
+    this.member = member;
     this.routerPush = routerPush;
+    this.own = l.own();
     this.config = l.config();
     this.boss = l.boss();
     this.workers = l.workers();
@@ -72,7 +78,7 @@ public final class ProbeServer implements AutoCloseable {
 
   /** The threads and channel of a probe that listens, before it has a name. */
   private record Listening(ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor admin,
-      Channel channel) {}
+      Channel channel, OwnConnections own) {}
 
   /** What answers on a probe port, given the admin executor and the open-connection count. */
   private interface EndpointFactory {
@@ -95,11 +101,14 @@ public final class ProbeServer implements AutoCloseable {
       long tick = RouterPush.TICK.toNanos();
       l.workers().next().scheduleAtFixedRate(p::check, 0, tick, TimeUnit.NANOSECONDS);
     });
-    ProbeServer server = new ProbeServer("member " + member.id(), l, push);
+    ProbeServer server = new ProbeServer("member " + member.id(), Optional.of(member), l, push);
     log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
         member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),
         config.auth().isPresent() ? "on" : "off",
         config.tls().map(t -> t.clientAuth().name().toLowerCase(Locale.ROOT)).orElse("none"));
+    if (config.warmUp()) {
+      server.warmUp(SelfWarmUp.Budget.DEFAULT);
+    }
     return server;
   }
 
@@ -113,7 +122,7 @@ public final class ProbeServer implements AutoCloseable {
   public static ProbeServer startFleet(String name, ClusterDirectory directory, ProbeConfig config) {
     Listening l = listen(name, "ratis-failover-clusters", config, (admin, open) ->
         new FleetApi(directory, config, admin, Clock.systemUTC(), System::nanoTime, open));
-    ProbeServer server = new ProbeServer(name, l, Optional.empty());
+    ProbeServer server = new ProbeServer(name, Optional.empty(), l, Optional.empty());
     log.info("{}: clusters API listening on {}://{}:{} (admin authentication {})", name, config.scheme(), config.host(),
         server.port(), config.auth().isPresent() || config.tls().isPresent() ? "on" : "off");
     return server;
@@ -130,18 +139,34 @@ public final class ProbeServer implements AutoCloseable {
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(threads + "-io", true),
         NioIoHandler.newFactory());
     AtomicInteger open = new AtomicInteger();
+    OwnConnections own = new OwnConnections();
     Endpoint api = endpoint.create(admin, open::get);
     ChannelFuture bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 256)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ProbeInitializer(api, config, tls, open))
+        .childHandler(new ProbeInitializer(api, config, tls, open, own))
         .bind(config.host(), config.port()).awaitUninterruptibly();
     if (!bound.isSuccess()) {
       shutdown(boss, workers, admin);
       throw new ProbeStartException(name + ": the probe cannot listen on " + config.host() + ":"
           + config.port() + ": " + bindProblem(bound.cause()), bound.cause());
     }
-    return new Listening(config, boss, workers, admin, bound.channel());
+    return new Listening(config, boss, workers, admin, bound.channel(), own);
+  }
+
+  /** Starts a warm-up of this probe with {@code budget} in the background (see {@link ProbeConfig#warmUp()}). */
+  SelfWarmUp warmUp(SelfWarmUp.Budget budget) {
+    warmUp.ifPresent(SelfWarmUp::close);
+    // The clusters port has no member of its own and is not warmed up.
+    ClusterMember self = member.orElseThrow(() -> new IllegalStateException(name + ": only a member's probe warms up"));
+    SelfWarmUp started = SelfWarmUp.start(self, config, address, own, budget, System::nanoTime);
+    warmUp = Optional.of(started);
+    return started;
+  }
+
+  /** The warm-up started last, if any. */
+  Optional<SelfWarmUp> lastWarmUp() {
+    return warmUp;
   }
 
   /** The address the probe listens on. */
@@ -163,6 +188,7 @@ public final class ProbeServer implements AutoCloseable {
   /** Stops listening, closes every connection and abandons admin requests in progress (they may still complete). */
   @Override
   public void close() {
+    warmUp.ifPresent(SelfWarmUp::close);
     channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
     routerPush.ifPresent(RouterPush::close);
     shutdown(boss, workers, admin);

@@ -1,6 +1,9 @@
 package io.ratisfailover.probe;
 
 import io.ratisfailover.ClusterMember;
+import io.ratisfailover.Epoch;
+import io.ratisfailover.LocalRole;
+import io.ratisfailover.LocalView;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.MemberView;
 import java.io.IOException;
@@ -10,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * Pushes this member's {@code /primary} answer to HAProxy the moment it changes: when it starts
  * answering 200 (lease valid, database read-write, hold-off over), every other member's server is
  * marked down and then, only if HAProxy accepted that, this member's server up; when it stops,
- * its server is marked down. It uses {@code set server <backend>/<server> health up|down}, which
+ * its server is marked down. An elected member marks the others down already once it holds the
+ * lease of its epoch, before it promotes: no other member can serve then, and clients stop
+ * waiting on a dead old primary's retries while the promotion runs. It uses {@code set server <backend>/<server> health up|down}, which
  * HAProxy's next health check overrides: unlike {@code state maint}, nothing stays behind that the
  * checks cannot correct, so a lost or failed push changes nothing and a wrong one lasts one check.
  *
@@ -35,6 +41,8 @@ final class RouterPush implements AutoCloseable {
   private final RuntimeApiClient client;
   private final List<ExecutorService> lanes;
   private boolean lastAnswered200;
+  /** The epoch whose election already marked the others down. */
+  private Epoch clearedFor = Epoch.ZERO;
 
   /**
    * @param answers200 whether {@code /primary} answers 200 now
@@ -56,51 +64,75 @@ final class RouterPush implements AutoCloseable {
   /** Looks whether the answer changed and, if so, queues the push to every HAProxy. */
   void check() {
     boolean now;
+    LocalView local;
     try {
       now = answers200.getAsBoolean();
+      local = member.local();
     } catch (RuntimeException e) {
       // A scheduled task that throws is never run again: note it and keep looking.
       log.debug("member {}: router push check failed: {}", member.id(), e.toString());
       return;
+    }
+    if (!now && local.role() == LocalRole.CANDIDATE && !local.leaseRemaining().isZero()
+        && local.epoch().isAfter(clearedFor)) {
+      clearedFor = local.epoch();
+      long electedAt = System.nanoTime();
+      queue(api -> {
+        if (markOthersDown(api)) {
+          log.info("member {} epoch {}: told HAProxy {} that the others are not the primary ({} ms after it held"
+              + " the lease of its election)", member.id(), local.epoch(), api, elapsedMillis(electedAt));
+        }
+      });
     }
     if (now == lastAnswered200) {
       return;
     }
     lastAnswered200 = now;
     long changedAt = System.nanoTime();
+    queue(api -> {
+      if (now) {
+        pushUp(api, changedAt);
+      } else {
+        pushDown(api, changedAt);
+      }
+    });
+  }
+
+  private void queue(Consumer<HaproxyPush.RuntimeApi> push) {
     for (int i = 0; i < lanes.size(); i++) {
       HaproxyPush.RuntimeApi api = config.runtimeApis().get(i);
       try {
-        lanes.get(i).execute(() -> {
-          if (now) {
-            pushUp(api, changedAt);
-          } else {
-            pushDown(api, changedAt);
-          }
-        });
+        lanes.get(i).execute(() -> push.accept(api));
       } catch (RejectedExecutionException e) {
         return; // closed
       }
     }
   }
 
-  private void pushUp(HaproxyPush.RuntimeApi api, long changedAt) {
+  /** Whether HAProxy accepted every other data member's server down (true when there is none). */
+  private boolean markOthersDown(HaproxyPush.RuntimeApi api) {
     String self = member.id().value();
     List<String> others = member.cluster().members().stream()
         .filter(m -> m.kind() == MemberKind.DATA && !m.id().value().equals(self))
         .map(MemberView::id).map(id -> config.serverOf(id.value())).collect(Collectors.toList());
-    if (!others.isEmpty()) {
-      String down = others.stream().map(s -> health(s, "down")).collect(Collectors.joining("; "));
-      if (!send(api, down, "mark " + others + " down")) {
-        return; // Never two servers UP: without the others down, this one waits for its checks.
-      }
+    if (others.isEmpty()) {
+      return true;
+    }
+    String down = others.stream().map(s -> health(s, "down")).collect(Collectors.joining("; "));
+    return send(api, down, "mark " + others + " down");
+  }
+
+  private void pushUp(HaproxyPush.RuntimeApi api, long changedAt) {
+    if (!markOthersDown(api)) {
+      return; // Never two servers UP: without the others down, this one waits for its checks.
     }
     if (!answers200.getAsBoolean()) {
       return; // It stopped serving while the others were being marked down.
     }
-    if (send(api, health(config.serverOf(self), "up"), "mark itself up")) {
+    String server = config.serverOf(member.id().value());
+    if (send(api, health(server, "up"), "mark itself up")) {
       log.info("member {} epoch {}: told HAProxy {} that {}/{} is the primary ({} ms after it started answering 200)",
-          member.id(), member.local().epoch(), api, config.backend(), config.serverOf(self), elapsedMillis(changedAt));
+          member.id(), member.local().epoch(), api, config.backend(), server, elapsedMillis(changedAt));
     }
   }
 

@@ -71,11 +71,16 @@ public final class Certificates {
 
   /** A client that trusts the test CA and, with {@code withClientCertificate}, presents the client certificate. */
   public SSLContext clientContext(boolean withClientCertificate) {
+    return clientContext(withClientCertificate, ca);
+  }
+
+  /** Like {@link #clientContext(boolean)}, trusting the CA in {@code serverCa} (of another {@code Certificates}). */
+  SSLContext clientContext(boolean withClientCertificate, Path serverCa) {
     try {
       CertificateFactory x509 = CertificateFactory.getInstance("X.509");
       KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);
-      trust.setCertificateEntry("ca", x509.generateCertificate(new ByteArrayInputStream(Files.readAllBytes(ca))));
+      trust.setCertificateEntry("ca", x509.generateCertificate(new ByteArrayInputStream(Files.readAllBytes(serverCa))));
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
       KeyManagerFactory kmf = null;

@@ -63,6 +63,16 @@ class DocumentsTest {
   }
 
   @Test
+  void aPendingRestartIsShownOnlyWhenThereIsOne() {
+    Scene scene = usual().pendingRestart("pg2");
+    assertThat(Documents.status(scene.as("pg2").observe()).path("pending_restart").asBoolean()).isTrue();
+    assertThat(Documents.status(scene.as("pg1").observe()).has("pending_restart")).isFalse();
+    JsonNode members = Documents.cluster(scene.clusterView()).path("members");
+    assertThat(members.get(0).has("pending_restart")).isFalse();
+    assertThat(members.get(1).path("pending_restart").asBoolean()).isTrue();
+  }
+
+  @Test
   void aWitnessHasNoPostgresKeys() {
     JsonNode s = Documents.status(usual().as("w1").observe());
     assertThat(s.path("role").asText()).isEqualTo("witness");
@@ -127,8 +137,15 @@ class DocumentsTest {
   @Test
   void configUsesPatronisKeysAndSeconds() {
     ClusterSettings s = ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.STRICT)
-        .withPrimaryStartTimeout(Duration.ofMillis(1500));
+        .withPrimaryStartTimeout(Duration.ofMillis(1500)).withPostgresql(new io.ratisfailover.ServerParameters(
+            java.util.Map.of("work_mem", "64MB"), java.util.List.of("host all all 10.0.0.0/8 scram-sha-256"),
+            java.util.Map.of("orders_cdc", io.ratisfailover.ReplicationSlot.logical("orders", "pgoutput"),
+                "archiver", io.ratisfailover.ReplicationSlot.physical())));
     JsonNode c = Documents.config(s, true);
+    assertThat(c.path("slots").toString()).isEqualTo("{\"archiver\":{\"type\":\"physical\"},"
+        + "\"orders_cdc\":{\"type\":\"logical\",\"database\":\"orders\",\"plugin\":\"pgoutput\"}}");
+    assertThat(c.path("postgresql").path("parameters").path("work_mem").asText()).isEqualTo("64MB");
+    assertThat(c.path("postgresql").path("pg_hba").get(0).asText()).isEqualTo("host all all 10.0.0.0/8 scram-sha-256");
     assertThat(c.path("synchronous_mode").asBoolean()).isTrue();
     assertThat(c.path("synchronous_mode_strict").asBoolean()).isTrue();
     assertThat(c.path("primary_start_timeout").toString()).isEqualTo("1.5");

@@ -487,6 +487,17 @@ class ProbeHttpTest {
     }
 
     @Test
+    void restartPendingRestartsOnlyAMemberWithAPendingRestart() {
+      Http http = start(usual().as("pg2"));
+      assertThat(error(http.send("POST", "/restart", "{\"restart_pending\": true}")))
+          .contains("no restart is pending on member pg2");
+      assertThat(member.calls).isEmpty();
+      Http pending = start(usual().pendingRestart("pg2").as("pg2"));
+      assertThat(pending.send("POST", "/restart", "{\"restart_pending\": true}").statusCode()).isEqualTo(200);
+      assertThat(member.calls).containsExactly("restart");
+    }
+
+    @Test
     void aFailedRestartIs503WithTheCause() {
       Http http = start(usual().as("pg2"));
       member.onRestart = () -> CompletableFuture.failedFuture(new IllegalStateException("pg_ctl: server did not start"));

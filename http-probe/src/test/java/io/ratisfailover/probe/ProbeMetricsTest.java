@@ -43,6 +43,7 @@ class ProbeMetricsTest {
         .contains("patroni_replica" + labels + " 0.0")
         .contains("patroni_xlog_location" + labels + " " + (double) (10 * MB))
         .contains("patroni_postgres_timeline" + labels + " 2.0")
+        .contains("patroni_pending_restart" + labels + " 0.0")
         .contains("ratis_failover_serving_primary" + labels + " 1.0")
         .contains("ratis_failover_role{name=\"pg1\",role=\"primary\",scope=\"demo\"} 1.0")
         .contains("ratis_failover_role{name=\"pg1\",role=\"replica\",scope=\"demo\"} 0.0")

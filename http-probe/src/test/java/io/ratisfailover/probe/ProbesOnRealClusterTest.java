@@ -131,27 +131,32 @@ class ProbesOnRealClusterTest {
   void aKilledMemberIsListedAsUnreachableOnceItsReportsStop() throws Exception {
     cluster = LocalCluster.threeMembers("probe-gone", dir, Timing.defaults()).startAll();
     probes.put("w1", ProbeServer.start(cluster.member("w1"), ProbeConfig.builder().host("127.0.0.1").port(0).build()));
-    Await.until("every member listed as running or streaming", WAIT, () -> states().values().stream()
-        .allMatch(s -> s.equals("running") || s.equals("streaming")), this::describe);
+    Await.until("every member listed as running or streaming", WAIT, () -> {
+      Map<String, String> states = states();
+      return states.size() == 3 && states.values().stream().allMatch(s -> s.equals("running") || s.equals("streaming"));
+    }, this::describe);
     String primary = Await.value("a serving primary", WAIT, () -> cluster.servingPrimary().map(m -> m.id().value()).orElse(null));
     String standby = primary.equals("pg1") ? "pg2" : "pg1";
     long killed = System.nanoTime();
     cluster.kill(MemberId.of(standby));
-    Await.until(standby + " listed as unreachable", WAIT, () -> states().get(standby).equals("unreachable"),
+    Await.until(standby + " listed as unreachable", WAIT, () -> "unreachable".equals(states().get(standby)),
         () -> states() + "; " + describe());
     // Not before its last report is a ttl old: a member that merely skipped a beat is not gone.
     assertThat(Duration.ofNanos(System.nanoTime() - killed)).isGreaterThanOrEqualTo(Timing.defaults().ttl().minus(
         Timing.defaults().loopWait()));
   }
 
-  /** Each member's state in the witness's {@code /cluster}. */
+  /**
+   * Each member's state in the witness's {@code /cluster}; none when the request failed (a poll that
+   * timed out on a loaded machine is "not yet", and the wait's own deadline still bounds it).
+   */
   private Map<String, String> states() {
     Map<String, String> states = new LinkedHashMap<>();
     try {
       json(http("w1").get("/cluster")).path("members")
           .forEach(m -> states.put(m.path("name").asText(), m.path("state").asText()));
     } catch (Exception e) {
-      throw new IllegalStateException("GET /cluster on w1 failed", e);
+      System.out.println("GET /cluster on w1 failed: " + e);
     }
     return states;
   }

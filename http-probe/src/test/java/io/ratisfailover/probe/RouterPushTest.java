@@ -120,6 +120,23 @@ class RouterPushTest {
   }
 
   @Test
+  void anElectedMemberHoldingItsLeaseMarksTheOthersDownBeforeItPromotesOncePerEpoch() throws IOException {
+    FakeRuntimeApi haproxy = new FakeRuntimeApi(line -> "\n");
+    Scene elected = Scene.cluster().primary("pg1", 10 << 20).replica("pg2", 10 << 20, 8 << 20).witness("w1").promoting();
+    FakeMember member = new FakeMember(elected.as("pg1").leaseRemaining(Duration.ZERO));
+    RouterPush push = new RouterPush(member, new HaproxyPush(List.of(haproxy.address()), "primary", Map.of(),
+        Duration.ofMillis(300)), () -> false, timer);
+    open.add(push);
+    push.check(); // elected, but its lease may not be granted yet: the old primary could still hold one
+    member.show(elected.as("pg1"));
+    push.check();
+    push.check();
+    Await.until("a command line", WAIT, () -> !haproxy.lines.isEmpty());
+    push.check();
+    assertThat(haproxy.lines).containsExactly("set server primary/pg2 health down");
+  }
+
+  @Test
   void whenHaproxyRefusesToMarkTheOthersDownTheNewPrimaryWaitsForItsChecks() throws IOException {
     FakeRuntimeApi haproxy = new FakeRuntimeApi(line -> line.contains("pg2") ? "No such server.\n\n" : "\n");
     AtomicBoolean serving = new AtomicBoolean(true);

@@ -53,6 +53,7 @@ final class Scene {
     long replayed;
     Tags tags = Tags.DEFAULT;
     boolean reporting = true;
+    boolean pendingRestart;
 
     Member(String id, MemberKind kind) {
       this.id = id;
@@ -95,6 +96,12 @@ final class Scene {
   /** No report from {@code id} for longer than twice the ttl: its host is down or cut off. */
   Scene silent(String id) {
     members.get(id).reporting = false;
+    return this;
+  }
+
+  /** {@code id}'s server has a changed setting that needs a restart. */
+  Scene pendingRestart(String id) {
+    members.get(id).pendingRestart = true;
     return this;
   }
 
@@ -183,9 +190,11 @@ final class Scene {
               Lsn.of(r.replayed)))
           .toList();
       return Optional.of(DatabaseStatus.primary(2, Lsn.of(m.write), replicas,
-          sync.stream().map(MemberId::of).collect(Collectors.toSet())).withSystemIdentifier("7000000000000000001"));
+          sync.stream().map(MemberId::of).collect(Collectors.toSet())).withSystemIdentifier("7000000000000000001")
+          .withPendingRestart(m.pendingRestart));
     }
-    return Optional.of(DatabaseStatus.replica(2, Lsn.of(m.received), Lsn.of(m.replayed), primary.map(MemberId::of)));
+    return Optional.of(DatabaseStatus.replica(2, Lsn.of(m.received), Lsn.of(m.replayed), primary.map(MemberId::of))
+        .withPendingRestart(m.pendingRestart));
   }
 
   /** {@code id}'s view, as its agent would see it in this scene. */

@@ -2,6 +2,7 @@ package io.ratisfailover.postgres;
 
 import io.ratisfailover.Epoch;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.postgres.internal.BackupTool;
 import io.ratisfailover.postgres.internal.Binaries;
 import io.ratisfailover.postgres.internal.ControlData;
 import io.ratisfailover.postgres.internal.LocalDatabase;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +53,11 @@ final class AdapterContext {
   private volatile Optional<MemberState> memberState = Optional.empty();
   private volatile CachedControlData controlCache;
 
-  /** The host-dependent parts, found on first use (a missing install is reported, and healed, per call). */
-  record Environment(Tools tools, ServerFiles files) {}
+  /**
+   * The host-dependent parts, found on first use (a missing install is reported, and healed, per
+   * call), and the backup tool when one is configured.
+   */
+  record Environment(Tools tools, ServerFiles files, Optional<BackupTool> backup) {}
 
   private record CachedControlData(long modified, long size, ControlData data) {}
 
@@ -92,10 +97,13 @@ final class AdapterContext {
 
   void writeServerConfig(ServerFiles files, ServerConfiguration.Role role) throws IOException {
     files.write("postgresql.conf", ServerConfiguration.postgresqlConf(self, config, role));
-    files.write("pg_hba.conf", ServerConfiguration.pgHbaConf(self, config));
+    // The cluster's pg_hba lines as last applied, kept in the data directory across restarts.
+    List<String> clusterHba = files.read(ServerConfiguration.CLUSTER_HBA_FILE)
+        .map(ServerConfiguration::parseClusterHba).orElse(List.of());
+    files.write("pg_hba.conf", ServerConfiguration.pgHbaConf(self, config, clusterHba));
     Optional<String> auto = files.read("postgresql.auto.conf");
     if (auto.isPresent()) {
-      String cleaned = ServerConfiguration.cleanAutoConf(auto.get());
+      String cleaned = ServerConfiguration.cleanAutoConf(auto.get(), config);
       if (!cleaned.equals(auto.get())) {
         log.warn("member {} epoch {}: removed settings the adapter manages from postgresql.auto.conf", self, epoch);
         files.write("postgresql.auto.conf", cleaned);
@@ -187,7 +195,7 @@ final class AdapterContext {
           throw new DatabaseException(DatabaseException.Kind.MISCONFIGURED, e.getMessage(), e);
         }
         environment = new Environment(new Tools(bin, account, config, self),
-            new ServerFiles(config.dataDirectory(), account));
+            new ServerFiles(config.dataDirectory(), account), config.backup().map(b -> BackupTool.of(b, config)));
         log.info("member {} epoch {}: PostgreSQL {} from {}{}", self, epoch, bin.majorVersion(), bin.directory(),
             account.user().map(u -> ", running as " + u).orElse(""));
       }

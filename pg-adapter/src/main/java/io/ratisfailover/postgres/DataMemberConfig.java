@@ -1,12 +1,15 @@
 package io.ratisfailover.postgres;
 
 import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RaftTls;
+import io.ratisfailover.SettingException;
 import io.ratisfailover.Tags;
 import io.ratisfailover.Timing;
+import io.ratisfailover.spi.DatabaseAdapter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +18,10 @@ import java.util.Optional;
 
 /**
  * Everything a data member needs: its place in the cluster and its PostgreSQL server. Immutable;
- * {@link #builder()} rejects inconsistent values with a message naming the field.
+ * {@link #builder()} rejects inconsistent values with a {@link SettingException} naming the field:
+ * every rule of {@link FailoverMember.Builder} (checked by that builder itself) and the two that
+ * tie the member to its server. The sidecar's configuration file is read into this type, so the
+ * rules hold there too, reported under the file's keys.
  *
  * @param clusterName the cluster's name; the same on every member
  * @param member this member's id: the Raft peer id, the standby's application_name and slot name
@@ -28,10 +34,11 @@ import java.util.Optional;
  * @param raftBindHost the host the Raft server listens on, if not the one in its peer address
  * @param raftTls this member's Raft TLS files; empty only when the builder was told {@code insecureRaft()}
  * @param postgres the local PostgreSQL server
+ * @param snapshotEvery snapshot the state every this many Raft entries ({@link FailoverMember.Builder#snapshotEvery})
  */
 public record DataMemberConfig(String clusterName, MemberId member, List<Peer> peers, Path storageDirectory,
     Timing timing, ClusterSettings initialSettings, Tags tags, String apiUrl, Optional<String> raftBindHost,
-    Optional<RaftTls> raftTls, PostgresConfig postgres) {
+    Optional<RaftTls> raftTls, PostgresConfig postgres, long snapshotEvery) {
 
   public DataMemberConfig {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -48,11 +55,37 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
   }
 
   /**
-   * Why the Raft storage and the data directory cannot be where they are, if they cannot: one
-   * inside the other would be lost to the first clone or rewind. Shared with the sidecar's
-   * configuration, which names its own keys.
+   * A member builder holding every setting of this configuration and {@code database}; add what a
+   * configuration does not carry (a fencer, a watchdog, role listeners) and build it.
    */
-  public static Optional<String> storageConflict(Path raftStorage, Path dataDirectory) {
+  public FailoverMember.Builder memberBuilder(DatabaseAdapter database) {
+    return memberBuilder(clusterName, member, peers, storageDirectory, timing, initialSettings, tags, apiUrl,
+        raftBindHost.orElse(null), raftTls.orElse(null), raftTls.isEmpty(), snapshotEvery).database(database);
+  }
+
+  private static FailoverMember.Builder memberBuilder(String clusterName, MemberId member, List<Peer> peers,
+      Path storageDirectory, Timing timing, ClusterSettings initialSettings, Tags tags, String apiUrl,
+      String raftBindHost, RaftTls raftTls, boolean insecureRaft, long snapshotEvery) {
+    FailoverMember.Builder b = FailoverMember.builder().clusterName(clusterName).memberId(member).peers(peers)
+        .storageDirectory(storageDirectory).timing(timing).initialSettings(initialSettings).tags(tags).apiUrl(apiUrl)
+        .snapshotEvery(snapshotEvery);
+    if (raftBindHost != null) {
+      b.raftBindHost(raftBindHost);
+    }
+    if (raftTls != null) {
+      b.raftTls(raftTls);
+    }
+    if (insecureRaft) {
+      b.insecureRaft();
+    }
+    return b;
+  }
+
+  /**
+   * Why the Raft storage and the data directory cannot be where they are, if they cannot: one
+   * inside the other would be lost to the first clone or rewind.
+   */
+  private static Optional<String> storageConflict(Path raftStorage, Path dataDirectory) {
     Path storage = raftStorage.toAbsolutePath().normalize();
     Path data = dataDirectory.toAbsolutePath().normalize();
     if (storage.startsWith(data) || data.startsWith(storage)) {
@@ -63,7 +96,7 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
   }
 
   /** Why the adapter's status timeout does not fit inside the agent's, if it does not. */
-  public static Optional<String> statusTimeoutConflict(PostgresConfig postgres, Timing timing) {
+  private static Optional<String> statusTimeoutConflict(PostgresConfig postgres, Timing timing) {
     if (postgres.statusTimeout().compareTo(timing.statusTimeout()) >= 0) {
       return Optional.of("the adapter's status timeout (" + postgres.statusTimeout().toMillis()
           + " ms) must be below the agent's (timing status timeout, " + timing.statusTimeout().toMillis()
@@ -90,6 +123,7 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     private RaftTls raftTls;
     private boolean insecureRaft;
     private PostgresConfig postgres;
+    private long snapshotEvery = FailoverMember.Builder.DEFAULT_SNAPSHOT_EVERY;
 
     private Builder() {}
 
@@ -108,40 +142,30 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     /** No TLS on the Raft port ({@link io.ratisfailover.FailoverMember.Builder#insecureRaft}). */
     public Builder insecureRaft() { this.insecureRaft = true; return this; }
     public Builder postgres(PostgresConfig value) { this.postgres = value; return this; }
+    /** {@link FailoverMember.Builder#snapshotEvery}; default 1000. */
+    public Builder snapshotEvery(long entries) { this.snapshotEvery = entries; return this; }
 
-    /** @throws IllegalArgumentException naming the first missing or inconsistent field */
+    /** @throws SettingException naming the first missing or inconsistent setting */
     public DataMemberConfig build() {
-      if (clusterName == null || clusterName.isBlank()) {
-        throw new IllegalArgumentException("clusterName is required");
-      }
-      if (member == null) {
-        throw new IllegalArgumentException("member is required");
+      // The member's own rules, checked by the builder that will run it.
+      memberBuilder(clusterName, member, peers, storageDirectory, timing, initialSettings, tags, apiUrl, raftBindHost,
+          raftTls, insecureRaft, snapshotEvery).check();
+      Peer self = peers.stream().filter(p -> p.id().equals(member)).findFirst().orElseThrow();
+      if (self.kind() != MemberKind.DATA) {
+        throw SettingException.worded("peers", "member " + member + " is a witness, not a data member");
       }
       if (postgres == null) {
-        throw new IllegalArgumentException("postgres is required for data member " + member);
-      }
-      if (storageDirectory == null) {
-        throw new IllegalArgumentException("storageDirectory is required");
-      }
-      if ((raftTls == null) == !insecureRaft) {
-        throw new IllegalArgumentException(raftTls == null
-            ? "raftTls is required for data member " + member + " (or insecureRaft() where nobody else can reach the Raft port)"
-            : "data member " + member + " sets both raftTls and insecureRaft(); choose one");
-      }
-      Peer self = peers.stream().filter(p -> p.id().equals(member)).findFirst().orElseThrow(
-          () -> new IllegalArgumentException("member " + member + " is not among the peers"));
-      if (self.kind() != MemberKind.DATA) {
-        throw new IllegalArgumentException("member " + member + " is listed as a " + self.kind() + " peer, not a data member");
+        throw SettingException.worded("postgres", "postgres is required for data member " + member);
       }
       Path storage = storageDirectory.toAbsolutePath().normalize();
       storageConflict(storage, postgres.dataDirectory()).ifPresent(problem -> {
-        throw new IllegalArgumentException("storageDirectory and postgres.dataDirectory: " + problem);
+        throw SettingException.at("storageDirectory", problem);
       });
       statusTimeoutConflict(postgres, timing).ifPresent(problem -> {
-        throw new IllegalArgumentException("postgres.statusTimeout: " + problem);
+        throw SettingException.at("postgres.statusTimeout", problem);
       });
       return new DataMemberConfig(clusterName, member, peers, storage, timing, initialSettings, tags, apiUrl,
-          Optional.ofNullable(raftBindHost), Optional.ofNullable(raftTls), postgres);
+          Optional.ofNullable(raftBindHost), Optional.ofNullable(raftTls), postgres, snapshotEvery);
     }
   }
 }

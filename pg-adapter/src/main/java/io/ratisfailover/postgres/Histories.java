@@ -3,7 +3,6 @@ package io.ratisfailover.postgres;
 import static io.ratisfailover.postgres.AdapterContext.log;
 import static io.ratisfailover.postgres.AdapterContext.readQuietly;
 
-import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.AdapterContext.Environment;
 import io.ratisfailover.postgres.internal.ServerFiles;
 import io.ratisfailover.postgres.internal.TimelineHistory;
@@ -19,13 +18,9 @@ import java.util.Optional;
  */
 final class Histories {
   private final AdapterContext ctx;
-  private final MemberId self;
-  private final PostgresConfig config;
 
   Histories(AdapterContext ctx) {
     this.ctx = ctx;
-    this.self = ctx.self;
-    this.config = ctx.config;
   }
 
   /** Copies the history of {@code up}'s current timeline into {@code pg_wal}, if it has one. */
@@ -46,7 +41,7 @@ final class Histories {
         env.files().write("pg_wal/" + TimelineHistory.fileName(timeline), content.get());
       }
     } catch (DatabaseException | IOException e) {
-      log.warn("member {} epoch {}: could not copy the history of timeline {} from {}: {}", self, ctx.epoch(), timeline,
+      log.warn("member {} epoch {}: could not copy the history of timeline {} from {}: {}", ctx.self, ctx.epoch(), timeline,
           up.describe(), e.getMessage());
     }
   }
@@ -77,7 +72,7 @@ final class Histories {
   /** Refuses to follow an upstream of another cluster before anything is changed. */
   void requireSameSystem(String mine, UpstreamServer up, UpstreamServer.Identity theirs) throws DatabaseException {
     if (!mine.equals(theirs.systemIdentifier())) {
-      throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory " + config.dataDirectory()
+      throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "data directory " + ctx.config.dataDirectory()
           + " belongs to another cluster: its system identifier is " + mine + " but upstream " + up.describe()
           + " has " + theirs.systemIdentifier() + ". Nothing was changed; move the directory away (or reinitialize"
           + " this member, which needs allowDataDirectoryRemoval)");

@@ -1,7 +1,9 @@
 package io.ratisfailover.postgres;
 
 import io.ratisfailover.LocalRole;
+import io.ratisfailover.RoleChange;
 import io.ratisfailover.RoleListener;
+import io.ratisfailover.postgres.internal.ToolRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,12 +86,26 @@ public final class PgBouncer {
 
   /**
    * A listener that repoints PgBouncer at {@code host:port} (this member's PostgreSQL) when this
-   * member becomes the primary; register it with {@code FailoverMember.Builder.roleListener}.
+   * member becomes the primary; register it with {@code FailoverMember.Builder.roleListener}. The
+   * work runs on {@code executor}, never on the thread that reports the change: by default that is
+   * the agent's own, and each PgBouncer command may take up to the timeout.
    */
-  public RoleListener onPromotion(String host, int port) {
+  public RoleListener onPromotion(String host, int port, Executor executor) {
+    AtomicReference<RoleChange> latest = new AtomicReference<>();
     return change -> {
+      latest.set(change);
       if (change.to() == LocalRole.PRIMARY) {
-        retarget(host, port);
+        try {
+          executor.execute(() -> {
+            // Queued behind a slow one: this member may have lost the role since.
+            if (latest.get() == change) {
+              retarget(host, port);
+            }
+          });
+        } catch (RejectedExecutionException e) {
+          log.warn("member {} (epoch {}): PgBouncer not repointed at {}:{}: the action's executor refused it ({})",
+              change.member(), change.epoch(), host, port, e.getMessage());
+        }
       }
     };
   }
@@ -147,6 +166,9 @@ public final class PgBouncer {
             + " connect_timeout=" + seconds));
     commands.forEach(c -> cmd.addAll(List.of("-c", c)));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    // As every PostgreSQL tool the agent runs: none of the agent's environment (it may hold the API
+    // password or other secrets), only the password psql needs.
+    ToolRunner.cleanEnvironment(pb.environment());
     pb.environment().put("PGPASSWORD", config.adminPassword());
     Process p = pb.start();
     try {

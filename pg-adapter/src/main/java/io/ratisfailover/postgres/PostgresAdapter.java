@@ -1,6 +1,7 @@
 package io.ratisfailover.postgres;
 
 import io.ratisfailover.MemberId;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.postgres.internal.LocalDatabase;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseEvents;
@@ -30,7 +31,7 @@ import java.util.Optional;
  * observes, {@link ServerControl} starts, stops, fences and reloads, {@link Bootstrap} creates a
  * cluster, {@link Standby} follows an upstream (with {@link Cloner}, {@link Histories} and
  * {@link Rewinder}), {@link Promoter} promotes, and {@link PrimarySetup} starts and configures a
- * primary.
+ * primary (with {@link BackupStanza} when a backup tool is configured).
  *
  * <p>Threads, as the SPI requires: one caller at a time for everything but {@link #fence}, which
  * may run at any moment; a fence makes any start decided before it fail.
@@ -43,6 +44,9 @@ public final class PostgresAdapter implements DatabaseAdapter {
   private final Promoter promoter;
   private final Bootstrap bootstrap;
   private final Standby standby;
+  private final ClusterSettingsFiles clusterSettings;
+  private final LogicalSlotCopies slotCopies;
+  private final BackupStanza stanza;
   private final MemberId self;
   private final PostgresConfig config;
   private final LocalDatabase local;
@@ -51,12 +55,16 @@ public final class PostgresAdapter implements DatabaseAdapter {
     this.ctx = new AdapterContext(self, config, this::postmasterExited);
     this.control = new ServerControl(ctx);
     this.status = new ServerStatus(ctx);
-    this.primary = new PrimarySetup(ctx, control);
+    this.stanza = new BackupStanza(ctx);
+    PermanentSlots slots = new PermanentSlots(ctx);
+    this.primary = new PrimarySetup(ctx, control, slots, stanza);
     this.promoter = new Promoter(ctx, control, primary);
-    this.bootstrap = new Bootstrap(ctx, control, primary);
+    this.bootstrap = new Bootstrap(ctx, control, primary, new BackupRestore(ctx, control));
     Cloner cloner = new Cloner(ctx);
     Histories histories = new Histories(ctx);
-    this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner));
+    this.slotCopies = new LogicalSlotCopies(ctx, control, slots);
+    this.standby = new Standby(ctx, control, cloner, histories, new Rewinder(ctx, histories, cloner), slotCopies);
+    this.clusterSettings = new ClusterSettingsFiles(ctx, control, slots, slotCopies);
     this.self = ctx.self;
     this.config = ctx.config;
     this.local = ctx.local;
@@ -126,11 +134,14 @@ public final class PostgresAdapter implements DatabaseAdapter {
 
   @Override
   public void promote(Promotion promotion) throws DatabaseException {
+    // A primary has no upstream whose logical slots it copies; its own slots are now the cluster's.
+    slotCopies.follow(Optional.empty());
     promoter.promote(promotion);
   }
 
   @Override
   public void startPrimary(PrimaryTopology topology) throws DatabaseException {
+    slotCopies.follow(Optional.empty());
     primary.startPrimary(topology);
   }
 
@@ -158,9 +169,16 @@ public final class PostgresAdapter implements DatabaseAdapter {
   }
 
   @Override
+  public void applyClusterParameters(ServerParameters parameters) throws DatabaseException {
+    clusterSettings.apply(parameters);
+  }
+
+  @Override
   public void close() {
+    slotCopies.close();
     control.close();
     promoter.close();
+    stanza.close();
     local.close();
   }
 

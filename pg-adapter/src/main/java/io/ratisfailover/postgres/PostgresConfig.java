@@ -42,13 +42,15 @@ import java.util.regex.Pattern;
  * @param promoteTimeout how long a promotion may wait for replay and for the server to become writable
  * @param provisionTimeout bound on {@code initdb}, {@code pg_basebackup} and {@code pg_rewind}
  * @param ssl TLS for replication and superuser connections between members; none when empty
+ * @param backup the backup tool that archives and restores WAL and may make standbys and clusters
+ *     from its backups; none when empty (then {@code archive_command} is the member's own business)
  */
 public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, String listenHost,
     Optional<String> advertisedHost, int port, Optional<String> osUser, Credentials superuser, Credentials replication,
     Map<String, String> serverParameters, List<String> clientNetworks, List<String> initdbArguments,
     boolean allowDataDirectoryRemoval, RewindPolicy rewindPolicy, Optional<Path> logFile, Duration connectTimeout,
     Duration statusTimeout, Duration startTimeout, Duration stopTimeout, Duration promoteTimeout,
-    Duration provisionTimeout, Optional<Ssl> ssl) {
+    Duration provisionTimeout, Optional<Ssl> ssl, Optional<BackupConfig> backup) {
 
   /**
    * TLS between members: the server presents {@code certificate} and requires TLS from the client
@@ -94,6 +96,10 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
       "recovery_target", "recovery_target_lsn", "recovery_target_name", "recovery_target_time",
       "recovery_target_xid", "recovery_target_action", "recovery_target_inclusive", "promote_trigger_file");
 
+  /** Settings a configured backup tool owns, on top of {@link #MANAGED_PARAMETERS}. */
+  public static final Set<String> BACKUP_PARAMETERS = Set.of("archive_mode", "archive_command", "archive_library",
+      "restore_command");
+
   private static final Pattern PARAMETER_NAME = Pattern.compile("[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)?");
   private static final Pattern ROLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern CIDR = Pattern.compile("[0-9a-fA-F:.]+/[0-9]{1,3}");
@@ -136,6 +142,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     Objects.requireNonNull(rewindPolicy, "rewindPolicy");
     Objects.requireNonNull(logFile, "logFile");
     Objects.requireNonNull(ssl, "ssl");
+    Objects.requireNonNull(backup, "backup");
     serverParameters = Map.copyOf(serverParameters);
     clientNetworks = List.copyOf(clientNetworks);
     initdbArguments = List.copyOf(initdbArguments);
@@ -143,6 +150,12 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** The first directory the server makes its local socket in, if it makes one. */
+  public Optional<String> socketDirectory() {
+    String dirs = serverParameters.getOrDefault("unix_socket_directories", "").strip();
+    return dirs.isEmpty() ? Optional.empty() : Optional.of(dirs.split(",")[0].strip());
   }
 
   /** The host other members and clients use to reach this server. */
@@ -172,6 +185,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     osUser.ifPresent(b::osUser);
     logFile.ifPresent(b::logFile);
     ssl.ifPresent(b::ssl);
+    backup.ifPresent(b::backup);
     return b;
   }
 
@@ -200,6 +214,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     private Duration promoteTimeout = Duration.ofSeconds(30);
     private Duration provisionTimeout = Duration.ofHours(6);
     private Ssl ssl;
+    private BackupConfig backup;
 
     private Builder() {}
 
@@ -226,6 +241,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
     public Builder promoteTimeout(Duration value) { this.promoteTimeout = value; return this; }
     public Builder provisionTimeout(Duration value) { this.provisionTimeout = value; return this; }
     public Builder ssl(Ssl value) { this.ssl = value; return this; }
+    public Builder backup(BackupConfig value) { this.backup = value; return this; }
 
     /** @throws IllegalArgumentException naming the first field that is missing or impossible */
     public PostgresConfig build() {
@@ -267,6 +283,14 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
         if (!PARAMETER_NAME.matcher(name).matches()) {
           throw new IllegalArgumentException("serverParameters: '" + e.getKey() + "' is not a parameter name");
         }
+        if (backup != null && BACKUP_PARAMETERS.contains(name)) {
+          throw new IllegalArgumentException("serverParameters: " + name + " is set by the adapter for the backup tool "
+              + backup.tool().command() + " (stanza " + backup.stanza() + "); remove it from the parameters");
+        }
+        if (name.equals("restore_command")) {
+          throw new IllegalArgumentException("serverParameters: restore_command is set by the adapter only when a"
+              + " backup tool is configured (backup); configure one instead");
+        }
         if (MANAGED_PARAMETERS.contains(name)) {
           throw new IllegalArgumentException("serverParameters: " + name
               + " is set by the adapter and cannot be overridden");
@@ -290,6 +314,15 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
           throw new IllegalArgumentException("initdbArguments: " + flag + " is set by the adapter");
         }
       }
+      if (backup != null) {
+        String sockets = serverParameters.entrySet().stream()
+            .filter(e -> e.getKey().equalsIgnoreCase("unix_socket_directories")).map(Map.Entry::getValue)
+            .findFirst().orElse("").strip();
+        if (sockets.isEmpty()) {
+          throw new IllegalArgumentException("backup: " + backup.tool().command() + " connects to the server over a"
+              + " local socket; set serverParameters unix_socket_directories (such as /var/run/postgresql)");
+        }
+      }
       if (rewindPolicy == null) {
         throw new IllegalArgumentException("rewindPolicy is required");
       }
@@ -310,7 +343,7 @@ public record PostgresConfig(Path dataDirectory, Optional<Path> binDirectory, St
           new Credentials(superuser, superuserPassword), new Credentials(replicationUser, replicationPassword),
           params, clientNetworks, initdbArguments, allowDataDirectoryRemoval, rewindPolicy, Optional.ofNullable(logFile),
           connectTimeout, statusTimeout, startTimeout, stopTimeout, promoteTimeout, provisionTimeout,
-          Optional.ofNullable(ssl));
+          Optional.ofNullable(ssl), Optional.ofNullable(backup));
     }
 
     private static void requireHost(String field, String host) {

@@ -34,11 +34,7 @@ public final class PostgresMember {
    */
   public static FailoverMember create(DataMemberConfig config, Consumer<FailoverMember.Builder> customize) {
     PostgresAdapter adapter = PostgresAdapter.create(config.member(), config.postgres());
-    FailoverMember.Builder b = FailoverMember.builder().clusterName(config.clusterName()).memberId(config.member())
-        .peers(config.peers()).storageDirectory(config.storageDirectory()).timing(config.timing())
-        .initialSettings(config.initialSettings()).tags(config.tags()).apiUrl(config.apiUrl()).database(adapter);
-    config.raftBindHost().ifPresent(b::raftBindHost);
-    config.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
+    FailoverMember.Builder b = config.memberBuilder(adapter);
     customize.accept(b);
     try {
       return b.build();

@@ -5,10 +5,8 @@ import static io.ratisfailover.postgres.AdapterContext.io;
 import static io.ratisfailover.postgres.AdapterContext.log;
 import static io.ratisfailover.postgres.AdapterContext.readQuietly;
 
-import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.AdapterContext.Environment;
 import io.ratisfailover.postgres.internal.LocalDatabase;
-import io.ratisfailover.postgres.internal.Postmaster;
 import io.ratisfailover.postgres.internal.ServerConfiguration;
 import io.ratisfailover.postgres.internal.ServerFiles;
 import io.ratisfailover.postgres.internal.SlotNames;
@@ -32,25 +30,21 @@ import java.util.Set;
 final class PrimarySetup {
   private final AdapterContext ctx;
   private final ServerControl control;
-  private final MemberId self;
-  private final PostgresConfig config;
-  private final Postmaster postmaster;
-  private final LocalDatabase local;
+  private final PermanentSlots permanentSlots;
+  private final BackupStanza stanza;
 
-  PrimarySetup(AdapterContext ctx, ServerControl control) {
+  PrimarySetup(AdapterContext ctx, ServerControl control, PermanentSlots permanentSlots, BackupStanza stanza) {
     this.ctx = ctx;
     this.control = control;
-    this.self = ctx.self;
-    this.config = ctx.config;
-    this.postmaster = ctx.postmaster;
-    this.local = ctx.local;
+    this.permanentSlots = permanentSlots;
+    this.stanza = stanza;
   }
 
   /** {@link io.ratisfailover.spi.DatabaseAdapter#startPrimary}: a stopped primary starts, a running one is configured. */
   void startPrimary(PrimaryTopology topology) throws DatabaseException {
     ctx.epoch(topology.epoch());
     Environment env = ctx.environment();
-    startPrimaryWithin(env, topology, postmaster.generation(), true);
+    startPrimaryWithin(env, topology, ctx.postmaster.generation(), true);
   }
 
   /**
@@ -64,8 +58,8 @@ final class PrimarySetup {
       throw new DatabaseException(DatabaseException.Kind.DATA_MISMATCH, "cannot start a primary: " + files.directory()
           + " holds no cluster");
     }
-    if (postmaster.running().isPresent()) {
-      LocalDatabase.Observation o = local.observe(STATEMENT);
+    if (ctx.postmaster.running().isPresent()) {
+      LocalDatabase.Observation o = ctx.local.observe(STATEMENT);
       if (o.inRecovery()) {
         throw new DatabaseException(DatabaseException.Kind.FATAL, "cannot start as primary: the database runs as a"
             + " standby; only a promotion may make it writable");
@@ -87,7 +81,7 @@ final class PrimarySetup {
       throw io("write the primary's configuration", e);
     }
     ctx.requireLease("starting as primary");
-    log.info("member {} epoch {}: starting the primary", self, ctx.epoch());
+    log.info("member {} epoch {}: starting the primary", ctx.self, ctx.epoch());
     control.startServer(env, decidedAt, true);
     if (configure) {
       configurePrimary(topology);
@@ -96,18 +90,19 @@ final class PrimarySetup {
 
   /**
    * Brings the running primary in line with the topology: a slot for every standby, none left for a
-   * former member unless in use, and {@code synchronous_standby_names} in force.
+   * former member unless in use, and {@code synchronous_standby_names} in force; and the backup
+   * repository's stanza, in the background.
    */
   void configurePrimary(PrimaryTopology topology) throws DatabaseException {
     ctx.epoch(topology.epoch());
     Environment env = ctx.environment();
-    if (postmaster.running().isEmpty()) {
+    if (ctx.postmaster.running().isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot configure the primary: it is not running");
     }
     Set<String> wantedSlots = new HashSet<>();
     topology.standbys().forEach(m -> wantedSlots.add(SlotNames.of(m)));
     String names = ctx.syncNames(topology);
-    boolean reconfigure = local.call("configure the primary", STATEMENT, c -> {
+    boolean reconfigure = ctx.local.call("configure the primary", STATEMENT, c -> {
       try (Statement s = c.createStatement()) {
         try (ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
           r.next();
@@ -132,7 +127,7 @@ final class PrimarySetup {
                 throw e;
               }
             }
-            log.info("member {} epoch {}: created replication slot {}", self, ctx.epoch(), slot);
+            log.info("member {} epoch {}: created replication slot {}", ctx.self, ctx.epoch(), slot);
           }
         }
         for (Map.Entry<String, Boolean> slot : slots.entrySet()) {
@@ -141,7 +136,7 @@ final class PrimarySetup {
               ps.setString(1, slot.getKey());
               ps.execute();
             }
-            log.info("member {} epoch {}: dropped replication slot {} of a former member", self, ctx.epoch(), slot.getKey());
+            log.info("member {} epoch {}: dropped replication slot {} of a former member", ctx.self, ctx.epoch(), slot.getKey());
           }
         }
         try (ResultSet r = s.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
@@ -150,7 +145,7 @@ final class PrimarySetup {
         }
       }
     });
-    String wantedConf = ServerConfiguration.postgresqlConf(self, config, ServerConfiguration.Role.primary(names));
+    String wantedConf = ServerConfiguration.postgresqlConf(ctx.self, ctx.config, ServerConfiguration.Role.primary(names));
     if (reconfigure || !readQuietly(env.files(), "postgresql.conf").filter(wantedConf::equals).isPresent()) {
       try {
         ctx.writeServerConfig(env.files(), ServerConfiguration.Role.primary(names));
@@ -159,7 +154,15 @@ final class PrimarySetup {
       }
       control.reloadServer();
       control.awaitSetting("synchronous_standby_names", names, System.nanoTime() + STATEMENT.toNanos());
-      log.info("member {} epoch {}: synchronous_standby_names = '{}'", self, ctx.epoch(), names);
+      log.info("member {} epoch {}: synchronous_standby_names = '{}'", ctx.self, ctx.epoch(), names);
     }
+    try {
+      permanentSlots.createMissing();
+    } catch (DatabaseException e) {
+      // Never fails a promotion or a reconfiguration; tried again at the next one and at the next
+      // change of the cluster's settings (which retries with backoff while it fails).
+      log.warn("member {} epoch {}: {}", ctx.self, ctx.epoch(), e.getMessage());
+    }
+    stanza.ensure(env);
   }
 }

@@ -6,11 +6,9 @@ import static io.ratisfailover.postgres.AdapterContext.log;
 
 import io.ratisfailover.Epoch;
 import io.ratisfailover.Lsn;
-import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.AdapterContext.Environment;
 import io.ratisfailover.postgres.internal.Jdbc;
 import io.ratisfailover.postgres.internal.LocalDatabase;
-import io.ratisfailover.postgres.internal.Postmaster;
 import io.ratisfailover.postgres.internal.ServerConfiguration;
 import io.ratisfailover.postgres.internal.SqlErrors;
 import io.ratisfailover.spi.DatabaseException;
@@ -37,22 +35,14 @@ final class Promoter {
   private final AdapterContext ctx;
   private final ServerControl control;
   private final PrimarySetup primary;
-  private final MemberId self;
-  private final PostgresConfig config;
-  private final Postmaster postmaster;
-  private final LocalDatabase local;
   private final ExecutorService checkpoints;
 
   Promoter(AdapterContext ctx, ServerControl control, PrimarySetup primary) {
     this.ctx = ctx;
     this.control = control;
     this.primary = primary;
-    this.self = ctx.self;
-    this.config = ctx.config;
-    this.postmaster = ctx.postmaster;
-    this.local = ctx.local;
     this.checkpoints = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "ratis-failover-" + self + "-checkpoint");
+      Thread t = new Thread(r, "ratis-failover-" + ctx.self + "-checkpoint");
       t.setDaemon(true);
       return t;
     });
@@ -68,25 +58,25 @@ final class Promoter {
     PrimaryTopology topology = promotion.topology();
     ctx.epoch(topology.epoch());
     Environment env = ctx.environment();
-    long decidedAt = postmaster.generation();
-    if (postmaster.running().isEmpty()) {
+    long decidedAt = ctx.postmaster.generation();
+    if (ctx.postmaster.running().isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot promote: the database is not running");
     }
-    LocalDatabase.Observation o = local.observe(STATEMENT);
+    LocalDatabase.Observation o = ctx.local.observe(STATEMENT);
     if (!o.inRecovery()) {
       primary.configurePrimary(topology);
       return;
     }
-    long deadline = System.nanoTime() + config.promoteTimeout().toNanos();
+    long deadline = System.nanoTime() + ctx.config.promoteTimeout().toNanos();
     if (promotion.replayAtLeast().isPresent()) {
       Lsn target = promotion.replayAtLeast().get();
       while (o.replayedLsn().isBefore(target)) {
         if (System.nanoTime() - deadline > 0) {
           throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot promote yet: replayed WAL up to "
-              + o.replayedLsn() + " of " + target + " within " + config.promoteTimeout().toMillis() + " ms");
+              + o.replayedLsn() + " of " + target + " within " + ctx.config.promoteTimeout().toMillis() + " ms");
         }
         LockSupport.parkNanos(POLL_NANOS);
-        o = local.observe(STATEMENT);
+        o = ctx.local.observe(STATEMENT);
       }
     }
     // The standbys the new primary waits for must be in force before it takes its first write: an
@@ -99,20 +89,20 @@ final class Promoter {
     }
     control.reloadServer();
     control.awaitSetting("synchronous_standby_names", names, deadline);
-    if (postmaster.generation() != decidedAt) {
+    if (ctx.postmaster.generation() != decidedAt) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the database was fenced during the promotion");
     }
     ctx.requireLease("promoting");
-    log.info("member {} epoch {}: promoting at replay position {} with synchronous_standby_names '{}'", self, ctx.epoch(),
+    log.info("member {} epoch {}: promoting at replay position {} with synchronous_standby_names '{}'", ctx.self, ctx.epoch(),
         o.replayedLsn(), names);
-    local.call("promote", STATEMENT, c -> {
+    ctx.local.call("promote", STATEMENT, c -> {
       try (Statement s = c.createStatement()) {
         s.execute("SELECT pg_promote(false)");
       }
       return null;
     });
     while (true) {
-      boolean recovery = local.call("check the promotion", STATEMENT, c -> {
+      boolean recovery = ctx.local.call("check the promotion", STATEMENT, c -> {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
           r.next();
           return r.getBoolean(1);
@@ -123,7 +113,7 @@ final class Promoter {
       }
       if (System.nanoTime() - deadline > 0) {
         throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "promotion did not finish within "
-            + config.promoteTimeout().toMillis() + " ms");
+            + ctx.config.promoteTimeout().toMillis() + " ms");
       }
       LockSupport.parkNanos(POLL_NANOS);
     }
@@ -133,7 +123,7 @@ final class Promoter {
       throw io("record the promotion", e);
     }
     primary.configurePrimary(topology);
-    log.info("member {} epoch {}: promoted; accepting writes", self, ctx.epoch());
+    log.info("member {} epoch {}: promoted; accepting writes", ctx.self, ctx.epoch());
     checkpointSoon();
   }
 
@@ -146,17 +136,17 @@ final class Promoter {
     Epoch at = ctx.epoch();
     try {
       checkpoints.execute(() -> {
-        Duration bound = config.promoteTimeout().multipliedBy(10);
-        try (java.sql.Connection c = Jdbc.open(config.localHost(), config.port(), Jdbc.properties(config.superuser(),
-            config.connectTimeout(), bound.plusSeconds(5), bound, "ratis-failover agent")); Statement s = c.createStatement()) {
+        Duration bound = ctx.config.promoteTimeout().multipliedBy(10);
+        try (java.sql.Connection c = Jdbc.open(ctx.config.localHost(), ctx.config.port(), Jdbc.properties(ctx.config.superuser(),
+            ctx.config.connectTimeout(), bound.plusSeconds(5), bound, "ratis-failover agent")); Statement s = c.createStatement()) {
           s.execute("CHECKPOINT");
-          log.debug("member {} epoch {}: checkpoint after the promotion done", self, at);
+          log.debug("member {} epoch {}: checkpoint after the promotion done", ctx.self, at);
         } catch (SQLException e) {
-          log.warn("member {} epoch {}: checkpoint after the promotion failed: {}", self, at, SqlErrors.describe(e));
+          log.warn("member {} epoch {}: checkpoint after the promotion failed: {}", ctx.self, at, SqlErrors.describe(e));
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      log.debug("member {} epoch {}: adapter closed; no checkpoint after the promotion", self, at);
+      log.debug("member {} epoch {}: adapter closed; no checkpoint after the promotion", ctx.self, at);
     }
   }
 }

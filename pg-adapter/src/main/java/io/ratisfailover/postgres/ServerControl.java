@@ -4,9 +4,7 @@ import static io.ratisfailover.postgres.AdapterContext.STATEMENT;
 import static io.ratisfailover.postgres.AdapterContext.io;
 import static io.ratisfailover.postgres.AdapterContext.log;
 
-import io.ratisfailover.MemberId;
 import io.ratisfailover.postgres.AdapterContext.Environment;
-import io.ratisfailover.postgres.internal.LocalDatabase;
 import io.ratisfailover.postgres.internal.PidFile;
 import io.ratisfailover.postgres.internal.Postmaster;
 import io.ratisfailover.spi.DatabaseException;
@@ -39,19 +37,11 @@ final class ServerControl {
   private static final Duration IMMEDIATE_GRACE = Duration.ofSeconds(1);
 
   private final AdapterContext ctx;
-  private final MemberId self;
-  private final PostgresConfig config;
-  private final Postmaster postmaster;
-  private final LocalDatabase local;
   private final Set<Long> expectedExits = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   ServerControl(AdapterContext ctx) {
     this.ctx = ctx;
-    this.self = ctx.self;
-    this.config = ctx.config;
-    this.postmaster = ctx.postmaster;
-    this.local = ctx.local;
   }
 
   /** From now on, exits of the postmaster are no longer reported: the adapter is closing. */
@@ -61,57 +51,57 @@ final class ServerControl {
 
   /** Stops the server at once and makes any start decided before this call fail. */
   void fence(FenceMode mode) throws DatabaseException {
-    postmaster.beginFence();
-    log.info("member {} epoch {}: fencing the database ({})", self, ctx.epoch(), mode);
+    ctx.postmaster.beginFence();
+    log.info("member {} epoch {}: fencing the database ({})", ctx.self, ctx.epoch(), mode);
     stopServer(mode, "fence");
   }
 
   /** Stops the server; FAST escalates to IMMEDIATE after stopTimeout, IMMEDIATE to SIGKILL after a grace. */
   void stopServer(FenceMode mode, String why) throws DatabaseException {
-    Optional<Postmaster.Running> running = postmaster.running();
+    Optional<Postmaster.Running> running = ctx.postmaster.running();
     if (running.isPresent()) {
       long pid = running.get().pid();
       expectedExits.add(pid);
       if (mode == FenceMode.FAST) {
-        postmaster.signal(pid, Postmaster.Signal.INT);
-        if (postmaster.awaitExit(pid, config.stopTimeout())) {
+        ctx.postmaster.signal(pid, Postmaster.Signal.INT);
+        if (ctx.postmaster.awaitExit(pid, ctx.config.stopTimeout())) {
           finishStop(why, "shut down cleanly");
           return;
         }
-        log.warn("member {} epoch {}: fast shutdown did not finish within {} ms; stopping immediately", self, ctx.epoch(),
-            config.stopTimeout().toMillis());
+        log.warn("member {} epoch {}: fast shutdown did not finish within {} ms; stopping immediately", ctx.self, ctx.epoch(),
+            ctx.config.stopTimeout().toMillis());
       }
-      postmaster.signal(pid, Postmaster.Signal.QUIT);
-      if (postmaster.awaitExit(pid, IMMEDIATE_GRACE) && postmaster.liveProcesses().isEmpty()) {
+      ctx.postmaster.signal(pid, Postmaster.Signal.QUIT);
+      if (ctx.postmaster.awaitExit(pid, IMMEDIATE_GRACE) && ctx.postmaster.liveProcesses().isEmpty()) {
         finishStop(why, "stopped immediately");
         return;
       }
     }
-    if (!postmaster.liveProcesses().isEmpty()) {
-      log.warn("member {} epoch {}: killing server processes {} ({})", self, ctx.epoch(), postmaster.liveProcesses(), why);
-      postmaster.killAll();
+    if (!ctx.postmaster.liveProcesses().isEmpty()) {
+      log.warn("member {} epoch {}: killing server processes {} ({})", ctx.self, ctx.epoch(), ctx.postmaster.liveProcesses(), why);
+      ctx.postmaster.killAll();
     }
-    List<Long> left = postmaster.awaitNoLiveProcesses(config.stopTimeout());
+    List<Long> left = ctx.postmaster.awaitNoLiveProcesses(ctx.config.stopTimeout());
     if (!left.isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.FATAL, "server processes " + left + " of "
-          + config.dataDirectory() + " survived SIGKILL; the database may still take writes");
+          + ctx.config.dataDirectory() + " survived SIGKILL; the database may still take writes");
     }
     finishStop(why, running.isPresent() ? "killed" : "was not running");
   }
 
   private void finishStop(String why, String how) {
-    local.forgetConnections();
+    ctx.local.forgetConnections();
     ctx.forgetControlData();
-    log.info("member {} epoch {}: database {} ({})", self, ctx.epoch(), how, why);
+    log.info("member {} epoch {}: database {} ({})", ctx.self, ctx.epoch(), how, why);
   }
 
   void restart() throws DatabaseException {
     Environment env = ctx.environment();
-    long decidedAt = postmaster.generation();
-    if (postmaster.running().isEmpty()) {
+    long decidedAt = ctx.postmaster.generation();
+    if (ctx.postmaster.running().isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot restart: the database is not running");
     }
-    boolean primary = !local.observe(STATEMENT).inRecovery();
+    boolean primary = !ctx.local.observe(STATEMENT).inRecovery();
     stopServer(FenceMode.FAST, "restart");
     awaitAllGone(env);
     if (primary) {
@@ -121,14 +111,14 @@ final class ServerControl {
   }
 
   void startServer(Environment env, long decidedAt, boolean primary) throws DatabaseException {
-    long logStart = postmaster.start(decidedAt, env.tools().account().wrap(
-        List.of(env.tools().binaries().path("postgres"), "-D", config.dataDirectory().toString())));
-    local.forgetConnections();
+    long logStart = ctx.postmaster.start(decidedAt, env.tools().account().wrap(
+        List.of(env.tools().binaries().path("postgres"), "-D", ctx.config.dataDirectory().toString())));
+    ctx.local.forgetConnections();
     ctx.forgetControlData();
-    long deadline = System.nanoTime() + (primary ? config.startTimeout() : REPLICA_READY_WAIT).toNanos();
+    long deadline = System.nanoTime() + (primary ? ctx.config.startTimeout() : REPLICA_READY_WAIT).toNanos();
     while (true) {
-      Optional<PidFile> pid = PidFile.read(config.dataDirectory());
-      Optional<Postmaster.Running> running = postmaster.running();
+      Optional<PidFile> pid = PidFile.read(ctx.config.dataDirectory());
+      Optional<Postmaster.Running> running = ctx.postmaster.running();
       if (running.isEmpty() && pid.isPresent() && !pid.get().status().isEmpty()) {
         // Up and gone again: it failed during start-up.
         throw startFailure(logStart);
@@ -138,12 +128,12 @@ final class ServerControl {
       }
       if (System.nanoTime() - deadline > 0) {
         if (running.isPresent() && !primary) {
-          log.info("member {} epoch {}: standby started; still recovering", self, ctx.epoch());
+          log.info("member {} epoch {}: standby started; still recovering", ctx.self, ctx.epoch());
           return;
         }
         if (running.isPresent()) {
           throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the server did not accept connections within "
-              + config.startTimeout().toMillis() + " ms; it is still starting (" + running.get().status() + ")");
+              + ctx.config.startTimeout().toMillis() + " ms; it is still starting (" + running.get().status() + ")");
         }
         throw startFailure(logStart);
       }
@@ -153,7 +143,7 @@ final class ServerControl {
       boolean recovery;
       while (true) {
         try {
-          recovery = local.call("check the started server", STATEMENT, c -> {
+          recovery = ctx.local.call("check the started server", STATEMENT, c -> {
             try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
               r.next();
               return r.getBoolean(1);
@@ -175,34 +165,34 @@ final class ServerControl {
   }
 
   private DatabaseException startFailure(long logStart) {
-    String tail = postmaster.logTail(logStart);
+    String tail = ctx.postmaster.logTail(logStart);
     String lower = tail.toLowerCase(java.util.Locale.ROOT);
     DatabaseException.Kind kind = DatabaseException.Kind.FATAL;
     String hint = "";
     if (lower.contains("address already in use") || lower.contains("could not bind")) {
       kind = DatabaseException.Kind.MISCONFIGURED;
-      hint = "; is port " + config.port() + " used by another server?";
+      hint = "; is port " + ctx.config.port() + " used by another server?";
     } else if (lower.contains("lock file") || lower.contains("still in use")) {
       kind = DatabaseException.Kind.TRANSIENT;
     } else if (lower.contains("no space left")) {
       hint = "; the disk is full";
     }
     return new DatabaseException(kind, "PostgreSQL exited during start-up: " + tail + hint + " (server log "
-        + postmaster.logFile() + ")");
+        + ctx.postmaster.logFile() + ")");
   }
 
   void reloadServer() throws DatabaseException {
-    Optional<Postmaster.Running> running = postmaster.running();
+    Optional<Postmaster.Running> running = ctx.postmaster.running();
     if (running.isEmpty()) {
       throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "cannot reload: the database is not running");
     }
-    postmaster.signal(running.get().pid(), Postmaster.Signal.HUP);
+    ctx.postmaster.signal(running.get().pid(), Postmaster.Signal.HUP);
   }
 
   /** Waits until a new statement sees {@code name} = {@code value}: the server has read its configuration files. */
   void awaitSetting(String name, String value, long deadline) throws DatabaseException {
     while (true) {
-      String current = local.call("read " + name, STATEMENT, c -> {
+      String current = ctx.local.call("read " + name, STATEMENT, c -> {
         try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
           ps.setString(1, name);
           try (ResultSet r = ps.executeQuery()) {
@@ -216,7 +206,7 @@ final class ServerControl {
       }
       if (System.nanoTime() - deadline > 0) {
         throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "the server did not take " + name + " = '" + value
-            + "' from its configuration (it still has '" + current + "'); see the server log " + postmaster.logFile());
+            + "' from its configuration (it still has '" + current + "'); see the server log " + ctx.postmaster.logFile());
       }
       LockSupport.parkNanos(POLL_NANOS);
     }
@@ -224,9 +214,9 @@ final class ServerControl {
 
   void awaitAllGone(Environment env) throws DatabaseException {
     try {
-      if (!postmaster.awaitAllGone(config.stopTimeout())) {
-        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "old server processes of " + config.dataDirectory()
-            + " have not exited yet: " + postmaster.liveProcesses() + postmaster.doomedProcesses()
+      if (!ctx.postmaster.awaitAllGone(ctx.config.stopTimeout())) {
+        throw new DatabaseException(DatabaseException.Kind.TRANSIENT, "old server processes of " + ctx.config.dataDirectory()
+            + " have not exited yet: " + ctx.postmaster.liveProcesses() + ctx.postmaster.doomedProcesses()
             + " (a killed process that is frozen exits when thawed)");
       }
     } catch (IOException e) {
@@ -240,11 +230,11 @@ final class ServerControl {
       return;
     }
     if (expectedExits.remove(pid)) {
-      log.debug("member {} epoch {}: postmaster {} exited", self, ctx.epoch(), pid);
+      log.debug("member {} epoch {}: postmaster {} exited", ctx.self, ctx.epoch(), pid);
     } else {
-      log.warn("member {} epoch {}: postmaster {} exited unexpectedly", self, ctx.epoch(), pid);
+      log.warn("member {} epoch {}: postmaster {} exited unexpectedly", ctx.self, ctx.epoch(), pid);
     }
-    local.forgetConnections();
+    ctx.local.forgetConnections();
     ctx.events().statusMayHaveChanged();
   }
 }

@@ -25,15 +25,9 @@ import java.util.Set;
  */
 final class ServerStatus {
   private final AdapterContext ctx;
-  private final PostgresConfig config;
-  private final Postmaster postmaster;
-  private final LocalDatabase local;
 
   ServerStatus(AdapterContext ctx) {
     this.ctx = ctx;
-    this.config = ctx.config;
-    this.postmaster = ctx.postmaster;
-    this.local = ctx.local;
   }
 
   /** What the server is doing now, as {@link io.ratisfailover.spi.DatabaseAdapter#status()} reports it. */
@@ -43,7 +37,7 @@ final class ServerStatus {
     if (!files.hasCluster()) {
       return DatabaseStatus.of(DatabaseState.ABSENT, absentDetail(files));
     }
-    Optional<Postmaster.Running> running = postmaster.running();
+    Optional<Postmaster.Running> running = ctx.postmaster.running();
     if (running.isEmpty()) {
       return stoppedStatus(env);
     }
@@ -56,7 +50,7 @@ final class ServerStatus {
     }
     LocalDatabase.Observation o;
     try {
-      o = local.observe(config.statusTimeout());
+      o = ctx.local.observe(ctx.config.statusTimeout());
     } catch (DatabaseException e) {
       if (e.kind() == DatabaseException.Kind.TRANSIENT) {
         if (sqlState(e).equals("57P03")) {
@@ -68,14 +62,14 @@ final class ServerStatus {
     }
     if (!o.inRecovery()) {
       return DatabaseStatus.primary(o.timeline(), o.writeLsn(), o.replicas(), o.synchronousStandbys())
-          .withSystemIdentifier(o.systemIdentifier());
+          .withSystemIdentifier(o.systemIdentifier()).withPendingRestart(o.pendingRestart());
     }
     Optional<MemberId> upstream = ctx.state(files).flatMap(MemberState::upstream);
     Lsn received = o.receivedLsn().orElse(o.replayedLsn());
     String detail = upstream.map(u -> o.walReceiver().map(w -> w + " from " + u)
         .orElse("no WAL receiver running for " + u)).orElse("standby without upstream");
     return DatabaseStatus.replica(o.timeline(), received, o.replayedLsn(), upstream)
-        .withSystemIdentifier(o.systemIdentifier()).withDetail(detail);
+        .withSystemIdentifier(o.systemIdentifier()).withDetail(detail).withPendingRestart(o.pendingRestart());
   }
 
   /**
@@ -108,8 +102,8 @@ final class ServerStatus {
     } else {
       detail = "not running; stopped without a clean shutdown (" + cd.clusterState() + ")";
     }
-    List<Long> doomed = postmaster.doomedProcesses();
-    List<Long> live = postmaster.liveProcesses();
+    List<Long> doomed = ctx.postmaster.doomedProcesses();
+    List<Long> live = ctx.postmaster.liveProcesses();
     if (!live.isEmpty()) {
       detail += "; postmaster gone but server processes " + live + " still run";
     } else if (!doomed.isEmpty()) {

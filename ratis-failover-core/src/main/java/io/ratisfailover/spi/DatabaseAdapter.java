@@ -1,5 +1,6 @@
 package io.ratisfailover.spi;
 
+import io.ratisfailover.ServerParameters;
 import java.util.Map;
 import java.util.Optional;
 
@@ -69,6 +70,15 @@ public interface DatabaseAdapter extends AutoCloseable {
 
   /** Re-reads the database's configuration files. */
   default void reload() throws DatabaseException {}
+
+  /**
+   * Applies the cluster-wide PostgreSQL settings (from the replicated state): writes them where the
+   * database reads its configuration and reloads it. Called on the database thread when the
+   * cluster's settings differ from those last applied here (and once after start), never while
+   * another operation runs; idempotent. A setting that needs a restart is then reported through
+   * {@link DatabaseStatus#pendingRestart()}.
+   */
+  default void applyClusterParameters(ServerParameters parameters) throws DatabaseException {}
 
   /** Throws the data directory away and clones it afresh from {@code upstream}, where the configuration allows it. */
   default void reinitialize(Upstream upstream) throws DatabaseException {

@@ -21,10 +21,20 @@ import java.util.Set;
  * @param replicas on a primary, the connected standbys
  * @param synchronousStandbys on a primary, the standbys its configuration makes synchronous
  * @param detail a short human-readable note (why it is stopped, the last error), or empty
+ * @param pendingRestart the running server has settings that take effect only after a restart
+ *     (PostgreSQL's {@code pg_settings.pending_restart})
  */
 public record DatabaseStatus(DatabaseState state, long timeline, Lsn writeLsn, Lsn receivedLsn, Lsn replayedLsn,
     Optional<MemberId> upstream, Optional<String> systemIdentifier, List<ReplicaInfo> replicas,
-    Set<MemberId> synchronousStandbys, String detail) {
+    Set<MemberId> synchronousStandbys, String detail, boolean pendingRestart) {
+
+  /** A status without a pending restart. */
+  public DatabaseStatus(DatabaseState state, long timeline, Lsn writeLsn, Lsn receivedLsn, Lsn replayedLsn,
+      Optional<MemberId> upstream, Optional<String> systemIdentifier, List<ReplicaInfo> replicas,
+      Set<MemberId> synchronousStandbys, String detail) {
+    this(state, timeline, writeLsn, receivedLsn, replayedLsn, upstream, systemIdentifier, replicas,
+        synchronousStandbys, detail, false);
+  }
 
   public DatabaseStatus {
     Objects.requireNonNull(state, "state");
@@ -77,11 +87,16 @@ public record DatabaseStatus(DatabaseState state, long timeline, Lsn writeLsn, L
 
   public DatabaseStatus withSystemIdentifier(String id) {
     return new DatabaseStatus(state, timeline, writeLsn, receivedLsn, replayedLsn, upstream, Optional.ofNullable(id),
-        replicas, synchronousStandbys, detail);
+        replicas, synchronousStandbys, detail, pendingRestart);
   }
 
   public DatabaseStatus withDetail(String text) {
     return new DatabaseStatus(state, timeline, writeLsn, receivedLsn, replayedLsn, upstream, systemIdentifier,
-        replicas, synchronousStandbys, text);
+        replicas, synchronousStandbys, text, pendingRestart);
+  }
+
+  public DatabaseStatus withPendingRestart(boolean value) {
+    return new DatabaseStatus(state, timeline, writeLsn, receivedLsn, replayedLsn, upstream, systemIdentifier,
+        replicas, synchronousStandbys, detail, value);
   }
 }

@@ -96,21 +96,22 @@ class ForgedCommandsTest {
     FailoverMember primary = awaitPrimary();
     String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
     ClusterView before = cluster.member("w1").cluster();
-    // A member's own key, used to speak for another member.
-    MemberKey pg2Key = MemberKey.load(MemberId.of("pg2"), "orders", pki.issue("pg2"));
+    // The standby's own key, used to speak for the other members (whichever member won the election:
+    // with the primary's key, a renewal in the primary's name is no forgery).
+    MemberKey standbyKey = MemberKey.load(MemberId.of(standby), "orders", pki.issue(standby));
     RaftTlsParameters inside = RaftTlsParameters.load(pki.issue("intruder"), MemberId.of("intruder"), Instant.now());
     try (Forger anonymous = new Forger("orders", cluster.peers(), inside);
-        Forger withPg2sKey = new Forger("orders", cluster.peers(), inside).signingWith(pg2Key)) {
-      for (Forger forger : List.of(anonymous, withPg2sKey)) {
-        String victim = forger == withPg2sKey ? "pg1" : standby;
+        Forger withStandbysKey = new Forger("orders", cluster.peers(), inside).signingWith(standbyKey)) {
+      for (Forger forger : List.of(anonymous, withStandbysKey)) {
+        String victim = forger == withStandbysKey ? primary.id().value() : standby;
         assertRefused(forger.forge(victim, hijackedReport()));
         assertRefused(forger.forge("w1", new Command.SetPause(true)));
         assertRefused(forger.forge(primary.id().value(), new Command.Renew(before.epoch(), 86_400_000)));
         assertRefused(forger.forge(primary.id().value(), new Command.Release(before.epoch(), Optional.empty(), "forged")));
         assertRefused(forger.forge("w1", new Command.Elect(MemberId.of(standby), before.epoch().next(),
             forger.read().lastRenewalIndex(), HistoryEntry.Cause.FAILOVER, "forged")));
-        // In the witness's name: the forger holding pg2's key could speak as pg2 itself, which is no
-        // forgery, and an election pg2 sends while it leads Raft is (rightly) logged.
+        // In the witness's name: the forger holding the standby's key could speak as the standby itself,
+        // which is no forgery, and an election the standby sends while it leads Raft is (rightly) logged.
         assertThat(forger.forcedElection(() -> "w1", standby, 10)).as("a forged election applied").isFalse();
       }
       assertThat(anonymous.read().leaseMillis()).as("the forged 24 h lease").isNotEqualTo(86_400_000);
@@ -132,7 +133,9 @@ class ForgedCommandsTest {
     assertThat(after.epoch()).isEqualTo(before.epoch());
     assertThat(after.history()).noneMatch(h -> h.reason().equals("forged"));
     assertThat(after.members()).extracting(MemberView::apiUrl).doesNotContain("http://127.0.0.1:9999");
-    assertThat(cluster.servingPrimary().map(FailoverMember::id)).contains(primary.id());
+    // Still the primary of the same epoch; whether it serves this very moment depends on its last
+    // renewal's timing (on a loaded machine one can be late), which no forgery touched.
+    assertThat(after.primary()).contains(primary.id());
   }
 
   private static Command.ReportStatus hijackedReport() {

@@ -86,6 +86,29 @@ class RaftTlsTest {
         cluster::describe);
   }
 
+  /**
+   * Member certificates issued by an intermediate CA, each file holding the member's certificate
+   * and the intermediate's, while every member's {@code ca} holds the root alone: the handshakes
+   * build the chain, and the elected primary's signed commands verify against the root recorded at
+   * bootstrap. An outsider whose certificate comes from another root, through an intermediate,
+   * both named exactly as the cluster's, is still turned away.
+   */
+  @Test
+  void membersCertifiedByAnIntermediateCaFormAndElectWhileAnotherRootsIntermediateStaysOut() throws IOException {
+    TestPki pki = TestPki.createWithIntermediate(dir.resolve("pki"), "orders-root", "orders-intermediate");
+    TestPki other = TestPki.createWithIntermediate(dir.resolve("other"), "orders-root", "orders-intermediate");
+    cluster = cluster(id -> Optional.of(pki.issue(id.value()))).startAll();
+    FailoverMember primary = awaitPrimary();
+    Await.until("every member applied the election", PATIENCE, () -> cluster.members().stream()
+        .allMatch(m -> m.cluster().primary().equals(Optional.of(primary.id())) && m.cluster().raftLeader().isPresent()),
+        cluster::describe);
+    try (RaftClient c = client(certifiedBy(other.issue("w1"), pki.caFile()))) {
+      refused(() -> forgePause(c));
+      refused(() -> c.getGroupManagementApi(peer("w1")).list());
+    }
+    assertThat(cluster.members()).allSatisfy(m -> assertThat(m.cluster().paused()).isFalse());
+  }
+
   /** The review's tests 1a and 1c, as they ran before this change. */
   @Test
   void anAnonymousClientRulesAnInsecureCluster() throws IOException {

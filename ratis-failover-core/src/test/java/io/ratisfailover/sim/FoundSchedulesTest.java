@@ -65,6 +65,19 @@ class FoundSchedulesTest {
   }
 
   /**
+   * S4: pg1's records of its synchronous standbys timed out one after another ([pg3], then []);
+   * seeing only the newest as possibly applying, it narrowed synchronous_standby_names to pg2, the
+   * older record naming pg3 applied late, and pg3 was elected without commits pg1 had acknowledged.
+   * Found by FiveMemberSafetyProperties once the cluster-settings operation shifted the timing.
+   */
+  @Test
+  void everySynchronousRecordStillInFlightCountsBeforeTheSettingNarrows() {
+    assertSafe(SimConfig.fiveMembers(), "seed=-1169 rates=0.99937,0.99000,1.00000,0.99203,0.99065 sync=on watchdog=off"
+        + " faults=agentcrash(1,6001,9999,9999);noappends(4,6003,11049);flap(2,6019,3655,240);crash(4,6021,252);"
+        + "snapshot(0,6039);oneway(3,4,6687,8075);slowin(2,7283,1375,1814);snapshot(1,24836);agentcrash(1,35380,6156,0)");
+  }
+
+  /**
    * W1: a switchover's clean stop was under way when pg1's agent died; the agent had disarmed the
    * watchdog as it began fencing, so nothing stopped the database, which stayed writable next to pg2.
    */

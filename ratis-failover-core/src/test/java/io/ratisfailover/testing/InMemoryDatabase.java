@@ -26,6 +26,7 @@ import java.util.Set;
  * tests and in the simulation. Thread-safe: every method locks the shared {@link InMemoryDatabases}.
  */
 public final class InMemoryDatabase implements DatabaseAdapter {
+  private volatile io.ratisfailover.ServerParameters clusterParameters = io.ratisfailover.ServerParameters.NONE;
   /** One promotion, as the database saw it: for checking that epochs are used once. */
   public record Promotion(MemberId member, Epoch epoch, long timeline) {}
 
@@ -323,6 +324,16 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         state = DatabaseState.STOPPED;
       }
     }
+  }
+
+  /** The cluster's PostgreSQL settings as last applied to this database. */
+  public io.ratisfailover.ServerParameters clusterParameters() {
+    return clusterParameters;
+  }
+
+  @Override
+  public void applyClusterParameters(io.ratisfailover.ServerParameters parameters) {
+    clusterParameters = parameters;
   }
 
   @Override

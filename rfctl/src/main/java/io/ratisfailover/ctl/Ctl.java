@@ -161,11 +161,25 @@ public final class Ctl {
 
     private void draw() {
       JsonNode cluster = ctl.client().get("/cluster").body();
-      Table t = new Table(List.of("Member", "Host", "Role", "State", "TL", "Receive LSN", "Replay LSN", "Lag in MB"));
+      // As patronictl: the column appears only when some member has a pending restart.
+      boolean pending = false;
+      for (JsonNode m : cluster.path("members")) {
+        pending |= m.path("pending_restart").asBoolean(false);
+      }
+      List<String> columns = new ArrayList<>(List.of("Member", "Host", "Role", "State", "TL", "Receive LSN",
+          "Replay LSN", "Lag in MB"));
+      if (pending) {
+        columns.add("Pending restart");
+      }
+      Table t = new Table(columns);
       for (JsonNode m : cluster.path("members")) {
         String host = text(m, "host") + (m.has("port") ? ":" + text(m, "port") : "");
-        t.add(List.of(text(m, "name"), host, title(text(m, "role")), text(m, "state"), text(m, "timeline"),
-            text(m, "receive_lsn"), text(m, "replay_lsn"), lagInMb(m)));
+        List<String> row = new ArrayList<>(List.of(text(m, "name"), host, title(text(m, "role")), text(m, "state"),
+            text(m, "timeline"), text(m, "receive_lsn"), text(m, "replay_lsn"), lagInMb(m)));
+        if (pending) {
+          row.add(m.path("pending_restart").asBoolean(false) ? "*" : "");
+        }
+        t.add(row);
       }
       String name = text(cluster, "scope").isEmpty() ? text(cluster, "cluster") : text(cluster, "scope");
       String title = "Cluster: " + name + (cluster.has("epoch") ? " (epoch " + text(cluster, "epoch") + ")" : "")
@@ -295,7 +309,7 @@ public final class Ctl {
         } catch (IOException e) {
           parsed = JSON.getNodeFactory().textNode(value);
         }
-        patch.set(s.substring(0, eq), parsed == null ? JSON.getNodeFactory().textNode(value) : parsed);
+        put(patch, s.substring(0, eq), parsed == null ? JSON.getNodeFactory().textNode(value) : parsed);
       }
       if (patch.isEmpty()) {
         throw new CtlException("nothing to change: give --set key=value or --apply file.yml");
@@ -304,17 +318,64 @@ public final class Ctl {
       ctl.print(applied, YAML.writeValueAsString(applied).strip());
       return 0;
     }
+
+    /**
+     * A dotted key as nested mappings: {@code postgresql.parameters.work_mem} sets {@code work_mem}
+     * under {@code postgresql.parameters}. A parameter's name keeps its own dots
+     * ({@code postgresql.parameters.auto_explain.log_min_duration}).
+     */
+    static void put(ObjectNode patch, String key, JsonNode value) {
+      String prefix = "postgresql.parameters.";
+      List<String> path = key.startsWith(prefix) && key.length() > prefix.length()
+          ? List.of("postgresql", "parameters", key.substring(prefix.length())) : List.of(key.split("\\.", -1));
+      ObjectNode node = patch;
+      for (String part : path.subList(0, path.size() - 1)) {
+        JsonNode child = node.get(part);
+        if (child == null || !child.isObject()) {
+          child = node.putObject(part);
+        }
+        node = (ObjectNode) child;
+      }
+      node.set(path.get(path.size() - 1), value);
+    }
   }
 
-  @Command(name = "restart", description = "Restarts a member's PostgreSQL in its current role.")
+  @Command(name = "restart", description = "Restarts members' PostgreSQL in their current roles: those named, or with"
+      + " --pending every data member (or every one named) that has a pending restart.")
   static final class Restart implements Callable<Integer> {
     @ParentCommand Ctl ctl;
-    @Parameters(index = "0", description = "The member.") String member;
+    @Parameters(arity = "0..*", description = "The members (with --pending, default: every data member).")
+    List<String> members = new ArrayList<>();
+    @Option(names = "--pending", description = "Only members whose PostgreSQL has a setting waiting for a restart.")
+    boolean pending;
 
     @Override public Integer call() {
+      if (members.isEmpty() && !pending) {
+        throw new CtlException("name the members to restart, or give --pending to restart those with a pending restart");
+      }
       ApiClient client = ctl.client();
-      report(client.sendTo(apiUrl(client, member), "POST", "/restart", JSON.createObjectNode()), member + " restarted");
-      return 0;
+      List<Members.Member> chosen = Members.selected(client.get("/cluster").body(), members).stream()
+          .filter(m -> !pending || m.document().path("pending_restart").asBoolean(false)).toList();
+      if (chosen.isEmpty()) {
+        System.out.println("no member has a pending restart");
+        return 0;
+      }
+      ObjectNode body = JSON.createObjectNode();
+      if (pending) {
+        // The member checks again: it restarts only if the restart is still pending when asked.
+        body.put("restart_pending", true);
+      }
+      int failed = 0;
+      for (Members.Member m : chosen) {
+        try {
+          String message = text(client.sendTo(m.api(), "POST", "/restart", body).body(), "message");
+          System.out.println(m.name() + ": " + (message.isEmpty() ? "restarted" : message));
+        } catch (CtlException e) {
+          System.err.println("rfctl: " + m.name() + ": " + e.getMessage());
+          failed++;
+        }
+      }
+      return failed == 0 ? 0 : 1;
     }
   }
 

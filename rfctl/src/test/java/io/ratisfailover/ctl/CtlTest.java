@@ -21,6 +21,7 @@ class CtlTest {
   String url;
   final List<String> requests = new CopyOnWriteArrayList<>();
   volatile String scheduled = "";
+  volatile String pg1Extra = "";
   @RegisterExtension final ConsoleCapture console = new ConsoleCapture();
   final ByteArrayOutputStream out = console.out;
   final ByteArrayOutputStream err = console.err;
@@ -40,11 +41,11 @@ class CtlTest {
         reply = """
             {"scope": "orders", "epoch": 3, "pause": true, "members": [
               {"name": "pg1", "host": "10.0.0.1", "port": 5432, "role": "leader", "state": "running", "timeline": 3,
-               "api_url": "%s/patroni"},
+               "api_url": "%s/patroni"%s},
               {"name": "pg2", "host": "10.0.0.2", "port": 5432, "role": "sync_standby", "state": "streaming",
                "timeline": 3, "receive_lsn": "0/5000060", "replay_lsn": "0/5000060", "lag": 2097152},
               {"name": "w1", "host": "10.0.0.3", "role": "witness", "state": "running"}]%s}
-            """.formatted(url, scheduled);
+            """.formatted(url, pg1Extra, scheduled);
       } else if (path.equals("/patroni")) {
         reply = "{\"patroni\": {\"scope\": \"orders\", \"name\": \"pg1\", \"version\": \"0.9.1\"}}";
       } else if (path.equals("/switchover") && auth == null) {
@@ -114,6 +115,59 @@ class CtlTest {
     assertThat(ctl("--username", "admin", "--password", "pw", "restart", "pg1")).isZero();
     assertThat(requests).contains("POST /switchover {\"candidate\":\"pg2\"} auth", "PATCH /config {\"pause\":true} auth",
         "PATCH /config {\"maximum_lag_on_failover\":1048576,\"synchronous_mode\":\"on\"} auth", "POST /restart {} auth");
+  }
+
+  @Test
+  void editConfigNestsPostgresqlKeysAndKeepsAParameterNamesDots() {
+    assertThat(ctl("edit-config", "--set", "postgresql.parameters.work_mem=64MB", "--set",
+        "postgresql.parameters.auto_explain.log_min_duration=1s", "--set", "postgresql.parameters.max_connections=200",
+        "--set", "postgresql.pg_hba=[\"hostssl all all 0.0.0.0/0 cert\"]")).isZero();
+    assertThat(requests).contains("PATCH /config {\"postgresql\":{\"parameters\":{\"work_mem\":\"64MB\","
+        + "\"auto_explain.log_min_duration\":\"1s\",\"max_connections\":200},"
+        + "\"pg_hba\":[\"hostssl all all 0.0.0.0/0 cert\"]}}");
+  }
+
+  @Test
+  void editConfigDeclaresAndRemovesPermanentSlots() {
+    assertThat(ctl("edit-config", "--set", "slots.orders_cdc.type=logical", "--set", "slots.orders_cdc.database=orders",
+        "--set", "slots.orders_cdc.plugin=pgoutput", "--set", "slots.archiver=null")).isZero();
+    assertThat(requests).contains("PATCH /config {\"slots\":{\"orders_cdc\":{\"type\":\"logical\","
+        + "\"database\":\"orders\",\"plugin\":\"pgoutput\"},\"archiver\":null}}");
+  }
+
+  @Test
+  void editConfigApplyTakesNestedYamlAndSetStillWins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws IOException {
+    java.nio.file.Path file = dir.resolve("change.yml");
+    java.nio.file.Files.writeString(file, """
+        postgresql:
+          parameters:
+            work_mem: 32MB
+            shared_buffers: 256MB
+          pg_hba:
+            - host all app 10.0.0.0/8 scram-sha-256
+        """);
+    assertThat(ctl("edit-config", "--apply", file.toString(), "--set", "postgresql.parameters.work_mem=64MB")).isZero();
+    assertThat(requests).contains("PATCH /config {\"postgresql\":{\"parameters\":{\"work_mem\":\"64MB\","
+        + "\"shared_buffers\":\"256MB\"},\"pg_hba\":[\"host all app 10.0.0.0/8 scram-sha-256\"]}}");
+  }
+
+  @Test
+  void listShowsPendingRestartsAndRestartPendingRestartsOnlyThose() {
+    assertThat(ctl("list")).isZero();
+    assertThat(out()).doesNotContain("Pending restart");
+    assertThat(ctl("restart", "--pending")).isZero();
+    assertThat(out()).contains("no member has a pending restart");
+    assertThat(requests).noneMatch(r -> r.startsWith("POST /restart"));
+    pg1Extra = ", \"pending_restart\": true";
+    out.reset();
+    assertThat(ctl("list")).isZero();
+    assertThat(out()).contains("Pending restart").containsPattern("\\| pg1 .*\\| \\* +\\|");
+    assertThat(ctl("restart", "--pending")).isZero();
+    assertThat(requests).contains("POST /restart {\"restart_pending\":true}");
+    assertThat(out()).contains("pg1: ok: /restart");
+    assertThat(ctl("restart")).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("name the members to restart, or give --pending");
   }
 
   @Test

@@ -2,7 +2,6 @@ package io.ratisfailover.sidecar;
 
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberId;
-import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RaftTls;
 import io.ratisfailover.Tags;
@@ -18,8 +17,10 @@ import io.ratisfailover.node.config.SettingsSection;
 import io.ratisfailover.node.config.TimingSection;
 import io.ratisfailover.node.config.Values;
 import io.ratisfailover.postgres.DataMemberConfig;
+import io.ratisfailover.postgres.PgPool;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.ProbeConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,11 +56,14 @@ import java.util.function.Consumer;
  *   client_networks: [10.0.0.0/24]
  * watchdog: {mode: "off", postmaster_guard: true}   # a device needs a ttl well above safety_margin
  * callbacks: {on_role_change: /usr/local/bin/move-vip, timeout: 30s}   # run as Patroni runs them
+ * pgpool: {pcp_host: 10.0.0.9, pcp_port: 9898, pcp_user: rfailover, pcp_password_file: /etc/ratis-failover/pcppass,
+ *          node_id: 0}                 # told when this member (pgpool's backend 0) becomes the primary
+ * backup: {tool: pgbackrest, stanza: orders, replica_methods: [pgbackrest, basebackup]}   # see BackupSection
  * </pre>
  */
 public record SidecarConfig(String cluster, String member, List<PeerSection> peers, RaftSection raft,
     TimingSection timing, SettingsSection settings, TagsSection tags, ApiSection api, PostgresSection postgresql,
-    WatchdogSettings.Section watchdog, CallbacksSection callbacks) {
+    WatchdogSettings.Section watchdog, CallbacksSection callbacks, PgPoolSection pgpool, BackupSection backup) {
 
   /**
    * {@code raft:} — {@code tls} is required unless {@code insecure: true} says that the Raft port
@@ -87,10 +91,47 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
    */
   public record SslSection(String certificate, String key, String ca, String verify) {}
 
-  /** Everything the sidecar starts with, checked. */
-  public record Plan(String cluster, MemberId member, List<Peer> peers, Path raftStorage, String raftBindHost,
-      Optional<RaftTls> raftTls, long snapshotEvery, Timing timing, ClusterSettings settings, Tags tags, String apiUrl, ProbeConfig probe,
-      PostgresConfig postgres, WatchdogSettings watchdog, Callbacks callbacks) {}
+  /**
+   * {@code pgpool:} — a PgPool-II to tell, through PCP, when this member becomes the primary;
+   * {@code node_id} is this member's backend number in its {@code pgpool.conf}.
+   */
+  public record PgPoolSection(String pcpHost, Integer pcpPort, String pcpUser, String pcpPasswordFile, Integer nodeId,
+      String timeout, String binDir) {}
+
+  /** The PgPool-II action: whom to tell, and this member's backend number there. */
+  public record PgPoolPlan(PgPool.Config config, int nodeId) {}
+
+  /**
+   * Everything the sidecar starts with, checked.
+   *
+   * @param data the member and its server, validated by {@link DataMemberConfig} as an embedding
+   *     application's are
+   */
+  public record Plan(DataMemberConfig data, ProbeConfig probe, WatchdogSettings watchdog, Callbacks callbacks,
+      Optional<PgPoolPlan> pgpool) {
+    public String cluster() {
+      return data.clusterName();
+    }
+
+    public MemberId member() {
+      return data.member();
+    }
+
+    public Timing timing() {
+      return data.timing();
+    }
+
+    public PostgresConfig postgres() {
+      return data.postgres();
+    }
+  }
+
+  /** The file's key for each setting {@link DataMemberConfig} and the member builder may refuse. */
+  private static final Map<String, String> KEYS = Map.ofEntries(Map.entry("clusterName", "cluster"),
+      Map.entry("memberId", "member"), Map.entry("peers", "peers"), Map.entry("storageDirectory", "raft.storage"),
+      Map.entry("snapshotEvery", "raft.snapshot_every"), Map.entry("raftTls", "raft.tls"),
+      Map.entry("insecureRaft", "raft.insecure"), Map.entry("timing", "timing"), Map.entry("postgres", "postgresql"),
+      Map.entry("postgres.statusTimeout", "postgresql.status_timeout"));
 
   public static Plan load(Path file, Map<String, String> environment) {
     SidecarConfig config = ConfigFiles.read(file, SidecarConfig.class);
@@ -106,33 +147,44 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     String name = Values.required("cluster", cluster);
     MemberId self = Values.checked("member", () -> MemberId.of(Values.required("member", member)));
     List<Peer> resolved = PeerSection.toPeers("peers", Values.required("peers", peers));
-    Peer me = resolved.stream().filter(p -> p.id().equals(self)).findFirst()
-        .orElseThrow(() -> ConfigException.at("peers", "member " + self + " is not among the peers"));
-    if (me.kind() != MemberKind.DATA) {
-      throw ConfigException.at("peers", "member " + self + " is a witness; the sidecar runs data members");
-    }
     RaftSection r = Values.required("raft", raft);
     Path storage = Path.of(Values.required("raft.storage", r.storage()));
-    long snapshots = r.snapshotEvery() == null ? 1000 : r.snapshotEvery();
-    if (snapshots < 10) {
-      throw ConfigException.at("raft.snapshot_every", "must be at least 10 entries");
-    }
     Optional<RaftTls> tls = RaftTlsSection.resolve("raft", r.tls(), r.insecure(), self);
     Timing t = (timing == null ? TimingSection.DEFAULT : timing).toTiming("timing");
     ClusterSettings s = settings == null ? ClusterSettings.DEFAULT : settings.toSettings("settings");
     ApiSection a = Values.required("api", api);
     ProbeConfig probe = a.toProbeConfig("api", null, env);
-    PostgresConfig pg = postgres(Values.required("postgresql", postgresql), t, env);
-    // The rules an embedding application's DataMemberConfig enforces, under this file's keys.
-    DataMemberConfig.storageConflict(storage, pg.dataDirectory()).ifPresent(problem -> {
-      throw ConfigException.at("raft.storage", problem);
-    });
-    DataMemberConfig.statusTimeoutConflict(pg, t).ifPresent(problem -> {
-      throw ConfigException.at("postgresql.status_timeout", problem);
-    });
-    return new Plan(name, self, List.copyOf(resolved), storage, r.bindHost(), tls, snapshots, t, s, resolvedTags(), a.url(),
-        probe, pg, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t),
-        callbacks == null ? Callbacks.NONE : callbacks.toCallbacks("callbacks"));
+    PostgresConfig pg = postgres(Values.required("postgresql", postgresql), t, env,
+        backup == null ? null : backup.toBackup("backup"));
+    // The file only translates keys: every rule on the member is DataMemberConfig's.
+    DataMemberConfig.Builder b = DataMemberConfig.builder().clusterName(name).member(self).peers(resolved)
+        .storageDirectory(storage).timing(t).initialSettings(s).tags(resolvedTags()).apiUrl(a.url()).postgres(pg)
+        .raftBindHost(r.bindHost());
+    tls.ifPresentOrElse(b::raftTls, b::insecureRaft);
+    if (r.snapshotEvery() != null) {
+      b.snapshotEvery(r.snapshotEvery());
+    }
+    DataMemberConfig data = Values.built(KEYS, "raft", b::build);
+    return new Plan(data, probe, watchdog == null ? WatchdogSettings.DEFAULT : watchdog.toSettings("watchdog", t),
+        callbacks == null ? Callbacks.NONE : callbacks.toCallbacks("callbacks"),
+        Optional.ofNullable(pgpool).map(SidecarConfig::pgpool));
+  }
+
+  private static PgPoolPlan pgpool(PgPoolSection p) {
+    Path passwords = Path.of(Values.required("pgpool.pcp_password_file", p.pcpPasswordFile()));
+    if (!Files.isRegularFile(passwords) || !Files.isReadable(passwords)) {
+      throw ConfigException.at("pgpool.pcp_password_file", passwords + " is not a readable file");
+    }
+    int nodeId = Values.required("pgpool.node_id", p.nodeId());
+    if (nodeId < 0) {
+      throw ConfigException.at("pgpool.node_id", "must be this member's backend number in pgpool.conf (0 or more), got " + nodeId);
+    }
+    Duration timeout = p.timeout() == null ? Duration.ofSeconds(10) : Values.duration("pgpool.timeout", p.timeout());
+    String host = Values.required("pgpool.pcp_host", p.pcpHost());
+    String user = Values.required("pgpool.pcp_user", p.pcpUser());
+    PgPool.Config config = Values.checked("pgpool", () -> new PgPool.Config(host, p.pcpPort() == null ? 9898 : p.pcpPort(),
+        user, passwords, timeout, Optional.ofNullable(p.binDir()).map(Path::of)));
+    return new PgPoolPlan(config, nodeId);
   }
 
   private Tags resolvedTags() {
@@ -147,8 +199,9 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     return b != null && b;
   }
 
-  private static PostgresConfig postgres(PostgresSection p, Timing timing, Map<String, String> env) {
-    PostgresConfig.Builder b = PostgresConfig.builder();
+  private static PostgresConfig postgres(PostgresSection p, Timing timing, Map<String, String> env,
+      io.ratisfailover.postgres.BackupConfig backup) {
+    PostgresConfig.Builder b = PostgresConfig.builder().backup(backup);
     b.dataDirectory(Path.of(Values.required("postgresql.data_dir", p.dataDir())));
     if (p.binDir() != null) {
       b.binDirectory(Path.of(p.binDir()));

@@ -5,6 +5,7 @@ import io.ratisfailover.FailoverMember;
 import io.ratisfailover.LocalRole;
 import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.postgres.PgPool;
 import io.ratisfailover.postgres.PostgresAdapter;
 import io.ratisfailover.probe.ProbeServer;
 import io.ratisfailover.spi.DatabaseException;
@@ -17,6 +18,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -112,7 +115,11 @@ public final class SidecarMain implements Callable<Integer> {
     SLF4JBridgeHandler.install();
     log.info("member {}: a dead or frozen agent is fenced by {}", plan.member(), watchdog.describe());
     RoleCallbacks callbacks = new RoleCallbacks(new CallbackRunner(plan.member(), plan.cluster(), plan.callbacks()));
-    FailoverMember member = SidecarMembers.build(plan, adapter, rejoin, watchdog, callbacks);
+    // on_restart and on_reload fire from the wrapped adapter, on_role_change from the role listener.
+    FailoverMember.Builder builder = plan.data().memberBuilder(new CallbackDatabase(adapter, callbacks)).rejoin(rejoin)
+        .watchdog(watchdog).roleListener(callbacks);
+    plan.pgpool().ifPresent(p -> builder.roleListener(new PgPool(p.config()).onPromotion(p.nodeId(), pgpoolThread(plan))));
+    FailoverMember member = builder.build();
     ProbeServer probe;
     try {
       member.start();
@@ -183,5 +190,17 @@ public final class SidecarMain implements Callable<Integer> {
       last.close();
     }
     callbacks.stopped();
+  }
+
+  /**
+   * Where the PgPool-II action runs: its own thread, so that PCP calls never hold up the agent
+   * (role listeners run on the agent's thread); a daemon, as the action is bounded by its timeout.
+   */
+  private static Executor pgpoolThread(SidecarConfig.Plan plan) {
+    return Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "member-" + plan.member() + "-pgpool");
+      t.setDaemon(true);
+      return t;
+    });
   }
 }

@@ -7,6 +7,8 @@ import io.ratisfailover.RaftTls;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.node.config.Callbacks;
 import io.ratisfailover.node.config.ConfigException;
+import io.ratisfailover.postgres.PgPool;
+import io.ratisfailover.postgres.BackupConfig;
 import io.ratisfailover.postgres.PostgresConfig;
 import io.ratisfailover.probe.HaproxyPush;
 import io.ratisfailover.testing.TestPki;
@@ -45,10 +47,10 @@ class SidecarConfigTest {
   void aGoodFileDescribesTheMemberAndItsDatabase() {
     SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD, ENV);
     assertThat(plan.member().value()).isEqualTo("pg1");
-    assertThat(plan.settings().synchronousMode()).isEqualTo(SynchronousMode.ON);
-    assertThat(plan.tags().failoverPriority()).isEqualTo(2);
-    assertThat(plan.tags().custom()).containsEntry("dc", "east");
-    assertThat(plan.apiUrl()).isEqualTo("http://10.0.0.1:8008");
+    assertThat(plan.data().initialSettings().synchronousMode()).isEqualTo(SynchronousMode.ON);
+    assertThat(plan.data().tags().failoverPriority()).isEqualTo(2);
+    assertThat(plan.data().tags().custom()).containsEntry("dc", "east");
+    assertThat(plan.data().apiUrl()).isEqualTo("http://10.0.0.1:8008");
     assertThat(plan.probe().port()).isEqualTo(8008);
     assertThat(plan.probe().auth()).isPresent();
     assertThat(plan.probe().primaryHoldOff()).isEqualTo(Duration.ofSeconds(2));
@@ -96,13 +98,30 @@ class SidecarConfigTest {
   }
 
   @Test
+  void aPgPoolIsToldThroughPcpWithThisMembersBackendNumber(@TempDir Path dir) throws Exception {
+    Path pass = java.nio.file.Files.writeString(dir.resolve("pcppass"), "10.0.0.9:9898:rfailover:pw\n");
+    SidecarConfig.Plan plan = SidecarConfig.parse("sidecar.yml", GOOD + "pgpool: {pcp_host: 10.0.0.9, pcp_user: rfailover,"
+        + " pcp_password_file: " + pass + ", node_id: 1, timeout: 5s}\n", ENV);
+    assertThat(plan.pgpool()).contains(new SidecarConfig.PgPoolPlan(new PgPool.Config("10.0.0.9", 9898, "rfailover", pass,
+        Duration.ofSeconds(5), java.util.Optional.empty()), 1));
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).pgpool()).isEmpty();
+    String pgpool = "pgpool: {pcp_host: 10.0.0.9, pcp_user: rfailover, pcp_password_file: " + pass;
+    assertProblem(GOOD + pgpool + "}\n", "sidecar.yml: pgpool.node_id: is required");
+    assertProblem(GOOD + pgpool.replace("pcp_host: 10.0.0.9, ", "") + ", node_id: 0}\n", "sidecar.yml: pgpool.pcp_host: is required");
+    assertProblem(GOOD + pgpool.replace(pass.toString(), "/no/such/pcppass") + ", node_id: 0}\n",
+        "sidecar.yml: pgpool.pcp_password_file: /no/such/pcppass is not a readable file");
+    assertProblem(GOOD + pgpool + ", node_id: 0, pcp_port: 0}\n", "sidecar.yml: pgpool: pgpool.pcp_port must be between 1 and 65535, got 0");
+    assertProblem(GOOD + pgpool + ", node_id: 0, timeout: soon}\n", "sidecar.yml: pgpool.timeout: 'soon' is not a duration");
+  }
+
+  @Test
   void theRaftPortNeedsTlsFilesOrAnExplicitInsecureFlag(@TempDir Path dir) {
     RaftTls pg1 = TestPki.create(dir, "orders-ca").issue("pg1");
     String tls = "raft: {storage: /var/lib/rf/pg1, tls: {certificate: %s, key: %s, ca: %s}}".formatted(
         pg1.certificate(), pg1.key(), pg1.ca());
     String insecure = "raft: {storage: /var/lib/rf/pg1, insecure: true}";
-    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace(insecure, tls), ENV).raftTls()).contains(pg1);
-    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).raftTls()).isEmpty();
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace(insecure, tls), ENV).data().raftTls()).contains(pg1);
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).data().raftTls()).isEmpty();
     assertProblem(GOOD.replace(insecure, "raft: {storage: /var/lib/rf/pg1}"), "sidecar.yml: raft.tls: is required:"
         + " this member's certificate, key and cluster CA for mutual TLS on the Raft port (or raft.insecure: true where"
         + " nobody else can reach that port)");
@@ -132,6 +151,13 @@ class SidecarConfigTest {
     assertThat(plan.probe().maxConnectionsPerClient()).isEqualTo(16);
     assertProblem(GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, max_connections_per_client: 0"),
         "sidecar.yml: api: probe.max_connections_per_client must be at least 1");
+  }
+
+  @Test
+  void theApiWarmsItselfUpUnlessTurnedOff() {
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).probe().warmUp()).isTrue();
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, warm_up: false"),
+        ENV).probe().warmUp()).isFalse();
   }
 
   @Test
@@ -225,5 +251,34 @@ class SidecarConfigTest {
     assertProblem(GOOD + "watchdog: {mode: sometimes}\n", "sidecar.yml: watchdog.mode: 'sometimes' is not one of off, automatic, required");
     assertProblem(GOOD + "timing: {profile: conservative}\nwatchdog: {mode: required, safety_margin: 4}\n",
         "sidecar.yml: watchdog.safety_margin: '4' is not a duration");
+  }
+
+  @Test
+  void aBackupSectionManagesArchivingAndNamesReplicaAndBootstrapMethods() {
+    String yaml = GOOD.replace("parameters: {max_connections: \"200\"}",
+        "parameters: {max_connections: \"200\", unix_socket_directories: /var/run/postgresql}") + """
+        backup:
+          tool: pgbackrest
+          stanza: orders
+          config: /etc/pgbackrest/pgbackrest.conf
+          replica_methods: [pgbackrest, basebackup]
+          bootstrap: {method: pgbackrest, target_name: before-upgrade}
+        """;
+    BackupConfig b = SidecarConfig.parse("sidecar.yml", yaml, ENV).postgres().backup().orElseThrow();
+    assertThat(b.stanza()).isEqualTo("orders");
+    assertThat(b.configFile()).contains(Path.of("/etc/pgbackrest/pgbackrest.conf"));
+    assertThat(b.replicaMethods()).containsExactly(BackupConfig.ReplicaMethod.BACKUP_TOOL,
+        BackupConfig.ReplicaMethod.BASEBACKUP);
+    assertThat(b.bootstrap()).contains(new BackupConfig.RecoveryTarget(BackupConfig.RecoveryTarget.Kind.NAME,
+        "before-upgrade"));
+
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml.replace("[pgbackrest, basebackup]", "[walg]"), ENV))
+        .hasMessageContaining("backup.replica_methods").hasMessageContaining("'walg' is not one of pgbackrest, basebackup");
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml.replace("target_name: before-upgrade",
+        "target_name: a, target_lsn: 0/1"), ENV)).hasMessageContaining("name at most one of");
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", yaml.replace("max_connections: \"200\"",
+        "archive_command: /bin/true"), ENV)).hasMessageContaining("archive_command is set by the adapter for the backup tool");
+    assertThatThrownBy(() -> SidecarConfig.parse("sidecar.yml", GOOD.replace("max_connections: \"200\"",
+        "restore_command: /bin/true"), ENV)).hasMessageContaining("restore_command is set by the adapter only when a backup");
   }
 }

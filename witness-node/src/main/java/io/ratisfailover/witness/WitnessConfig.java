@@ -1,9 +1,11 @@
 package io.ratisfailover.witness;
 
+import io.ratisfailover.FailoverMember;
 import io.ratisfailover.HostPort;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftHost;
 import io.ratisfailover.RaftTls;
 import io.ratisfailover.Timing;
 import io.ratisfailover.node.config.ApiSection;
@@ -77,7 +79,34 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
    */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path storage, Timing timing,
       boolean settingsIgnored, Optional<ProbeConfig> probe, String raftBindHost, Optional<RaftTls> raftTls,
-      Optional<HostPlan> host) {}
+      Optional<HostPlan> host) {
+
+    /**
+     * The member this plan describes, every setting in place; {@link #plans} has had it check them.
+     * On a shared Raft port ({@link #host}) the storage and TLS are the shared server's: the member
+     * is checked with them, and started with {@link #memberBuilder(RaftHost)}.
+     */
+    public FailoverMember.Builder memberBuilder() {
+      FailoverMember.Builder b = common().storageDirectory(storage);
+      raftTls.ifPresentOrElse(b::raftTls, b::insecureRaft);
+      if (raftBindHost != null) {
+        b.raftBindHost(raftBindHost);
+      }
+      return b;
+    }
+
+    /** The member this plan describes, its group on {@code server}, the started shared Raft server of {@link #host}. */
+    public FailoverMember.Builder memberBuilder(RaftHost server) {
+      return common().raftHost(server);
+    }
+
+    private FailoverMember.Builder common() {
+      FailoverMember.Builder b = FailoverMember.builder().clusterName(cluster).memberId(member).peers(peers)
+          .timing(timing);
+      probe.ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
+      return b;
+    }
+  }
 
   /** Reads and checks a witness configuration file; secrets come from {@code env}. */
   public static List<Plan> load(Path file, Map<String, String> env) {
@@ -165,8 +194,14 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
       RaftSection r = c.raft() != null ? c.raft() : raft != null ? raft : new RaftSection(null, null, null, null);
       Optional<RaftTls> tls = host.isPresent() ? host.get().raftTls()
           : RaftTlsSection.resolve(c.raft() != null ? at + ".raft" : "raft", r.tls(), r.insecure(), self);
-      plans.add(new Plan(name, self, List.copyOf(peers), host.map(HostPlan::storage).orElse(root.resolve(name)),
-          resolved, c.settings() != null, probe, c.raftBindHost(), tls, host));
+      Plan plan = new Plan(name, self, List.copyOf(peers), host.map(HostPlan::storage).orElse(root.resolve(name)),
+          resolved, c.settings() != null, probe, c.raftBindHost(), tls, host);
+      // The rules the member builder applies when the witness starts, checked now under this file's keys.
+      String raftAt = c.raft() != null ? at + ".raft" : "raft";
+      Values.built(Map.of("peers", at + ".peers", "raftTls", raftAt + ".tls", "insecureRaft", raftAt + ".insecure",
+          "storageDirectory", "storage", "clusterName", at + ".name", "memberId", "member"), at,
+          () -> plan.memberBuilder().check());
+      plans.add(plan);
     }
     return plans;
   }

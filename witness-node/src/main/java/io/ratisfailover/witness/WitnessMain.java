@@ -236,24 +236,13 @@ public final class WitnessMain {
     }
 
     private void serve(WitnessConfig.Plan plan) {
-      FailoverMember.Builder b = FailoverMember.builder().clusterName(plan.cluster()).memberId(plan.member())
-          .peers(plan.peers()).timing(plan.timing()).rejoin(rejoin);
       if (plan.settingsIgnored()) {
         log.warn("witness {}: cluster {}: the settings in this witness's configuration are not used: a new cluster"
             + " starts with those of the data member that bootstraps it, and changes them with rfctl edit-config",
             plan.member(), plan.cluster());
       }
-      if (host.isPresent()) {
-        b.raftHost(host.get());
-      } else {
-        b.storageDirectory(plan.storage());
-        plan.raftTls().ifPresentOrElse(b::raftTls, b::insecureRaft);
-        if (plan.raftBindHost() != null) {
-          b.raftBindHost(plan.raftBindHost());
-        }
-      }
-      plan.probe().ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
-      FailoverMember member = b.build();
+      FailoverMember.Builder b = host.isPresent() ? plan.memberBuilder(host.get()) : plan.memberBuilder();
+      FailoverMember member = b.rejoin(rejoin).build();
       member.start();
       Optional<ProbeServer> probe;
       try {

@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * <p>With the argument {@code --tls}, every probe serves HTTPS with a throw-away CA the way the
  * README recommends for a probe whose admin API is reachable: client certificates optional, so a
  * router's health check needs none while admin requests do. The CA's file is printed as
- * {@code ca=<path>} on the READY line for the load client to trust.
+ * {@code ca=<path>} on the READY line for the load client to trust. With {@code --warm-up}, each
+ * probe warms itself up when it starts, as the sidecar and witness programs' probes do by default.
  */
 public final class BenchServer {
   private BenchServer() {}
@@ -45,7 +46,7 @@ public final class BenchServer {
     boolean tls = List.of(args).contains("--tls");
     Optional<Certificates> certs = tls ? Optional.of(Certificates.create(Files.createDirectories(dir.resolve("tls"))))
         : Optional.empty();
-    ProbeConfig.Builder config = ProbeConfig.builder().host("127.0.0.1").port(0);
+    ProbeConfig.Builder config = ProbeConfig.builder().host("127.0.0.1").port(0).warmUp(List.of(args).contains("--warm-up"));
     certs.ifPresent(c -> config.tls(new ProbeConfig.Tls(c.serverCert, c.serverKey, Optional.empty(), Optional.of(c.ca),
         ProbeConfig.ClientAuth.OPTIONAL)));
     LocalCluster cluster = LocalCluster.threeMembers("bench", dir, Timing.defaults()).startAll();

@@ -129,7 +129,7 @@ class HaproxyEndToEndTest {
   }
 
   /**
-   * With the recommended hold-off ({@code inter + (fall - 1) x fastinter}, 1.25 s): the old
+   * With the recommended hold-off ({@code inter + (fall - 1) x fastinter}, 0.75 s): the old
    * primary's lease ended before the arbiter elected, so the new primary spends only what remains of
    * the hold-off after that (issue 13), yet HAProxy never shows two servers UP.
    */

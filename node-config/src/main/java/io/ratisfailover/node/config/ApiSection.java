@@ -30,12 +30,15 @@ import java.util.Set;
  *     closed at once, so one host cannot starve the health checks of the others
  * @param haproxy tell HAProxy's runtime API directly when this member starts or stops being the
  *     primary; HAProxy's health checks alone when unset
+ * @param warmUp {@code false} to skip the few seconds of read-only checks the API sends itself when it
+ *     starts, so that routers' first checks already meet the warm latency; on when unset
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
-    String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient, HaproxySection haproxy) {
+    String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient, HaproxySection haproxy,
+    Boolean warmUp) {
 
   /** No {@code api:} section at all. */
-  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null, null, null);
+  public static final ApiSection NONE = new ApiSection(null, null, null, null, null, null, null, null, null, null);
 
   /**
    * {@code api.haproxy:} — HAProxy's runtime API ({@code stats socket ... level admin}).
@@ -84,7 +87,7 @@ public record ApiSection(String listen, String connectAddress, String username, 
   public ProbeConfig toProbeConfig(String at, String listenAt, Map<String, String> env) {
     String address = Values.required(at + ".listen", listenAt != null ? listenAt : listen);
     HostPort hp = Values.checked(at + ".listen", () -> HostPort.parse(address, "listen address"));
-    ProbeConfig.Builder b = ProbeConfig.builder().host(hp.host()).port(hp.port());
+    ProbeConfig.Builder b = ProbeConfig.builder().host(hp.host()).port(hp.port()).warmUp(!Boolean.FALSE.equals(warmUp));
     if (username != null || password != null) {
       b.auth(Values.required(at + ".username", username),
           Values.required(at + ".password", Values.secret(at + ".password", password, env)));

@@ -1,5 +1,6 @@
 package io.ratisfailover.node.config;
 
+import io.ratisfailover.SettingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +96,22 @@ public final class Values {
       return convert.get();
     } catch (IllegalArgumentException e) {
       throw ConfigException.at(key, e.getMessage());
+    }
+  }
+
+  /**
+   * Runs a builder of the library (a {@code DataMemberConfig}'s or a member's), the one place a
+   * member's settings are validated, turning its refusal into one naming this file's key.
+   *
+   * @param keys the file's key for each setting the builder may name; a setting not listed is
+   *     reported under {@code otherwise}
+   */
+  public static <T> T built(Map<String, String> keys, String otherwise, java.util.function.Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (SettingException e) {
+      String key = keys.get(e.setting());
+      throw key == null ? ConfigException.at(otherwise, e.getMessage()) : ConfigException.at(key, e.detail());
     }
   }
 }

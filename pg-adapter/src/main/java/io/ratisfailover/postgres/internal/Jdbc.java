@@ -57,12 +57,22 @@ public final class Jdbc {
   }
 
   public static String url(String host, int port) {
+    return url(host, port, "postgres");
+  }
+
+  public static String url(String host, int port, String database) {
     String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    return "jdbc:postgresql://" + h + ":" + port + "/postgres";
+    return "jdbc:postgresql://" + h + ":" + port + "/" + java.net.URLEncoder.encode(database,
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   public static Connection open(String host, int port, Properties properties) throws SQLException {
     return DriverManager.getConnection(url(host, port), properties);
+  }
+
+  /** A session in {@code database} rather than {@code postgres}. */
+  public static Connection open(String host, int port, String database, Properties properties) throws SQLException {
+    return DriverManager.getConnection(url(host, port, database), properties);
   }
 
   /** Whole seconds, rounded up, at least one: pgjdbc's timeouts have no finer unit and 0 means none. */

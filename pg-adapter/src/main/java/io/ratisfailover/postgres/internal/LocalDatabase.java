@@ -193,7 +193,8 @@ public final class LocalDatabase implements AutoCloseable {
    * @param replicas on a primary, connected standbys that are members
    */
   public record Observation(boolean inRecovery, Lsn writeLsn, long timeline, Optional<Lsn> receivedLsn, Lsn replayedLsn,
-      Optional<String> walReceiver, String systemIdentifier, String synchronousStandbyNames, List<ReplicaInfo> replicas) {
+      Optional<String> walReceiver, String systemIdentifier, String synchronousStandbyNames, List<ReplicaInfo> replicas,
+      boolean pendingRestart) {
     public Observation {
       replicas = List.copyOf(replicas);
     }
@@ -212,7 +213,9 @@ public final class LocalDatabase implements AutoCloseable {
       + " (SELECT status FROM pg_stat_wal_receiver),"
       + " (SELECT timeline_id FROM pg_control_checkpoint()),"
       + " (SELECT system_identifier FROM pg_control_system())::text,"
-      + " current_setting('synchronous_standby_names')";
+      + " current_setting('synchronous_standby_names'),"
+      // A setting changed in the files that the running server can take only at its next start.
+      + " (SELECT coalesce(bool_or(pending_restart), false) FROM pg_settings)";
 
   private static final String REPLICAS_SQL = "SELECT application_name, state, sync_state,"
       + " flush_lsn::text, replay_lsn::text FROM pg_stat_replication";
@@ -227,7 +230,7 @@ public final class LocalDatabase implements AutoCloseable {
           Lsn write = lsn(r.getString(2)).orElse(Lsn.ZERO);
           long tli = recovery ? (r.getObject(6) != null ? r.getLong(6) : r.getLong(8)) : r.getLong(3);
           o = new Observation(recovery, write, tli, lsn(r.getString(4)), lsn(r.getString(5)).orElse(Lsn.ZERO),
-              Optional.ofNullable(r.getString(7)), r.getString(9), r.getString(10), List.of());
+              Optional.ofNullable(r.getString(7)), r.getString(9), r.getString(10), List.of(), r.getBoolean(11));
         }
         if (o.inRecovery()) {
           return o;
@@ -239,7 +242,7 @@ public final class LocalDatabase implements AutoCloseable {
           }
         }
         return new Observation(false, o.writeLsn(), o.timeline(), Optional.empty(), Lsn.ZERO, Optional.empty(),
-            o.systemIdentifier(), o.synchronousStandbyNames(), replicas);
+            o.systemIdentifier(), o.synchronousStandbyNames(), replicas, o.pendingRestart());
       }
     });
   }

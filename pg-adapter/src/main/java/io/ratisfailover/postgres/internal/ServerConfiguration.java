@@ -1,6 +1,8 @@
 package io.ratisfailover.postgres.internal;
 
 import io.ratisfailover.MemberId;
+import io.ratisfailover.ServerParameters;
+import io.ratisfailover.postgres.BackupConfig;
 import io.ratisfailover.postgres.PostgresConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,11 +12,17 @@ import java.util.Optional;
 /**
  * The configuration files the adapter owns, rendered from the member's {@link PostgresConfig} and
  * the server's current role. {@code postgresql.conf} first includes {@code postgresql.base.conf}
- * (what {@code initdb} wrote: locale, time zone) and then sets everything the adapter relies on,
- * so that the last word is always the adapter's.
+ * (what {@code initdb} wrote: locale, time zone), then the adapter's defaults, then
+ * {@link #CLUSTER_FILE} (the cluster's {@code postgresql.parameters}), then the member's own
+ * parameters and everything the adapter relies on: a member's local setting wins over the
+ * cluster's, and the last word is always the adapter's.
  */
 public final class ServerConfiguration {
   public static final String BASE_FILE = "postgresql.base.conf";
+  /** The cluster-wide parameters from the replicated settings, as last applied. */
+  public static final String CLUSTER_FILE = "postgresql.cluster.conf";
+  /** The cluster-wide {@code pg_hba} lines, one a line, as last applied. */
+  public static final String CLUSTER_HBA_FILE = "pg_hba.cluster.conf";
 
   private ServerConfiguration() {}
 
@@ -24,14 +32,22 @@ public final class ServerConfiguration {
    * @param primaryConninfo where a standby streams from; empty on a primary or a standby without upstream
    * @param primarySlot the slot a standby streams through on its upstream
    * @param synchronousStandbyNames the primary's synchronous standbys; empty for a standby
+   * @param recoveryTarget where the recovery of a cluster restored from a backup pauses, to be
+   *     promoted by the adapter; empty for every other role
    */
-  public record Role(Optional<Conninfo> primaryConninfo, Optional<String> primarySlot, String synchronousStandbyNames) {
+  public record Role(Optional<Conninfo> primaryConninfo, Optional<String> primarySlot, String synchronousStandbyNames,
+      Optional<BackupConfig.RecoveryTarget> recoveryTarget) {
     public static Role primary(String synchronousStandbyNames) {
-      return new Role(Optional.empty(), Optional.empty(), synchronousStandbyNames);
+      return new Role(Optional.empty(), Optional.empty(), synchronousStandbyNames, Optional.empty());
     }
 
     public static Role standby(Optional<Conninfo> conninfo, Optional<String> slot) {
-      return new Role(conninfo, slot, "");
+      return new Role(conninfo, slot, "", Optional.empty());
+    }
+
+    /** A cluster restored from a backup, recovering from the archive up to {@code target}. */
+    public static Role recovering(BackupConfig.RecoveryTarget target) {
+      return new Role(Optional.empty(), Optional.empty(), "", Optional.of(target));
     }
   }
 
@@ -69,8 +85,12 @@ public final class ServerConfiguration {
     b.append("# Written by ratis-failover for member ").append(member).append(".\n")
         .append("# Rewritten on every role change: change the member's configuration instead.\n")
         .append("include_if_exists = '").append(BASE_FILE).append("'\n\n");
-    Map<String, String> settings = new LinkedHashMap<>(defaults());
-    settings.putAll(config.serverParameters());
+    Map<String, String> defaults = new LinkedHashMap<>(defaults());
+    defaults.keySet().removeAll(config.serverParameters().keySet());
+    defaults.forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+    b.append("\n# The cluster's postgresql.parameters (rfctl edit-config); the settings below win over them.\n")
+        .append("include_if_exists = '").append(CLUSTER_FILE).append("'\n\n");
+    Map<String, String> settings = new LinkedHashMap<>(config.serverParameters());
     settings.put("listen_addresses", config.listenHost());
     settings.put("port", Integer.toString(config.port()));
     settings.put("hot_standby", "on");
@@ -78,6 +98,17 @@ public final class ServerConfiguration {
     settings.put("synchronous_standby_names", role.synchronousStandbyNames());
     settings.put("primary_conninfo", role.primaryConninfo().map(Conninfo::toString).orElse(""));
     settings.put("primary_slot_name", role.primarySlot().orElse(""));
+    config.backup().map(backup -> BackupTool.of(backup, config)).ifPresent(tool -> {
+      // Only a primary archives (archive_mode on); every role can read WAL back from the archive.
+      settings.put("archive_mode", "on");
+      settings.put("archive_command", tool.archiveCommand());
+      settings.put("restore_command", tool.restoreCommand());
+    });
+    role.recoveryTarget().filter(t -> t.kind() != BackupConfig.RecoveryTarget.Kind.LATEST).ifPresent(t -> {
+      settings.put(t.kind().setting(), t.value());
+      // Paused at the target, the adapter checks its lease before it promotes.
+      settings.put("recovery_target_action", "pause");
+    });
     config.ssl().ifPresent(ssl -> {
       settings.put("ssl", "on");
       settings.put("ssl_cert_file", ssl.certificate().toString());
@@ -88,11 +119,39 @@ public final class ServerConfiguration {
     return b.toString();
   }
 
+  /** The contents of {@link #CLUSTER_FILE}: the cluster's parameters, by name. */
+  public static String clusterConf(MemberId member, ServerParameters parameters) {
+    StringBuilder b = new StringBuilder();
+    b.append("# Written by ratis-failover for member ").append(member)
+        .append(": the cluster's postgresql.parameters. Change them with rfctl edit-config.\n");
+    parameters.sortedParameters().forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+    return b.toString();
+  }
+
+  /** The contents of {@link #CLUSTER_HBA_FILE}: the lines, one a line. */
+  public static String clusterHba(ServerParameters parameters) {
+    StringBuilder b = new StringBuilder();
+    parameters.pgHba().forEach(line -> b.append(line).append('\n'));
+    return b.toString();
+  }
+
+  /** The lines {@link #clusterHba} wrote. */
+  public static List<String> parseClusterHba(String content) {
+    return content.lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  /** {@link #pgHbaConf(MemberId, PostgresConfig, List)} without cluster lines. */
+  public static String pgHbaConf(MemberId member, PostgresConfig config) {
+    return pgHbaConf(member, config, List.of());
+  }
+
   /**
    * Password authentication for everyone over TCP; replication for the replication role only; the
-   * OS user's own login over a local socket, if sockets are enabled.
+   * OS user's own login over a local socket, if sockets are enabled. Then the cluster's lines: after
+   * the adapter's, so that no cluster-wide line can lock the members out of each other (PostgreSQL
+   * uses the first line that matches).
    */
-  public static String pgHbaConf(MemberId member, PostgresConfig config) {
+  public static String pgHbaConf(MemberId member, PostgresConfig config, List<String> clusterLines) {
     StringBuilder b = new StringBuilder();
     b.append("# Written by ratis-failover for member ").append(member).append(".\n");
     b.append(line("local", "all", "all", "", "peer"));
@@ -103,19 +162,25 @@ public final class ServerConfiguration {
       b.append(line(type, "all", "all", net, "scram-sha-256"));
       b.append(line(type, "replication", repl, net, "scram-sha-256"));
     }
+    if (!clusterLines.isEmpty()) {
+      b.append("# The cluster's postgresql.pg_hba (rfctl edit-config).\n");
+      clusterLines.forEach(l -> b.append(l.strip()).append('\n'));
+    }
     return b.toString();
   }
 
   /**
    * {@code postgresql.auto.conf} without the settings the adapter manages: an {@code ALTER SYSTEM}
    * (or a copy from the primary by {@code pg_basebackup} or {@code pg_rewind}) must not override
-   * where a standby streams from or which standbys a primary waits for.
+   * where a standby streams from or which standbys a primary waits for; nor, with a backup tool
+   * configured, where WAL is archived to (a restore by the tool also writes its settings there).
    */
-  public static String cleanAutoConf(String current) {
+  public static String cleanAutoConf(String current, PostgresConfig config) {
     StringBuilder b = new StringBuilder();
     for (String line : current.split("\n", -1)) {
       String name = line.strip().split("[\\s=]", 2)[0].toLowerCase(java.util.Locale.ROOT);
-      if (!PostgresConfig.MANAGED_PARAMETERS.contains(name)) {
+      boolean backups = config.backup().isPresent() && PostgresConfig.BACKUP_PARAMETERS.contains(name);
+      if (!PostgresConfig.MANAGED_PARAMETERS.contains(name) && !backups) {
         b.append(line).append('\n');
       }
     }

@@ -74,17 +74,40 @@ public final class ServerFiles {
   }
 
   public void write(String name, String content) throws IOException {
-    Path target = dir.resolve(name);
-    Path tmp = dir.resolve(name + ".rf-tmp");
+    writeAtomically(dir.resolve(name), content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Through a temporary file in the same directory, synced, then renamed over {@code target}. */
+  private void writeAtomically(Path target, byte[] content) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".rf-tmp");
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     account.own(tmp);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
+      ch.write(java.nio.ByteBuffer.wrap(content));
       ch.force(true);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     syncDirectory(target.getParent());
+  }
+
+  /**
+   * Writes a copy of a slot's state file as {@code pg_replslot/<slot>/state} (directory 0700, file
+   * 0600, owned by the server's user); the server loads it at its next start.
+   */
+  public void writeSlotState(String slot, byte[] content) throws IOException {
+    Path slotDir = dir.resolve("pg_replslot").resolve(slot);
+    if (!Files.exists(slotDir)) {
+      Files.createDirectory(slotDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    account.own(slotDir);
+    writeAtomically(slotDir.resolve("state"), content);
+    syncDirectory(slotDir.getParent());
+  }
+
+  /** Whether slot {@code slot} has a state file here. */
+  public boolean hasSlot(String slot) {
+    return Files.exists(dir.resolve("pg_replslot").resolve(slot).resolve("state"));
   }
 
   public Optional<String> read(String name) throws IOException {

@@ -48,6 +48,11 @@ public final class Tools {
     return account;
   }
 
+  /** Runs programs as the server's OS user, for the backup tool. */
+  public ToolRunner runner() {
+    return runner;
+  }
+
   /** What the control file says; the server must not be writing it (it may run: the file is read atomically). */
   public ControlData controlData(Path dataDirectory) throws DatabaseException {
     ToolRunner.Result r = run(List.of(bin.path("pg_controldata"), "-D", dataDirectory.toString()), Map.of(), QUICK);

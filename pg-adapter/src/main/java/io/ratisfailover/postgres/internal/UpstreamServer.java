@@ -119,6 +119,47 @@ public final class UpstreamServer {
     }
   }
 
+  /** The upstream's logical slots by name, with their {@code confirmed_flush_lsn}. */
+  public java.util.Map<String, Lsn> logicalSlots() throws DatabaseException {
+    return superuser("read the logical slots' positions", s -> {
+      java.util.Map<String, Lsn> out = new java.util.HashMap<>();
+      try (ResultSet r = s.executeQuery("SELECT slot_name, confirmed_flush_lsn::text FROM pg_replication_slots"
+          + " WHERE slot_type = 'logical' AND confirmed_flush_lsn IS NOT NULL")) {
+        while (r.next()) {
+          out.put(r.getString(1), Lsn.parse(r.getString(2)));
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * The upstream's on-disk state of slot {@code slot} ({@code pg_replslot/<slot>/state}), which a
+   * standby copies to keep the slot (PostgreSQL before 17 cannot create a logical slot on a standby).
+   */
+  public byte[] slotState(String slot) throws DatabaseException {
+    return superuser("read the state of slot " + slot, s -> {
+      try (java.sql.PreparedStatement ps = s.getConnection().prepareStatement(
+          "SELECT pg_read_binary_file('pg_replslot/' || ? || '/state')")) {
+        ps.setString(1, slot);
+        try (ResultSet r = ps.executeQuery()) {
+          r.next();
+          return r.getBytes(1);
+        }
+      }
+    });
+  }
+
+  private <T> T superuser(String what, ReplicationWork<T> work) throws DatabaseException {
+    Duration statement = Duration.ofSeconds(10);
+    try (Connection c = Jdbc.open(host, port, Jdbc.withSsl(Jdbc.properties(config.superuser(), config.connectTimeout(),
+        statement.plusSeconds(5), statement, applicationName), config)); Statement s = c.createStatement()) {
+      return work.run(s);
+    } catch (SQLException e) {
+      throw failure(what + " on " + describe(), e, config.superuser());
+    }
+  }
+
   @FunctionalInterface
   private interface ReplicationWork<T> {
     T run(Statement s) throws SQLException;

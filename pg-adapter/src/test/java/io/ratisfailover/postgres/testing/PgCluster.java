@@ -43,6 +43,12 @@ public final class PgCluster implements TestCluster {
   private BiConsumer<MemberId, FailoverMember.Builder> customizer = (id, b) -> {};
 
   public PgCluster(PgSandbox pg, String name, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout) {
+    this(pg, name, timing, settings, layout, b -> b);
+  }
+
+  /** With {@code postgresConfig} adding to each data member's PostgreSQL configuration (server parameters, say). */
+  public PgCluster(PgSandbox pg, String name, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout,
+      java.util.function.UnaryOperator<PostgresConfig.Builder> postgresConfig) {
     this.pg = pg;
     this.name = name;
     this.timing = timing;
@@ -54,7 +60,7 @@ public final class PgCluster implements TestCluster {
       peers.add(new Peer(id, e.getValue(), "127.0.0.1:" + ports[i++]));
       storage.put(id, pg.dataDirectory(e.getKey() + "-raft"));
       if (e.getValue() == MemberKind.DATA) {
-        postgres.put(id, pg.config(pg.dataDirectory(e.getKey() + "-pgdata")).build());
+        postgres.put(id, postgresConfig.apply(pg.config(pg.dataDirectory(e.getKey() + "-pgdata"))).build());
       }
     }
     pg.closeAfterTest(this);

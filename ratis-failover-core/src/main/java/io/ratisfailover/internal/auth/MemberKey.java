@@ -59,7 +59,11 @@ public final class MemberKey {
     try {
       List<ByteString> chain = new ArrayList<>();
       for (X509Certificate c : certificates) {
-        chain.add(ByteString.copyFrom(c.getEncoded()));
+        // A certificate file may end with the CA itself, as the transport allows (RaftTlsParameters);
+        // the seal carries the chain below it, which is what the state machine verifies against it.
+        if (!c.equals(cas.get(0))) {
+          chain.add(ByteString.copyFrom(c.getEncoded()));
+        }
       }
       MemberKey loaded = new MemberKey(clusterName, key, algorithm, List.copyOf(chain), ClusterCa.of(cas.get(0).getEncoded()));
       loaded.requireAccepted(member, tls);
@@ -101,10 +105,4 @@ public final class MemberKey {
           + ", key " + tls.key() + ", CA " + tls.ca() + ") would not be accepted: " + why);
     }
   }
-
-
-
-
-
-
 }

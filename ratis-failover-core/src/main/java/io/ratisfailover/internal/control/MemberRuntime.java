@@ -7,6 +7,7 @@ import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.RoleChange;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.Ticker;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
@@ -112,13 +113,13 @@ public final class MemberRuntime {
   private Epoch candidateEpoch = Epoch.ZERO;
   private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
-  private Set<MemberId> unconfirmedSync = Set.of();
-  private long unconfirmedSyncSeq = -1;
+  private final PendingSyncRecords pendingSync = new PendingSyncRecords();
   private Optional<PrimaryTopology> configured = Optional.empty();
   private Optional<Epoch> promotedEpoch = Optional.empty();
   /** Consecutive failures of database operations, and when the next may be tried. */
   private int operationFailures;
   private long retryOperationsAt;
+  private final ParameterSync parameterSync = new ParameterSync();
   private final CommandFlights flights;
   /**
    * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
@@ -281,10 +282,8 @@ public final class MemberRuntime {
     checkTrust(next);
     // A forgery in our name says nothing about what our own commands can still do.
     boolean ours = submitter.sent(request.origin()) && result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isEmpty();
-    if (unconfirmedSyncSeq >= 0 && ours && request.origin().seq() >= unconfirmedSyncSeq) {
-      // Applied, refused, or overtaken by a later command of ours: it can never apply any more.
-      unconfirmedSync = Set.of();
-      unconfirmedSyncSeq = -1;
+    if (ours) {
+      pendingSync.settledThrough(request.origin().seq());
     }
     if (result.applied() && request.command() instanceof Command.ReportStatus report) {
       reports.put(request.origin().member(), new Report(now, logLag(report, now)));
@@ -425,6 +424,7 @@ public final class MemberRuntime {
         perform(action, now);
       }
     }
+    applyClusterParameters(decision, now);
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
     String why = refusal.map(r -> "refusing to run: " + r)
         .orElse(dbStale ? "waiting for a fresh database status after an operation" : decision.reason());
@@ -451,7 +451,7 @@ public final class MemberRuntime {
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(), lease,
         nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
-        database != null && writableOperationStarted && database.operationInProgress() != null, unconfirmedSync,
+        database != null && writableOperationStarted && database.operationInProgress() != null, pendingSync.mayStillAdd(),
         config.ca());
   }
 
@@ -571,9 +571,9 @@ public final class MemberRuntime {
     } else if (command instanceof Command.SetSynchronous sync) {
       if (flights.takeOff(Flight.SYNC)) {
         log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
-        unconfirmedSyncSeq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
+        long seq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
             Flight.SYNC);
-        unconfirmedSync = sync.members();
+        pendingSync.sent(seq, sync.members());
       }
     } else {
       throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());
@@ -734,6 +734,39 @@ public final class MemberRuntime {
     }
     dbStale = true;
     pollNow();
+  }
+
+  /**
+   * The cluster's PostgreSQL settings, when they differ from those this database last took. Only
+   * when the operation lane is idle and the agent wants no operation: a settings change never
+   * delays a promotion, a fence or a restart in another role.
+   */
+  private void applyClusterParameters(Agent.Decision decision, long now) {
+    if (database == null || !acting() || dbStale || database.operationInProgress() != null
+        || db.filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
+        || decision.actions().stream().anyMatch(a -> a instanceof Agent.Action.Operate)) {
+      return;
+    }
+    ServerParameters wanted = state.settings().postgresql();
+    if (!parameterSync.due(wanted, now)) {
+      return;
+    }
+    Epoch epoch = state.epoch();
+    database.<Void>run("apply cluster settings", timing.operationTimeout(), adapter -> {
+      adapter.applyClusterParameters(wanted);
+      return null;
+    }, outcome -> {
+      if (outcome.ok()) {
+        parameterSync.succeeded(wanted);
+      } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
+        int failures = parameterSync.failures() + 1;
+        parameterSync.failed(ticker.nanoTime(), backoff(failures));
+        log.warn("member {} epoch {}: applying the cluster's PostgreSQL settings failed (attempt {}): {}", self, epoch,
+            failures, outcome.describe());
+      }
+      dbStale = true;
+      pollNow();
+    });
   }
 
   private void fence(Agent.Action.Fence fence) {

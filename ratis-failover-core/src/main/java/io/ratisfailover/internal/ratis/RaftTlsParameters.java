@@ -113,10 +113,6 @@ public final class RaftTlsParameters {
     return p;
   }
 
-
-
-
-
   /** Signs a random challenge with the key and checks it with the certificate's public key. */
   private static void requireMatch(PrivateKey key, X509Certificate leaf, RaftTls tls) {
     byte[] challenge = new byte[32];
@@ -182,6 +178,4 @@ public final class RaftTlsParameters {
           + tls.ca() + ": " + e.getMessage(), e);
     }
   }
-
-
 }

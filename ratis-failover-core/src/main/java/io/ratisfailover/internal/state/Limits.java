@@ -67,8 +67,7 @@ public final class Limits {
   public static Command trimmed(Command command) {
     if (command instanceof Command.ReportStatus r && r.status().filter(s -> s.detail().length() > MAX_TEXT).isPresent()) {
       DatabaseStatus s = r.status().get();
-      DatabaseStatus cut = new DatabaseStatus(s.state(), s.timeline(), s.writeLsn(), s.receivedLsn(), s.replayedLsn(),
-          s.upstream(), s.systemIdentifier(), s.replicas(), s.synchronousStandbys(), cut(s.detail()));
+      DatabaseStatus cut = s.withDetail(cut(s.detail()));
       return new Command.ReportStatus(r.tags(), r.apiUrl(), r.attributes(), Optional.of(cut), r.appliedIndex());
     }
     if (command instanceof Command.Release r && r.reason().length() > MAX_TEXT) {

@@ -97,6 +97,52 @@ class SignedCommandsTest {
     assertUnauthenticated(s, forged, "does not vouch for");
   }
 
+  /**
+   * Certificates from an intermediate CA, sent with the member's certificate, verify against the
+   * root alone; an intermediate of the same name under another root of the same name vouches for
+   * nobody: names are not trusted, signatures are.
+   */
+  @Test
+  void commandsSignedUnderAnIntermediateCaVerifyAgainstTheRootAlone() {
+    TestPki intermediate = TestPki.createWithIntermediate(dir.resolve("chained"), "chained-root", "chained-intermediate");
+    TestPki impostor = TestPki.createWithIntermediate(dir.resolve("impostor"), "chained-root", "chained-intermediate");
+    Map<String, MemberKey> chained = new HashMap<>();
+    for (String m : new String[] {"pg1", "w1"}) {
+      chained.put(m, MemberKey.load(MemberId.of(m), "orders", intermediate.issue(m)));
+    }
+    ClusterState s = applied(ClusterState.EMPTY, chained.get("w1").sign(new Origin(MemberId.of("w1"), 1, ++seq, 0),
+        new Command.Bootstrap("orders", Story.PEERS, ClusterSettings.DEFAULT, Optional.of(chained.get("w1").ca()))));
+    s = applied(s, chained.get("w1").sign(new Origin(MemberId.of("w1"), 1, ++seq, 0), new Command.Elect(MemberId.of("pg1"),
+        Epoch.of(1), s.lastRenewalIndex(), HistoryEntry.Cause.BOOTSTRAP, "first")));
+    s = applied(s, chained.get("pg1").sign(new Origin(MemberId.of("pg1"), 1, ++seq, 0), new Command.Renew(Epoch.of(1), 2500)));
+    assertThat(s.primary()).contains(MemberId.of("pg1"));
+    RaftTls forgedFiles = impostor.issue("pg1");
+    MemberKey forger = MemberKey.load(MemberId.of("pg1"), "orders", new RaftTls(forgedFiles.certificate(),
+        forgedFiles.key(), forgedFiles.ca()));
+    assertUnauthenticated(s, forger.sign(new Origin(MemberId.of("pg1"), 2, ++seq, 0), new Command.Renew(Epoch.of(1), 2500)),
+        "is not signed by CN=chained-root");
+    assertThatThrownBy(() -> MemberKey.load(MemberId.of("pg1"), "orders", new RaftTls(forgedFiles.certificate(),
+        forgedFiles.key(), intermediate.caFile()))).hasMessageContaining("is not signed by CN=chained-root");
+  }
+
+  /**
+   * A certificate file that ends with the root itself ("full chain" files, as many tools write
+   * them): the transport accepts it (RaftTlsParameters), so signing must too, for the plain CA
+   * (no intermediates allowed) and under an intermediate alike.
+   */
+  @Test
+  void aCertificateFileEndingWithTheRootSignsCommandsThatApply() throws Exception {
+    TestPki chainedPki = TestPki.createWithIntermediate(dir.resolve("full"), "full-root", "full-intermediate");
+    for (RaftTls issued : new RaftTls[] {pki.issue("pg1"), chainedPki.issue("pg1")}) {
+      Path full = Files.writeString(dir.resolve("full-chain-" + issued.certificate().getParent().getFileName() + ".pem"),
+          Files.readString(issued.certificate()) + Files.readString(issued.ca()));
+      MemberKey pg1 = MemberKey.load(MemberId.of("pg1"), "orders", new RaftTls(full, issued.key(), issued.ca()));
+      ClusterState s = applied(ClusterState.EMPTY, pg1.sign(new Origin(MemberId.of("pg1"), 1, ++seq, 0),
+          new Command.Bootstrap("orders", Story.PEERS, ClusterSettings.DEFAULT, Optional.of(pg1.ca()))));
+      applied(s, pg1.sign(new Origin(MemberId.of("pg1"), 1, ++seq, 0), report(STANDBY, "http://pg1")));
+    }
+  }
+
   @Test
   void anUnsignedRequestIsRefusedOnceTheClusterHasACa() {
     ClusterState s = cluster();

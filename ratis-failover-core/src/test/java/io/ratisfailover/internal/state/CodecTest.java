@@ -8,6 +8,7 @@ import io.ratisfailover.Epoch;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.ServerParameters;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Tags;
 import io.ratisfailover.internal.proto.CommandProto;
@@ -51,7 +52,10 @@ class CodecTest {
         new Command.RequestSwitchover(Optional.of(MemberId.of("pg1")), Optional.empty(), Epoch.of(5),
             Optional.of(Instant.parse("2026-12-01T03:00:00Z"))),
         new Command.CancelSwitchover(),
-        new Command.UpdateSettings(ClusterSettings.DEFAULT.withSynchronousNodeCount(2)));
+        new Command.UpdateSettings(ClusterSettings.DEFAULT.withSynchronousNodeCount(2)),
+        new Command.UpdateSettings(ClusterSettings.DEFAULT.withPostgresql(new ServerParameters(
+            Map.of("work_mem", "64MB", "auto_explain.log_min_duration", "1s"),
+            List.of("hostssl all all 10.1.0.0/16 cert")))));
     for (Command c : commands) {
       Request r = new Request(FROM, c);
       assertThat(Codec.decodeRequest(Codec.encode(r))).isEqualTo(r);
@@ -65,6 +69,61 @@ class CodecTest {
     assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
     ApplyResult rejected = new ApplyResult(9, Optional.of(Rejection.RENEWED_SINCE), "why", Epoch.of(2), Optional.of(MemberId.of("pg1")));
     assertThat(Codec.decodeResult(Codec.encode(rejected))).isEqualTo(rejected);
+  }
+
+  @Test
+  void clusterPostgresSettingsAndPendingRestartSurviveASnapshot() {
+    ClusterSettings settings = ClusterSettings.DEFAULT.withPostgresql(new ServerParameters(
+        Map.of("work_mem", "64MB", "shared_buffers", "256MB"), List.of("host all app 10.0.0.0/8 scram-sha-256")));
+    ClusterState s = Story.of().bootstrap().elect("pg1").apply("pg1", new Command.UpdateSettings(settings)).state();
+    assertThat(s.settings().postgresql().parameters()).containsEntry("work_mem", "64MB");
+    assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
+    DatabaseStatus pending = DatabaseStatus.replica(2, Lsn.of(5), Lsn.of(5), Optional.empty()).withPendingRestart(true);
+    assertThat(ProtoValues.status(ProtoValues.status(pending))).isEqualTo(pending);
+  }
+
+  @Test
+  void permanentSlotsSurviveASnapshotAndACommand() {
+    ClusterSettings settings = ClusterSettings.DEFAULT.withPostgresql(ServerParameters.NONE.withSlots(Map.of(
+        "archiver", io.ratisfailover.ReplicationSlot.physical(),
+        "orders_cdc", io.ratisfailover.ReplicationSlot.logical("orders", "pgoutput"))));
+    ClusterState s = Story.of().bootstrap().elect("pg1").apply("pg1", new Command.UpdateSettings(settings)).state();
+    assertThat(s.settings().postgresql().slots()).hasSize(2);
+    assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
+    assertThat(Codec.decodeState(Codec.encode(s)).settings().postgresql().slots().get("orders_cdc"))
+        .isEqualTo(io.ratisfailover.ReplicationSlot.logical("orders", "pgoutput"));
+  }
+
+  @Test
+  void settingsWrittenBeforeClusterPostgresSettingsExistedReadAsNone() {
+    // A snapshot or an UpdateSettings command of an older version: fields 6 and 7 were unknown then.
+    io.ratisfailover.internal.proto.SettingsProto old = io.ratisfailover.internal.proto.SettingsProto.newBuilder()
+        .setSynchronousMode(io.ratisfailover.internal.proto.SynchronousModeProto.SYNCHRONOUS_MODE_ON)
+        .setSynchronousNodeCount(1).setMaximumLagOnFailover(1024).setPrimaryStartTimeoutMillis(0)
+        .setSwitchoverTimeoutMillis(30_000).build();
+    byte[] snapshot = io.ratisfailover.internal.proto.ClusterStateProto.newBuilder().setClusterName("orders")
+        .setSettings(old).build().toByteArray();
+    ClusterSettings read = Codec.decodeState(snapshot).settings();
+    assertThat(read.postgresql()).isEqualTo(ServerParameters.NONE);
+    assertThat(read.synchronousMode()).isEqualTo(SynchronousMode.ON);
+    byte[] command = CommandProto.newBuilder().setOrigin(Origin.newBuilder().setMember("pg1").setSeq(1))
+        .setUpdateSettings(io.ratisfailover.internal.proto.UpdateSettings.newBuilder().setSettings(old))
+        .build().toByteArray();
+    assertThat(((Command.UpdateSettings) Codec.decodeRequest(command).command()).settings().postgresql())
+        .isEqualTo(ServerParameters.NONE);
+  }
+
+  @Test
+  void aReservedParameterOnTheWireIsRefusedNamingIt() {
+    byte[] command = CommandProto.newBuilder().setOrigin(Origin.newBuilder().setMember("pg1").setSeq(1))
+        .setUpdateSettings(io.ratisfailover.internal.proto.UpdateSettings.newBuilder().setSettings(
+            io.ratisfailover.internal.proto.SettingsProto.newBuilder()
+                .setSynchronousMode(io.ratisfailover.internal.proto.SynchronousModeProto.SYNCHRONOUS_MODE_OFF)
+                .setSynchronousNodeCount(1).setSwitchoverTimeoutMillis(1000)
+                .putPostgresqlParameters("primary_conninfo", "host=evil")))
+        .build().toByteArray();
+    assertThatThrownBy(() -> Codec.decodeRequest(command)).isInstanceOf(Codec.MalformedMessageException.class)
+        .hasMessageContaining("primary_conninfo");
   }
 
   @Test

@@ -65,6 +65,13 @@ class ConfigFilesTest {
     assertProblem("", "witness.yml: the file is empty");
   }
 
+  /** The rules FailoverMember.Builder applies hold at --check too (issue 12, item 2): this was accepted, then failed at start. */
+  @Test
+  void aClusterWithoutADataMemberIsRefusedWhenTheFileIsChecked() {
+    assertProblem(GOOD.replace("{id: db1, kind: data,", "{id: db1, kind: witness,").replace("{id: db2, kind: data,", "{id: db2, kind: witness,"),
+        "witness.yml: clusters[1].peers: the peers include no data member");
+  }
+
   @Test
   void eachClustersRaftPortNeedsTlsFilesOrAnExplicitInsecureFlag(@TempDir Path dir) {
     RaftTls orders = TestPki.create(dir.resolve("orders"), "orders-ca").issue("w1");

@@ -1,0 +1,345 @@
+package io.ratisfailover.probe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ratisfailover.AdminRejectedException;
+import io.ratisfailover.ClusterMember;
+import io.ratisfailover.ClusterSettings;
+import io.ratisfailover.ClusterView;
+import io.ratisfailover.FailoverException;
+import io.ratisfailover.LocalRole;
+import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
+import io.ratisfailover.NoQuorumException;
+import io.ratisfailover.SwitchoverOutcome;
+import io.ratisfailover.SwitchoverRequest;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin endpoints, each a blocking call on the admin executor once {@link AdminAccess} let the
+ * request through: switchover and failover, restart, reload, reinitialize and the configuration.
+ */
+final class AdminEndpoints {
+  // Logged under ProbeApi, as before the split: operators filter the API's lines by that name.
+  private static final Logger log = LoggerFactory.getLogger(ProbeApi.class);
+
+  private final ClusterMember member;
+  private final ProbeConfig config;
+  private final Clock clock;
+  private final JsonBodies bodies;
+
+  /** @param clock for scheduled switchovers in the past */
+  AdminEndpoints(ClusterMember member, ProbeConfig config, Clock clock, JsonBodies bodies) {
+    this.member = member;
+    this.config = config;
+    this.clock = clock;
+    this.bodies = bodies;
+  }
+
+  /**
+   * {@code POST /switchover} and {@code POST /failover}, with Patroni's rules: a switchover names
+   * the current leader; a failover names a candidate and cannot be scheduled (given a leader it is
+   * a switchover); while paused, only to a named candidate and never scheduled.
+   */
+  Answer switchover(ProbeRequest r, boolean failover) {
+    String action = failover ? "failover" : "switchover";
+    ObjectNode body;
+    try {
+      body = bodies.jsonObject(r, false, Set.of("leader", "candidate", "member", "scheduled_at"));
+    } catch (BadRequest e) {
+      return e.answer;
+    }
+    Optional<MemberId> leader;
+    Optional<MemberId> candidate;
+    try {
+      leader = bodies.memberName(body, "leader");
+      Optional<MemberId> named = bodies.memberName(body, "candidate");
+      candidate = named.isPresent() ? named : bodies.memberName(body, "member");
+    } catch (BadRequest e) {
+      return e.answer;
+    }
+    Optional<String> scheduledText = JsonBodies.text(body, "scheduled_at");
+    boolean paused = member.cluster().paused();
+    if (failover && candidate.isEmpty()) {
+      return bodies.error(400, "failover could be performed only to a specific candidate: give 'candidate'");
+    }
+    if (!failover && leader.isEmpty()) {
+      return bodies.error(400, "switchover could be performed only from a specific leader: give 'leader'");
+    }
+    Optional<Instant> scheduledAt = Optional.empty();
+    if (scheduledText.isPresent()) {
+      if (failover) {
+        return bodies.error(400, "failover can't be scheduled; use a switchover");
+      }
+      if (paused) {
+        return bodies.error(400, "can't schedule a switchover in the paused state");
+      }
+      try {
+        scheduledAt = Optional.of(parseSchedule(scheduledText.get()));
+      } catch (BadRequest e) {
+        return e.answer;
+      }
+    }
+    if (paused && candidate.isEmpty()) {
+      return bodies.error(400, "in the paused state a switchover is possible only to a specific candidate");
+    }
+    if (leader.isPresent() && leader.equals(candidate)) {
+      return bodies.error(400, "switchover target and source are the same: " + leader.get());
+    }
+    SwitchoverOutcome outcome;
+    try {
+      outcome = failover && leader.isEmpty() ? member.failover(candidate.get(), config.adminTimeout())
+          : member.switchover(new SwitchoverRequest(leader, candidate, scheduledAt), config.adminTimeout());
+    } catch (AdminRejectedException e) {
+      return rejected(action, e);
+    } catch (NoQuorumException e) {
+      return bodies.error(503, action + " failed: " + e.getMessage());
+    } catch (FailoverException | IllegalStateException e) {
+      return bodies.error(503, action + " failed: " + e.getMessage());
+    }
+    if (outcome.scheduled()) {
+      return bodies.json(202, Documents.message(capitalized(action) + " scheduled")
+          .put("scheduled_at", scheduledAt.map(Instant::toString).orElse("")), action + " scheduled");
+    }
+    String now = outcome.primary().map(MemberId::value).orElse("?");
+    String verb = failover ? "failed over" : "switched over";
+    String message = candidate.isEmpty() || candidate.get().value().equals(now)
+        ? "Successfully " + verb + " to \"" + now + "\""
+        : capitalized(verb) + " to \"" + now + "\" instead of \"" + candidate.get() + "\"";
+    ObjectNode doc = Documents.message(message).put("primary", now);
+    outcome.epoch().ifPresent(e -> doc.put("epoch", e.value()));
+    return bodies.json(200, doc, message);
+  }
+
+  /** Patroni's {@code parse_schedule}: ISO 8601 with a time zone, not in the past. */
+  private Instant parseSchedule(String text) throws BadRequest {
+    String iso = text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + "T" + text.substring(11) : text;
+    Instant at;
+    try {
+      at = OffsetDateTime.parse(iso).toInstant();
+    } catch (DateTimeParseException e) {
+      try {
+        LocalDateTime.parse(iso);
+      } catch (DateTimeParseException notLocal) {
+        throw new BadRequest(bodies.error(422, "unable to parse scheduled_at '" + text
+            + "': use ISO 8601 with a time zone, for example 2030-04-14T20:27:00+00:00"));
+      }
+      throw new BadRequest(bodies.error(400, "time zone information is mandatory for scheduled_at, for example "
+          + text + "+00:00"));
+    }
+    if (at.isBefore(clock.instant())) {
+      throw new BadRequest(bodies.error(422, "cannot schedule a switchover in the past (" + at + ")"));
+    }
+    return at;
+  }
+
+  private Answer rejected(String action, AdminRejectedException e) {
+    int status = switch (e.reason()) {
+      case NOT_PRIMARY, UNKNOWN_MEMBER, NOT_ELIGIBLE, NO_CANDIDATE -> 412;
+      case CONFLICT, STALE -> 409;
+      case INVALID -> 400;
+      case TIMED_OUT -> 503;
+    };
+    String prefix = e.reason() == AdminRejectedException.Reason.TIMED_OUT ? action + " status unknown: " : action
+        + " is not possible: ";
+    return bodies.error(status, prefix + e.getMessage());
+  }
+
+  Answer cancelSwitchover() {
+    if (member.cluster().switchover().isEmpty()) {
+      return bodies.error(404, "no switchover is scheduled");
+    }
+    try {
+      member.cancelSwitchover();
+    } catch (AdminRejectedException e) {
+      return e.reason() == AdminRejectedException.Reason.CONFLICT ? bodies.error(404, "no switchover is scheduled")
+          : rejected("cancelling the switchover", e);
+    } catch (FailoverException | IllegalStateException e) {
+      return bodies.error(503, "cancelling the switchover failed: " + e.getMessage());
+    }
+    return bodies.json(200, Documents.message("scheduled switchover deleted"), "switchover cancelled");
+  }
+
+  /**
+   * {@code POST /restart}. Patroni's {@code role} and {@code restart_pending} filters are honoured
+   * (a member that does not match answers 503 and is not restarted); its scheduling and version
+   * filters are refused with 400 rather than ignored, because ignoring them would restart now
+   * what the operator meant to restart later or not at all.
+   */
+  Answer restart(ProbeRequest r) {
+    ObjectNode body;
+    try {
+      body = bodies.jsonObject(r, true, Set.of("role", "timeout", "schedule", "postgres_version", "restart_pending"));
+    } catch (BadRequest e) {
+      return e.answer;
+    }
+    for (String unsupported : List.of("schedule", "postgres_version")) {
+      if (body.has(unsupported)) {
+        return bodies.error(400, unsupported + " is not supported for restarts here; restart without it");
+      }
+    }
+    Duration wait = config.adminTimeout();
+    if (body.has("timeout")) {
+      JsonNode t = body.get("timeout");
+      if (!t.isNumber() || t.asDouble() <= 0) {
+        return bodies.error(400, "timeout should be a positive number of seconds");
+      }
+      wait = Duration.ofMillis((long) (t.asDouble() * 1000));
+    }
+    if (member.kind() == MemberKind.WITNESS) {
+      return bodies.error(412, "member " + member.id() + " is a witness: it has no database to restart");
+    }
+    Optional<String> role = JsonBodies.text(body, "role");
+    if (role.isPresent()) {
+      String wanted = role.get().equals("master") ? "primary" : role.get();
+      if (!wanted.equals("primary") && !wanted.equals("replica")) {
+        return bodies.error(400, "role should be either primary or replica");
+      }
+      boolean primary = member.local().database().map(s -> s.state() == DatabaseState.RUNNING_PRIMARY).orElse(false);
+      if (primary != wanted.equals("primary")) {
+        return bodies.error(503, "restart conditions are not satisfied: this member is not a " + wanted);
+      }
+    }
+    if (body.has("restart_pending")) {
+      boolean onlyPending;
+      try {
+        onlyPending = ConfigPatch.bool("restart_pending", body.get("restart_pending"));
+      } catch (IllegalArgumentException e) {
+        return bodies.error(400, e.getMessage());
+      }
+      if (onlyPending && !member.local().database().map(DatabaseStatus::pendingRestart).orElse(false)) {
+        return bodies.error(503, "restart conditions are not satisfied: no restart is pending on member " + member.id());
+      }
+    }
+    return await("restart", member.restartDatabase(), wait, 200, "restarted successfully");
+  }
+
+  /** {@code POST /reload}: the database re-reads its configuration; 202 like Patroni's "reload scheduled". */
+  Answer reload(ProbeRequest r) {
+    try {
+      bodies.jsonObject(r, true, Set.of());
+    } catch (BadRequest e) {
+      return e.answer;
+    }
+    if (member.kind() == MemberKind.WITNESS) {
+      return bodies.error(412, "member " + member.id() + " is a witness: it has no database to reload");
+    }
+    return await("reload", member.reloadDatabase(), config.adminTimeout(), 202, "reload scheduled");
+  }
+
+  /**
+   * {@code POST /reinitialize}: 200 once the re-clone has started, as in Patroni; it may take long,
+   * so its end is only logged. Patroni's {@code force} and {@code from_leader} are accepted: we
+   * always clone from the primary, and never while another database operation runs.
+   */
+  Answer reinitialize(ProbeRequest r) {
+    try {
+      bodies.jsonObject(r, true, Set.of("force", "from_leader"));
+    } catch (BadRequest e) {
+      return e.answer;
+    }
+    if (member.kind() == MemberKind.WITNESS) {
+      return bodies.error(412, "member " + member.id() + " is a witness: it has no database to reinitialize");
+    }
+    if (member.local().role() == LocalRole.PRIMARY || member.local().role() == LocalRole.CANDIDATE) {
+      return bodies.error(503, "member " + member.id() + " is the primary; only a replica can be reinitialized");
+    }
+    CompletableFuture<Void> running = member.reinitializeDatabase();
+    if (running.isCompletedExceptionally()) {
+      return await("reinitialize", running, Duration.ZERO, 200, "reinitialize started");
+    }
+    running.whenComplete((ok, e) -> {
+      if (e == null) {
+        log.info("member {} epoch {}: reinitialize finished", member.id(), member.local().epoch());
+      } else {
+        log.error("member {} epoch {}: reinitialize failed: {}", member.id(), member.local().epoch(), rootMessage(e));
+      }
+    });
+    return bodies.json(200, Documents.message("reinitialize started"), "reinitialize started");
+  }
+
+  private Answer await(String action, CompletableFuture<Void> future, Duration wait, int okStatus, String okMessage) {
+    try {
+      future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+      return bodies.json(okStatus, Documents.message(okMessage), okMessage);
+    } catch (TimeoutException e) {
+      return bodies.error(503, action + " status unknown: not done within " + wait.toMillis() + " ms; it may still complete");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof AdminRejectedException rejected) {
+        return bodies.error(503, action + " failed: " + rejected.getMessage());
+      }
+      return bodies.error(503, action + " failed: " + rootMessage(e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return bodies.error(503, action + " status unknown: the probe is shutting down");
+    }
+  }
+
+  /** {@code PATCH /config} (merge) and {@code PUT /config} (replace); {@code pause} pauses or resumes. */
+  Answer patchConfig(ProbeRequest r, boolean replace) {
+    ConfigPatch patch;
+    try {
+      patch = ConfigPatch.parse(bodies.readJson(r), replace);
+    } catch (BadRequest e) {
+      return e.answer;
+    } catch (IllegalArgumentException e) {
+      return bodies.error(400, e.getMessage());
+    }
+    if (patch.isEmpty()) {
+      return bodies.error(400, "no settings given; the dynamic settings are " + String.join(", ", ConfigPatch.KEYS));
+    }
+    ClusterView before = member.cluster();
+    ClusterSettings settings = before.settings();
+    try {
+      if (patch.settings().isPresent()) {
+        // Checked against the current settings first, so an impossible value is a 400 that names
+        // the field, not a rejected command.
+        patch.settings().get().apply(settings);
+        settings = member.updateSettings(patch.settings().get());
+      }
+      if (patch.pause().isPresent()) {
+        if (patch.pause().get()) {
+          member.pause();
+        } else {
+          member.resume();
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      return bodies.error(400, e.getMessage());
+    } catch (AdminRejectedException e) {
+      return rejected("changing the configuration", e);
+    } catch (FailoverException | IllegalStateException e) {
+      return bodies.error(503, "changing the configuration failed: " + e.getMessage());
+    }
+    boolean paused = patch.pause().orElse(before.paused());
+    return bodies.json(200, Documents.config(settings, paused), "configuration changed");
+  }
+
+  private static String capitalized(String s) {
+    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}
