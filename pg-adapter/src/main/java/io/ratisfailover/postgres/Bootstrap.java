@@ -74,10 +74,10 @@ final class Bootstrap {
     if (fromBackup.isPresent()) {
       restore.restore(env, decidedAt, fromBackup.get());
       finishBootstrap(env, topology);
-      log.info("member {} epoch {}: bootstrap from a backup done", self, ctx.epoch());
+      log.info("member {} epoch {}: bootstrap from a backup done", ctx.self, ctx.epoch());
       return;
     }
-    log.info("member {} epoch {}: bootstrap: initdb into {}", self, ctx.epoch(), files.directory());
+    log.info("member {} epoch {}: bootstrap: initdb into {}", ctx.self, ctx.epoch(), files.directory());
     env.tools().initdb(files.directory());
     try {
       if (files.exists("postgresql.conf") && !files.exists(ServerConfiguration.BASE_FILE)) {

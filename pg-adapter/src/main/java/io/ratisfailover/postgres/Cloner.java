@@ -45,19 +45,19 @@ final class Cloner {
     } catch (DatabaseException e) {
       throw new DatabaseException(e.kind(), "cannot clone: " + e.getMessage(), e);
     }
-    List<BackupConfig.ReplicaMethod> methods = config.backup().map(BackupConfig::replicaMethods)
+    List<BackupConfig.ReplicaMethod> methods = ctx.config.backup().map(BackupConfig::replicaMethods)
         .orElse(List.of(BackupConfig.ReplicaMethod.BASEBACKUP));
     for (int i = 0; ; i++) {
       BackupConfig.ReplicaMethod method = methods.get(i);
       try {
         copy(env, up, slot, method);
-        log.info("member {} epoch {}: made the data directory with {}", self, ctx.epoch(), describe(env, method));
+        log.info("member {} epoch {}: made the data directory with {}", ctx.self, ctx.epoch(), describe(env, method));
         break;
       } catch (DatabaseException e) {
         if (i == methods.size() - 1) {
           throw e;
         }
-        log.warn("member {} epoch {}: {} could not make the data directory ({}); trying {}", self, ctx.epoch(),
+        log.warn("member {} epoch {}: {} could not make the data directory ({}); trying {}", ctx.self, ctx.epoch(),
             describe(env, method), e.getMessage(), describe(env, methods.get(i + 1)));
         try {
           // Only what the failed method wrote: every caller hands over an empty directory.
@@ -84,7 +84,7 @@ final class Cloner {
       case BACKUP_TOOL -> {
         BackupTool tool = env.backup().orElseThrow(() -> new DatabaseException(DatabaseException.Kind.MISCONFIGURED,
             "no backup tool is configured"));
-        tool.restore(env.tools().runner(), BackupConfig.RecoveryTarget.LATEST, config.provisionTimeout());
+        tool.restore(env.tools().runner(), BackupConfig.RecoveryTarget.LATEST, ctx.config.provisionTimeout());
         ctx.forgetControlData();
         // A stanza shared by mistake with another cluster must not produce a standby that can never stream.
         String restored = ctx.controlData(env).systemIdentifier();
