@@ -75,15 +75,18 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
   private final RaftTlsParameters tls;
+  /** The shared server this member's group runs on, when it has none of its own. */
+  private final Optional<RaftHost> host;
   private volatile boolean started;
   private volatile boolean closed;
 
   private FailoverMember(Builder b, RaftTlsParameters tls) {
     this.config = b;
     this.tls = tls;
+    this.host = Optional.ofNullable(b.host);
     this.selfPeer = b.peers.stream().filter(p -> p.id().equals(b.memberId)).findFirst().orElseThrow();
-    this.raft = new RaftNode(new RaftNode.Settings(b.memberId, b.clusterName, b.peers, b.timing, b.storage,
-        b.snapshotEvery, Optional.ofNullable(b.raftBindHost), b.rejoin), tls);
+    this.raft = new RaftNode(new RaftNode.Settings(b.memberId, b.clusterName, b.peers, b.timing, b.raftStorage(),
+        b.snapshotEvery, Optional.ofNullable(b.raftBindHost), b.rejoin), tls, host.map(RaftHost::server));
     RaftGroup group = raft.group();
     this.threads = new MemberThreads(b.memberId);
     this.loop = threads.loop();
@@ -91,7 +94,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
         .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
         raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin());
-    this.key = b.raftTls == null ? Optional.empty() : Optional.of(MemberKey.load(b.memberId, b.clusterName, b.raftTls));
+    Optional<RaftTls> files = b.host == null ? Optional.ofNullable(b.raftTls) : b.host.raftTls();
+    this.key = files.map(f -> MemberKey.load(b.memberId, b.clusterName, f));
     // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
     this.submitter = new Submitter(b.memberId, b.clock.millis(), b.clock, consensus, key);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
@@ -123,28 +127,34 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       throw new IllegalStateException("member " + id() + " is already started");
     }
     started = true;
-    RatisProcessGuard.install();
-    try {
-      Files.createDirectories(config.storage);
-    } catch (IOException e) {
-      throw new FailoverException("cannot create storage directory " + config.storage + ": " + e.getMessage(), e);
+    if (host.isEmpty()) { // a shared server has installed the guard and made its storage
+      RatisProcessGuard.install();
+      try {
+        Files.createDirectories(config.storage);
+      } catch (IOException e) {
+        throw new FailoverException("cannot create storage directory " + config.storage + ": " + e.getMessage(), e);
+      }
     }
     // The agent starts first, before the peers are asked about the storage and before the Raft
     // server: a database left writable by a killed agent is fenced now, not once peers answer.
     runtime.start();
-    HostPort bind;
+    String bind;
     try {
       bind = raft.start(new LoopEvents(loop, runtime, watchers, raft::currentTerm), key.map(MemberKey::ca));
     } catch (FailoverException e) {
       shutdownExecutors();
       throw e;
     }
+    started(bind);
+  }
+
+  private void started(String raft) {
     runtime.consensusStarted();
-    log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, bind,
+    log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, raft,
         tls.secure() ? "mutual TLS" : "no TLS");
     if (!tls.secure()) {
       log.warn("member {}: the Raft port {} has no TLS and no authentication: whoever reaches it controls cluster {}",
-          id(), bind, config.clusterName);
+          id(), raft, config.clusterName);
     }
   }
 
@@ -316,6 +326,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private boolean rejoin;
     private RaftTls raftTls;
     private boolean insecureRaft;
+    private RaftHost host;
 
     private Builder() {}
 
@@ -344,6 +355,13 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
      * without this or {@link #raftTls}, {@link #build()} refuses.
      */
     public Builder insecureRaft() { this.insecureRaft = true; return this; }
+    /**
+     * Runs this member's group on a started shared server instead of a Raft server of its own (a
+     * witness serving many clusters on one port): storage, TLS and election timeouts are the host's,
+     * so {@link #storageDirectory}, {@link #raftTls}, {@link #insecureRaft} and {@link #raftBindHost}
+     * are refused; {@link #start()} adds the group, {@link #close()} removes it and leaves the others running.
+     */
+    public Builder raftHost(RaftHost value) { this.host = Objects.requireNonNull(value, "raftHost"); return this; }
     /** Listen on this host instead of the one in this member's Raft address (for example 0.0.0.0). */
     public Builder raftBindHost(String host) { this.raftBindHost = host; return this; }
     /** Required for a data member, refused for a witness. Closed with the member. */
@@ -376,7 +394,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
      */
     public Builder check() {
       settings();
-      raftSecurity();
+      security();
       return this;
     }
 
@@ -394,11 +412,24 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         log.warn("cluster {} has {} voting members: an even number tolerates no more failures than one fewer",
             clusterName, peers.size());
       }
-      return new FailoverMember(this, raftSecurity());
+      return new FailoverMember(this, security());
     }
 
     private void settings() {
-      SettingsCheck.settings(memberId, clusterName, storage, timing, snapshotEvery, peers);
+      SettingsCheck.settings(memberId, clusterName, raftStorage(), timing, snapshotEvery, peers);
+    }
+
+    /** Where the Raft storage is checked before the group starts: the member's own, or the host's resting place. */
+    private Path raftStorage() {
+      return host == null ? storage : host.server().restingStorage();
+    }
+
+    private RaftTlsParameters security() {
+      if (host == null) {
+        return raftSecurity();
+      }
+      boolean ownServerSet = storage != null || raftTls != null || insecureRaft || raftBindHost != null;
+      return SettingsCheck.hostedOn(host, memberId, clusterName, peers, timing, ownServerSet);
     }
 
     private RaftTlsParameters raftSecurity() {

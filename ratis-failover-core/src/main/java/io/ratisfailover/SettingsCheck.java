@@ -65,4 +65,31 @@ final class SettingsCheck {
       throw SettingException.worded("raftTls", e.getMessage());
     }
   }
+
+  /**
+   * The Raft port's security of a member whose group runs on {@code h}: the server's, once the
+   * member fits it and sets none of the server's own settings ({@code ownServerSet}: storage, TLS, bind host).
+   */
+  static RaftTlsParameters hostedOn(RaftHost h, MemberId memberId, String clusterName, List<Peer> peers, Timing timing,
+      boolean ownServerSet) {
+    if (ownServerSet) {
+      throw SettingException.worded("raftHost", "member " + memberId + " of cluster " + clusterName + " runs on a shared"
+          + " Raft server: its storage, TLS and bind host are the server's; do not set them on the member");
+    }
+    Peer self = peers.stream().filter(p -> p.id().equals(memberId)).findFirst().orElseThrow();
+    if (!h.memberId().equals(memberId)) {
+      throw SettingException.worded("raftHost", "the shared Raft server is member " + h.memberId() + "'s, not " + memberId + "'s");
+    }
+    if (!self.raftAddress().equals(h.raftAddress())) {
+      throw SettingException.worded("raftHost", "cluster " + clusterName + " lists " + memberId + " at " + self.raftAddress()
+          + " but its shared Raft server is at " + h.raftAddress());
+    }
+    if (!timing.electionTimeoutMin().equals(h.timing().electionTimeoutMin())
+        || !timing.electionTimeoutMax().equals(h.timing().electionTimeoutMax())) {
+      throw SettingException.worded("raftHost", "cluster " + clusterName + ": the election timeouts must be those of the"
+          + " shared Raft server (" + h.timing().electionTimeoutMin().toMillis() + "-"
+          + h.timing().electionTimeoutMax().toMillis() + " ms), which every cluster on it shares");
+    }
+    return h.tls();
+  }
 }

@@ -1,6 +1,5 @@
 package io.ratisfailover.probe;
 
-import io.ratisfailover.ClusterMember;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,26 +7,33 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Who may call the admin endpoints: the client certificate and the basic credentials the configuration asks for. */
+/**
+ * Who may call the admin endpoints of a member's API or of the clusters port: the client certificate
+ * and the basic credentials the configuration asks for.
+ */
 final class AdminAccess {
   // Logged under ProbeApi, as before the split: operators filter the API's lines by that name.
   private static final Logger log = LoggerFactory.getLogger(ProbeApi.class);
 
-  private final ClusterMember member;
   private final ProbeConfig config;
-  private final JsonBodies bodies;
+  private final String who;
+  private final BiFunction<Integer, String, Answer> error;
   private final Optional<byte[]> credentialDigest;
   private final LogThrottle authFailures;
 
-  /** @param ticker monotonic nanoseconds, for throttling log lines */
-  AdminAccess(ClusterMember member, ProbeConfig config, JsonBodies bodies, LongSupplier ticker) {
-    this.member = member;
+  /**
+   * @param who names the API in log lines, for example "member pg1"
+   * @param error builds the one-line error answers
+   */
+  AdminAccess(ProbeConfig config, LongSupplier ticker, String who, BiFunction<Integer, String, Answer> error) {
     this.config = config;
-    this.bodies = bodies;
+    this.who = who;
+    this.error = error;
     this.credentialDigest = config.auth().map(a -> sha256(a.username() + ":" + a.password()));
     this.authFailures = new LogThrottle(Duration.ofSeconds(10), ticker);
   }
@@ -40,15 +46,15 @@ final class AdminAccess {
   Optional<Answer> check(ProbeRequest r) {
     boolean certNeeded = config.tls().map(t -> t.clientAuth() != ProbeConfig.ClientAuth.NONE).orElse(false);
     if (certNeeded && !r.clientCertificate()) {
-      authFailures.log(note -> log.warn("member {}: admin request {} without a client certificate refused{}",
-          member.id(), r, note));
-      return Optional.of(bodies.error(403, "a verified client certificate is required for " + r.method() + " " + r.path()));
+      authFailures.log(note -> log.warn("{}: admin request {} without a client certificate refused{}",
+          who, r, note));
+      return Optional.of(error.apply(403, "a verified client certificate is required for " + r.method() + " " + r.path()));
     }
     Set<String> allowed = config.tls().map(ProbeConfig.Tls::allowedClientNames).orElse(Set.of());
     if (!allowed.isEmpty() && r.clientNames().stream().noneMatch(allowed::contains)) {
-      authFailures.log(note -> log.warn("member {}: admin request {} refused: client certificate names {} not allowed{}",
-          member.id(), r, r.clientNames(), note));
-      return Optional.of(bodies.error(403, "the client certificate's names " + r.clientNames()
+      authFailures.log(note -> log.warn("{}: admin request {} refused: client certificate names {} not allowed{}",
+          who, r, r.clientNames(), note));
+      return Optional.of(error.apply(403, "the client certificate's names " + r.clientNames()
           + " are not in api.tls.allowed_client_names"));
     }
     if (credentialDigest.isEmpty()) {
@@ -58,12 +64,12 @@ final class AdminAccess {
     if (presented.isEmpty()) {
       String why = r.authorization().isEmpty() ? "authentication required: send HTTP basic credentials"
           : "malformed Authorization header: expected 'Basic <base64 of user:password>'";
-      authFailures.log(note -> log.warn("member {}: admin request {} refused: {}{}", member.id(), r,
+      authFailures.log(note -> log.warn("{}: admin request {} refused: {}{}", who, r,
           r.authorization().isEmpty() ? "no credentials" : "malformed credentials", note));
       return Optional.of(unauthorized(why));
     }
     if (!MessageDigest.isEqual(credentialDigest.get(), sha256(presented.get()))) {
-      authFailures.log(note -> log.warn("member {}: admin request {} refused: wrong credentials{}", member.id(), r,
+      authFailures.log(note -> log.warn("{}: admin request {} refused: wrong credentials{}", who, r,
           note));
       return Optional.of(unauthorized("wrong username or password"));
     }
@@ -84,7 +90,7 @@ final class AdminAccess {
   }
 
   private Answer unauthorized(String message) {
-    return bodies.error(401, message).withHeader("WWW-Authenticate", "Basic realm=\"ratis-failover\", charset=\"UTF-8\"");
+    return error.apply(401, message).withHeader("WWW-Authenticate", "Basic realm=\"ratis-failover\", charset=\"UTF-8\"");
   }
 
   private static byte[] sha256(String text) {

@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * JSON in and out of the API: request bodies read strictly (duplicate keys and unknown keys
- * refused, each as a 400 naming it) and answers written with a JSON body.
+ * refused, each as a 400 naming it) and answers written with a JSON body, for a member's API and
+ * for the clusters port ({@link FleetApi}).
  */
 final class JsonBodies {
   private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -30,6 +31,10 @@ final class JsonBodies {
 
   Answer error(int status, String message) {
     return json(status, Documents.error(message), message);
+  }
+
+  Answer notAllowed(ProbeRequest r, String allow) {
+    return error(405, r.method() + " is not allowed on " + r.path() + "; use " + allow).withHeader("Allow", allow);
   }
 
   JsonNode readJson(ProbeRequest r) throws BadRequest {

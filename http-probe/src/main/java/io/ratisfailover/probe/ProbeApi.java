@@ -2,17 +2,12 @@ package io.ratisfailover.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.ratisfailover.ClusterMember;
 import io.ratisfailover.ClusterView;
 import io.ratisfailover.LocalView;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code application/json}, 422 unusable schedule; every
  * error has a JSON body {@code {"error": "..."}}.
  */
-final class ProbeApi {
+final class ProbeApi implements Endpoint {
   private static final Logger log = LoggerFactory.getLogger(ProbeApi.class);
   private static final Set<String> ADMIN_POST = Set.of("/switchover", "/failover", "/restart", "/reload", "/reinitialize");
   private static final Set<String> READ_ONLY = Set.of("/patroni", "/cluster", "/history", "/metrics");
@@ -46,7 +41,6 @@ final class ProbeApi {
   private final Executor admin;
   private final ProbeMetrics metrics;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final PrometheusTextFormatWriter prometheusText = PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
   private final JsonBodies bodies = new JsonBodies();
   private final AdminAccess access;
   private final AdminEndpoints endpoints;
@@ -65,7 +59,7 @@ final class ProbeApi {
     this.admin = admin;
     this.metrics = new ProbeMetrics(this::observe, openConnections);
     this.registry.register(metrics);
-    this.access = new AdminAccess(member, config, bodies, ticker);
+    this.access = new AdminAccess(config, ticker, "member " + member.id(), bodies::error);
     this.endpoints = new AdminEndpoints(member, config, clock, bodies);
     this.holdOff = new PrimaryHoldOff(config.primaryHoldOff());
   }
@@ -92,7 +86,8 @@ final class ProbeApi {
   }
 
   /** Like {@link #handle(ProbeRequest)}; {@code counted} false keeps the answer out of the metrics (the probe's own warm-up). */
-  CompletableFuture<Answer> handle(ProbeRequest request, boolean counted) {
+  @Override
+  public CompletableFuture<Answer> handle(ProbeRequest request, boolean counted) {
     try {
       return route(request).thenApply(a -> count(request.statusOnly() ? a.withoutBody() : a, counted));
     } catch (RuntimeException e) {
@@ -184,13 +179,7 @@ final class ProbeApi {
   }
 
   private Answer metricsAnswer() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-    try {
-      prometheusText.write(out, registry.scrape());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return new Answer(200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray(), Map.of(), false, "metrics");
+    return Scrapes.answer(registry.scrape());
   }
 
   // --- admin -------------------------------------------------------------------------------------
@@ -228,12 +217,23 @@ final class ProbeApi {
     return bodies.json(status, body, reason);
   }
 
-  Answer error(int status, String message) {
+  @Override
+  public void answered(int status) {
+    metrics.requestAnswered(status);
+  }
+
+  @Override
+  public void connectionRejected() {
+    metrics.connectionRejected();
+  }
+
+  @Override
+  public Answer error(int status, String message) {
     return bodies.error(status, message);
   }
 
   private Answer notAllowed(ProbeRequest r, String allow) {
-    return error(405, r.method() + " is not allowed on " + r.path() + "; use " + allow).withHeader("Allow", allow);
+    return bodies.notAllowed(r, allow);
   }
 
   /** A bug, not bad input: logged with its stack trace for us, a plain 500 for the client. */

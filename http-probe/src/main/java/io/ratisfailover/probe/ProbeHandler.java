@@ -39,12 +39,12 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** A request waiting for its turn, with what its answer needs from the original. */
   private record Pending(ProbeRequest request, Optional<Answer> malformed, HttpVersion version, boolean keepAlive) {}
 
-  private final ProbeApi api;
+  private final Endpoint api;
   private final ConnectionGuard guard;
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
   private boolean busy;
 
-  ProbeHandler(ProbeApi api, ConnectionGuard guard) {
+  ProbeHandler(Endpoint api, ConnectionGuard guard) {
     this.api = api;
     this.guard = guard;
   }
@@ -66,7 +66,7 @@ final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       Pending next = waiting.poll();
       if (next.malformed().isPresent()) {
         if (!guard.isOwn()) {
-          api.metrics().requestAnswered(next.malformed().get().status());
+          api.answered(next.malformed().get().status());
         }
         waiting.clear();
         Responses.write(ctx, next.malformed().get(), next.version(), false);

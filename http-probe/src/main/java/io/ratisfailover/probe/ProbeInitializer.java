@@ -14,14 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * codec with its line and header limits, the body limit, and the API.
  */
 final class ProbeInitializer extends ChannelInitializer<SocketChannel> {
-  private final ProbeApi api;
+  private final Endpoint api;
   private final ProbeConfig config;
   private final Optional<SslContext> tls;
   private final AtomicInteger open;
   private final ClientCounts perClient;
   private final OwnConnections own;
 
-  ProbeInitializer(ProbeApi api, ProbeConfig config, Optional<SslContext> tls, AtomicInteger open, OwnConnections own) {
+  ProbeInitializer(Endpoint api, ProbeConfig config, Optional<SslContext> tls, AtomicInteger open, OwnConnections own) {
     this.api = api;
     this.config = config;
     this.tls = tls;
@@ -34,7 +34,7 @@ final class ProbeInitializer extends ChannelInitializer<SocketChannel> {
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
     ConnectionGuard guard = new ConnectionGuard(open, config.maxConnections(), perClient, own, config.requestTimeout(),
-        config.idleTimeout(), api.metrics()::connectionRejected);
+        config.idleTimeout(), api::connectionRejected);
     p.addLast("guard", guard);
     tls.ifPresent(ctx -> {
       SslHandler ssl = ctx.newHandler(ch.alloc());

@@ -25,6 +25,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,10 @@ public final class ProbeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProbeServer.class);
   private static final long CLOSE_TIMEOUT_MILLIS = 5_000;
 
-  private final ClusterMember member;
+  /** Names the server in log lines: "member pg1", or "witness w1 clusters". */
+  private final String name;
+  /** The member a member probe answers for; empty on the clusters port. */
+  private final Optional<ClusterMember> member;
   private final ProbeConfig config;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -59,17 +63,26 @@ public final class ProbeServer implements AutoCloseable {
   private final OwnConnections own;
   private volatile Optional<SelfWarmUp> warmUp = Optional.empty();
 
-  private ProbeServer(ClusterMember member, ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers,
-      ThreadPoolExecutor admin, Channel channel, Optional<RouterPush> routerPush, OwnConnections own) {
+  private ProbeServer(String name, Optional<ClusterMember> member, Listening l, Optional<RouterPush> routerPush) {
+    this.name = name;
     this.member = member;
     this.routerPush = routerPush;
-    this.own = own;
-    this.config = config;
-    this.boss = boss;
-    this.workers = workers;
-    this.admin = admin;
-    this.channel = channel;
+    this.own = l.own();
+    this.config = l.config();
+    this.boss = l.boss();
+    this.workers = l.workers();
+    this.admin = l.admin();
+    this.channel = l.channel();
     this.address = (InetSocketAddress) channel.localAddress();
+  }
+
+  /** The threads and channel of a probe that listens, before it has a name. */
+  private record Listening(ProbeConfig config, EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor admin,
+      Channel channel, OwnConnections own) {}
+
+  /** What answers on a probe port, given the admin executor and the open-connection count. */
+  private interface EndpointFactory {
+    Endpoint create(ThreadPoolExecutor admin, Supplier<Integer> openConnections);
   }
 
   /**
@@ -79,36 +92,16 @@ public final class ProbeServer implements AutoCloseable {
    *     TLS files unusable)
    */
   public static ProbeServer start(ClusterMember member, ProbeConfig config) {
-    Optional<SslContext> tls = sslContext(config);
-    String name = "ratis-failover-probe-" + member.id();
-    ThreadPoolExecutor admin = new ThreadPoolExecutor(config.adminThreads(), config.adminThreads(), 30,
-        TimeUnit.SECONDS, config.adminQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.adminQueue()),
-        new DefaultThreadFactory(name + "-admin", true), new ThreadPoolExecutor.AbortPolicy());
-    admin.allowCoreThreadTimeOut(true);
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-accept", true),
-        NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(name + "-io", true),
-        NioIoHandler.newFactory());
-    AtomicInteger open = new AtomicInteger();
-    OwnConnections own = new OwnConnections();
-    ProbeApi api = new ProbeApi(member, config, admin, Clock.systemUTC(), System::nanoTime, open::get);
-    ChannelFuture bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_BACKLOG, 256)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ProbeInitializer(api, config, tls, open, own))
-        .bind(config.host(), config.port()).awaitUninterruptibly();
-    if (!bound.isSuccess()) {
-      shutdown(boss, workers, admin);
-      throw new ProbeStartException("member " + member.id() + ": the probe cannot listen on " + config.host() + ":"
-          + config.port() + ": " + bindProblem(bound.cause()), bound.cause());
-    }
+    ProbeApi[] api = new ProbeApi[1];
+    Listening l = listen("member " + member.id(), "ratis-failover-probe-" + member.id(), config, (admin, open) ->
+        api[0] = new ProbeApi(member, config, admin, Clock.systemUTC(), System::nanoTime, open));
     Optional<RouterPush> push = config.haproxyPush().map(h -> new RouterPush(member, h,
-        () -> api.observe().servingPrimary(), workers));
+        () -> api[0].observe().servingPrimary(), l.workers()));
     push.ifPresent(p -> {
       long tick = RouterPush.TICK.toNanos();
-      workers.next().scheduleAtFixedRate(p::check, 0, tick, TimeUnit.NANOSECONDS);
+      l.workers().next().scheduleAtFixedRate(p::check, 0, tick, TimeUnit.NANOSECONDS);
     });
-    ProbeServer server = new ProbeServer(member, config, boss, workers, admin, bound.channel(), push, own);
+    ProbeServer server = new ProbeServer("member " + member.id(), Optional.of(member), l, push);
     log.info("member {} epoch {}: probe listening on {}://{}:{} (admin authentication {}, client certificates {})",
         member.id(), member.local().epoch(), config.scheme(), config.host(), server.port(),
         config.auth().isPresent() ? "on" : "off",
@@ -119,10 +112,54 @@ public final class ProbeServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Listens on {@code config}'s address for every cluster of {@code directory}: {@code GET /clusters},
+   * each cluster's member API under {@code /cluster/{name}/} and {@code POST /clusters/reload}.
+   *
+   * @param name names this API in log lines, for example "witness w1"
+   * @throws ProbeStartException as {@link #start}
+   */
+  public static ProbeServer startFleet(String name, ClusterDirectory directory, ProbeConfig config) {
+    Listening l = listen(name, "ratis-failover-clusters", config, (admin, open) ->
+        new FleetApi(directory, config, admin, Clock.systemUTC(), System::nanoTime, open));
+    ProbeServer server = new ProbeServer(name, Optional.empty(), l, Optional.empty());
+    log.info("{}: clusters API listening on {}://{}:{} (admin authentication {})", name, config.scheme(), config.host(),
+        server.port(), config.auth().isPresent() || config.tls().isPresent() ? "on" : "off");
+    return server;
+  }
+
+  private static Listening listen(String name, String threads, ProbeConfig config, EndpointFactory endpoint) {
+    Optional<SslContext> tls = sslContext(config);
+    ThreadPoolExecutor admin = new ThreadPoolExecutor(config.adminThreads(), config.adminThreads(), 30,
+        TimeUnit.SECONDS, config.adminQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.adminQueue()),
+        new DefaultThreadFactory(threads + "-admin", true), new ThreadPoolExecutor.AbortPolicy());
+    admin.allowCoreThreadTimeOut(true);
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threads + "-accept", true),
+        NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(threads + "-io", true),
+        NioIoHandler.newFactory());
+    AtomicInteger open = new AtomicInteger();
+    OwnConnections own = new OwnConnections();
+    Endpoint api = endpoint.create(admin, open::get);
+    ChannelFuture bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 256)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ProbeInitializer(api, config, tls, open, own))
+        .bind(config.host(), config.port()).awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      shutdown(boss, workers, admin);
+      throw new ProbeStartException(name + ": the probe cannot listen on " + config.host() + ":"
+          + config.port() + ": " + bindProblem(bound.cause()), bound.cause());
+    }
+    return new Listening(config, boss, workers, admin, bound.channel(), own);
+  }
+
   /** Starts a warm-up of this probe with {@code budget} in the background (see {@link ProbeConfig#warmUp()}). */
   SelfWarmUp warmUp(SelfWarmUp.Budget budget) {
     warmUp.ifPresent(SelfWarmUp::close);
-    SelfWarmUp started = SelfWarmUp.start(member, config, address, own, budget, System::nanoTime);
+    // The clusters port has no member of its own and is not warmed up.
+    ClusterMember self = member.orElseThrow(() -> new IllegalStateException(name + ": only a member's probe warms up"));
+    SelfWarmUp started = SelfWarmUp.start(self, config, address, own, budget, System::nanoTime);
     warmUp = Optional.of(started);
     return started;
   }
@@ -155,7 +192,7 @@ public final class ProbeServer implements AutoCloseable {
     channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
     routerPush.ifPresent(RouterPush::close);
     shutdown(boss, workers, admin);
-    log.info("member {}: probe on port {} closed", member.id(), port());
+    log.info("{}: probe on port {} closed", name, port());
   }
 
   private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor admin) {

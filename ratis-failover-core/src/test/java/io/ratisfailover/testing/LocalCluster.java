@@ -5,6 +5,7 @@ import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftHost;
 import io.ratisfailover.RaftTls;
 import io.ratisfailover.Timing;
 import java.nio.file.Path;
@@ -32,11 +33,19 @@ public final class LocalCluster implements AutoCloseable {
   private java.util.function.Function<MemberId, io.ratisfailover.spi.Fencer> fencers = id -> io.ratisfailover.spi.Fencer.NONE;
   private java.util.function.Function<MemberId, io.ratisfailover.spi.Watchdog> watchdogs = id -> io.ratisfailover.spi.Watchdog.NONE;
   private java.util.function.Function<MemberId, Optional<RaftTls>> raftTls = id -> Optional.empty();
+  /** The shared Raft server the witness runs on, when it does not run one of its own. */
+  private final Optional<RaftHost> witnessHost;
 
   /**
    * @param layout member ids with their kind, for example {@code Map.of("pg1", DATA, "pg2", DATA, "w1", WITNESS)}
    */
   public LocalCluster(String name, Path root, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout) {
+    this(name, root, timing, settings, layout, Optional.empty());
+  }
+
+  private LocalCluster(String name, Path root, Timing timing, ClusterSettings settings, Map<String, MemberKind> layout,
+      Optional<RaftHost> witnessHost) {
+    this.witnessHost = witnessHost;
     this.name = name;
     this.root = root;
     this.timing = timing;
@@ -44,7 +53,10 @@ public final class LocalCluster implements AutoCloseable {
     int[] ports = Ports.free(layout.size());
     int i = 0;
     for (Map.Entry<String, MemberKind> e : new java.util.TreeMap<>(layout).entrySet()) {
-      peers.add(new Peer(MemberId.of(e.getKey()), e.getValue(), "127.0.0.1:" + ports[i++]));
+      String address = witnessHost.filter(h -> h.memberId().value().equals(e.getKey())).map(RaftHost::raftAddress)
+          .orElse("127.0.0.1:" + ports[i]);
+      i++;
+      peers.add(new Peer(MemberId.of(e.getKey()), e.getValue(), address));
       if (e.getValue() == MemberKind.DATA) {
         databases.create(MemberId.of(e.getKey()));
       }
@@ -55,6 +67,17 @@ public final class LocalCluster implements AutoCloseable {
   public static LocalCluster threeMembers(String name, Path root, Timing timing) {
     return new LocalCluster(name, root, timing, ClusterSettings.DEFAULT,
         Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS));
+  }
+
+  /**
+   * Data members {@code <name>-pg1} and {@code <name>-pg2} (ids unique among the clusters of one
+   * witness), and the witness {@code host} serves (on its shared Raft server, with the other clusters
+   * it hosts). The host must be started; closing the cluster leaves it running.
+   */
+  public static LocalCluster sharingWitness(String name, Path root, Timing timing, RaftHost host) {
+    return new LocalCluster(name, root, timing, ClusterSettings.DEFAULT,
+        Map.of(name + "-pg1", MemberKind.DATA, name + "-pg2", MemberKind.DATA, host.memberId().value(), MemberKind.WITNESS),
+        Optional.of(host));
   }
 
   /** Snapshot every this many entries, for members started from now on. */
@@ -101,10 +124,16 @@ public final class LocalCluster implements AutoCloseable {
   private FailoverMember start(MemberId id, boolean rejoin, java.util.function.UnaryOperator<FailoverMember.Builder> adjust) {
     Peer peer = peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
     FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(peers)
-        .storageDirectory(root.resolve(id.value())).timing(timing).initialSettings(settings)
+        .timing(timing).initialSettings(settings)
         .apiUrl("http://127.0.0.1/" + id).snapshotEvery(snapshotEvery).fencer(fencers.apply(id))
         .watchdog(watchdogs.apply(id)).rejoin(rejoin);
-    raftTls.apply(id).ifPresentOrElse(b::raftTls, b::insecureRaft);
+    Optional<RaftHost> host = witnessHost.filter(h -> h.memberId().equals(id));
+    if (host.isPresent()) {
+      b.raftHost(host.get());
+    } else {
+      b.storageDirectory(root.resolve(id.value()));
+      raftTls.apply(id).ifPresentOrElse(b::raftTls, b::insecureRaft);
+    }
     if (peer.kind() == MemberKind.DATA) {
       b.database(databases.database(id));
     }

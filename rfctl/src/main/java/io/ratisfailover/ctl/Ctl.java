@@ -33,7 +33,7 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {Ctl.ListCommand.class, TopologyCommand.class, Ctl.Switchover.class, Ctl.Failover.class,
         FlushCommand.class, Ctl.Pause.class, Ctl.Resume.class, Ctl.History.class, Ctl.ShowConfig.class,
         Ctl.EditConfig.class, Ctl.Restart.class, ReloadCommand.class, Ctl.Reinit.class, QueryCommand.class,
-        DsnCommand.class, VersionCommand.class})
+        DsnCommand.class, VersionCommand.class, ClustersCommand.class, ReloadClustersCommand.class})
 public final class Ctl {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));

@@ -54,6 +54,13 @@ class CtlTest {
       } else if (path.equals("/switchover") && body.contains("pg9")) {
         status = 412;
         reply = "{\"error\": \"candidate pg9 is not a member of cluster orders\"}";
+      } else if (path.equals("/clusters")) {
+        reply = """
+            [{"name": "orders", "primary": "orders-pg1", "epoch": 3, "raft_leader": "w1", "raft_term": 7, "paused": false,
+              "members": 3, "members_reporting": 3, "max_lag_bytes": 0, "health": "healthy"},
+             {"name": "billing", "primary": null, "epoch": 1, "raft_leader": "w1", "raft_term": 2, "paused": false,
+              "members": 3, "members_reporting": 1, "health": "no_primary"}]
+            """;
       } else if (path.equals("/history")) {
         reply = "[[1, \"0/3000148\", \"lease of pg2 expired\", \"2026-11-22T10:00:00+00:00\", \"pg1\"]]";
       } else {
@@ -257,5 +264,22 @@ class CtlTest {
     }
     assertThat(watcher.isAlive()).isFalse();
     assertThat(ctl("list", "--watch", "0")).isEqualTo(1);
+  }
+
+  @Test
+  void clustersListsEveryClusterAWitnessServesAndFailsWhenOneIsUnhealthy() {
+    assertThat(ctl("clusters")).isEqualTo(2);
+    String table = out.toString(StandardCharsets.UTF_8);
+    assertThat(table).contains("Cluster", "orders", "orders-pg1", "healthy", "billing", "1/3", "no_primary");
+    out.reset();
+    assertThat(ctl("--format", "json", "clusters")).isEqualTo(2);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"raft_term\" : 7", "\"health\" : \"no_primary\"");
+  }
+
+  @Test
+  void reloadClustersPostsToTheWitness() {
+    assertThat(ctl("--username", "admin", "--password", "x", "reload-clusters")).isZero();
+    assertThat(requests).contains("POST /clusters/reload {} auth");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("ok: /clusters/reload");
   }
 }

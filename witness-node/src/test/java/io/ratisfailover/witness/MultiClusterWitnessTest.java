@@ -79,7 +79,7 @@ class MultiClusterWitnessTest {
 
   private WitnessConfig.Plan plan(DataMembers c) {
     return new WitnessConfig.Plan(c.cluster(), MemberId.of("w1"), c.peers(), dir.resolve("w1").resolve(c.cluster()),
-        Timing.defaults(), false, Optional.empty(), null, Optional.empty());
+        Timing.defaults(), false, Optional.empty(), null, Optional.empty(), Optional.empty());
   }
 
   private void startAll(DataMembers c) {

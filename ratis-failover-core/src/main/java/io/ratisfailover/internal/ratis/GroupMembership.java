@@ -173,8 +173,10 @@ public final class GroupMembership implements Closeable {
           continue;
         }
         try (RaftClient client = client(RaftGroup.valueOf(other, List.of(peer)), ASK_OTHER_TIMEOUT_MS, tls)) {
-          // A witness may serve several clusters: only one that lists this member is ours.
-          Optional<ClusterState> state = stateOf(client, peer).filter(s -> s.initialized() && s.member(self).isPresent());
+          // A witness may serve several clusters, whose member ids may repeat ours: only a cluster
+          // that lists this member at this member's own Raft address is ours under another name.
+          Optional<ClusterState> state = stateOf(client, peer).filter(s -> s.initialized() && s.member(self)
+              .filter(m -> m.peer().raftAddress().equals(selfPeer.getAddress())).isPresent());
           if (state.isPresent()) {
             return Optional.of(new OtherCluster(MemberId.of(peer.getId().toString()), state.get().clusterName()));
           }

@@ -45,11 +45,18 @@ public final class RaftNode implements AutoCloseable {
   private final Peer selfPeer;
   private final RaftGroup group;
   private final RaftTlsParameters tls;
+  /** The shared server this group runs on, when it has no server of its own. */
+  private final Optional<SharedRaftServer> shared;
   private volatile RaftServer server;
 
-  public RaftNode(Settings settings, RaftTlsParameters tls) {
+  /**
+   * @param shared a started server shared by many groups to add this group to, instead of a server
+   *     of its own ({@code settings.storage()} is then that server's resting storage)
+   */
+  public RaftNode(Settings settings, RaftTlsParameters tls, Optional<SharedRaftServer> shared) {
     this.settings = settings;
     this.tls = tls;
+    this.shared = shared;
     this.selfPeer = settings.peers().stream().filter(p -> p.id().equals(settings.self())).findFirst().orElseThrow();
     this.group = RaftGroup.valueOf(groupId(settings.clusterName()), settings.peers().stream().map(RaftNode::raftPeer).toList());
   }
@@ -62,10 +69,13 @@ public final class RaftNode implements AutoCloseable {
    * Checks the storage against what the peers know, then starts the server (and, for a rejoin,
    * has this member added back as a voter).
    *
-   * @return the address the server listens on
+   * @return where the server listens, for the log
    * @throws FailoverException naming the cause; the server is closed again
    */
-  public HostPort start(StateMachineEvents events, Optional<ClusterCa> ca) {
+  public String start(StateMachineEvents events, Optional<ClusterCa> ca) {
+    if (shared.isPresent()) {
+      return startShared(shared.get(), new RatisStateMachine(settings.self(), new ClusterStateMachine(), events, ca));
+    }
     MemberId id = settings.self();
     HostPort bind = HostPort.parse(selfPeer.raftAddress(), "raft address of " + id);
     if (settings.bindHost().isPresent()) {
@@ -86,7 +96,7 @@ public final class RaftNode implements AutoCloseable {
         membership.addSelf();
       }
       server = s;
-      return bind;
+      return bind.toString();
     } catch (FailoverException e) {
       closeQuietly(s);
       throw e;
@@ -94,6 +104,37 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly(s);
       throw new FailoverException("cannot start the Raft server of member " + id + " on " + bind + ": "
           + RootCause.message(e), e);
+    }
+  }
+
+  /** As {@link #start}, with this group added to the shared server's running server instead. */
+  private String startShared(SharedRaftServer host, RatisStateMachine machine) {
+    boolean added = false;
+    try (GroupMembership membership = new GroupMembership(settings.self(), raftPeer(selfPeer), group, settings.timing(), tls)) {
+      prepareStorage(membership);
+      host.add(startingGroup(), machine);
+      added = true;
+      server = host.server();
+      if (settings.rejoin()) {
+        membership.addSelf();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (added) {
+        removeFromShared(host);
+      }
+      server = null;
+      throw e instanceof FailoverException f ? f : new FailoverException("cannot add cluster " + settings.clusterName()
+          + " to the shared Raft server of member " + settings.self() + ": " + RootCause.message(e), e);
+    }
+    return selfPeer.raftAddress() + " (shared)";
+  }
+
+  private void removeFromShared(SharedRaftServer host) {
+    try {
+      host.remove(group.getGroupId());
+    } catch (IOException | RuntimeException e) {
+      log.warn("member {}: removing cluster {} from the shared Raft server failed: {}", settings.self(),
+          settings.clusterName(), e.toString());
     }
   }
 
@@ -188,9 +229,14 @@ public final class RaftNode implements AutoCloseable {
     return server != null;
   }
 
+  /** Stops the server, or, on a shared server, removes this group and leaves the others running. */
   @Override
   public void close() {
-    closeQuietly(server);
+    if (shared.isEmpty()) {
+      closeQuietly(server);
+    } else if (server != null) {
+      removeFromShared(shared.get());
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {
@@ -204,14 +250,15 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /** Ratis reports a taken port with pages of stack traces; an operator needs one line. */
-  private static void requireBindable(HostPort bind) throws IOException {
+  public static void requireBindable(HostPort bind) throws IOException {
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true);
       probe.bind(new InetSocketAddress(bind.host(), bind.port()));
     }
   }
 
-  static RaftGroupId groupId(String clusterName) {
+  /** The Raft group of the cluster named {@code clusterName}: the same on every member. */
+  public static RaftGroupId groupId(String clusterName) {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("ratis-failover/" + clusterName).getBytes(StandardCharsets.UTF_8)));
   }
 
