@@ -7,7 +7,6 @@ import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.RoleChange;
-import io.ratisfailover.ServerParameters;
 import io.ratisfailover.Ticker;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
@@ -23,7 +22,6 @@ import io.ratisfailover.spi.DatabaseEvents;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.Fencer;
-import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
 import java.time.Clock;
@@ -62,6 +60,8 @@ public final class MemberRuntime {
   private Optional<ClusterCa> trustChecked;
   private final Consensus consensus;
   private final DatabaseDriver database;
+  /** The agent's operations on the database; null for a witness. */
+  private final DatabaseOperations operations;
   private final Fencer fencer;
   private final WatchdogGuard watchdog;
   private final RenewalClock renewalClock;
@@ -99,11 +99,6 @@ public final class MemberRuntime {
   private Optional<DatabaseStatus> db = Optional.empty();
   private Optional<FenceReason> fencedFor = Optional.empty();
   private boolean fencing;
-  /**
-   * The last operation started makes the database writable (promotion, bootstrap, start as primary).
-   * It counts as running as long as the lane is busy: a timed-out call may still be running.
-   */
-  private boolean writableOperationStarted;
   private boolean polling;
   private boolean pollAgain;
   /** A database operation finished since the last observation: decisions wait for a fresh one. */
@@ -114,12 +109,6 @@ public final class MemberRuntime {
   private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
   private final PendingSyncRecords pendingSync = new PendingSyncRecords();
-  private Optional<PrimaryTopology> configured = Optional.empty();
-  private Optional<Epoch> promotedEpoch = Optional.empty();
-  /** Consecutive failures of database operations, and when the next may be tried. */
-  private int operationFailures;
-  private long retryOperationsAt;
-  private final ParameterSync parameterSync = new ParameterSync();
   private final CommandFlights flights;
   /**
    * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
@@ -173,7 +162,11 @@ public final class MemberRuntime {
     long now = ticker.nanoTime();
     this.renewalAppliedAt = now;
     this.leaderSince = now;
-    this.retryOperationsAt = now;
+    this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
+        this::holdsLeaseFor, this::publish, () -> fencedFor = Optional.empty(), () -> {
+          dbStale = true;
+          pollNow();
+        }, now);
     this.lastPlacementAt = now - config.timing().ttl().toNanos();
     this.nextRenewAt = now;
     this.nextReportAt = now;
@@ -450,8 +443,10 @@ public final class MemberRuntime {
 
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(), lease,
-        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
-        database != null && writableOperationStarted && database.operationInProgress() != null, pendingSync.mayStillAdd(),
+        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers,
+        operations == null ? Optional.empty() : operations.configured(),
+        operations == null ? Optional.empty() : operations.promotedEpoch(),
+        operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
         config.ca());
   }
 
@@ -525,7 +520,7 @@ public final class MemberRuntime {
     if (action instanceof Agent.Action.Submit submit) {
       send(submit.command(), now);
     } else if (action instanceof Agent.Action.Operate operate) {
-      operate(operate.operation());
+      operations.operate(operate.operation(), state, lease, previousPrimary());
     } else if (action instanceof Agent.Action.Fence fence) {
       fence(fence);
     } else if (action instanceof Agent.Action.ProposeBootstrap) {
@@ -636,61 +631,6 @@ public final class MemberRuntime {
     }
   }
 
-  private void operate(Agent.Operation operation) {
-    if (database.operationInProgress() != null || Ticks.before(ticker.nanoTime(), retryOperationsAt)) {
-      return;
-    }
-    Duration timeout = operation instanceof Agent.Operation.Bootstrap || operation instanceof Agent.Operation.StartReplica
-        ? timing.provisionTimeout() : timing.operationTimeout();
-    Epoch epoch = state.epoch();
-    if (makesWritable(operation)) {
-      // The database thread re-checks the lease against the published snapshot: publish it first.
-      publish();
-      // S3: make the database writable only for the current epoch we hold the lease of.
-      if (!lease.isValid(ticker.nanoTime(), state, self)) {
-        throw new IllegalStateException("member " + self + " about to make its database writable without a valid lease for epoch " + epoch);
-      }
-      log.info("member {} epoch {}: {}", self, epoch, operation.name());
-    } else {
-      log.info("member {} epoch {}: {}", self, epoch, describe(operation));
-    }
-    Optional<Upstream> previous = previousPrimary();
-    writableOperationStarted = makesWritable(operation);
-    database.<Void>run(operation.name(), timeout, adapter -> {
-      execute(adapter, operation, epoch, previous);
-      return null;
-    }, outcome -> operated(operation, epoch, outcome));
-  }
-
-  private void execute(DatabaseAdapter adapter, Agent.Operation operation, Epoch epoch, Optional<Upstream> previous)
-      throws io.ratisfailover.spi.DatabaseException {
-    if (makesWritable(operation)) {
-      // This runs on the database thread, possibly long after the decision (a hung server thawed,
-      // a queue drained): the epoch may have moved on. Check again, against the published snapshot.
-      if (!holdsLeaseFor(epoch)) {
-        throw new io.ratisfailover.spi.DatabaseException(io.ratisfailover.spi.DatabaseException.Kind.TRANSIENT,
-            "the lease for epoch " + epoch + " is no longer held: not making the database writable");
-      }
-    }
-    if (operation instanceof Agent.Operation.Bootstrap b) {
-      adapter.bootstrap(b.topology());
-    } else if (operation instanceof Agent.Operation.StartReplica r) {
-      adapter.startReplica(r.upstream());
-    } else if (operation instanceof Agent.Operation.Promote p) {
-      try {
-        fencer.beforePromote(self, epoch, previous);
-      } catch (Fencer.FenceFailedException e) {
-        throw new io.ratisfailover.spi.DatabaseException(io.ratisfailover.spi.DatabaseException.Kind.FATAL,
-            "fencer vetoed the promotion: " + e.getMessage(), e);
-      }
-      adapter.promote(p.promotion());
-    } else if (operation instanceof Agent.Operation.StartPrimary p) {
-      adapter.startPrimary(p.topology());
-    } else if (operation instanceof Agent.Operation.ConfigurePrimary c) {
-      adapter.configurePrimary(c.topology());
-    }
-  }
-
   /**
    * Whether, according to the last published snapshot, this member is primary of {@code epoch} with
    * a valid lease for it. Safe from any thread: the database thread asks right before it makes the
@@ -700,40 +640,6 @@ public final class MemberRuntime {
     LocalSnapshot now = snapshot;
     return now.state().isPrimary(self, epoch) && now.lease().epoch().equals(epoch)
         && now.leaseRemainingNanos(ticker.nanoTime()) > 0;
-  }
-
-  private static boolean makesWritable(Agent.Operation operation) {
-    return operation instanceof Agent.Operation.Promote || operation instanceof Agent.Operation.Bootstrap
-        || operation instanceof Agent.Operation.StartPrimary;
-  }
-
-  private void operated(Agent.Operation operation, Epoch epoch, DatabaseDriver.Outcome<Void> outcome) {
-    if (outcome.ok()) {
-      if (!(operation instanceof Agent.Operation.ConfigurePrimary)) {
-        fencedFor = Optional.empty();
-      }
-      if (operation instanceof Agent.Operation.ConfigurePrimary c) {
-        configured = Optional.of(c.topology());
-      } else if (operation instanceof Agent.Operation.Promote p) {
-        configured = Optional.of(p.promotion().topology());
-        promotedEpoch = Optional.of(epoch);
-      } else if (operation instanceof Agent.Operation.Bootstrap b) {
-        configured = Optional.of(b.topology());
-        promotedEpoch = Optional.of(epoch);
-      } else if (operation instanceof Agent.Operation.StartPrimary s) {
-        configured = Optional.of(s.topology());
-      }
-      log.info("member {} epoch {}: {} done", self, epoch, operation.name());
-      operationFailures = 0;
-    } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
-      operationFailures++;
-      Duration backoff = backoff(operationFailures);
-      retryOperationsAt = Ticks.plus(ticker.nanoTime(), backoff);
-      log.error("member {} epoch {}: {} failed (attempt {}, next in {} ms): {}", self, epoch, operation.name(),
-          operationFailures, backoff.toMillis(), outcome.describe());
-    }
-    dbStale = true;
-    pollNow();
   }
 
   /**
@@ -747,26 +653,7 @@ public final class MemberRuntime {
         || decision.actions().stream().anyMatch(a -> a instanceof Agent.Action.Operate)) {
       return;
     }
-    ServerParameters wanted = state.settings().postgresql();
-    if (!parameterSync.due(wanted, now)) {
-      return;
-    }
-    Epoch epoch = state.epoch();
-    database.<Void>run("apply cluster settings", timing.operationTimeout(), adapter -> {
-      adapter.applyClusterParameters(wanted);
-      return null;
-    }, outcome -> {
-      if (outcome.ok()) {
-        parameterSync.succeeded(wanted);
-      } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
-        int failures = parameterSync.failures() + 1;
-        parameterSync.failed(ticker.nanoTime(), backoff(failures));
-        log.warn("member {} epoch {}: applying the cluster's PostgreSQL settings failed (attempt {}): {}", self, epoch,
-            failures, outcome.describe());
-      }
-      dbStale = true;
-      pollNow();
-    });
+    operations.applyClusterParameters(state.settings().postgresql(), state.epoch(), now);
   }
 
   private void fence(Agent.Action.Fence fence) {
@@ -805,13 +692,6 @@ public final class MemberRuntime {
     } catch (RuntimeException e) {
       log.error("member {} epoch {}: fencer hook failed after fencing: {}", self, epoch, e.toString());
     }
-  }
-
-  /** loop_wait after the first failure, doubling up to 30 s: persistent trouble must not become a storm. */
-  private Duration backoff(int failures) {
-    Duration d = timing.loopWait().multipliedBy(1L << Math.min(failures - 1, 10));
-    Duration cap = Duration.ofSeconds(30);
-    return d.compareTo(cap) > 0 ? cap : d;
   }
 
   // --- the arbiter ---------------------------------------------------------------------------
@@ -924,7 +804,7 @@ public final class MemberRuntime {
       log.warn("member {} epoch {}: the primary's database is {}", self, state.epoch(), status.state());
     }
     if (!status.isPrimary()) {
-      configured = Optional.empty();
+      operations.notPrimary();
     }
   }
 
@@ -998,7 +878,7 @@ public final class MemberRuntime {
       next = LocalRole.DEMOTING;
     } else if (state.isPrimary(self, state.epoch())) {
       boolean promoted = state.currentEntry().map(HistoryEntry::promoted).orElse(false)
-          || promotedEpoch.filter(state.epoch()::equals).isPresent();
+          || operations.promotedEpoch().filter(state.epoch()::equals).isPresent();
       next = promoted ? LocalRole.PRIMARY : LocalRole.CANDIDATE;
     } else {
       next = LocalRole.REPLICA;
@@ -1035,15 +915,5 @@ public final class MemberRuntime {
     Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
         ? error.getCause() : error;
     return cause.getClass().getSimpleName() + ": " + cause.getMessage();
-  }
-
-  private static String describe(Agent.Operation operation) {
-    if (operation instanceof Agent.Operation.StartReplica r) {
-      return "start as standby of " + r.upstream().map(u -> u.member().value()).orElse("no upstream yet");
-    }
-    if (operation instanceof Agent.Operation.ConfigurePrimary c) {
-      return "configure primary: synchronous standbys " + c.topology().synchronousStandbys();
-    }
-    return operation.name();
   }
 }
