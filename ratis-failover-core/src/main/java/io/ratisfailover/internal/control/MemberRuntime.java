@@ -33,7 +33,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +64,7 @@ public final class MemberRuntime {
   private final Fencer fencer;
   private final WatchdogGuard watchdog;
   private final RenewalClock renewalClock;
+  private final LeaseRenewals leases;
   private final AgentPolicy agent;
   private final Consumer<RoleChange> roleListener;
 
@@ -91,10 +91,6 @@ public final class MemberRuntime {
   private boolean consensusStarted;
   private boolean booted;
   private long bootBarrierIndex = -1;
-  private Lease lease = Lease.NONE;
-  /** The last epoch this member released: no late renewal reply may grant a lease for it again. */
-  private Epoch releasedEpoch = Epoch.ZERO;
-  private long nextRenewAt;
   private long nextReportAt;
   private Optional<DatabaseStatus> db = Optional.empty();
   private Optional<FenceReason> fencedFor = Optional.empty();
@@ -168,7 +164,8 @@ public final class MemberRuntime {
           pollNow();
         }, now);
     this.lastPlacementAt = now - config.timing().ttl().toNanos();
-    this.nextRenewAt = now;
+    this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, () -> role,
+        () -> state.epoch(), () -> closed, this::requestCycle, now);
     this.nextReportAt = now;
     this.lastCycleAt = now;
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
@@ -197,7 +194,7 @@ public final class MemberRuntime {
         });
       }
       long now = ticker.nanoTime();
-      nextRenewAt = now;
+      leases.renewFrom(now);
       nextReportAt = now;
       if (database != null) {
         poll();
@@ -442,8 +439,8 @@ public final class MemberRuntime {
   }
 
   private Agent.Input agentInput(long now) {
-    return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(), lease,
-        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers,
+    return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
+        leases.lease(), leases.nextRenewAt(), db, fencedFor, primaryDownSince, candidateSince, syncBarriers,
         operations == null ? Optional.empty() : operations.configured(),
         operations == null ? Optional.empty() : operations.promotedEpoch(),
         operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
@@ -520,7 +517,7 @@ public final class MemberRuntime {
     if (action instanceof Agent.Action.Submit submit) {
       send(submit.command(), now);
     } else if (action instanceof Agent.Action.Operate operate) {
-      operations.operate(operate.operation(), state, lease, previousPrimary());
+      operations.operate(operate.operation(), state, leases.lease(), previousPrimary());
     } else if (action instanceof Agent.Action.Fence fence) {
       fence(fence);
     } else if (action instanceof Agent.Action.ProposeBootstrap) {
@@ -546,15 +543,11 @@ public final class MemberRuntime {
 
   private void send(Command command, long now) {
     if (command instanceof Command.Renew renew) {
-      if (flights.takeOff(Flight.RENEW)) {
-        nextRenewAt = Ticks.plus(now, timing.loopWait());
-        renew(renew, now);
-      }
+      leases.send(renew, now);
     } else if (command instanceof Command.Release release) {
       if (flights.takeOff(Flight.RELEASE)) {
         // Give the lease up before the others can act on the release, for good.
-        lease = Lease.NONE;
-        releasedEpoch = release.epoch();
+        leases.released(release.epoch());
         publish();
         log.info("member {} epoch {}: releasing the primary role: {}", self, release.epoch(), release.reason());
         flights.submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
@@ -572,54 +565,6 @@ public final class MemberRuntime {
       }
     } else {
       throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());
-    }
-  }
-
-  /**
-   * Sends a renewal at tick {@code sentAt}. After rpc_timeout the next renewal may go out, but a late
-   * answer still counts: the lease it grants is measured from {@code sentAt}, so lateness only
-   * shortens it (docs/design.md §4.1).
-   */
-  private void renew(Command.Renew renew, long sentAt) {
-    CompletableFuture<ApplyResult> future = submitter.submit(renew);
-    AtomicBoolean timedOut = new AtomicBoolean();
-    Loop.Cancellable timer = loop.schedule(timing.rpcTimeout(), () -> {
-      timedOut.set(true);
-      flights.landed(Flight.RENEW);
-      log.warn("member {} epoch {}: renewal unanswered after {} ms; {} ms of lease left", self, renew.epoch(),
-          timing.rpcTimeout().toMillis(), lease.held() ? Math.max(0, (lease.expiresAt() - ticker.nanoTime()) / 1_000_000) : 0);
-      requestCycle();
-    });
-    future.whenComplete((result, error) -> loop.execute(() -> {
-      timer.cancel();
-      if (!timedOut.get()) {
-        flights.landed(Flight.RENEW);
-      }
-      if (!closed) {
-        renewed(sentAt, renew.epoch(), result, error);
-        requestCycle();
-      }
-    }));
-  }
-
-  /** Lease bookkeeping for the answer to a renewal sent at tick {@code sentAt}. */
-  private void renewed(long sentAt, Epoch epoch, ApplyResult result, Throwable error) {
-    if (error != null) {
-      log.warn("member {} epoch {}: renewal failed: {}", self, epoch, describe(error));
-      return;
-    }
-    if (epoch.compareTo(releasedEpoch) <= 0 && !releasedEpoch.equals(Epoch.ZERO)) {
-      log.debug("member {} epoch {}: ignoring a renewal answer for the released epoch", self, epoch);
-    } else if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
-      lease = lease.extendedTo(epoch, sentAt + timing.leaseDuration().toNanos());
-      watchdog.renewed(role, lease, state.epoch());
-    } else if (result.rejection().filter(r -> r == Rejection.STALE_REQUEST).isPresent()) {
-      // Overtaken by a later request of ours (a resend arrived after it): it says nothing about the
-      // epoch. It extends nothing; the lease runs out unless a later renewal is applied.
-      log.debug("member {} epoch {}: renewal overtaken by a later request: {}", self, epoch, result);
-    } else {
-      log.warn("member {} epoch {}: renewal refused, giving the lease up: {}", self, epoch, result);
-      lease = Lease.NONE;
     }
   }
 
@@ -665,7 +610,7 @@ public final class MemberRuntime {
     Epoch epoch = state.epoch();
     boolean wasPrimary = db.map(DatabaseStatus::isPrimary).orElse(false);
     if (fence.reason() != FenceReason.LEASE_LOST) {
-      lease = Lease.NONE;
+      leases.giveUp();
     }
     reason = fence.why();
     updateRole();
@@ -847,8 +792,8 @@ public final class MemberRuntime {
     } else if (!electedNow) {
       candidateSince = OptionalLong.empty();
     }
-    if (lease.held() && !next.isPrimary(self, lease.epoch())) {
-      lease = Lease.NONE;
+    if (leases.lease().held() && !next.isPrimary(self, leases.lease().epoch())) {
+      leases.giveUp();
     }
     if (!previous.epoch().equals(next.epoch())) {
       // Why we fenced belongs to the epoch we fenced in.
@@ -897,7 +842,7 @@ public final class MemberRuntime {
     }
     role = to;
     log.info("member {} epoch {}: {} -> {} ({})", self, state.epoch(), from, to, why);
-    watchdog.follow(to, lease, state.epoch());
+    watchdog.follow(to, leases.lease(), state.epoch());
     RoleChange change = new RoleChange(self, from, to, state.epoch(), why, clock.instant());
     try {
       roleListener.accept(change);
@@ -907,11 +852,11 @@ public final class MemberRuntime {
   }
 
   private void publish() {
-    snapshot = new LocalSnapshot(self, role, state, appliedIndex, lease, db, fencing, reason, leader, raftLeader,
+    snapshot = new LocalSnapshot(self, role, state, appliedIndex, leases.lease(), db, fencing, reason, leader, raftLeader,
         raftTerm, reports, lastCycleNanos, lastCycleAt, predecessorSilence);
   }
 
-  private static String describe(Throwable error) {
+  static String describe(Throwable error) {
     Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
         ? error.getCause() : error;
     return cause.getClass().getSimpleName() + ": " + cause.getMessage();
