@@ -55,8 +55,7 @@ public final class MemberRuntime {
   private final Ticker ticker;
   private final Clock clock;
   private final Submitter submitter;
-  /** The cluster CA {@link #checkTrust} last looked at; null before the first initialized state. */
-  private Optional<ClusterCa> trustChecked;
+  private final TrustAndAgreement agreement;
   private final Consensus consensus;
   private final DatabaseDriver database;
   /** The agent's operations on the database; null for a witness. */
@@ -71,9 +70,7 @@ public final class MemberRuntime {
   // replicated view
   private ClusterState state = ClusterState.EMPTY;
   private long appliedIndex;
-  private final Map<MemberId, Report> reports = new HashMap<>();
-  /** This node's tick when it applied each recent log entry: how far behind a reporting member's log is. */
-  private final java.util.TreeMap<Long, Long> appliedTicks = new java.util.TreeMap<>();
+  private final AppliedReports reports;
   private long renewalAppliedAt;
   private PredecessorSilence predecessorSilence = PredecessorSilence.NONE;
 
@@ -106,15 +103,6 @@ public final class MemberRuntime {
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
   private final PendingSyncRecords pendingSync = new PendingSyncRecords();
   private final CommandFlights flights;
-  /**
-   * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
-   * from then on it acts as if it had never read the state (it only fences), and reports nothing.
-   */
-  private Optional<String> refusal = Optional.empty();
-  private final CompletableFuture<String> refused = new CompletableFuture<>();
-  /** The name and peers are fixed at bootstrap (no command changes them): compared once. */
-  private boolean agreementChecked;
-
   // loop bookkeeping
   private LocalRole role = LocalRole.STARTING;
   private String reason = "starting";
@@ -145,6 +133,8 @@ public final class MemberRuntime {
     this.ticker = ticker;
     this.clock = clock;
     this.submitter = submitter;
+    this.agreement = new TrustAndAgreement(config);
+    this.reports = new AppliedReports(timing);
     this.flights = new CommandFlights(submitter, loop, timing.rpcTimeout(), () -> appliedIndex, this::requestCycle);
     this.consensus = consensus;
     this.database = database == null ? null
@@ -222,7 +212,7 @@ public final class MemberRuntime {
     state = loaded;
     appliedIndex = index;
     submitter.observe(loaded);
-    checkTrust(loaded);
+    agreement.checkTrust(loaded);
     if (!previous.epoch().equals(loaded.epoch()) || !previous.primary().equals(loaded.primary())) {
       onPrimaryChanged(previous, loaded, ticker.nanoTime());
     }
@@ -232,26 +222,7 @@ public final class MemberRuntime {
       predecessorSilence = new PredecessorSilence(loaded.epoch(), ticker.nanoTime(), Duration.ZERO);
     }
     reports.clear();
-    appliedTicks.clear();
     requestCycle();
-  }
-
-  /**
-   * Says once, loudly, when this member cannot take part in the cluster with the CA it was given
-   * (the agent and arbiter then do nothing but fence), or when the cluster does not check signatures.
-   */
-  private void checkTrust(ClusterState s) {
-    if (!s.initialized() || s.ca().equals(trustChecked)) {
-      return;
-    }
-    trustChecked = s.ca();
-    Optional<String> problem = Trust.problem(s, config.ca());
-    if (problem.isPresent()) {
-      log.error("member {} epoch {}: {}", self, s.epoch(), problem.get());
-    } else if (!s.authenticated() && config.ca().isPresent()) {
-      log.warn("member {} epoch {}: cluster {} was bootstrapped without a CA: commands are not authenticated,"
-          + " whatever raft.tls says", self, s.epoch(), s.clusterName());
-    }
   }
 
   /** One log entry was applied, producing {@code next}. */
@@ -264,19 +235,19 @@ public final class MemberRuntime {
     if (next.lastRenewalIndex() == index) {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
-    rememberAppliedAt(index, now);
+    reports.rememberAppliedAt(index, now);
     if (result.applied() && request.command() instanceof Command.Elect elect && elect.candidate().equals(self)) {
       predecessorSilence = new PredecessorSilence(elect.epoch(), now, elect.predecessorSilent());
     }
     submitter.observe(next);
-    checkTrust(next);
+    agreement.checkTrust(next);
     // A forgery in our name says nothing about what our own commands can still do.
     boolean ours = submitter.sent(request.origin()) && result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isEmpty();
     if (ours) {
       pendingSync.settledThrough(request.origin().seq());
     }
     if (result.applied() && request.command() instanceof Command.ReportStatus report) {
-      reports.put(request.origin().member(), new Report(now, logLag(report, now)));
+      reports.reported(request.origin().member(), report, now);
     }
     if (!previous.epoch().equals(next.epoch()) || !previous.primary().equals(next.primary())) {
       onPrimaryChanged(previous, next, now);
@@ -287,23 +258,6 @@ public final class MemberRuntime {
       log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
     }
     requestCycle();
-  }
-
-  private void rememberAppliedAt(long index, long now) {
-    appliedTicks.put(index, now);
-    long horizon = now - 2 * timing.ttl().toNanos();
-    while (!appliedTicks.isEmpty() && appliedTicks.firstEntry().getValue() - horizon < 0) {
-      appliedTicks.pollFirstEntry();
-    }
-  }
-
-  /** How far the reporter's log was behind this node's when it sent {@code report}. */
-  private long logLag(Command.ReportStatus report, long now) {
-    if (report.appliedIndex().isEmpty()) {
-      return Report.LAG_UNKNOWN;
-    }
-    Long at = appliedTicks.get(report.appliedIndex().getAsLong());
-    return at == null ? Report.LAG_UNKNOWN : Math.max(0, now - at);
   }
 
   /** This node became, or stopped being, the Raft leader whose arbiter may act. */
@@ -406,7 +360,7 @@ public final class MemberRuntime {
         report(now);
       }
     }
-    checkAgreement();
+    agreement.checkAgreement(state);
     Agent.Decision decision = agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
@@ -416,7 +370,7 @@ public final class MemberRuntime {
     }
     applyClusterParameters(decision, now);
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
-    String why = refusal.map(r -> "refusing to run: " + r)
+    String why = agreement.refusal().map(r -> "refusing to run: " + r)
         .orElse(dbStale ? "waiting for a fresh database status after an operation" : decision.reason());
     if (leader && acting()) {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
@@ -434,7 +388,7 @@ public final class MemberRuntime {
     lastCycleNanos = lastCycleAt - started;
     publish();
     // Once the view says so: whoever stops this member on the refusal sees the reason in it.
-    refusal.ifPresent(refused::complete);
+    agreement.announceRefusal();
     scheduleWakeUp(next);
   }
 
@@ -449,36 +403,12 @@ public final class MemberRuntime {
 
   private Arbiter.Input arbiterInput(long now) {
     return new Arbiter.Input(state, self, config.clusterName(), timing, now, leaderSince,
-        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports, config.ca());
+        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports.reports(), config.ca());
   }
 
   /** Has read the committed state, and its configuration agrees with it: the agent and arbiter may act. */
   private boolean acting() {
-    return booted && refusal.isEmpty();
-  }
-
-  /**
-   * As soon as it applies a bootstrapped state (committed, so the cluster's, even before the boot
-   * barrier): a member whose cluster name or peers differ from the cluster's refuses to run (the
-   * sidecar and the witness exit on {@link #refused()}); settings that differ are dynamic, so they
-   * only get a warning, once.
-   */
-  private void checkAgreement() {
-    if (agreementChecked || !state.initialized()) {
-      return;
-    }
-    agreementChecked = true;
-    refusal = ConfigAgreement.refusal(config.clusterName(), config.peers(), state, "the state it applied")
-        .map(r -> "member " + self + ": " + r);
-    if (refusal.isPresent()) {
-      log.error("member {} epoch {}: refusing to run: {}", self, state.epoch(), refusal.get());
-      return;
-    }
-    if (config.kind() == MemberKind.DATA) {
-      ConfigAgreement.settingsDifference(config.initialSettings(), state.settings()).ifPresent(d -> log.warn(
-          "member {} epoch {}: the cluster's settings differ from this member's configured ones ({}): the cluster's"
-          + " apply; they change at run time through the API (rfctl edit-config)", self, state.epoch(), d));
-    }
+    return booted && agreement.refusal().isEmpty();
   }
 
   /**
@@ -487,7 +417,7 @@ public final class MemberRuntime {
    * its host should stop it.
    */
   public CompletableFuture<String> refused() {
-    return refused;
+    return agreement.refused();
   }
 
   private void scheduleWakeUp(long at) {
@@ -765,7 +695,7 @@ public final class MemberRuntime {
   }
 
   private void report(long now) {
-    if (!consensusStarted || refusal.isPresent() || !flights.takeOff(Flight.REPORT)) {
+    if (!consensusStarted || agreement.refusal().isPresent() || !flights.takeOff(Flight.REPORT)) {
       return;
     }
     nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
@@ -853,7 +783,7 @@ public final class MemberRuntime {
 
   private void publish() {
     snapshot = new LocalSnapshot(self, role, state, appliedIndex, leases.lease(), db, fencing, reason, leader, raftLeader,
-        raftTerm, reports, lastCycleNanos, lastCycleAt, predecessorSilence);
+        raftTerm, reports.reports(), lastCycleNanos, lastCycleAt, predecessorSilence);
   }
 
   static String describe(Throwable error) {
