@@ -64,6 +64,7 @@ public final class MemberRuntime {
   private final WatchdogGuard watchdog;
   private final RenewalClock renewalClock;
   private final LeaseRenewals leases;
+  private final AgentCommands commands;
   private final AgentPolicy agent;
   private final Consumer<RoleChange> roleListener;
 
@@ -79,9 +80,7 @@ public final class MemberRuntime {
   private long leaderSince;
   private Optional<MemberId> raftLeader = Optional.empty();
   private long raftTerm;
-  private Optional<MemberId> placedFor = Optional.empty();
-  private Epoch placedForEpoch = Epoch.ZERO;
-  private long lastPlacementAt;
+  private final ArbiterActions arbiterActions;
 
   // agent
   /** Reports wait for the Raft server: before it runs, the agent only watches and fences its database. */
@@ -153,9 +152,10 @@ public final class MemberRuntime {
           dbStale = true;
           pollNow();
         }, now);
-    this.lastPlacementAt = now - config.timing().ttl().toNanos();
+    this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
     this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, () -> role,
         () -> state.epoch(), () -> closed, this::requestCycle, now);
+    this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state.epoch(), this::publish);
     this.nextReportAt = now;
     this.lastCycleAt = now;
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
@@ -374,10 +374,10 @@ public final class MemberRuntime {
         .orElse(dbStale ? "waiting for a fresh database status after an operation" : decision.reason());
     if (leader && acting()) {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
-      verdict.action().ifPresent(a -> arbitrate(a, verdict.reason(), now));
+      verdict.action().ifPresent(a -> arbiterActions.arbitrate(a, verdict.reason(), now));
       next = Ticks.earlier(next, verdict.nextCheckAt());
       why = why + "; arbiter: " + verdict.reason();
-      placeLeader(now);
+      arbiterActions.placeLeader(state, now);
     }
     if (!why.equals(reason)) {
       log.debug("member {} epoch {}: {}", self, state.epoch(), why);
@@ -445,64 +445,13 @@ public final class MemberRuntime {
 
   private void perform(Agent.Action action, long now) {
     if (action instanceof Agent.Action.Submit submit) {
-      send(submit.command(), now);
+      commands.send(submit.command(), now);
     } else if (action instanceof Agent.Action.Operate operate) {
       operations.operate(operate.operation(), state, leases.lease(), previousPrimary());
     } else if (action instanceof Agent.Action.Fence fence) {
       fence(fence);
     } else if (action instanceof Agent.Action.ProposeBootstrap) {
-      proposeBootstrap();
-    }
-  }
-
-  /** The first Bootstrap applied wins; the others' are refused as already bootstrapped. */
-  private void proposeBootstrap() {
-    if (!flights.takeOff(Flight.BOOTSTRAP)) {
-      return;
-    }
-    log.info("member {} epoch {}: proposing to bootstrap cluster {} with its peers and settings {}", self,
-        state.epoch(), config.clusterName(), config.initialSettings());
-    flights.submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings(), config.ca()), (result, error) -> {
-      if (error != null) {
-        log.info("member {} epoch {}: bootstrap got no answer: {}", self, state.epoch(), describe(error));
-      } else if (!result.applied() && !result.rejection().equals(Optional.of(Rejection.ALREADY_INITIALIZED))) {
-        log.warn("member {} epoch {}: bootstrap refused: {}", self, state.epoch(), result);
-      }
-    }, Flight.BOOTSTRAP);
-  }
-
-  private void send(Command command, long now) {
-    if (command instanceof Command.Renew renew) {
-      leases.send(renew, now);
-    } else if (command instanceof Command.Release release) {
-      if (flights.takeOff(Flight.RELEASE)) {
-        // Give the lease up before the others can act on the release, for good.
-        leases.released(release.epoch());
-        publish();
-        log.info("member {} epoch {}: releasing the primary role: {}", self, release.epoch(), release.reason());
-        flights.submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
-      }
-    } else if (command instanceof Command.RecordPromotion) {
-      if (flights.takeOff(Flight.RECORD)) {
-        flights.submit(command, (result, error) -> logRejection("record promotion", result, error), Flight.RECORD);
-      }
-    } else if (command instanceof Command.SetSynchronous sync) {
-      if (flights.takeOff(Flight.SYNC)) {
-        log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
-        long seq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
-            Flight.SYNC);
-        pendingSync.sent(seq, sync.members());
-      }
-    } else {
-      throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());
-    }
-  }
-
-  private void logRejection(String what, ApplyResult result, Throwable error) {
-    if (error != null) {
-      log.warn("member {} epoch {}: {} got no answer: {}", self, state.epoch(), what, describe(error));
-    } else if (!result.applied()) {
-      log.warn("member {} epoch {}: {} refused: {}", self, state.epoch(), what, result);
+      commands.proposeBootstrap();
     }
   }
 
@@ -566,48 +515,6 @@ public final class MemberRuntime {
       fencer.afterLocalFence(self, epoch, why);
     } catch (RuntimeException e) {
       log.error("member {} epoch {}: fencer hook failed after fencing: {}", self, epoch, e.toString());
-    }
-  }
-
-  // --- the arbiter ---------------------------------------------------------------------------
-
-  private void arbitrate(Arbiter.Action action, String why, long now) {
-    if (action instanceof Arbiter.Action.Submit submit) {
-      if (flights.takeOff(Flight.ARBITER)) {
-        log.info("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
-        flights.submit(submit.command(), (result, error) -> {
-          if (error != null) {
-            log.warn("member {} epoch {}: arbiter's command got no answer: {}", self, state.epoch(), describe(error));
-          } else if (!result.applied()) {
-            log.info("member {} epoch {}: arbiter's command refused: {}", self, state.epoch(), result);
-          }
-        }, Flight.ARBITER);
-      }
-    } else if (action instanceof Arbiter.Action.PlaceLeaderAway place) {
-      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl()))) {
-        lastPlacementAt = now;
-        log.info("member {} epoch {}: handing Raft leadership away from the primary's host", self, state.epoch());
-        consensus.placeLeaderAwayFrom(place.primary());
-      }
-    } else if (action instanceof Arbiter.Action.HandLeadershipAway) {
-      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl()))) {
-        lastPlacementAt = now;
-        log.warn("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
-        // Ratis hands leadership only to the peer of highest priority: this member's goes to the lowest.
-        placedFor = Optional.empty();
-        consensus.placeLeaderAwayFrom(self);
-      }
-    }
-  }
-
-  /** After every change of primary, the leader re-weights Raft priorities away from the new primary's host. */
-  private void placeLeader(long now) {
-    Optional<MemberId> primary = state.primary();
-    if (primary.isPresent() && (!primary.equals(placedFor) || !placedForEpoch.equals(state.epoch()))) {
-      placedFor = primary;
-      placedForEpoch = state.epoch();
-      lastPlacementAt = now;
-      consensus.placeLeaderAwayFrom(primary.get());
     }
   }
 
