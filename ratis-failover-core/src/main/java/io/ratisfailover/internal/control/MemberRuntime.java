@@ -88,17 +88,11 @@ public final class MemberRuntime {
   private boolean booted;
   private long bootBarrierIndex = -1;
   private long nextReportAt;
-  private Optional<DatabaseStatus> db = Optional.empty();
+  private final StatusPolling status;
   private Optional<FenceReason> fencedFor = Optional.empty();
   private boolean fencing;
-  private boolean polling;
-  private boolean pollAgain;
-  /** A database operation finished since the last observation: decisions wait for a fresh one. */
-  private boolean dbStale;
-  private OptionalLong primaryDownSince = OptionalLong.empty();
   private OptionalLong candidateSince = OptionalLong.empty();
   private Epoch candidateEpoch = Epoch.ZERO;
-  private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
   private final PendingSyncRecords pendingSync = new PendingSyncRecords();
   private final CommandFlights flights;
@@ -147,9 +141,12 @@ public final class MemberRuntime {
     long now = ticker.nanoTime();
     this.renewalAppliedAt = now;
     this.leaderSince = now;
+    this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, () -> fencedFor,
+        this::databaseNotPrimary, () -> nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait()),
+        this::report, this::requestCycle);
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
         this::holdsLeaseFor, this::publish, () -> fencedFor = Optional.empty(), () -> {
-          dbStale = true;
+          status.operationFinished();
           pollNow();
         }, now);
     this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
@@ -187,7 +184,7 @@ public final class MemberRuntime {
       leases.renewFrom(now);
       nextReportAt = now;
       if (database != null) {
-        poll();
+        status.poll();
       }
       cycle();
     });
@@ -323,7 +320,7 @@ public final class MemberRuntime {
         } else {
           done.completeExceptionally(outcome.error());
         }
-        dbStale = true;
+        status.operationFinished();
         pollNow();
       });
     });
@@ -355,7 +352,7 @@ public final class MemberRuntime {
     long now = started;
     if (Ticks.reached(now, nextReportAt)) {
       if (database != null) {
-        poll();
+        status.poll();
       } else {
         report(now);
       }
@@ -364,14 +361,14 @@ public final class MemberRuntime {
     Agent.Decision decision = agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
-      if (!dbStale || isRenewal(action)) {
+      if (!status.stale() || isRenewal(action)) {
         perform(action, now);
       }
     }
     applyClusterParameters(decision, now);
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
     String why = agreement.refusal().map(r -> "refusing to run: " + r)
-        .orElse(dbStale ? "waiting for a fresh database status after an operation" : decision.reason());
+        .orElse(status.stale() ? "waiting for a fresh database status after an operation" : decision.reason());
     if (leader && acting()) {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
       verdict.action().ifPresent(a -> arbiterActions.arbitrate(a, verdict.reason(), now));
@@ -394,8 +391,8 @@ public final class MemberRuntime {
 
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
-        leases.lease(), leases.nextRenewAt(), db, fencedFor, primaryDownSince, candidateSince, syncBarriers,
-        operations == null ? Optional.empty() : operations.configured(),
+        leases.lease(), leases.nextRenewAt(), status.db(), fencedFor, status.primaryDownSince(), candidateSince,
+        status.syncBarriers(), operations == null ? Optional.empty() : operations.configured(),
         operations == null ? Optional.empty() : operations.promotedEpoch(),
         operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
         config.ca());
@@ -472,8 +469,8 @@ public final class MemberRuntime {
    * delays a promotion, a fence or a restart in another role.
    */
   private void applyClusterParameters(Agent.Decision decision, long now) {
-    if (database == null || !acting() || dbStale || database.operationInProgress() != null
-        || db.filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
+    if (database == null || !acting() || status.stale() || database.operationInProgress() != null
+        || status.db().filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
         || decision.actions().stream().anyMatch(a -> a instanceof Agent.Action.Operate)) {
       return;
     }
@@ -487,7 +484,7 @@ public final class MemberRuntime {
     fencing = true;
     fencedFor = Optional.of(fence.reason());
     Epoch epoch = state.epoch();
-    boolean wasPrimary = db.map(DatabaseStatus::isPrimary).orElse(false);
+    boolean wasPrimary = status.db().map(DatabaseStatus::isPrimary).orElse(false);
     if (fence.reason() != FenceReason.LEASE_LOST) {
       leases.giveUp();
     }
@@ -505,7 +502,7 @@ public final class MemberRuntime {
       } else {
         log.error("member {} epoch {}: fencing failed, will retry: {}", self, epoch, outcome.describe());
       }
-      dbStale = true;
+      status.operationFinished();
       pollNow();
     });
   }
@@ -520,84 +517,9 @@ public final class MemberRuntime {
 
   // --- reports and status polling ---------------------------------------------------------------
 
-  private void poll() {
-    if (polling) {
-      pollAgain = true;
-      return;
-    }
-    String busy = database.operationInProgress();
-    if (busy != null) {
-      // The operation's completion polls again; until then the last observation stands, unless the
-      // operation hangs: then nobody knows what the database does, and it must not look writable.
-      if (database.operationRunningFor() > timing.statusTimeout().toNanos()
-          && db.map(d -> d.state() != DatabaseState.UNKNOWN).orElse(true)) {
-        db = Optional.of(DatabaseStatus.of(DatabaseState.UNKNOWN, "busy with " + busy + " for "
-            + database.operationRunningFor() / 1_000_000 + " ms"));
-        trackPrimaryHealth(db.get(), ticker.nanoTime());
-        requestCycle();
-      }
-      return;
-    }
-    polling = true;
-    nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait());
-    database.run("status", timing.statusTimeout(), DatabaseAdapter::status, this::observed);
-  }
-
   private void pollNow() {
     if (!closed && database != null) {
-      poll();
-    }
-  }
-
-  private void observed(DatabaseDriver.Outcome<DatabaseStatus> outcome) {
-    polling = false;
-    boolean current = !pollAgain;
-    long now = ticker.nanoTime();
-    DatabaseStatus status;
-    if (outcome.ok()) {
-      status = outcome.value();
-    } else {
-      status = DatabaseStatus.of(DatabaseState.UNKNOWN, "status call failed: " + outcome.describe());
-      if (db.map(d -> d.state() != DatabaseState.UNKNOWN).orElse(true)) {
-        log.warn("member {} epoch {}: database status unknown: {}", self, state.epoch(), outcome.describe());
-      }
-    }
-    db = Optional.of(status);
-    if (current) {
-      dbStale = false;
-    }
-    trackPrimaryHealth(status, now);
-    trackSynchronousBarriers(status);
-    report(now);
-    if (pollAgain) {
-      pollAgain = false;
-      poll();
-    }
-    requestCycle();
-  }
-
-  private void trackPrimaryHealth(DatabaseStatus status, long now) {
-    boolean promotedPrimary = state.isPrimary(self, state.epoch())
-        && state.currentEntry().map(HistoryEntry::promoted).orElse(false);
-    if (!promotedPrimary || status.isPrimary() || fencedFor.isPresent()) {
-      primaryDownSince = OptionalLong.empty();
-    } else if (primaryDownSince.isEmpty()) {
-      primaryDownSince = OptionalLong.of(now);
-      log.warn("member {} epoch {}: the primary's database is {}", self, state.epoch(), status.state());
-    }
-    if (!status.isPrimary()) {
-      operations.notPrimary();
-    }
-  }
-
-  private void trackSynchronousBarriers(DatabaseStatus status) {
-    if (!status.isPrimary()) {
-      syncBarriers.clear();
-      return;
-    }
-    syncBarriers.keySet().retainAll(status.synchronousStandbys());
-    for (MemberId m : status.synchronousStandbys()) {
-      syncBarriers.putIfAbsent(m, status.writeLsn());
+      status.poll();
     }
   }
 
@@ -607,7 +529,8 @@ public final class MemberRuntime {
     }
     nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
     Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(),
-        database == null ? Map.of() : database.adapter().attributes(), database == null ? Optional.empty() : db,
+        database == null ? Map.of() : database.adapter().attributes(),
+        database == null ? Optional.empty() : status.db(),
         OptionalLong.of(appliedIndex));
     flights.submit(report, (result, error) -> {
       if (error == null && !booted && bootBarrierIndex < 0) {
@@ -636,10 +559,15 @@ public final class MemberRuntime {
       // Why we fenced belongs to the epoch we fenced in.
       fencedFor = Optional.empty();
     }
-    primaryDownSince = OptionalLong.empty();
+    status.primaryChanged();
     log.info("member {} epoch {}: primary is now {} (was {} in epoch {})", self, next.epoch(),
         next.primary().map(MemberId::value).orElse("nobody"), previous.primary().map(MemberId::value).orElse("nobody"),
         previous.epoch());
+  }
+
+  /** The database is not primary: whatever it was configured with as primary is gone. */
+  private void databaseNotPrimary() {
+    operations.notPrimary();
   }
 
   private Optional<Upstream> previousPrimary() {
@@ -689,8 +617,8 @@ public final class MemberRuntime {
   }
 
   private void publish() {
-    snapshot = new LocalSnapshot(self, role, state, appliedIndex, leases.lease(), db, fencing, reason, leader, raftLeader,
-        raftTerm, reports.reports(), lastCycleNanos, lastCycleAt, predecessorSilence);
+    snapshot = new LocalSnapshot(self, role, state, appliedIndex, leases.lease(), status.db(), fencing, reason, leader,
+        raftLeader, raftTerm, reports.reports(), lastCycleNanos, lastCycleAt, predecessorSilence);
   }
 
   static String describe(Throwable error) {
