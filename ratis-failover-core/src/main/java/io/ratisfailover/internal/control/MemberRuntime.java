@@ -89,8 +89,7 @@ public final class MemberRuntime {
   private long bootBarrierIndex = -1;
   private long nextReportAt;
   private final StatusPolling status;
-  private Optional<FenceReason> fencedFor = Optional.empty();
-  private boolean fencing;
+  private final LocalFence fences;
   private OptionalLong candidateSince = OptionalLong.empty();
   private Epoch candidateEpoch = Epoch.ZERO;
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
@@ -141,14 +140,12 @@ public final class MemberRuntime {
     long now = ticker.nanoTime();
     this.renewalAppliedAt = now;
     this.leaderSince = now;
-    this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, () -> fencedFor,
+    this.fences = new LocalFence(self, timing, this.database, fencer, this::databaseCallFinished);
+    this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, fences::fencedFor,
         this::databaseNotPrimary, () -> nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait()),
         this::report, this::requestCycle);
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
-        this::holdsLeaseFor, this::publish, () -> fencedFor = Optional.empty(), () -> {
-          status.operationFinished();
-          pollNow();
-        }, now);
+        this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
     this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
     this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, () -> role,
         () -> state.epoch(), () -> closed, this::requestCycle, now);
@@ -320,8 +317,7 @@ public final class MemberRuntime {
         } else {
           done.completeExceptionally(outcome.error());
         }
-        status.operationFinished();
-        pollNow();
+        databaseCallFinished();
       });
     });
     return done;
@@ -391,7 +387,7 @@ public final class MemberRuntime {
 
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
-        leases.lease(), leases.nextRenewAt(), status.db(), fencedFor, status.primaryDownSince(), candidateSince,
+        leases.lease(), leases.nextRenewAt(), status.db(), fences.fencedFor(), status.primaryDownSince(), candidateSince,
         status.syncBarriers(), operations == null ? Optional.empty() : operations.configured(),
         operations == null ? Optional.empty() : operations.promotedEpoch(),
         operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
@@ -478,11 +474,9 @@ public final class MemberRuntime {
   }
 
   private void fence(Agent.Action.Fence fence) {
-    if (fencing) {
+    if (!fences.begin(fence.reason())) {
       return;
     }
-    fencing = true;
-    fencedFor = Optional.of(fence.reason());
     Epoch epoch = state.epoch();
     boolean wasPrimary = status.db().map(DatabaseStatus::isPrimary).orElse(false);
     if (fence.reason() != FenceReason.LEASE_LOST) {
@@ -491,31 +485,16 @@ public final class MemberRuntime {
     reason = fence.why();
     updateRole();
     publish();
-    log.info("member {} epoch {}: fencing the database ({}): {}", self, epoch, fence.mode(), fence.why());
-    database.fence(fence.mode(), timing.operationTimeout(), outcome -> {
-      fencing = false;
-      if (outcome.ok()) {
-        log.info("member {} epoch {}: database fenced", self, epoch);
-        if (wasPrimary) {
-          runFencerAfterFence(epoch, fence.why());
-        }
-      } else {
-        log.error("member {} epoch {}: fencing failed, will retry: {}", self, epoch, outcome.describe());
-      }
-      status.operationFinished();
-      pollNow();
-    });
-  }
-
-  private void runFencerAfterFence(Epoch epoch, String why) {
-    try {
-      fencer.afterLocalFence(self, epoch, why);
-    } catch (RuntimeException e) {
-      log.error("member {} epoch {}: fencer hook failed after fencing: {}", self, epoch, e.toString());
-    }
+    fences.run(fence, epoch, wasPrimary);
   }
 
   // --- reports and status polling ---------------------------------------------------------------
+
+  /** A database call finished: decisions wait for a fresh observation, which is asked for at once. */
+  private void databaseCallFinished() {
+    status.operationFinished();
+    pollNow();
+  }
 
   private void pollNow() {
     if (!closed && database != null) {
@@ -557,7 +536,7 @@ public final class MemberRuntime {
     }
     if (!previous.epoch().equals(next.epoch())) {
       // Why we fenced belongs to the epoch we fenced in.
-      fencedFor = Optional.empty();
+      fences.forget();
     }
     status.primaryChanged();
     log.info("member {} epoch {}: primary is now {} (was {} in epoch {})", self, next.epoch(),
@@ -583,7 +562,7 @@ public final class MemberRuntime {
       next = LocalRole.STARTING;
     } else if (config.kind() == MemberKind.WITNESS) {
       next = LocalRole.WITNESS;
-    } else if (fencing || (fencedFor.isPresent() && fencedFor.get() == FenceReason.SWITCHOVER
+    } else if (fences.inProgress() || (fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent()
         && state.isPrimary(self, state.epoch()))) {
       next = LocalRole.DEMOTING;
     } else if (state.isPrimary(self, state.epoch())) {
@@ -617,7 +596,7 @@ public final class MemberRuntime {
   }
 
   private void publish() {
-    snapshot = new LocalSnapshot(self, role, state, appliedIndex, leases.lease(), status.db(), fencing, reason, leader,
+    snapshot = new LocalSnapshot(self, role, state, appliedIndex, leases.lease(), status.db(), fences.inProgress(), reason, leader,
         raftLeader, raftTerm, reports.reports(), lastCycleNanos, lastCycleAt, predecessorSilence);
   }
 
