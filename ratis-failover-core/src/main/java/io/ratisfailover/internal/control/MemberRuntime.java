@@ -3,7 +3,6 @@ package io.ratisfailover.internal.control;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.LocalRole;
-import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.RoleChange;
@@ -12,7 +11,6 @@ import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
 import io.ratisfailover.internal.control.CommandFlights.Flight;
 import io.ratisfailover.internal.state.ApplyResult;
-import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.Rejection;
@@ -26,11 +24,9 @@ import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -66,7 +62,6 @@ public final class MemberRuntime {
   private final LeaseRenewals leases;
   private final AgentCommands commands;
   private final AgentPolicy agent;
-  private final Consumer<RoleChange> roleListener;
 
   // replicated view
   private ClusterState state = ClusterState.EMPTY;
@@ -96,7 +91,7 @@ public final class MemberRuntime {
   private final PendingSyncRecords pendingSync = new PendingSyncRecords();
   private final CommandFlights flights;
   // loop bookkeeping
-  private LocalRole role = LocalRole.STARTING;
+  private final RoleTransitions roles;
   private String reason = "starting";
   private boolean cycleRequested;
   private Loop.Cancellable wakeUp;
@@ -135,7 +130,7 @@ public final class MemberRuntime {
     this.watchdog = new WatchdogGuard(config.self(), watchdog, ticker);
     this.renewalClock = renewalClock;
     this.agent = agent;
-    this.roleListener = roleListener;
+    this.roles = new RoleTransitions(self, this.watchdog, clock, roleListener);
     // Ticks have no meaningful zero (they may be negative): every tick field starts at "now".
     long now = ticker.nanoTime();
     this.renewalAppliedAt = now;
@@ -147,7 +142,7 @@ public final class MemberRuntime {
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
         this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
     this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
-    this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, () -> role,
+    this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, roles::role,
         () -> state.epoch(), () -> closed, this::requestCycle, now);
     this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state.epoch(), this::publish);
     this.nextReportAt = now;
@@ -575,28 +570,12 @@ public final class MemberRuntime {
     transition(next, reason);
   }
 
-  /** The one place roles change: checks the move, logs it, arms the watchdog and tells the listener. */
   private void transition(LocalRole to, String why) {
-    LocalRole from = role;
-    if (from == to) {
-      return;
-    }
-    if (from == LocalRole.STOPPED || (to == LocalRole.STARTING)) {
-      throw new IllegalStateException("illegal role change " + from + " -> " + to + " for member " + self);
-    }
-    role = to;
-    log.info("member {} epoch {}: {} -> {} ({})", self, state.epoch(), from, to, why);
-    watchdog.follow(to, leases.lease(), state.epoch());
-    RoleChange change = new RoleChange(self, from, to, state.epoch(), why, clock.instant());
-    try {
-      roleListener.accept(change);
-    } catch (RuntimeException e) {
-      log.error("member {} epoch {}: role listener failed: {}", self, state.epoch(), e.toString());
-    }
+    roles.transition(to, why, leases.lease(), state.epoch());
   }
 
   private void publish() {
-    snapshot = new LocalSnapshot(self, role, state, appliedIndex, leases.lease(), status.db(), fences.inProgress(), reason, leader,
+    snapshot = new LocalSnapshot(self, roles.role(), state, appliedIndex, leases.lease(), status.db(), fences.inProgress(), reason, leader,
         raftLeader, raftTerm, reports.reports(), lastCycleNanos, lastCycleAt, predecessorSilence);
   }
 
