@@ -3,17 +3,14 @@ package io.ratisfailover.internal.control;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.LocalRole;
-import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.RoleChange;
-import io.ratisfailover.ServerParameters;
 import io.ratisfailover.Ticker;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
 import io.ratisfailover.internal.control.CommandFlights.Flight;
 import io.ratisfailover.internal.state.ApplyResult;
-import io.ratisfailover.internal.state.ClusterCa;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.Rejection;
@@ -23,19 +20,15 @@ import io.ratisfailover.spi.DatabaseEvents;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.Fencer;
-import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,22 +51,22 @@ public final class MemberRuntime {
   private final Ticker ticker;
   private final Clock clock;
   private final Submitter submitter;
-  /** The cluster CA {@link #checkTrust} last looked at; null before the first initialized state. */
-  private Optional<ClusterCa> trustChecked;
+  private final TrustAndAgreement agreement;
   private final Consensus consensus;
   private final DatabaseDriver database;
+  /** The agent's operations on the database; null for a witness. */
+  private final DatabaseOperations operations;
   private final Fencer fencer;
   private final WatchdogGuard watchdog;
   private final RenewalClock renewalClock;
+  private final LeaseRenewals leases;
+  private final AgentCommands commands;
   private final AgentPolicy agent;
-  private final Consumer<RoleChange> roleListener;
 
   // replicated view
   private ClusterState state = ClusterState.EMPTY;
   private long appliedIndex;
-  private final Map<MemberId, Report> reports = new HashMap<>();
-  /** This node's tick when it applied each recent log entry: how far behind a reporting member's log is. */
-  private final java.util.TreeMap<Long, Long> appliedTicks = new java.util.TreeMap<>();
+  private final AppliedReports reports;
   private long renewalAppliedAt;
   private PredecessorSilence predecessorSilence = PredecessorSilence.NONE;
 
@@ -82,56 +75,23 @@ public final class MemberRuntime {
   private long leaderSince;
   private Optional<MemberId> raftLeader = Optional.empty();
   private long raftTerm;
-  private Optional<MemberId> placedFor = Optional.empty();
-  private Epoch placedForEpoch = Epoch.ZERO;
-  private long lastPlacementAt;
+  private final ArbiterActions arbiterActions;
 
   // agent
   /** Reports wait for the Raft server: before it runs, the agent only watches and fences its database. */
   private boolean consensusStarted;
   private boolean booted;
   private long bootBarrierIndex = -1;
-  private Lease lease = Lease.NONE;
-  /** The last epoch this member released: no late renewal reply may grant a lease for it again. */
-  private Epoch releasedEpoch = Epoch.ZERO;
-  private long nextRenewAt;
   private long nextReportAt;
-  private Optional<DatabaseStatus> db = Optional.empty();
-  private Optional<FenceReason> fencedFor = Optional.empty();
-  private boolean fencing;
-  /**
-   * The last operation started makes the database writable (promotion, bootstrap, start as primary).
-   * It counts as running as long as the lane is busy: a timed-out call may still be running.
-   */
-  private boolean writableOperationStarted;
-  private boolean polling;
-  private boolean pollAgain;
-  /** A database operation finished since the last observation: decisions wait for a fresh one. */
-  private boolean dbStale;
-  private OptionalLong primaryDownSince = OptionalLong.empty();
+  private final StatusPolling status;
+  private final LocalFence fences;
   private OptionalLong candidateSince = OptionalLong.empty();
   private Epoch candidateEpoch = Epoch.ZERO;
-  private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
   private final PendingSyncRecords pendingSync = new PendingSyncRecords();
-  private Optional<PrimaryTopology> configured = Optional.empty();
-  private Optional<Epoch> promotedEpoch = Optional.empty();
-  /** Consecutive failures of database operations, and when the next may be tried. */
-  private int operationFailures;
-  private long retryOperationsAt;
-  private final ParameterSync parameterSync = new ParameterSync();
   private final CommandFlights flights;
-  /**
-   * Why this member's configuration (cluster name, peers) disagrees with the cluster's, once seen:
-   * from then on it acts as if it had never read the state (it only fences), and reports nothing.
-   */
-  private Optional<String> refusal = Optional.empty();
-  private final CompletableFuture<String> refused = new CompletableFuture<>();
-  /** The name and peers are fixed at bootstrap (no command changes them): compared once. */
-  private boolean agreementChecked;
-
   // loop bookkeeping
-  private LocalRole role = LocalRole.STARTING;
+  private final RoleTransitions roles;
   private String reason = "starting";
   private boolean cycleRequested;
   private Loop.Cancellable wakeUp;
@@ -160,6 +120,8 @@ public final class MemberRuntime {
     this.ticker = ticker;
     this.clock = clock;
     this.submitter = submitter;
+    this.agreement = new TrustAndAgreement(config);
+    this.reports = new AppliedReports(timing);
     this.flights = new CommandFlights(submitter, loop, timing.rpcTimeout(), () -> appliedIndex, this::requestCycle);
     this.consensus = consensus;
     this.database = database == null ? null
@@ -168,14 +130,21 @@ public final class MemberRuntime {
     this.watchdog = new WatchdogGuard(config.self(), watchdog, ticker);
     this.renewalClock = renewalClock;
     this.agent = agent;
-    this.roleListener = roleListener;
+    this.roles = new RoleTransitions(self, this.watchdog, clock, roleListener);
     // Ticks have no meaningful zero (they may be negative): every tick field starts at "now".
     long now = ticker.nanoTime();
     this.renewalAppliedAt = now;
     this.leaderSince = now;
-    this.retryOperationsAt = now;
-    this.lastPlacementAt = now - config.timing().ttl().toNanos();
-    this.nextRenewAt = now;
+    this.fences = new LocalFence(self, timing, this.database, fencer, this::databaseCallFinished);
+    this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, fences::fencedFor,
+        this::databaseNotPrimary, () -> nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait()),
+        this::report, this::requestCycle);
+    this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
+        this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
+    this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
+    this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, roles::role,
+        () -> state.epoch(), () -> closed, this::requestCycle, now);
+    this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state.epoch(), this::publish);
     this.nextReportAt = now;
     this.lastCycleAt = now;
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
@@ -204,10 +173,10 @@ public final class MemberRuntime {
         });
       }
       long now = ticker.nanoTime();
-      nextRenewAt = now;
+      leases.renewFrom(now);
       nextReportAt = now;
       if (database != null) {
-        poll();
+        status.poll();
       }
       cycle();
     });
@@ -232,7 +201,7 @@ public final class MemberRuntime {
     state = loaded;
     appliedIndex = index;
     submitter.observe(loaded);
-    checkTrust(loaded);
+    agreement.checkTrust(loaded);
     if (!previous.epoch().equals(loaded.epoch()) || !previous.primary().equals(loaded.primary())) {
       onPrimaryChanged(previous, loaded, ticker.nanoTime());
     }
@@ -242,26 +211,7 @@ public final class MemberRuntime {
       predecessorSilence = new PredecessorSilence(loaded.epoch(), ticker.nanoTime(), Duration.ZERO);
     }
     reports.clear();
-    appliedTicks.clear();
     requestCycle();
-  }
-
-  /**
-   * Says once, loudly, when this member cannot take part in the cluster with the CA it was given
-   * (the agent and arbiter then do nothing but fence), or when the cluster does not check signatures.
-   */
-  private void checkTrust(ClusterState s) {
-    if (!s.initialized() || s.ca().equals(trustChecked)) {
-      return;
-    }
-    trustChecked = s.ca();
-    Optional<String> problem = Trust.problem(s, config.ca());
-    if (problem.isPresent()) {
-      log.error("member {} epoch {}: {}", self, s.epoch(), problem.get());
-    } else if (!s.authenticated() && config.ca().isPresent()) {
-      log.warn("member {} epoch {}: cluster {} was bootstrapped without a CA: commands are not authenticated,"
-          + " whatever raft.tls says", self, s.epoch(), s.clusterName());
-    }
   }
 
   /** One log entry was applied, producing {@code next}. */
@@ -274,19 +224,19 @@ public final class MemberRuntime {
     if (next.lastRenewalIndex() == index) {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
     }
-    rememberAppliedAt(index, now);
+    reports.rememberAppliedAt(index, now);
     if (result.applied() && request.command() instanceof Command.Elect elect && elect.candidate().equals(self)) {
       predecessorSilence = new PredecessorSilence(elect.epoch(), now, elect.predecessorSilent());
     }
     submitter.observe(next);
-    checkTrust(next);
+    agreement.checkTrust(next);
     // A forgery in our name says nothing about what our own commands can still do.
     boolean ours = submitter.sent(request.origin()) && result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isEmpty();
     if (ours) {
       pendingSync.settledThrough(request.origin().seq());
     }
     if (result.applied() && request.command() instanceof Command.ReportStatus report) {
-      reports.put(request.origin().member(), new Report(now, logLag(report, now)));
+      reports.reported(request.origin().member(), report, now);
     }
     if (!previous.epoch().equals(next.epoch()) || !previous.primary().equals(next.primary())) {
       onPrimaryChanged(previous, next, now);
@@ -297,23 +247,6 @@ public final class MemberRuntime {
       log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
     }
     requestCycle();
-  }
-
-  private void rememberAppliedAt(long index, long now) {
-    appliedTicks.put(index, now);
-    long horizon = now - 2 * timing.ttl().toNanos();
-    while (!appliedTicks.isEmpty() && appliedTicks.firstEntry().getValue() - horizon < 0) {
-      appliedTicks.pollFirstEntry();
-    }
-  }
-
-  /** How far the reporter's log was behind this node's when it sent {@code report}. */
-  private long logLag(Command.ReportStatus report, long now) {
-    if (report.appliedIndex().isEmpty()) {
-      return Report.LAG_UNKNOWN;
-    }
-    Long at = appliedTicks.get(report.appliedIndex().getAsLong());
-    return at == null ? Report.LAG_UNKNOWN : Math.max(0, now - at);
   }
 
   /** This node became, or stopped being, the Raft leader whose arbiter may act. */
@@ -379,8 +312,7 @@ public final class MemberRuntime {
         } else {
           done.completeExceptionally(outcome.error());
         }
-        dbStale = true;
-        pollNow();
+        databaseCallFinished();
       });
     });
     return done;
@@ -411,29 +343,29 @@ public final class MemberRuntime {
     long now = started;
     if (Ticks.reached(now, nextReportAt)) {
       if (database != null) {
-        poll();
+        status.poll();
       } else {
         report(now);
       }
     }
-    checkAgreement();
+    agreement.checkAgreement(state);
     Agent.Decision decision = agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
-      if (!dbStale || isRenewal(action)) {
+      if (!status.stale() || isRenewal(action)) {
         perform(action, now);
       }
     }
     applyClusterParameters(decision, now);
     long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
-    String why = refusal.map(r -> "refusing to run: " + r)
-        .orElse(dbStale ? "waiting for a fresh database status after an operation" : decision.reason());
+    String why = agreement.refusal().map(r -> "refusing to run: " + r)
+        .orElse(status.stale() ? "waiting for a fresh database status after an operation" : decision.reason());
     if (leader && acting()) {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
-      verdict.action().ifPresent(a -> arbitrate(a, verdict.reason(), now));
+      verdict.action().ifPresent(a -> arbiterActions.arbitrate(a, verdict.reason(), now));
       next = Ticks.earlier(next, verdict.nextCheckAt());
       why = why + "; arbiter: " + verdict.reason();
-      placeLeader(now);
+      arbiterActions.placeLeader(state, now);
     }
     if (!why.equals(reason)) {
       log.debug("member {} epoch {}: {}", self, state.epoch(), why);
@@ -444,49 +376,27 @@ public final class MemberRuntime {
     lastCycleNanos = lastCycleAt - started;
     publish();
     // Once the view says so: whoever stops this member on the refusal sees the reason in it.
-    refusal.ifPresent(refused::complete);
+    agreement.announceRefusal();
     scheduleWakeUp(next);
   }
 
   private Agent.Input agentInput(long now) {
-    return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(), lease,
-        nextRenewAt, db, fencedFor, primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch,
-        database != null && writableOperationStarted && database.operationInProgress() != null, pendingSync.mayStillAdd(),
+    return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
+        leases.lease(), leases.nextRenewAt(), status.db(), fences.fencedFor(), status.primaryDownSince(), candidateSince,
+        status.syncBarriers(), operations == null ? Optional.empty() : operations.configured(),
+        operations == null ? Optional.empty() : operations.promotedEpoch(),
+        operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
         config.ca());
   }
 
   private Arbiter.Input arbiterInput(long now) {
     return new Arbiter.Input(state, self, config.clusterName(), timing, now, leaderSince,
-        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports, config.ca());
+        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports.reports(), config.ca());
   }
 
   /** Has read the committed state, and its configuration agrees with it: the agent and arbiter may act. */
   private boolean acting() {
-    return booted && refusal.isEmpty();
-  }
-
-  /**
-   * As soon as it applies a bootstrapped state (committed, so the cluster's, even before the boot
-   * barrier): a member whose cluster name or peers differ from the cluster's refuses to run (the
-   * sidecar and the witness exit on {@link #refused()}); settings that differ are dynamic, so they
-   * only get a warning, once.
-   */
-  private void checkAgreement() {
-    if (agreementChecked || !state.initialized()) {
-      return;
-    }
-    agreementChecked = true;
-    refusal = ConfigAgreement.refusal(config.clusterName(), config.peers(), state, "the state it applied")
-        .map(r -> "member " + self + ": " + r);
-    if (refusal.isPresent()) {
-      log.error("member {} epoch {}: refusing to run: {}", self, state.epoch(), refusal.get());
-      return;
-    }
-    if (config.kind() == MemberKind.DATA) {
-      ConfigAgreement.settingsDifference(config.initialSettings(), state.settings()).ifPresent(d -> log.warn(
-          "member {} epoch {}: the cluster's settings differ from this member's configured ones ({}): the cluster's"
-          + " apply; they change at run time through the API (rfctl edit-config)", self, state.epoch(), d));
-    }
+    return booted && agreement.refusal().isEmpty();
   }
 
   /**
@@ -495,7 +405,7 @@ public final class MemberRuntime {
    * its host should stop it.
    */
   public CompletableFuture<String> refused() {
-    return refused;
+    return agreement.refused();
   }
 
   private void scheduleWakeUp(long at) {
@@ -523,171 +433,13 @@ public final class MemberRuntime {
 
   private void perform(Agent.Action action, long now) {
     if (action instanceof Agent.Action.Submit submit) {
-      send(submit.command(), now);
+      commands.send(submit.command(), now);
     } else if (action instanceof Agent.Action.Operate operate) {
-      operate(operate.operation());
+      operations.operate(operate.operation(), state, leases.lease(), previousPrimary());
     } else if (action instanceof Agent.Action.Fence fence) {
       fence(fence);
     } else if (action instanceof Agent.Action.ProposeBootstrap) {
-      proposeBootstrap();
-    }
-  }
-
-  /** The first Bootstrap applied wins; the others' are refused as already bootstrapped. */
-  private void proposeBootstrap() {
-    if (!flights.takeOff(Flight.BOOTSTRAP)) {
-      return;
-    }
-    log.info("member {} epoch {}: proposing to bootstrap cluster {} with its peers and settings {}", self,
-        state.epoch(), config.clusterName(), config.initialSettings());
-    flights.submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings(), config.ca()), (result, error) -> {
-      if (error != null) {
-        log.info("member {} epoch {}: bootstrap got no answer: {}", self, state.epoch(), describe(error));
-      } else if (!result.applied() && !result.rejection().equals(Optional.of(Rejection.ALREADY_INITIALIZED))) {
-        log.warn("member {} epoch {}: bootstrap refused: {}", self, state.epoch(), result);
-      }
-    }, Flight.BOOTSTRAP);
-  }
-
-  private void send(Command command, long now) {
-    if (command instanceof Command.Renew renew) {
-      if (flights.takeOff(Flight.RENEW)) {
-        nextRenewAt = Ticks.plus(now, timing.loopWait());
-        renew(renew, now);
-      }
-    } else if (command instanceof Command.Release release) {
-      if (flights.takeOff(Flight.RELEASE)) {
-        // Give the lease up before the others can act on the release, for good.
-        lease = Lease.NONE;
-        releasedEpoch = release.epoch();
-        publish();
-        log.info("member {} epoch {}: releasing the primary role: {}", self, release.epoch(), release.reason());
-        flights.submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
-      }
-    } else if (command instanceof Command.RecordPromotion) {
-      if (flights.takeOff(Flight.RECORD)) {
-        flights.submit(command, (result, error) -> logRejection("record promotion", result, error), Flight.RECORD);
-      }
-    } else if (command instanceof Command.SetSynchronous sync) {
-      if (flights.takeOff(Flight.SYNC)) {
-        log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
-        long seq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
-            Flight.SYNC);
-        pendingSync.sent(seq, sync.members());
-      }
-    } else {
-      throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());
-    }
-  }
-
-  /**
-   * Sends a renewal at tick {@code sentAt}. After rpc_timeout the next renewal may go out, but a late
-   * answer still counts: the lease it grants is measured from {@code sentAt}, so lateness only
-   * shortens it (docs/design.md §4.1).
-   */
-  private void renew(Command.Renew renew, long sentAt) {
-    CompletableFuture<ApplyResult> future = submitter.submit(renew);
-    AtomicBoolean timedOut = new AtomicBoolean();
-    Loop.Cancellable timer = loop.schedule(timing.rpcTimeout(), () -> {
-      timedOut.set(true);
-      flights.landed(Flight.RENEW);
-      log.warn("member {} epoch {}: renewal unanswered after {} ms; {} ms of lease left", self, renew.epoch(),
-          timing.rpcTimeout().toMillis(), lease.held() ? Math.max(0, (lease.expiresAt() - ticker.nanoTime()) / 1_000_000) : 0);
-      requestCycle();
-    });
-    future.whenComplete((result, error) -> loop.execute(() -> {
-      timer.cancel();
-      if (!timedOut.get()) {
-        flights.landed(Flight.RENEW);
-      }
-      if (!closed) {
-        renewed(sentAt, renew.epoch(), result, error);
-        requestCycle();
-      }
-    }));
-  }
-
-  /** Lease bookkeeping for the answer to a renewal sent at tick {@code sentAt}. */
-  private void renewed(long sentAt, Epoch epoch, ApplyResult result, Throwable error) {
-    if (error != null) {
-      log.warn("member {} epoch {}: renewal failed: {}", self, epoch, describe(error));
-      return;
-    }
-    if (epoch.compareTo(releasedEpoch) <= 0 && !releasedEpoch.equals(Epoch.ZERO)) {
-      log.debug("member {} epoch {}: ignoring a renewal answer for the released epoch", self, epoch);
-    } else if (result.applied() && result.epoch().equals(epoch) && result.primary().filter(self::equals).isPresent()) {
-      lease = lease.extendedTo(epoch, sentAt + timing.leaseDuration().toNanos());
-      watchdog.renewed(role, lease, state.epoch());
-    } else if (result.rejection().filter(r -> r == Rejection.STALE_REQUEST).isPresent()) {
-      // Overtaken by a later request of ours (a resend arrived after it): it says nothing about the
-      // epoch. It extends nothing; the lease runs out unless a later renewal is applied.
-      log.debug("member {} epoch {}: renewal overtaken by a later request: {}", self, epoch, result);
-    } else {
-      log.warn("member {} epoch {}: renewal refused, giving the lease up: {}", self, epoch, result);
-      lease = Lease.NONE;
-    }
-  }
-
-  private void logRejection(String what, ApplyResult result, Throwable error) {
-    if (error != null) {
-      log.warn("member {} epoch {}: {} got no answer: {}", self, state.epoch(), what, describe(error));
-    } else if (!result.applied()) {
-      log.warn("member {} epoch {}: {} refused: {}", self, state.epoch(), what, result);
-    }
-  }
-
-  private void operate(Agent.Operation operation) {
-    if (database.operationInProgress() != null || Ticks.before(ticker.nanoTime(), retryOperationsAt)) {
-      return;
-    }
-    Duration timeout = operation instanceof Agent.Operation.Bootstrap || operation instanceof Agent.Operation.StartReplica
-        ? timing.provisionTimeout() : timing.operationTimeout();
-    Epoch epoch = state.epoch();
-    if (makesWritable(operation)) {
-      // The database thread re-checks the lease against the published snapshot: publish it first.
-      publish();
-      // S3: make the database writable only for the current epoch we hold the lease of.
-      if (!lease.isValid(ticker.nanoTime(), state, self)) {
-        throw new IllegalStateException("member " + self + " about to make its database writable without a valid lease for epoch " + epoch);
-      }
-      log.info("member {} epoch {}: {}", self, epoch, operation.name());
-    } else {
-      log.info("member {} epoch {}: {}", self, epoch, describe(operation));
-    }
-    Optional<Upstream> previous = previousPrimary();
-    writableOperationStarted = makesWritable(operation);
-    database.<Void>run(operation.name(), timeout, adapter -> {
-      execute(adapter, operation, epoch, previous);
-      return null;
-    }, outcome -> operated(operation, epoch, outcome));
-  }
-
-  private void execute(DatabaseAdapter adapter, Agent.Operation operation, Epoch epoch, Optional<Upstream> previous)
-      throws io.ratisfailover.spi.DatabaseException {
-    if (makesWritable(operation)) {
-      // This runs on the database thread, possibly long after the decision (a hung server thawed,
-      // a queue drained): the epoch may have moved on. Check again, against the published snapshot.
-      if (!holdsLeaseFor(epoch)) {
-        throw new io.ratisfailover.spi.DatabaseException(io.ratisfailover.spi.DatabaseException.Kind.TRANSIENT,
-            "the lease for epoch " + epoch + " is no longer held: not making the database writable");
-      }
-    }
-    if (operation instanceof Agent.Operation.Bootstrap b) {
-      adapter.bootstrap(b.topology());
-    } else if (operation instanceof Agent.Operation.StartReplica r) {
-      adapter.startReplica(r.upstream());
-    } else if (operation instanceof Agent.Operation.Promote p) {
-      try {
-        fencer.beforePromote(self, epoch, previous);
-      } catch (Fencer.FenceFailedException e) {
-        throw new io.ratisfailover.spi.DatabaseException(io.ratisfailover.spi.DatabaseException.Kind.FATAL,
-            "fencer vetoed the promotion: " + e.getMessage(), e);
-      }
-      adapter.promote(p.promotion());
-    } else if (operation instanceof Agent.Operation.StartPrimary p) {
-      adapter.startPrimary(p.topology());
-    } else if (operation instanceof Agent.Operation.ConfigurePrimary c) {
-      adapter.configurePrimary(c.topology());
+      commands.proposeBootstrap();
     }
   }
 
@@ -702,250 +454,57 @@ public final class MemberRuntime {
         && now.leaseRemainingNanos(ticker.nanoTime()) > 0;
   }
 
-  private static boolean makesWritable(Agent.Operation operation) {
-    return operation instanceof Agent.Operation.Promote || operation instanceof Agent.Operation.Bootstrap
-        || operation instanceof Agent.Operation.StartPrimary;
-  }
-
-  private void operated(Agent.Operation operation, Epoch epoch, DatabaseDriver.Outcome<Void> outcome) {
-    if (outcome.ok()) {
-      if (!(operation instanceof Agent.Operation.ConfigurePrimary)) {
-        fencedFor = Optional.empty();
-      }
-      if (operation instanceof Agent.Operation.ConfigurePrimary c) {
-        configured = Optional.of(c.topology());
-      } else if (operation instanceof Agent.Operation.Promote p) {
-        configured = Optional.of(p.promotion().topology());
-        promotedEpoch = Optional.of(epoch);
-      } else if (operation instanceof Agent.Operation.Bootstrap b) {
-        configured = Optional.of(b.topology());
-        promotedEpoch = Optional.of(epoch);
-      } else if (operation instanceof Agent.Operation.StartPrimary s) {
-        configured = Optional.of(s.topology());
-      }
-      log.info("member {} epoch {}: {} done", self, epoch, operation.name());
-      operationFailures = 0;
-    } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
-      operationFailures++;
-      Duration backoff = backoff(operationFailures);
-      retryOperationsAt = Ticks.plus(ticker.nanoTime(), backoff);
-      log.error("member {} epoch {}: {} failed (attempt {}, next in {} ms): {}", self, epoch, operation.name(),
-          operationFailures, backoff.toMillis(), outcome.describe());
-    }
-    dbStale = true;
-    pollNow();
-  }
-
   /**
    * The cluster's PostgreSQL settings, when they differ from those this database last took. Only
    * when the operation lane is idle and the agent wants no operation: a settings change never
    * delays a promotion, a fence or a restart in another role.
    */
   private void applyClusterParameters(Agent.Decision decision, long now) {
-    if (database == null || !acting() || dbStale || database.operationInProgress() != null
-        || db.filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
+    if (database == null || !acting() || status.stale() || database.operationInProgress() != null
+        || status.db().filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
         || decision.actions().stream().anyMatch(a -> a instanceof Agent.Action.Operate)) {
       return;
     }
-    ServerParameters wanted = state.settings().postgresql();
-    if (!parameterSync.due(wanted, now)) {
-      return;
-    }
-    Epoch epoch = state.epoch();
-    database.<Void>run("apply cluster settings", timing.operationTimeout(), adapter -> {
-      adapter.applyClusterParameters(wanted);
-      return null;
-    }, outcome -> {
-      if (outcome.ok()) {
-        parameterSync.succeeded(wanted);
-      } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
-        int failures = parameterSync.failures() + 1;
-        parameterSync.failed(ticker.nanoTime(), backoff(failures));
-        log.warn("member {} epoch {}: applying the cluster's PostgreSQL settings failed (attempt {}): {}", self, epoch,
-            failures, outcome.describe());
-      }
-      dbStale = true;
-      pollNow();
-    });
+    operations.applyClusterParameters(state.settings().postgresql(), state.epoch(), now);
   }
 
   private void fence(Agent.Action.Fence fence) {
-    if (fencing) {
+    if (!fences.begin(fence.reason())) {
       return;
     }
-    fencing = true;
-    fencedFor = Optional.of(fence.reason());
     Epoch epoch = state.epoch();
-    boolean wasPrimary = db.map(DatabaseStatus::isPrimary).orElse(false);
+    boolean wasPrimary = status.db().map(DatabaseStatus::isPrimary).orElse(false);
     if (fence.reason() != FenceReason.LEASE_LOST) {
-      lease = Lease.NONE;
+      leases.giveUp();
     }
     reason = fence.why();
     updateRole();
     publish();
-    log.info("member {} epoch {}: fencing the database ({}): {}", self, epoch, fence.mode(), fence.why());
-    database.fence(fence.mode(), timing.operationTimeout(), outcome -> {
-      fencing = false;
-      if (outcome.ok()) {
-        log.info("member {} epoch {}: database fenced", self, epoch);
-        if (wasPrimary) {
-          runFencerAfterFence(epoch, fence.why());
-        }
-      } else {
-        log.error("member {} epoch {}: fencing failed, will retry: {}", self, epoch, outcome.describe());
-      }
-      dbStale = true;
-      pollNow();
-    });
-  }
-
-  private void runFencerAfterFence(Epoch epoch, String why) {
-    try {
-      fencer.afterLocalFence(self, epoch, why);
-    } catch (RuntimeException e) {
-      log.error("member {} epoch {}: fencer hook failed after fencing: {}", self, epoch, e.toString());
-    }
-  }
-
-  /** loop_wait after the first failure, doubling up to 30 s: persistent trouble must not become a storm. */
-  private Duration backoff(int failures) {
-    Duration d = timing.loopWait().multipliedBy(1L << Math.min(failures - 1, 10));
-    Duration cap = Duration.ofSeconds(30);
-    return d.compareTo(cap) > 0 ? cap : d;
-  }
-
-  // --- the arbiter ---------------------------------------------------------------------------
-
-  private void arbitrate(Arbiter.Action action, String why, long now) {
-    if (action instanceof Arbiter.Action.Submit submit) {
-      if (flights.takeOff(Flight.ARBITER)) {
-        log.info("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
-        flights.submit(submit.command(), (result, error) -> {
-          if (error != null) {
-            log.warn("member {} epoch {}: arbiter's command got no answer: {}", self, state.epoch(), describe(error));
-          } else if (!result.applied()) {
-            log.info("member {} epoch {}: arbiter's command refused: {}", self, state.epoch(), result);
-          }
-        }, Flight.ARBITER);
-      }
-    } else if (action instanceof Arbiter.Action.PlaceLeaderAway place) {
-      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl()))) {
-        lastPlacementAt = now;
-        log.info("member {} epoch {}: handing Raft leadership away from the primary's host", self, state.epoch());
-        consensus.placeLeaderAwayFrom(place.primary());
-      }
-    } else if (action instanceof Arbiter.Action.HandLeadershipAway) {
-      if (Ticks.reached(now, Ticks.plus(lastPlacementAt, timing.ttl()))) {
-        lastPlacementAt = now;
-        log.warn("member {} epoch {}: arbiter: {}", self, state.epoch(), why);
-        // Ratis hands leadership only to the peer of highest priority: this member's goes to the lowest.
-        placedFor = Optional.empty();
-        consensus.placeLeaderAwayFrom(self);
-      }
-    }
-  }
-
-  /** After every change of primary, the leader re-weights Raft priorities away from the new primary's host. */
-  private void placeLeader(long now) {
-    Optional<MemberId> primary = state.primary();
-    if (primary.isPresent() && (!primary.equals(placedFor) || !placedForEpoch.equals(state.epoch()))) {
-      placedFor = primary;
-      placedForEpoch = state.epoch();
-      lastPlacementAt = now;
-      consensus.placeLeaderAwayFrom(primary.get());
-    }
+    fences.run(fence, epoch, wasPrimary);
   }
 
   // --- reports and status polling ---------------------------------------------------------------
 
-  private void poll() {
-    if (polling) {
-      pollAgain = true;
-      return;
-    }
-    String busy = database.operationInProgress();
-    if (busy != null) {
-      // The operation's completion polls again; until then the last observation stands, unless the
-      // operation hangs: then nobody knows what the database does, and it must not look writable.
-      if (database.operationRunningFor() > timing.statusTimeout().toNanos()
-          && db.map(d -> d.state() != DatabaseState.UNKNOWN).orElse(true)) {
-        db = Optional.of(DatabaseStatus.of(DatabaseState.UNKNOWN, "busy with " + busy + " for "
-            + database.operationRunningFor() / 1_000_000 + " ms"));
-        trackPrimaryHealth(db.get(), ticker.nanoTime());
-        requestCycle();
-      }
-      return;
-    }
-    polling = true;
-    nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait());
-    database.run("status", timing.statusTimeout(), DatabaseAdapter::status, this::observed);
+  /** A database call finished: decisions wait for a fresh observation, which is asked for at once. */
+  private void databaseCallFinished() {
+    status.operationFinished();
+    pollNow();
   }
 
   private void pollNow() {
     if (!closed && database != null) {
-      poll();
-    }
-  }
-
-  private void observed(DatabaseDriver.Outcome<DatabaseStatus> outcome) {
-    polling = false;
-    boolean current = !pollAgain;
-    long now = ticker.nanoTime();
-    DatabaseStatus status;
-    if (outcome.ok()) {
-      status = outcome.value();
-    } else {
-      status = DatabaseStatus.of(DatabaseState.UNKNOWN, "status call failed: " + outcome.describe());
-      if (db.map(d -> d.state() != DatabaseState.UNKNOWN).orElse(true)) {
-        log.warn("member {} epoch {}: database status unknown: {}", self, state.epoch(), outcome.describe());
-      }
-    }
-    db = Optional.of(status);
-    if (current) {
-      dbStale = false;
-    }
-    trackPrimaryHealth(status, now);
-    trackSynchronousBarriers(status);
-    report(now);
-    if (pollAgain) {
-      pollAgain = false;
-      poll();
-    }
-    requestCycle();
-  }
-
-  private void trackPrimaryHealth(DatabaseStatus status, long now) {
-    boolean promotedPrimary = state.isPrimary(self, state.epoch())
-        && state.currentEntry().map(HistoryEntry::promoted).orElse(false);
-    if (!promotedPrimary || status.isPrimary() || fencedFor.isPresent()) {
-      primaryDownSince = OptionalLong.empty();
-    } else if (primaryDownSince.isEmpty()) {
-      primaryDownSince = OptionalLong.of(now);
-      log.warn("member {} epoch {}: the primary's database is {}", self, state.epoch(), status.state());
-    }
-    if (!status.isPrimary()) {
-      configured = Optional.empty();
-    }
-  }
-
-  private void trackSynchronousBarriers(DatabaseStatus status) {
-    if (!status.isPrimary()) {
-      syncBarriers.clear();
-      return;
-    }
-    syncBarriers.keySet().retainAll(status.synchronousStandbys());
-    for (MemberId m : status.synchronousStandbys()) {
-      syncBarriers.putIfAbsent(m, status.writeLsn());
+      status.poll();
     }
   }
 
   private void report(long now) {
-    if (!consensusStarted || refusal.isPresent() || !flights.takeOff(Flight.REPORT)) {
+    if (!consensusStarted || agreement.refusal().isPresent() || !flights.takeOff(Flight.REPORT)) {
       return;
     }
     nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
     Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(),
-        database == null ? Map.of() : database.adapter().attributes(), database == null ? Optional.empty() : db,
+        database == null ? Map.of() : database.adapter().attributes(),
+        database == null ? Optional.empty() : status.db(),
         OptionalLong.of(appliedIndex));
     flights.submit(report, (result, error) -> {
       if (error == null && !booted && bootBarrierIndex < 0) {
@@ -967,17 +526,22 @@ public final class MemberRuntime {
     } else if (!electedNow) {
       candidateSince = OptionalLong.empty();
     }
-    if (lease.held() && !next.isPrimary(self, lease.epoch())) {
-      lease = Lease.NONE;
+    if (leases.lease().held() && !next.isPrimary(self, leases.lease().epoch())) {
+      leases.giveUp();
     }
     if (!previous.epoch().equals(next.epoch())) {
       // Why we fenced belongs to the epoch we fenced in.
-      fencedFor = Optional.empty();
+      fences.forget();
     }
-    primaryDownSince = OptionalLong.empty();
+    status.primaryChanged();
     log.info("member {} epoch {}: primary is now {} (was {} in epoch {})", self, next.epoch(),
         next.primary().map(MemberId::value).orElse("nobody"), previous.primary().map(MemberId::value).orElse("nobody"),
         previous.epoch());
+  }
+
+  /** The database is not primary: whatever it was configured with as primary is gone. */
+  private void databaseNotPrimary() {
+    operations.notPrimary();
   }
 
   private Optional<Upstream> previousPrimary() {
@@ -993,12 +557,12 @@ public final class MemberRuntime {
       next = LocalRole.STARTING;
     } else if (config.kind() == MemberKind.WITNESS) {
       next = LocalRole.WITNESS;
-    } else if (fencing || (fencedFor.isPresent() && fencedFor.get() == FenceReason.SWITCHOVER
+    } else if (fences.inProgress() || (fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent()
         && state.isPrimary(self, state.epoch()))) {
       next = LocalRole.DEMOTING;
     } else if (state.isPrimary(self, state.epoch())) {
       boolean promoted = state.currentEntry().map(HistoryEntry::promoted).orElse(false)
-          || promotedEpoch.filter(state.epoch()::equals).isPresent();
+          || operations.promotedEpoch().filter(state.epoch()::equals).isPresent();
       next = promoted ? LocalRole.PRIMARY : LocalRole.CANDIDATE;
     } else {
       next = LocalRole.REPLICA;
@@ -1006,44 +570,18 @@ public final class MemberRuntime {
     transition(next, reason);
   }
 
-  /** The one place roles change: checks the move, logs it, arms the watchdog and tells the listener. */
   private void transition(LocalRole to, String why) {
-    LocalRole from = role;
-    if (from == to) {
-      return;
-    }
-    if (from == LocalRole.STOPPED || (to == LocalRole.STARTING)) {
-      throw new IllegalStateException("illegal role change " + from + " -> " + to + " for member " + self);
-    }
-    role = to;
-    log.info("member {} epoch {}: {} -> {} ({})", self, state.epoch(), from, to, why);
-    watchdog.follow(to, lease, state.epoch());
-    RoleChange change = new RoleChange(self, from, to, state.epoch(), why, clock.instant());
-    try {
-      roleListener.accept(change);
-    } catch (RuntimeException e) {
-      log.error("member {} epoch {}: role listener failed: {}", self, state.epoch(), e.toString());
-    }
+    roles.transition(to, why, leases.lease(), state.epoch());
   }
 
   private void publish() {
-    snapshot = new LocalSnapshot(self, role, state, appliedIndex, lease, db, fencing, reason, leader, raftLeader,
-        raftTerm, reports, lastCycleNanos, lastCycleAt, predecessorSilence);
+    snapshot = new LocalSnapshot(self, roles.role(), state, appliedIndex, leases.lease(), status.db(), fences.inProgress(), reason, leader,
+        raftLeader, raftTerm, reports.reports(), lastCycleNanos, lastCycleAt, predecessorSilence);
   }
 
-  private static String describe(Throwable error) {
+  static String describe(Throwable error) {
     Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
         ? error.getCause() : error;
     return cause.getClass().getSimpleName() + ": " + cause.getMessage();
-  }
-
-  private static String describe(Agent.Operation operation) {
-    if (operation instanceof Agent.Operation.StartReplica r) {
-      return "start as standby of " + r.upstream().map(u -> u.member().value()).orElse("no upstream yet");
-    }
-    if (operation instanceof Agent.Operation.ConfigurePrimary c) {
-      return "configure primary: synchronous standbys " + c.topology().synchronousStandbys();
-    }
-    return operation.name();
   }
 }
