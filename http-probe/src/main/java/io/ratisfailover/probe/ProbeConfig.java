@@ -42,8 +42,8 @@ import java.util.Set;
  *     answering 200 on {@code /primary}; empty (the default) leaves it to HAProxy's health checks
  * @param warmUp right after binding, send a few thousand read-only health checks to the probe's own
  *     listener (seconds at most, in the background, outside the limits and the metrics), so that a
- *     fresh JVM answers routers' checks at its warm latency sooner; off unless set (the sidecar and
- *     witness programs set it unless {@code api.warm_up: false})
+ *     fresh JVM answers routers' checks at its warm latency sooner; off unless set (the programs'
+ *     {@code api.warm_up: true})
  */
 public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optional<Tls> tls,
     int maxInitialLineBytes, int maxHeaderBytes, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,

@@ -155,9 +155,9 @@ class SidecarConfigTest {
 
   @Test
   void theApiWarmsItselfUpUnlessTurnedOff() {
-    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).probe().warmUp()).isTrue();
-    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, warm_up: false"),
-        ENV).probe().warmUp()).isFalse();
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD, ENV).probe().warmUp()).isFalse();
+    assertThat(SidecarConfig.parse("sidecar.yml", GOOD.replace("primary_hold_off: 2s", "primary_hold_off: 2s, warm_up: true"),
+        ENV).probe().warmUp()).isTrue();
   }
 
   @Test

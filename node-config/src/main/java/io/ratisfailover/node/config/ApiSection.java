@@ -30,8 +30,9 @@ import java.util.Set;
  *     closed at once, so one host cannot starve the health checks of the others
  * @param haproxy tell HAProxy's runtime API directly when this member starts or stops being the
  *     primary; HAProxy's health checks alone when unset
- * @param warmUp {@code false} to skip the few seconds of read-only checks the API sends itself when it
- *     starts, so that routers' first checks already meet the warm latency; on when unset
+ * @param warmUp {@code true} to have the API send itself a few seconds of read-only checks when it
+ *     starts; off when unset (measured: it does not lower the first checks' latency, it competes
+ *     with them)
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
     String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient, HaproxySection haproxy,
@@ -87,7 +88,7 @@ public record ApiSection(String listen, String connectAddress, String username, 
   public ProbeConfig toProbeConfig(String at, String listenAt, Map<String, String> env) {
     String address = Values.required(at + ".listen", listenAt != null ? listenAt : listen);
     HostPort hp = Values.checked(at + ".listen", () -> HostPort.parse(address, "listen address"));
-    ProbeConfig.Builder b = ProbeConfig.builder().host(hp.host()).port(hp.port()).warmUp(!Boolean.FALSE.equals(warmUp));
+    ProbeConfig.Builder b = ProbeConfig.builder().host(hp.host()).port(hp.port()).warmUp(Boolean.TRUE.equals(warmUp));
     if (username != null || password != null) {
       b.auth(Values.required(at + ".username", username),
           Values.required(at + ".password", Values.secret(at + ".password", password, env)));
