@@ -50,7 +50,7 @@ final class AgentCommands {
         stateEpoch.get(), config.clusterName(), config.initialSettings());
     flights.submit(new Command.Bootstrap(config.clusterName(), config.peers(), config.initialSettings(), config.ca()), (result, error) -> {
       if (error != null) {
-        log.info("member {} epoch {}: bootstrap got no answer: {}", self, stateEpoch.get(), MemberRuntime.describe(error));
+        log.info("member {} epoch {}: bootstrap got no answer: {}", self, stateEpoch.get(), CommandFlights.describe(error));
       } else if (!result.applied() && !result.rejection().equals(Optional.of(Rejection.ALREADY_INITIALIZED))) {
         log.warn("member {} epoch {}: bootstrap refused: {}", self, stateEpoch.get(), result);
       }
@@ -86,7 +86,7 @@ final class AgentCommands {
 
   private void logRejection(String what, ApplyResult result, Throwable error) {
     if (error != null) {
-      log.warn("member {} epoch {}: {} got no answer: {}", self, stateEpoch.get(), what, MemberRuntime.describe(error));
+      log.warn("member {} epoch {}: {} got no answer: {}", self, stateEpoch.get(), what, CommandFlights.describe(error));
     } else if (!result.applied()) {
       log.warn("member {} epoch {}: {} refused: {}", self, stateEpoch.get(), what, result);
     }

@@ -45,7 +45,7 @@ final class ArbiterActions {
         flights.submit(submit.command(), (result, error) -> {
           if (error != null) {
             log.warn("member {} epoch {}: arbiter's command got no answer: {}", self, stateEpoch.get(),
-                MemberRuntime.describe(error));
+                CommandFlights.describe(error));
           } else if (!result.applied()) {
             log.info("member {} epoch {}: arbiter's command refused: {}", self, stateEpoch.get(), result);
           }

@@ -93,4 +93,11 @@ final class CommandFlights {
     }));
     return sent.seq();
   }
+
+  /** A failed command's error in one line, unwrapped from the future that carried it. */
+  static String describe(Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+  }
 }

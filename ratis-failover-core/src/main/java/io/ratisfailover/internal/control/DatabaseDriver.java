@@ -1,6 +1,8 @@
 package io.ratisfailover.internal.control;
 
+import io.ratisfailover.Epoch;
 import io.ratisfailover.spi.DatabaseAdapter;
+import io.ratisfailover.spi.DatabaseEvents;
 import io.ratisfailover.spi.DatabaseException;
 import io.ratisfailover.spi.FenceMode;
 import java.time.Duration;
@@ -9,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Runs blocking {@link DatabaseAdapter} calls off the loop, one at a time on the operation lane
@@ -68,6 +71,24 @@ final class DatabaseDriver {
     this.fenceLane = fenceLane;
     this.loop = loop;
     this.laneFreed = laneFreed;
+  }
+
+  /**
+   * Tells the adapter whom to ask: a status change polls at once, on the loop; whether the database
+   * may become writable is asked on the adapter's thread, right before it does.
+   */
+  void attach(Runnable statusMayHaveChanged, Predicate<Epoch> mayBecomeWritable) {
+    adapter.attach(new DatabaseEvents() {
+      @Override
+      public void statusMayHaveChanged() {
+        loop.execute(statusMayHaveChanged);
+      }
+
+      @Override
+      public boolean mayBecomeWritable(Epoch epoch) {
+        return mayBecomeWritable.test(epoch);
+      }
+    });
   }
 
   DatabaseAdapter adapter() {

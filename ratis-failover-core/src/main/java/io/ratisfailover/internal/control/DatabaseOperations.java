@@ -8,11 +8,14 @@ import io.ratisfailover.Timing;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseException;
+import io.ratisfailover.spi.DatabaseState;
+import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.Fencer;
 import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Upstream;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +87,21 @@ final class DatabaseOperations {
   /** An operation that makes the database writable is still on the lane. */
   boolean writableOperationRunning() {
     return writableOperationStarted && database.operationInProgress() != null;
+  }
+
+  /** Runs an operator's command (restart, reload, reinitialize) on the lane; {@code done} completes with its outcome. */
+  void runOperatorCommand(String name, DatabaseCommand command, CompletableFuture<Void> done) {
+    database.<Void>run(name, timing.operationTimeout(), adapter -> {
+      command.run(adapter);
+      return null;
+    }, outcome -> {
+      if (outcome.ok()) {
+        done.complete(null);
+      } else {
+        done.completeExceptionally(outcome.error());
+      }
+      finished.run();
+    });
   }
 
   void operate(Agent.Operation operation, ClusterState state, Lease lease, Optional<Upstream> previous) {
@@ -174,11 +192,15 @@ final class DatabaseOperations {
 
   /**
    * The cluster's PostgreSQL settings, when they differ from those this database last took. Only
-   * when the operation lane is idle: a settings change never delays a promotion, a fence or a
-   * restart in another role (the caller checks that the agent wants no operation).
+   * when the agent acts on a fresh observation of a running database, the operation lane is idle
+   * and {@code decision} wants no operation: a settings change never delays a promotion, a fence
+   * or a restart in another role.
    */
-  void applyClusterParameters(ServerParameters wanted, Epoch epoch, long now) {
-    if (!parameterSync.due(wanted, now)) {
+  void applyClusterParameters(ClusterState state, Agent.Decision decision, Optional<DatabaseStatus> observed, long now) {
+    ServerParameters wanted = state.settings().postgresql();
+    Epoch epoch = state.epoch();
+    if (database.operationInProgress() != null || observed.filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
+        || decision.actions().stream().anyMatch(a -> a instanceof Agent.Action.Operate) || !parameterSync.due(wanted, now)) {
       return;
     }
     database.<Void>run("apply cluster settings", timing.operationTimeout(), adapter -> {

@@ -119,7 +119,7 @@ final class LeaseRenewals {
   /** Lease bookkeeping for the answer to a renewal sent at tick {@code sentAt}. */
   private void renewed(long sentAt, Epoch epoch, ApplyResult result, Throwable error) {
     if (error != null) {
-      log.warn("member {} epoch {}: renewal failed: {}", self, epoch, MemberRuntime.describe(error));
+      log.warn("member {} epoch {}: renewal failed: {}", self, epoch, CommandFlights.describe(error));
       return;
     }
     if (epoch.compareTo(releasedEpoch) <= 0 && !releasedEpoch.equals(Epoch.ZERO)) {

@@ -1,5 +1,6 @@
 package io.ratisfailover.internal.control;
 
+import io.ratisfailover.Epoch;
 import io.ratisfailover.LocalRole;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.internal.state.ClusterState;
@@ -48,6 +49,15 @@ public record LocalSnapshot(MemberId self, LocalRole role, ClusterState state, l
   public boolean servingPrimary(long now) {
     return role == LocalRole.PRIMARY && !fencing && lease.isValid(now, state, self)
         && database.map(DatabaseStatus::isPrimary).orElse(false);
+  }
+
+  /**
+   * Whether this member is primary of {@code epoch} with a valid lease for it at tick {@code now}.
+   * The database thread asks right before it makes the database writable, possibly long after the
+   * decision (a hung server thawed, a queue drained).
+   */
+  public boolean holdsLeaseFor(Epoch epoch, long now) {
+    return state.isPrimary(self, epoch) && lease.epoch().equals(epoch) && leaseRemainingNanos(now) > 0;
   }
 
   /** Nanoseconds of lease left at tick {@code now}; zero when none is valid. */

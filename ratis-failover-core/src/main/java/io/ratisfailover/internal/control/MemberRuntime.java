@@ -16,17 +16,13 @@ import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.internal.state.Rejection;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
-import io.ratisfailover.spi.DatabaseEvents;
-import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.Fencer;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -43,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class MemberRuntime {
   private static final Logger log = LoggerFactory.getLogger(MemberRuntime.class);
 
-  /** Commands the agent sends; at most one of each kind is in flight. */
   private final RuntimeConfig config;
   private final MemberId self;
   private final Timing timing;
@@ -52,53 +47,37 @@ public final class MemberRuntime {
   private final Clock clock;
   private final Submitter submitter;
   private final TrustAndAgreement agreement;
-  private final Consensus consensus;
   private final DatabaseDriver database;
   /** The agent's operations on the database; null for a witness. */
   private final DatabaseOperations operations;
-  private final Fencer fencer;
   private final WatchdogGuard watchdog;
-  private final RenewalClock renewalClock;
   private final LeaseRenewals leases;
   private final AgentCommands commands;
   private final AgentPolicy agent;
+  private final RenewalClock renewalClock;
 
   // replicated view
   private ClusterState state = ClusterState.EMPTY;
   private long appliedIndex;
   private final AppliedReports reports;
-  private long renewalAppliedAt;
-  private PredecessorSilence predecessorSilence = PredecessorSilence.NONE;
+  private final ApplyTimes applyTimes;
 
-  // Raft leadership
-  private boolean leader;
-  private long leaderSince;
-  private Optional<MemberId> raftLeader = Optional.empty();
-  private long raftTerm;
+  private final Leadership leadership;
   private final ArbiterActions arbiterActions;
 
   // agent
-  /** Reports wait for the Raft server: before it runs, the agent only watches and fences its database. */
-  private boolean consensusStarted;
-  private boolean booted;
-  private long bootBarrierIndex = -1;
-  private long nextReportAt;
+  private final StatusReports reporting;
+  private final BootBarrier boot;
   private final StatusPolling status;
   private final LocalFence fences;
-  private OptionalLong candidateSince = OptionalLong.empty();
-  private Epoch candidateEpoch = Epoch.ZERO;
+  private final ElectedSince elected;
   /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
   private final PendingSyncRecords pendingSync = new PendingSyncRecords();
   private final CommandFlights flights;
   // loop bookkeeping
   private final RoleTransitions roles;
   private String reason = "starting";
-  private boolean cycleRequested;
-  private Loop.Cancellable wakeUp;
-  private long wakeAt;
-  private long lastCycleNanos;
-  /** Tick at which the last decision cycle ended (start-up counts as one): how liveness checks see a stuck loop. */
-  private long lastCycleAt;
+  private final CycleTimer cycles;
   private boolean closed;
   private volatile LocalSnapshot snapshot;
 
@@ -123,21 +102,24 @@ public final class MemberRuntime {
     this.agreement = new TrustAndAgreement(config);
     this.reports = new AppliedReports(timing);
     this.flights = new CommandFlights(submitter, loop, timing.rpcTimeout(), () -> appliedIndex, this::requestCycle);
-    this.consensus = consensus;
     this.database = database == null ? null
         : new DatabaseDriver(database, operationLane, fenceLane, loop, ticker, this::requestCycle);
-    this.fencer = fencer;
     this.watchdog = new WatchdogGuard(config.self(), watchdog, ticker);
     this.renewalClock = renewalClock;
     this.agent = agent;
     this.roles = new RoleTransitions(self, this.watchdog, clock, roleListener);
     // Ticks have no meaningful zero (they may be negative): every tick field starts at "now".
     long now = ticker.nanoTime();
-    this.renewalAppliedAt = now;
-    this.leaderSince = now;
+    this.applyTimes = new ApplyTimes(self, renewalClock, clock, now);
+    this.leadership = new Leadership(now);
+    this.elected = new ElectedSince(self);
+    this.cycles = new CycleTimer(loop, ticker, this::cycle, now);
+    this.reporting = new StatusReports(config, flights, () -> database == null ? Map.of() : database.attributes(),
+        () -> appliedIndex, now);
+    this.boot = reporting.boot();
     this.fences = new LocalFence(self, timing, this.database, fencer, this::databaseCallFinished);
     this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, fences::fencedFor,
-        this::databaseNotPrimary, () -> nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait()),
+        this::databaseNotPrimary, () -> reporting.dueAt(Ticks.plus(ticker.nanoTime(), timing.loopWait())),
         this::report, this::requestCycle);
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
         this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
@@ -145,8 +127,6 @@ public final class MemberRuntime {
     this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, roles::role,
         () -> state.epoch(), () -> closed, this::requestCycle, now);
     this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state.epoch(), this::publish);
-    this.nextReportAt = now;
-    this.lastCycleAt = now;
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
       throw new IllegalArgumentException("a " + config.kind() + " member " + (database == null ? "needs" : "has no use for")
           + " a database adapter");
@@ -160,21 +140,11 @@ public final class MemberRuntime {
   public void start() {
     loop.execute(() -> {
       if (database != null) {
-        database.adapter().attach(new DatabaseEvents() {
-          @Override
-          public void statusMayHaveChanged() {
-            loop.execute(MemberRuntime.this::pollNow);
-          }
-
-          @Override
-          public boolean mayBecomeWritable(Epoch epoch) {
-            return holdsLeaseFor(epoch);
-          }
-        });
+        database.attach(this::pollNow, this::holdsLeaseFor);
       }
       long now = ticker.nanoTime();
       leases.renewFrom(now);
-      nextReportAt = now;
+      reporting.dueAt(now);
       if (database != null) {
         status.poll();
       }
@@ -185,8 +155,7 @@ public final class MemberRuntime {
   /** The Raft server runs: the agent reports from now on, first at once. */
   public void consensusStarted() {
     loop.execute(() -> {
-      consensusStarted = true;
-      nextReportAt = ticker.nanoTime();
+      reporting.consensusStarted(ticker.nanoTime());
       requestCycle();
     });
   }
@@ -202,14 +171,8 @@ public final class MemberRuntime {
     appliedIndex = index;
     submitter.observe(loaded);
     agreement.checkTrust(loaded);
-    if (!previous.epoch().equals(loaded.epoch()) || !previous.primary().equals(loaded.primary())) {
-      onPrimaryChanged(previous, loaded, ticker.nanoTime());
-    }
-    renewalAppliedAt = renewalClock.loaded(ticker.nanoTime());
-    if (loaded.isPrimary(self, loaded.epoch()) && !predecessorSilence.epoch().equals(loaded.epoch())) {
-      // The election's apply time is lost with the entries: count the previous primary's silence from now.
-      predecessorSilence = new PredecessorSilence(loaded.epoch(), ticker.nanoTime(), Duration.ZERO);
-    }
+    onPrimaryChanged(previous, loaded, ticker.nanoTime());
+    applyTimes.loaded(loaded, ticker.nanoTime());
     reports.clear();
     requestCycle();
   }
@@ -221,13 +184,8 @@ public final class MemberRuntime {
     ClusterState previous = state;
     state = next;
     appliedIndex = index;
-    if (next.lastRenewalIndex() == index) {
-      renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
-    }
+    applyTimes.applied(index, request, result, next, now);
     reports.rememberAppliedAt(index, now);
-    if (result.applied() && request.command() instanceof Command.Elect elect && elect.candidate().equals(self)) {
-      predecessorSilence = new PredecessorSilence(elect.epoch(), now, elect.predecessorSilent());
-    }
     submitter.observe(next);
     agreement.checkTrust(next);
     // A forgery in our name says nothing about what our own commands can still do.
@@ -238,12 +196,9 @@ public final class MemberRuntime {
     if (result.applied() && request.command() instanceof Command.ReportStatus report) {
       reports.reported(request.origin().member(), report, now);
     }
-    if (!previous.epoch().equals(next.epoch()) || !previous.primary().equals(next.primary())) {
-      onPrimaryChanged(previous, next, now);
-    }
+    onPrimaryChanged(previous, next, now);
     flights.applied(index);
-    if (!booted && bootBarrierIndex >= 0 && index >= bootBarrierIndex) {
-      booted = true;
+    if (boot.passesAt(index)) {
       log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
     }
     requestCycle();
@@ -252,22 +207,20 @@ public final class MemberRuntime {
   /** This node became, or stopped being, the Raft leader whose arbiter may act. */
   public void leadership(boolean isLeader) {
     assert loop.inLoop();
-    if (isLeader && !leader) {
-      leaderSince = ticker.nanoTime();
-      log.info("member {} epoch {}: now the Raft leader; arbitrating", self, state.epoch());
-    } else if (!isLeader && leader) {
-      log.info("member {} epoch {}: no longer the Raft leader", self, state.epoch());
-      flights.landed(Flight.ARBITER);
+    if (leadership.set(isLeader, ticker.nanoTime())) {
+      log.info(isLeader ? "member {} epoch {}: now the Raft leader; arbitrating" : "member {} epoch {}: no longer the Raft leader",
+          self, state.epoch());
+      if (!isLeader) {
+        flights.landed(Flight.ARBITER);
+      }
     }
-    leader = isLeader;
     requestCycle();
   }
 
   /** Who leads the Raft group now, for views. */
   public void raftLeader(Optional<MemberId> leaderId, long term) {
     assert loop.inLoop();
-    raftLeader = leaderId;
-    raftTerm = term;
+    leadership.observed(leaderId, term);
     publish();
   }
 
@@ -277,9 +230,7 @@ public final class MemberRuntime {
       return;
     }
     closed = true;
-    if (wakeUp != null) {
-      wakeUp.cancel();
-    }
+    cycles.stop();
     watchdog.disarm(state.epoch());
     transition(LocalRole.STOPPED, "closed");
     publish();
@@ -289,59 +240,36 @@ public final class MemberRuntime {
     return snapshot;
   }
 
-  /** An operator's command on the local database. */
-  @FunctionalInterface
-  public interface DatabaseCommand {
-    void run(DatabaseAdapter adapter) throws io.ratisfailover.spi.DatabaseException;
-  }
-
   /** Runs an operator's database command (restart, reload, reinitialize) on the operation lane. */
   public CompletableFuture<Void> runDatabaseCommand(String name, DatabaseCommand command) {
+    if (operations == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("witness " + self + " has no database"));
+    }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    loop.execute(() -> {
-      if (database == null) {
-        done.completeExceptionally(new IllegalStateException("witness " + self + " has no database"));
-        return;
-      }
-      database.<Void>run(name, timing.operationTimeout(), adapter -> {
-        command.run(adapter);
-        return null;
-      }, outcome -> {
-        if (outcome.ok()) {
-          done.complete(null);
-        } else {
-          done.completeExceptionally(outcome.error());
-        }
-        databaseCallFinished();
-      });
-    });
+    loop.execute(() -> operations.runOperatorCommand(name, command, done));
     return done;
   }
 
   /** The upstream a reinitialized standby would clone from: the current primary, if any. */
   public Optional<Upstream> currentUpstream() {
-    LocalSnapshot s = snapshot;
-    return s.state().primary().filter(p -> !p.equals(self))
-        .map(p -> new Upstream(p, s.state().member(p).map(m -> m.attributes()).orElse(Map.of())));
+    ClusterState s = snapshot.state();
+    return s.primary().filter(p -> !p.equals(self)).map(p -> upstream(s, p));
   }
 
   // --- the cycle ------------------------------------------------------------------------------
 
   private void requestCycle() {
-    if (!cycleRequested && !closed) {
-      cycleRequested = true;
-      loop.execute(this::cycle);
-    }
+    cycles.request();
   }
 
   private void cycle() {
-    cycleRequested = false;
+    cycles.began();
     if (closed) {
       return;
     }
     long started = ticker.nanoTime();
     long now = started;
-    if (Ticks.reached(now, nextReportAt)) {
+    if (Ticks.reached(now, reporting.nextAt())) {
       if (database != null) {
         status.poll();
       } else {
@@ -356,11 +284,13 @@ public final class MemberRuntime {
         perform(action, now);
       }
     }
-    applyClusterParameters(decision, now);
-    long next = Ticks.earlier(decision.nextCheckAt(), nextReportAt);
+    if (operations != null && acting() && !status.stale()) {
+      operations.applyClusterParameters(state, decision, status.db(), now);
+    }
+    long next = Ticks.earlier(decision.nextCheckAt(), reporting.nextAt());
     String why = agreement.refusal().map(r -> "refusing to run: " + r)
         .orElse(status.stale() ? "waiting for a fresh database status after an operation" : decision.reason());
-    if (leader && acting()) {
+    if (leadership.leads() && acting()) {
       Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
       verdict.action().ifPresent(a -> arbiterActions.arbitrate(a, verdict.reason(), now));
       next = Ticks.earlier(next, verdict.nextCheckAt());
@@ -372,17 +302,15 @@ public final class MemberRuntime {
     }
     reason = why;
     updateRole();
-    lastCycleAt = ticker.nanoTime();
-    lastCycleNanos = lastCycleAt - started;
+    cycles.ended(started, next);
     publish();
     // Once the view says so: whoever stops this member on the refusal sees the reason in it.
     agreement.announceRefusal();
-    scheduleWakeUp(next);
   }
 
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
-        leases.lease(), leases.nextRenewAt(), status.db(), fences.fencedFor(), status.primaryDownSince(), candidateSince,
+        leases.lease(), leases.nextRenewAt(), status.db(), fences.fencedFor(), status.primaryDownSince(), elected.since(),
         status.syncBarriers(), operations == null ? Optional.empty() : operations.configured(),
         operations == null ? Optional.empty() : operations.promotedEpoch(),
         operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
@@ -390,13 +318,13 @@ public final class MemberRuntime {
   }
 
   private Arbiter.Input arbiterInput(long now) {
-    return new Arbiter.Input(state, self, config.clusterName(), timing, now, leaderSince,
-        renewalClock.measureFrom(renewalAppliedAt, leaderSince), reports.reports(), config.ca());
+    return new Arbiter.Input(state, self, config.clusterName(), timing, now, leadership.since(),
+        renewalClock.measureFrom(applyTimes.renewalAppliedAt(), leadership.since()), reports.reports(), config.ca());
   }
 
   /** Has read the committed state, and its configuration agrees with it: the agent and arbiter may act. */
   private boolean acting() {
-    return booted && agreement.refusal().isEmpty();
+    return boot.passed() && agreement.refusal().isEmpty();
   }
 
   /**
@@ -406,23 +334,6 @@ public final class MemberRuntime {
    */
   public CompletableFuture<String> refused() {
     return agreement.refused();
-  }
-
-  private void scheduleWakeUp(long at) {
-    long now = ticker.nanoTime();
-    long floor = now + 1_000_000; // never spin: at most one cycle a millisecond from the timer
-    long target = Ticks.later(at, floor);
-    if (wakeUp != null && wakeAt == target) {
-      return;
-    }
-    if (wakeUp != null) {
-      wakeUp.cancel();
-    }
-    wakeAt = target;
-    wakeUp = loop.schedule(Duration.ofNanos(target - now), () -> {
-      wakeUp = null;
-      cycle();
-    });
   }
 
   // --- performing the agent's actions ---------------------------------------------------------
@@ -443,29 +354,9 @@ public final class MemberRuntime {
     }
   }
 
-  /**
-   * Whether, according to the last published snapshot, this member is primary of {@code epoch} with
-   * a valid lease for it. Safe from any thread: the database thread asks right before it makes the
-   * database writable, possibly long after the decision (a hung server thawed, a queue drained).
-   */
+  /** {@link LocalSnapshot#holdsLeaseFor} of the last published snapshot: safe from any thread. */
   private boolean holdsLeaseFor(Epoch epoch) {
-    LocalSnapshot now = snapshot;
-    return now.state().isPrimary(self, epoch) && now.lease().epoch().equals(epoch)
-        && now.leaseRemainingNanos(ticker.nanoTime()) > 0;
-  }
-
-  /**
-   * The cluster's PostgreSQL settings, when they differ from those this database last took. Only
-   * when the operation lane is idle and the agent wants no operation: a settings change never
-   * delays a promotion, a fence or a restart in another role.
-   */
-  private void applyClusterParameters(Agent.Decision decision, long now) {
-    if (database == null || !acting() || status.stale() || database.operationInProgress() != null
-        || status.db().filter(s -> s.state() != DatabaseState.ABSENT).isEmpty()
-        || decision.actions().stream().anyMatch(a -> a instanceof Agent.Action.Operate)) {
-      return;
-    }
-    operations.applyClusterParameters(state.settings().postgresql(), state.epoch(), now);
+    return snapshot.holdsLeaseFor(epoch, ticker.nanoTime());
   }
 
   private void fence(Agent.Action.Fence fence) {
@@ -498,34 +389,16 @@ public final class MemberRuntime {
   }
 
   private void report(long now) {
-    if (!consensusStarted || agreement.refusal().isPresent() || !flights.takeOff(Flight.REPORT)) {
-      return;
-    }
-    nextReportAt = Ticks.plus(now, database == null && booted ? timing.ttl() : timing.loopWait());
-    Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(),
-        database == null ? Map.of() : database.adapter().attributes(),
-        database == null ? Optional.empty() : status.db(),
-        OptionalLong.of(appliedIndex));
-    flights.submit(report, (result, error) -> {
-      if (error == null && !booted && bootBarrierIndex < 0) {
-        bootBarrierIndex = result.index();
-        if (appliedIndex >= bootBarrierIndex) {
-          booted = true;
-        }
-      }
-    }, Flight.REPORT);
+    reporting.send(now, database == null ? Optional.empty() : status.db(), agreement.refusal().isPresent());
   }
 
   // --- bookkeeping ---------------------------------------------------------------------------
 
   private void onPrimaryChanged(ClusterState previous, ClusterState next, long now) {
-    boolean electedNow = next.isPrimary(self, next.epoch());
-    if (electedNow && !next.epoch().equals(candidateEpoch)) {
-      candidateEpoch = next.epoch();
-      candidateSince = OptionalLong.of(now);
-    } else if (!electedNow) {
-      candidateSince = OptionalLong.empty();
+    if (previous.epoch().equals(next.epoch()) && previous.primary().equals(next.primary())) {
+      return;
     }
+    elected.primaryChanged(next, now);
     if (leases.lease().held() && !next.isPrimary(self, leases.lease().epoch())) {
       leases.giveUp();
     }
@@ -545,29 +418,19 @@ public final class MemberRuntime {
   }
 
   private Optional<Upstream> previousPrimary() {
-    return state.previousPrimary().filter(p -> !p.equals(self))
-        .map(p -> new Upstream(p, state.member(p).map(m -> m.attributes()).orElse(Map.of())));
+    return state.previousPrimary().filter(p -> !p.equals(self)).map(p -> upstream(state, p));
+  }
+
+  private static Upstream upstream(ClusterState s, MemberId member) {
+    return new Upstream(member, s.member(member).map(m -> m.attributes()).orElse(Map.of()));
   }
 
   private void updateRole() {
-    LocalRole next;
-    if (closed) {
-      next = LocalRole.STOPPED;
-    } else if (!booted) {
-      next = LocalRole.STARTING;
-    } else if (config.kind() == MemberKind.WITNESS) {
-      next = LocalRole.WITNESS;
-    } else if (fences.inProgress() || (fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent()
-        && state.isPrimary(self, state.epoch()))) {
-      next = LocalRole.DEMOTING;
-    } else if (state.isPrimary(self, state.epoch())) {
-      boolean promoted = state.currentEntry().map(HistoryEntry::promoted).orElse(false)
-          || operations.promotedEpoch().filter(state.epoch()::equals).isPresent();
-      next = promoted ? LocalRole.PRIMARY : LocalRole.CANDIDATE;
-    } else {
-      next = LocalRole.REPLICA;
-    }
-    transition(next, reason);
+    boolean isPrimary = state.isPrimary(self, state.epoch());
+    boolean demoting = fences.inProgress() || (isPrimary && fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent());
+    boolean promoted = isPrimary && (state.currentEntry().map(HistoryEntry::promoted).orElse(false)
+        || operations.promotedEpoch().filter(state.epoch()::equals).isPresent());
+    transition(RoleTransitions.roleFor(closed, boot.passed(), config.kind(), demoting, isPrimary, promoted), reason);
   }
 
   private void transition(LocalRole to, String why) {
@@ -575,13 +438,8 @@ public final class MemberRuntime {
   }
 
   private void publish() {
-    snapshot = new LocalSnapshot(self, roles.role(), state, appliedIndex, leases.lease(), status.db(), fences.inProgress(), reason, leader,
-        raftLeader, raftTerm, reports.reports(), lastCycleNanos, lastCycleAt, predecessorSilence);
-  }
-
-  static String describe(Throwable error) {
-    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-        ? error.getCause() : error;
-    return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    snapshot = new LocalSnapshot(self, roles.role(), state, appliedIndex, leases.lease(), status.db(), fences.inProgress(), reason,
+        leadership.leads(), leadership.leader(), leadership.term(), reports.reports(), cycles.lastNanos(), cycles.lastEndedAt(),
+        applyTimes.predecessorSilence());
   }
 }

@@ -3,6 +3,7 @@ package io.ratisfailover.internal.control;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.LocalRole;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberKind;
 import io.ratisfailover.RoleChange;
 import java.time.Clock;
 import java.util.function.Consumer;
@@ -29,6 +30,22 @@ final class RoleTransitions {
 
   LocalRole role() {
     return role;
+  }
+
+  /** The role the facts call for; the first that applies wins. */
+  static LocalRole roleFor(boolean closed, boolean booted, MemberKind kind, boolean demoting, boolean elected, boolean promoted) {
+    if (closed) {
+      return LocalRole.STOPPED;
+    } else if (!booted) {
+      return LocalRole.STARTING;
+    } else if (kind == MemberKind.WITNESS) {
+      return LocalRole.WITNESS;
+    } else if (demoting) {
+      return LocalRole.DEMOTING;
+    } else if (elected) {
+      return promoted ? LocalRole.PRIMARY : LocalRole.CANDIDATE;
+    }
+    return LocalRole.REPLICA;
   }
 
   /** Checks the move, logs it, arms the watchdog and tells the listener. */

@@ -1,0 +1,10 @@
+package io.ratisfailover.internal.control;
+
+import io.ratisfailover.spi.DatabaseAdapter;
+import io.ratisfailover.spi.DatabaseException;
+
+/** An operator's command on the local database (restart, reload, reinitialize). */
+@FunctionalInterface
+public interface DatabaseCommand {
+  void run(DatabaseAdapter adapter) throws DatabaseException;
+}
