@@ -47,6 +47,13 @@ import java.util.Set;
 public record WitnessConfig(String member, String storage, TimingSection timing, RaftSection raft, ApiSection api,
     List<ClusterEntry> clusters, String apiListen) {
 
+  /**
+   * Routers check the data members' APIs, never a witness's: its API's self-warm-up (some 2 s of CPU
+   * and 4 MB of resident memory for the classes and compiled code of a client) runs only when
+   * {@code api.warm_up: true} asks for it.
+   */
+  private static final boolean WARM_UP_WHEN_UNSET = false;
+
   /** One entry of {@code clusters:}; its {@code raft:} replaces the top-level one for this cluster. */
   public record ClusterEntry(String name, String apiListen, String raftBindHost, TimingSection timing,
       RaftSection raft, SettingsSection settings, List<PeerSection> peers) {}
@@ -127,7 +134,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
 
   Optional<ProbeConfig> clustersApi(Map<String, String> env) {
     return apiListen == null ? Optional.empty()
-        : Optional.of((api == null ? ApiSection.NONE : api).toProbeConfig("api", apiListen, env));
+        : Optional.of((api == null ? ApiSection.NONE : api).toProbeConfig("api", apiListen, env, WARM_UP_WHEN_UNSET));
   }
 
   /** Parses and checks configuration text; {@code source} names it in messages. */
@@ -178,7 +185,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
         throw ConfigException.at(at + ".api_listen", apiListen + " is used twice");
       }
       Optional<ProbeConfig> probe = apiListen == null ? Optional.empty() : Optional.of(
-          (api == null ? ApiSection.NONE : api).toProbeConfig("api", c.apiListen(), env));
+          (api == null ? ApiSection.NONE : api).toProbeConfig("api", c.apiListen(), env, WARM_UP_WHEN_UNSET));
       TimingSection t = c.timing() != null ? c.timing() : timing != null ? timing : TimingSection.DEFAULT;
       Timing resolved = t.toTiming(c.timing() != null ? at + ".timing" : "timing");
       if (c.settings() != null) {

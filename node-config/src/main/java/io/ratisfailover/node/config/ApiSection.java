@@ -31,7 +31,7 @@ import java.util.Set;
  * @param haproxy tell HAProxy's runtime API directly when this member starts or stops being the
  *     primary; HAProxy's health checks alone when unset
  * @param warmUp {@code false} to skip the few seconds of read-only checks the API sends itself when it
- *     starts, so that routers' first checks already meet the warm latency; on when unset
+ *     starts, so that routers' first checks already meet the warm latency; on when unset, except on a witness
  */
 public record ApiSection(String listen, String connectAddress, String username, String password, TlsSection tls,
     String primaryHoldOff, Boolean allowUnauthenticatedAdmin, Integer maxConnectionsPerClient, HaproxySection haproxy,
@@ -85,9 +85,17 @@ public record ApiSection(String listen, String connectAddress, String username, 
    * @param listenAt the address to listen on when it is not this section's own {@code listen}
    */
   public ProbeConfig toProbeConfig(String at, String listenAt, Map<String, String> env) {
+    return toProbeConfig(at, listenAt, env, true);
+  }
+
+  /**
+   * The probe's configuration, for a program whose API warms itself up only when {@code warm_up} says
+   * so if {@code warmUpWhenUnset} is {@code false} (the witness: routers never check it).
+   */
+  public ProbeConfig toProbeConfig(String at, String listenAt, Map<String, String> env, boolean warmUpWhenUnset) {
     String address = Values.required(at + ".listen", listenAt != null ? listenAt : listen);
     HostPort hp = Values.checked(at + ".listen", () -> HostPort.parse(address, "listen address"));
-    ProbeConfig.Builder b = ProbeConfig.builder().host(hp.host()).port(hp.port()).warmUp(!Boolean.FALSE.equals(warmUp));
+    ProbeConfig.Builder b = ProbeConfig.builder().host(hp.host()).port(hp.port()).warmUp(warmUp != null ? warmUp : warmUpWhenUnset);
     if (username != null || password != null) {
       b.auth(Values.required(at + ".username", username),
           Values.required(at + ".password", Values.secret(at + ".password", password, env)));
