@@ -89,8 +89,8 @@ public record ApiSection(String listen, String connectAddress, String username, 
   }
 
   /**
-   * The probe's configuration, for a program whose API warms itself up only when {@code warm_up} says
-   * so if {@code warmUpWhenUnset} is {@code false} (the witness: routers never check it).
+   * The probe's configuration; {@code warmUpWhenUnset} says whether the API warms itself up when
+   * {@code warm_up} is not set (the witness passes {@code false}: routers never check it).
    */
   public ProbeConfig toProbeConfig(String at, String listenAt, Map<String, String> env, boolean warmUpWhenUnset) {
     String address = Values.required(at + ".listen", listenAt != null ? listenAt : listen);
