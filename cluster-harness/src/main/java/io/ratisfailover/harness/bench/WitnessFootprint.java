@@ -56,7 +56,8 @@ final class WitnessFootprint implements Scenario {
 
   @Override public String description() {
     return "the witness distribution's launcher (class-data archive built first) joins two running data members: start until its API"
-        + " answers and until /readiness is 200, CPU seconds until then, and resident memory after " + settle.toSeconds() + " s";
+        + " answers and until /readiness is 200, CPU seconds until then, resident memory after " + settle.toSeconds() + " s, and"
+        + " whether it became the Raft leader (1)";
   }
 
   @Override public Map<String, Double> run(Path dir) throws Exception {
@@ -91,7 +92,7 @@ final class WitnessFootprint implements Scenario {
           throw new IOException("the witness exited with " + witness.exitValue() + "; see " + dir.resolve("witness.log"));
         }
         return Map.of("api_ms", Math.rint(apiMs), "api_cpu_ms", cpuMs, "ready_ms", Math.rint(readyMs),
-            "rss_mb", residentMegabytes(witness.pid()));
+            "rss_mb", residentMegabytes(witness.pid()), "raft_leader", wasRaftLeader(dir.resolve("witness.log")) ? 1.0 : 0.0);
       } finally {
         stop(witness);
       }
@@ -150,6 +151,14 @@ final class WitnessFootprint implements Scenario {
       LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
     }
     throw new TimeoutException("the witness's /" + path + " did not answer 200 within " + PATIENCE);
+  }
+
+  /**
+   * Whether the witness became its cluster's Raft leader (it arbitrates then: log appenders, more
+   * threads and classes, some 6 MB more resident memory), as it does in some runs when it joins.
+   */
+  private static boolean wasRaftLeader(Path log) throws IOException {
+    return Files.readString(log).contains("now the Raft leader");
   }
 
   /** User and system CPU time of the process so far (/proc, clock ticks of 10 ms): start cost without the machine's load. */

@@ -94,6 +94,23 @@ class ConfigFilesTest {
         "witness.yml: raft.tls: raft TLS key file " + orders.certificate() + " is 'CERTIFICATE', not an unencrypted PKCS#8");
   }
 
+  /**
+   * The probe's self-warm-up is off unless asked for, on a witness too: routers never check a witness,
+   * and there it would cost 2 s of CPU and 4 MB of resident memory (its footprint is a target).
+   */
+  @Test
+  void aWitnessApiWarmsItselfUpOnlyWhenAsked(@TempDir Path dir) throws Exception {
+    String fleet = GOOD.replace("raft: {insecure: true}\n", "raft: {insecure: true}\napi_listen: 127.0.0.1:8000\n");
+    Path file = Files.writeString(dir.resolve("witness.yml"), fleet);
+    assertThat(WitnessConfig.parse("witness.yml", fleet, Map.of()).get(0).probe().orElseThrow().warmUp()).isFalse();
+    assertThat(WitnessConfig.clustersApi(file, Map.of()).orElseThrow().warmUp()).isFalse();
+
+    String asked = fleet.replace("api_listen: 127.0.0.1:8000\n", "api_listen: 127.0.0.1:8000\napi: {warm_up: true}\n");
+    Files.writeString(file, asked);
+    assertThat(WitnessConfig.parse("witness.yml", asked, Map.of()).get(0).probe().orElseThrow().warmUp()).isTrue();
+    assertThat(WitnessConfig.clustersApi(file, Map.of()).orElseThrow().warmUp()).isTrue();
+  }
+
   @Test
   void secretsComeFromTheEnvironmentOrAFileAndMissingOnesAreNamed(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("pw");
