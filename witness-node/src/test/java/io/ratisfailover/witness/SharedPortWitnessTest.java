@@ -216,6 +216,11 @@ class SharedPortWitnessTest {
     String repeated = good.replace("billing-pg1", "orders-pg1");
     assertThatThrownBy(() -> WitnessConfig.parse("w.yml", repeated, Map.of()))
         .hasMessageContaining("member id orders-pg1 is used by another cluster of this witness");
+    // One process serving data members of several clusters on a shared server of its own: one id, one address.
+    String sameAddress = good.replace("billing-pg1, kind: data, raft: '" + cluster("billing").peers().get(0).raftAddress(),
+        "orders-pg1, kind: data, raft: '" + cluster("orders").peers().get(0).raftAddress());
+    assertThat(sameAddress).isNotEqualTo(good);
+    assertThat(WitnessConfig.parse("w.yml", sameAddress, Map.of())).hasSize(2);
     String ownTls = good.replace("  - name: billing\n", "  - name: billing\n    raft: {insecure: true}\n");
     assertThatThrownBy(() -> WitnessConfig.parse("w.yml", ownTls, Map.of()))
         .hasMessageContaining("clusters[1].raft").hasMessageContaining("one TLS identity serves every cluster");
