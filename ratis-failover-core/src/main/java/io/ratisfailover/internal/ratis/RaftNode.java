@@ -199,7 +199,9 @@ public final class RaftNode implements AutoCloseable {
     if (!reports.isEmpty()) {
       return Optional.empty();
     }
-    return membership.otherCluster().map(other -> ConfigAgreement.nameRefusal(settings.clusterName(),
+    List<RaftGroupId> servedHere = new java.util.ArrayList<>();
+    shared.filter(SharedRaftServer::started).ifPresent(h -> h.server().getGroupIds().forEach(servedHere::add));
+    return membership.otherCluster(servedHere).map(other -> ConfigAgreement.nameRefusal(settings.clusterName(),
         other.clusterName(), "the group peer " + other.peer() + " serves"));
   }
 
