@@ -49,8 +49,9 @@ public final class FleetBenchmark {
   private final String preference;
   private final Path work;
   private final Path launcher;
-  private final List<Witness> witnesses = new ArrayList<>();
-  private final List<DataJvm> dataJvms = new ArrayList<>();
+  private final List<Witness> witnesses = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<DataJvm> dataJvms = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private boolean stopped;
 
   /** One cluster's state as its data members see it. */
   record ClusterStatus(String primary, long epoch, long term, String leader, long applied) {}
@@ -98,11 +99,15 @@ public final class FleetBenchmark {
     io.ratisfailover.harness.Directories.deleteTree(work);
     Files.createDirectories(work);
     FleetBenchmark bench = new FleetBenchmark(n, jvms, preference, work, home.resolve("bin/ratis-failover-witness"));
+    // Also when the benchmark itself is stopped (SIGTERM, Ctrl-C): no witness or data process outlives it.
+    Thread stopper = new Thread(bench::stop, "fleet-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
     Map<String, Double> figures;
     try {
       figures = bench.run();
     } finally {
       bench.stop();
+      Runtime.getRuntime().removeShutdownHook(stopper);
     }
     Results results = new Results();
     String scenario = "fleet-" + n;
@@ -144,6 +149,11 @@ public final class FleetBenchmark {
     }
     for (int j = 0; j < jvms; j++) {
       dataJvms.add(startDataJvm(j, ports));
+    }
+    for (int j = 0; j < jvms; j++) {
+      if (!dataJvms.get(j).answer().equals("STARTED")) {
+        throw new IOException("data-member process " + j + " did not start; see " + work.resolve("d" + j + ".err"));
+      }
     }
     long started = System.nanoTime();
     awaitEveryClusterServing();
@@ -302,12 +312,8 @@ public final class FleetBenchmark {
         "-Dlogback.configurationFile=logback-quiet.xml", "-cp", System.getProperty("java.class.path"),
         FleetMembers.class.getName(), file.toString())
         .redirectError(work.resolve("d" + j + ".err").toFile()).start();
-    DataJvm jvm = new DataJvm(p, new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8),
+    return new DataJvm(p, new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8),
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
-    if (!jvm.answer().equals("STARTED")) {
-      throw new IOException("data-member process " + j + " did not start; see " + work.resolve("d" + j + ".err"));
-    }
-    return jvm;
   }
 
   private Map<String, ClusterStatus> status() throws IOException {
@@ -328,14 +334,15 @@ public final class FleetBenchmark {
 
   private void awaitEveryClusterServing() throws Exception {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
+    long serving = 0;
     while (System.nanoTime() < deadline) {
-      long serving = status().values().stream().filter(s -> !s.primary().equals("-")).count();
+      serving = status().values().stream().filter(s -> !s.primary().equals("-")).count();
       if (serving == clusters) {
         return;
       }
       LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
     }
-    throw new TimeoutException("not every cluster served a primary within " + PATIENCE);
+    throw new TimeoutException("only " + serving + " of " + clusters + " clusters served a primary within " + PATIENCE);
   }
 
   /** Until the witness's clusters port lists all its clusters as healthy (every member reporting). */
@@ -366,8 +373,12 @@ public final class FleetBenchmark {
         + PATIENCE + ": " + last);
   }
 
-  /** Every process this benchmark started, by its own handle. */
-  private void stop() {
+  /** Every process this benchmark started, by its own handle; once. */
+  private synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     for (DataJvm jvm : dataJvms) {
       jvm.commands().println("quit");
     }

@@ -17,10 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -43,6 +46,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class FleetMembers {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
+  private static final int STARTING_AT_ONCE = 8;
 
   /** One cluster's data members and their databases. */
   private record Cluster(String name, InMemoryDatabases databases, Map<MemberId, FailoverMember> members) {
@@ -51,7 +55,7 @@ public final class FleetMembers {
     }
   }
 
-  private final Map<String, Cluster> clusters = new LinkedHashMap<>();
+  private final Map<String, Cluster> clusters = new java.util.TreeMap<>();
   private final List<RaftHost> hosts = new ArrayList<>();
 
   public static void main(String[] args) throws IOException {
@@ -100,20 +104,42 @@ public final class FleetMembers {
       host.start();
       hosts.add(host);
     }
-    for (String[] c : clusterLines) {
-      List<Peer> peers = new ArrayList<>();
-      hosts.forEach(h -> peers.add(Peer.data(h.memberId().value(), h.raftAddress())));
-      peers.add(Peer.witness(c[2], c[3]));
-      Cluster cluster = new Cluster(c[1], new InMemoryDatabases(), new LinkedHashMap<>());
-      for (RaftHost host : hosts) {
-        FailoverMember m = FailoverMember.builder().clusterName(c[1]).memberId(host.memberId()).peers(peers)
-            .timing(timing).raftHost(host).raftLeaderPreference(preference)
-            .database(cluster.databases().create(host.memberId())).build();
-        cluster.members().put(host.memberId(), m);
-        m.start();
+    // A member's start mostly waits for its peers' answers about the group: several clusters at once.
+    ExecutorService starts = Executors.newFixedThreadPool(STARTING_AT_ONCE);
+    try {
+      List<Future<Cluster>> started = new ArrayList<>();
+      for (String[] c : clusterLines) {
+        RaftLeaderPreference p = preference;
+        started.add(starts.submit(() -> startCluster(c[1], c[2], c[3], timing, p)));
       }
-      clusters.put(c[1], cluster);
+      for (Future<Cluster> f : started) {
+        Cluster cluster = f.get();
+        clusters.put(cluster.name(), cluster);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the clusters", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a cluster did not start: " + e.getCause(), e.getCause());
+    } finally {
+      starts.shutdown();
     }
+  }
+
+  private Cluster startCluster(String name, String witness, String witnessAddress, Timing timing,
+      RaftLeaderPreference preference) {
+    List<Peer> peers = new ArrayList<>();
+    hosts.forEach(h -> peers.add(Peer.data(h.memberId().value(), h.raftAddress())));
+    peers.add(Peer.witness(witness, witnessAddress));
+    Cluster cluster = new Cluster(name, new InMemoryDatabases(), new java.util.concurrent.ConcurrentHashMap<>());
+    for (RaftHost host : hosts) {
+      FailoverMember m = FailoverMember.builder().clusterName(name).memberId(host.memberId()).peers(peers)
+          .timing(timing).raftHost(host).raftLeaderPreference(preference)
+          .database(cluster.databases().create(host.memberId())).build();
+      cluster.members().put(host.memberId(), m);
+      m.start();
+    }
+    return cluster;
   }
 
   private void status(PrintStream out) {
