@@ -61,12 +61,18 @@ class LeaderPlacementTest {
         .allMatch(m -> m.cluster().raftLeader().equals(Optional.of(MemberId.of(id)))), cluster::describe);
   }
 
-  @Test
-  void theStandbyLeadsAndTheWitnessStopsWithoutAnElection() {
+  /** A formed cluster under the default preference, its standby leading; the primary. */
+  FailoverMember formedWithTheStandbyLeading() {
     start(RaftLeaderPreference.STANDBY);
     FailoverMember primary = formed();
+    awaitLeader(standbyOf(primary));
+    return primary;
+  }
+
+  @Test
+  void theStandbyLeadsAndTheWitnessStopsWithoutAnElection() {
+    FailoverMember primary = formedWithTheStandbyLeading();
     String standby = standbyOf(primary);
-    awaitLeader(standby);
     long term = primary.cluster().raftTerm();
     long applied = primary.cluster().appliedIndex();
 
@@ -80,10 +86,8 @@ class LeaderPlacementTest {
 
   @Test
   void aSwitchoverToTheLeadingStandbyHandsLeadershipToTheOldPrimaryOncePromoted() {
-    start(RaftLeaderPreference.STANDBY);
-    FailoverMember primary = formed();
+    FailoverMember primary = formedWithTheStandbyLeading();
     String standby = standbyOf(primary);
-    awaitLeader(standby);
 
     cluster.member(standby).switchover(SwitchoverRequest.now(), PATIENCE);
     Await.until(standby + " serving", PATIENCE, () -> cluster.member(standby).servingPrimary(), cluster::describe);
