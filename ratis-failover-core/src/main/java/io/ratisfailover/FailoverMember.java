@@ -86,14 +86,14 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.host = Optional.ofNullable(b.host);
     this.selfPeer = b.peers.stream().filter(p -> p.id().equals(b.memberId)).findFirst().orElseThrow();
     this.raft = new RaftNode(new RaftNode.Settings(b.memberId, b.clusterName, b.peers, b.timing, b.raftStorage(),
-        b.snapshotEvery, Optional.ofNullable(b.raftBindHost), b.rejoin), tls, host.map(RaftHost::server));
+        b.snapshotEvery, Optional.ofNullable(b.raftBindHost), b.rejoin, b.leaderPreference), tls, host.map(RaftHost::server));
     RaftGroup group = raft.group();
     this.threads = new MemberThreads(b.memberId);
     this.loop = threads.loop();
     this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
         .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
         .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
-        raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin());
+        raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin(), b.leaderPreference);
     Optional<RaftTls> files = b.host == null ? Optional.ofNullable(b.raftTls) : b.host.raftTls();
     this.key = files.map(f -> MemberKey.load(b.memberId, b.clusterName, f));
     // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
@@ -327,6 +327,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private RaftTls raftTls;
     private boolean insecureRaft;
     private RaftHost host;
+    private RaftLeaderPreference leaderPreference = RaftLeaderPreference.STANDBY;
 
     private Builder() {}
 
@@ -362,6 +363,15 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
      * are refused; {@link #start()} adds the group, {@link #close()} removes it and leaves the others running.
      */
     public Builder raftHost(RaftHost value) { this.host = Objects.requireNonNull(value, "raftHost"); return this; }
+    /**
+     * Which members should lead Raft (and so arbitrate) besides the primary's, which never should:
+     * a standby by default, so that a witness shared by many clusters leads none of them;
+     * {@link RaftLeaderPreference#WITNESS} for the behaviour before. The same on every member.
+     */
+    public Builder raftLeaderPreference(RaftLeaderPreference value) {
+      this.leaderPreference = Objects.requireNonNull(value, "raftLeaderPreference");
+      return this;
+    }
     /** Listen on this host instead of the one in this member's Raft address (for example 0.0.0.0). */
     public Builder raftBindHost(String host) { this.raftBindHost = host; return this; }
     /** Required for a data member, refused for a witness. Closed with the member. */

@@ -5,6 +5,7 @@ import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.RaftTls;
 import io.ratisfailover.SettingException;
 import io.ratisfailover.Tags;
@@ -35,10 +36,11 @@ import java.util.Optional;
  * @param raftTls this member's Raft TLS files; empty only when the builder was told {@code insecureRaft()}
  * @param postgres the local PostgreSQL server
  * @param snapshotEvery snapshot the state every this many Raft entries ({@link FailoverMember.Builder#snapshotEvery})
+ * @param raftLeaderPreference which members should lead Raft ({@link FailoverMember.Builder#raftLeaderPreference})
  */
 public record DataMemberConfig(String clusterName, MemberId member, List<Peer> peers, Path storageDirectory,
     Timing timing, ClusterSettings initialSettings, Tags tags, String apiUrl, Optional<String> raftBindHost,
-    Optional<RaftTls> raftTls, PostgresConfig postgres, long snapshotEvery) {
+    Optional<RaftTls> raftTls, PostgresConfig postgres, long snapshotEvery, RaftLeaderPreference raftLeaderPreference) {
 
   public DataMemberConfig {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -52,6 +54,7 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     Objects.requireNonNull(raftBindHost, "raftBindHost");
     Objects.requireNonNull(raftTls, "raftTls");
     Objects.requireNonNull(postgres, "postgres");
+    Objects.requireNonNull(raftLeaderPreference, "raftLeaderPreference");
   }
 
   /**
@@ -60,15 +63,16 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
    */
   public FailoverMember.Builder memberBuilder(DatabaseAdapter database) {
     return memberBuilder(clusterName, member, peers, storageDirectory, timing, initialSettings, tags, apiUrl,
-        raftBindHost.orElse(null), raftTls.orElse(null), raftTls.isEmpty(), snapshotEvery).database(database);
+        raftBindHost.orElse(null), raftTls.orElse(null), raftTls.isEmpty(), snapshotEvery, raftLeaderPreference)
+        .database(database);
   }
 
   private static FailoverMember.Builder memberBuilder(String clusterName, MemberId member, List<Peer> peers,
       Path storageDirectory, Timing timing, ClusterSettings initialSettings, Tags tags, String apiUrl,
-      String raftBindHost, RaftTls raftTls, boolean insecureRaft, long snapshotEvery) {
+      String raftBindHost, RaftTls raftTls, boolean insecureRaft, long snapshotEvery, RaftLeaderPreference preference) {
     FailoverMember.Builder b = FailoverMember.builder().clusterName(clusterName).memberId(member).peers(peers)
         .storageDirectory(storageDirectory).timing(timing).initialSettings(initialSettings).tags(tags).apiUrl(apiUrl)
-        .snapshotEvery(snapshotEvery);
+        .snapshotEvery(snapshotEvery).raftLeaderPreference(preference);
     if (raftBindHost != null) {
       b.raftBindHost(raftBindHost);
     }
@@ -124,6 +128,7 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     private boolean insecureRaft;
     private PostgresConfig postgres;
     private long snapshotEvery = FailoverMember.Builder.DEFAULT_SNAPSHOT_EVERY;
+    private RaftLeaderPreference raftLeaderPreference = RaftLeaderPreference.STANDBY;
 
     private Builder() {}
 
@@ -144,12 +149,14 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
     public Builder postgres(PostgresConfig value) { this.postgres = value; return this; }
     /** {@link FailoverMember.Builder#snapshotEvery}; default 1000. */
     public Builder snapshotEvery(long entries) { this.snapshotEvery = entries; return this; }
+    /** {@link FailoverMember.Builder#raftLeaderPreference}; default {@code STANDBY}. */
+    public Builder raftLeaderPreference(RaftLeaderPreference value) { this.raftLeaderPreference = value; return this; }
 
     /** @throws SettingException naming the first missing or inconsistent setting */
     public DataMemberConfig build() {
       // The member's own rules, checked by the builder that will run it.
       memberBuilder(clusterName, member, peers, storageDirectory, timing, initialSettings, tags, apiUrl, raftBindHost,
-          raftTls, insecureRaft, snapshotEvery).check();
+          raftTls, insecureRaft, snapshotEvery, raftLeaderPreference).check();
       Peer self = peers.stream().filter(p -> p.id().equals(member)).findFirst().orElseThrow();
       if (self.kind() != MemberKind.DATA) {
         throw SettingException.worded("peers", "member " + member + " is a witness, not a data member");
@@ -165,7 +172,7 @@ public record DataMemberConfig(String clusterName, MemberId member, List<Peer> p
         throw SettingException.at("postgres.statusTimeout", problem);
       });
       return new DataMemberConfig(clusterName, member, peers, storage, timing, initialSettings, tags, apiUrl,
-          Optional.ofNullable(raftBindHost), Optional.ofNullable(raftTls), postgres, snapshotEvery);
+          Optional.ofNullable(raftBindHost), Optional.ofNullable(raftTls), postgres, snapshotEvery, raftLeaderPreference);
     }
   }
 }

@@ -1,7 +1,7 @@
 package io.ratisfailover.sim;
 
 import io.ratisfailover.MemberId;
-import io.ratisfailover.MemberKind;
+import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.internal.control.Consensus;
 import io.ratisfailover.internal.state.Applied;
 import io.ratisfailover.internal.state.ApplyResult;
@@ -29,6 +29,9 @@ import java.util.concurrent.CompletableFuture;
 final class SimRaft {
   /** An appended, uncommitted entry and who waits for its result. */
   private record Pending(byte[] entry, CompletableFuture<ApplyResult> reply, SimNode from, int fromIncarnation) {}
+
+  /** The members' default: the simulation checks what ships. */
+  private static final RaftLeaderPreference PREFERENCE = RaftLeaderPreference.STANDBY;
 
   private final Simulation sim;
   private final List<SimNode> nodes;
@@ -60,7 +63,7 @@ final class SimRaft {
 
   void start() {
     for (SimNode n : nodes) {
-      n.priority = n.peer.kind() == MemberKind.WITNESS ? 2 : 1;
+      n.priority = PREFERENCE.priority(n.peer.kind(), false);
       armElectionTimer(n);
     }
     sim.at(sim.now() + heartbeat, null, this::heartbeatTick);
@@ -401,10 +404,10 @@ final class SimRaft {
     }
   }
 
-  /** Priorities favour witnesses, then standbys, never the primary; a leading primary hands over. */
+  /** Priorities as the members' default preference gives them, never the primary; a leading primary hands over. */
   private void reweigh(MemberId primary) {
     for (SimNode n : nodes) {
-      n.priority = n.peer.id().equals(primary) ? 0 : n.peer.kind() == MemberKind.WITNESS ? 2 : 1;
+      n.priority = PREFERENCE.priority(n.peer.kind(), n.peer.id().equals(primary));
     }
     SimNode l = leader;
     if (l != null && l.peer.id().equals(primary) && l.alive()) {

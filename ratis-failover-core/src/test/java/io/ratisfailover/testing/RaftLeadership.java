@@ -19,7 +19,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 
 /**
  * Puts Raft leadership of a cluster's group on one member (over an insecure Raft port). After an
- * election, leadership moves to the highest-priority member (the witness) by itself, but Ratis'
+ * election, leadership moves to the highest-priority member (a standby, by default) by itself, but Ratis'
  * hand-over can take long under steady writes; a test that compares terms before and after
  * something asks for it first.
  */

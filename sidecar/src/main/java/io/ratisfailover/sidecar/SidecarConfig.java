@@ -67,9 +67,11 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
 
   /**
    * {@code raft:} — {@code tls} is required unless {@code insecure: true} says that the Raft port
-   * runs without TLS and authentication (only where nobody else can reach it).
+   * runs without TLS and authentication (only where nobody else can reach it). {@code leader_preference}
+   * is {@code standby} (default) or {@code witness}: which members should lead Raft, the same on every member.
    */
-  public record RaftSection(String storage, String bindHost, Long snapshotEvery, RaftTlsSection tls, Boolean insecure) {}
+  public record RaftSection(String storage, String bindHost, Long snapshotEvery, RaftTlsSection tls, Boolean insecure,
+      String leaderPreference) {}
 
   /** {@code tags:} — Patroni's tags. */
   public record TagsSection(Boolean nofailover, Boolean noloadbalance, Boolean nosync, Integer failoverPriority,
@@ -159,7 +161,8 @@ public record SidecarConfig(String cluster, String member, List<PeerSection> pee
     // The file only translates keys: every rule on the member is DataMemberConfig's.
     DataMemberConfig.Builder b = DataMemberConfig.builder().clusterName(name).member(self).peers(resolved)
         .storageDirectory(storage).timing(t).initialSettings(s).tags(resolvedTags()).apiUrl(a.url()).postgres(pg)
-        .raftBindHost(r.bindHost());
+        .raftBindHost(r.bindHost())
+        .raftLeaderPreference(Values.raftLeaderPreference("raft.leader_preference", r.leaderPreference()));
     tls.ifPresentOrElse(b::raftTls, b::insecureRaft);
     if (r.snapshotEvery() != null) {
       b.snapshotEvery(r.snapshotEvery());

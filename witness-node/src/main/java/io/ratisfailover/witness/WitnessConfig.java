@@ -6,6 +6,7 @@ import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RaftHost;
+import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.RaftTls;
 import io.ratisfailover.Timing;
 import io.ratisfailover.node.config.ApiSection;
@@ -18,6 +19,7 @@ import io.ratisfailover.node.config.Values;
 import io.ratisfailover.probe.ProbeConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -56,9 +58,11 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
    * should have its own CA, so a witness serving several clusters usually sets it per cluster.
    * At the top level only, {@code address} (with an optional {@code bind_host}) puts every
    * cluster on one shared Raft server listening there; {@code tls} is then that server's, for
-   * every cluster.
+   * every cluster. {@code leader_preference}, as the sidecar's: {@code standby} (default) or
+   * {@code witness}, the same on every member of a cluster.
    */
-  public record RaftSection(RaftTlsSection tls, Boolean insecure, String address, String bindHost) {}
+  public record RaftSection(RaftTlsSection tls, Boolean insecure, String address, String bindHost,
+      String leaderPreference) {}
 
   /**
    * The one Raft server every cluster shares when {@code raft.address} is set: each cluster's peers
@@ -79,7 +83,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
    */
   public record Plan(String cluster, MemberId member, List<Peer> peers, Path storage, Timing timing,
       boolean settingsIgnored, Optional<ProbeConfig> probe, String raftBindHost, Optional<RaftTls> raftTls,
-      Optional<HostPlan> host) {
+      Optional<HostPlan> host, RaftLeaderPreference leaderPreference) {
 
     /**
      * The member this plan describes, every setting in place; {@link #plans} has had it check them.
@@ -102,7 +106,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
 
     private FailoverMember.Builder common() {
       FailoverMember.Builder b = FailoverMember.builder().clusterName(cluster).memberId(member).peers(peers)
-          .timing(timing);
+          .timing(timing).raftLeaderPreference(leaderPreference);
       probe.ifPresent(p -> b.apiUrl(p.scheme() + "://" + p.host() + ":" + p.port()));
       return b;
     }
@@ -149,7 +153,7 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
     Optional<HostPlan> host = hostPlan(self, root);
     host.ifPresent(h -> ports.add(h.address()));
     clustersApi(env).ifPresent(p -> ports.add(new HostPort(p.host(), p.port()).toString()));
-    Set<MemberId> fleetIds = new HashSet<>();
+    Map<MemberId, String> fleetIds = new HashMap<>();
     for (int i = 0; i < clusters.size(); i++) {
       ClusterEntry c = clusters.get(i);
       String at = "clusters[" + i + "]";
@@ -191,13 +195,14 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
       if (c.raft() != null && c.raft().address() != null) {
         throw ConfigException.at(at + ".raft.address", "set the shared Raft address once, at the top level");
       }
-      RaftSection r = c.raft() != null ? c.raft() : raft != null ? raft : new RaftSection(null, null, null, null);
+      RaftSection r = c.raft() != null ? c.raft() : raft != null ? raft : new RaftSection(null, null, null, null, null);
+      String raftAt = c.raft() != null ? at + ".raft" : "raft";
       Optional<RaftTls> tls = host.isPresent() ? host.get().raftTls()
           : RaftTlsSection.resolve(c.raft() != null ? at + ".raft" : "raft", r.tls(), r.insecure(), self);
       Plan plan = new Plan(name, self, List.copyOf(peers), host.map(HostPlan::storage).orElse(root.resolve(name)),
-          resolved, c.settings() != null, probe, c.raftBindHost(), tls, host);
+          resolved, c.settings() != null, probe, c.raftBindHost(), tls, host,
+          Values.raftLeaderPreference(raftAt + ".leader_preference", r.leaderPreference()));
       // The rules the member builder applies when the witness starts, checked now under this file's keys.
-      String raftAt = c.raft() != null ? at + ".raft" : "raft";
       Values.built(Map.of("peers", at + ".peers", "raftTls", raftAt + ".tls", "insecureRaft", raftAt + ".insecure",
           "storageDirectory", "storage", "clusterName", at + ".name", "memberId", "member"), at,
           () -> plan.memberBuilder().check());
@@ -221,11 +226,12 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
 
   /**
    * A cluster on the shared Raft server lists the witness at its address and takes its TLS and bind
-   * host from it; its data members' ids must differ from every other cluster's, because the server
-   * keeps one connection per member id for all its groups.
+   * host from it; a data member id another cluster lists must be at the same Raft address there,
+   * because the server keeps one connection per member id for all its groups (the same id at the
+   * same address is one process serving several clusters on a shared server of its own).
    */
   private static void requireOnHost(String at, ClusterEntry c, Peer me, List<Peer> peers, HostPlan host,
-      Set<MemberId> fleetIds) {
+      Map<MemberId, String> fleetIds) {
     if (!me.raftAddress().equals(host.address())) {
       throw ConfigException.at(at + ".peers", "lists " + me.id() + " at " + me.raftAddress() + ", but this witness"
           + " serves every cluster on raft.address " + host.address());
@@ -235,9 +241,11 @@ public record WitnessConfig(String member, String storage, TimingSection timing,
           + " port (raft.address) uses the top-level raft settings: one TLS identity serves every cluster");
     }
     for (Peer p : peers) {
-      if (!p.id().equals(me.id()) && !fleetIds.add(p.id())) {
-        throw ConfigException.at(at + ".peers", "member id " + p.id() + " is used by another cluster of this witness;"
-            + " on a shared Raft port member ids must be unique (for example prefixed with the cluster name)");
+      String before = p.id().equals(me.id()) ? null : fleetIds.putIfAbsent(p.id(), p.raftAddress());
+      if (before != null && !before.equals(p.raftAddress())) {
+        throw ConfigException.at(at + ".peers", "member id " + p.id() + " is used by another cluster of this witness"
+            + " at " + before + "; on a shared Raft port a member id names one Raft address (for example prefix"
+            + " data members' ids with the cluster name)");
       }
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.Timing;
@@ -79,7 +80,7 @@ class MultiClusterWitnessTest {
 
   private WitnessConfig.Plan plan(DataMembers c) {
     return new WitnessConfig.Plan(c.cluster(), MemberId.of("w1"), c.peers(), dir.resolve("w1").resolve(c.cluster()),
-        Timing.defaults(), false, Optional.empty(), null, Optional.empty(), Optional.empty());
+        Timing.defaults(), false, Optional.empty(), null, Optional.empty(), Optional.empty(), RaftLeaderPreference.STANDBY);
   }
 
   private void startAll(DataMembers c) {

@@ -3,6 +3,7 @@ package io.ratisfailover.witness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ratisfailover.ClusterMember;
 import io.ratisfailover.ClusterView;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.FailoverMember;
@@ -42,7 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SharedPortWitnessTest {
   static final Duration PATIENCE = Duration.ofSeconds(30);
-  static final MemberId W1 = MemberId.of("w1");
 
   @TempDir Path dir;
   final int witnessPort = Ports.free(1)[0];
@@ -100,8 +100,9 @@ class SharedPortWitnessTest {
     }
   }
 
-  FailoverMember witnessOf(String name) {
-    return witness.members().stream().filter(m -> m.cluster().clusterName().equals(name)).findFirst().orElseThrow();
+  /** By the configured name: the applied state names no cluster until the witness has read the bootstrap. */
+  ClusterMember witnessOf(String name) {
+    return Optional.ofNullable(witness.clusters().get(name)).orElseThrow(() -> new AssertionError("w1 does not serve " + name));
   }
 
   /** What must not change in a cluster while others are added and removed. */
@@ -114,10 +115,18 @@ class SharedPortWitnessTest {
   Steady settled(String name) {
     DataMembers c = clusters.get(name);
     FailoverMember primary = Await.value("a primary of " + name, PATIENCE, () -> c.servingPrimary().orElse(null));
-    RaftLeadership.moveTo(name, c.peers(), W1, () -> witnessOf(name).cluster().raftLeader(), PATIENCE);
+    // Raft leadership settles on the standby (issue 14: the shared witness leads no cluster; before, on w1).
+    RaftLeadership.moveTo(name, c.peers(), standbyOf(c, primary), () -> witnessOf(name).cluster().raftLeader(), PATIENCE);
+    // Every member reporting too: a witness reports once a ttl, and a settled cluster is "healthy" on /clusters.
     Await.until(name + " settled", PATIENCE, () -> witnessOf(name).cluster().primary().equals(Optional.of(primary.id()))
-        && witnessOf(name).cluster().history().stream().allMatch(h -> h.promoted()));
+        && witnessOf(name).cluster().history().stream().allMatch(h -> h.promoted())
+        && witnessOf(name).cluster().members().stream().allMatch(m -> m.reporting()));
     return Steady.of(witnessOf(name).cluster());
+  }
+
+  static MemberId standbyOf(DataMembers c, FailoverMember primary) {
+    return c.peers().stream().filter(p -> p.kind() == MemberKind.DATA && !p.id().equals(primary.id())).findFirst()
+        .orElseThrow().id();
   }
 
   @Test
@@ -177,8 +186,9 @@ class SharedPortWitnessTest {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> list = http.send(get(port.url() + "/clusters"), BodyHandlers.ofString());
       assertThat(list.statusCode()).isEqualTo(200);
-      assertThat(list.body()).contains("\"name\":\"orders\"", "\"raft_leader\":\"w1\"", "\"health\":\"healthy\"",
-          "\"primary\":\"" + clusters.get("orders").servingPrimary().orElseThrow().id() + "\"");
+      FailoverMember primary = clusters.get("orders").servingPrimary().orElseThrow();
+      assertThat(list.body()).contains("\"name\":\"orders\"", "\"health\":\"healthy\"",
+          "\"raft_leader\":\"" + standbyOf(clusters.get("orders"), primary) + "\"", "\"primary\":\"" + primary.id() + "\"");
       HttpResponse<String> view = http.send(get(port.url() + "/cluster/orders/history"), BodyHandlers.ofString());
       assertThat(view.statusCode()).isEqualTo(200);
       assertThat(view.body()).contains("orders-pg");
@@ -216,6 +226,11 @@ class SharedPortWitnessTest {
     String repeated = good.replace("billing-pg1", "orders-pg1");
     assertThatThrownBy(() -> WitnessConfig.parse("w.yml", repeated, Map.of()))
         .hasMessageContaining("member id orders-pg1 is used by another cluster of this witness");
+    // One process serving data members of several clusters on a shared server of its own: one id, one address.
+    String sameAddress = good.replace("billing-pg1, kind: data, raft: '" + cluster("billing").peers().get(0).raftAddress(),
+        "orders-pg1, kind: data, raft: '" + cluster("orders").peers().get(0).raftAddress());
+    assertThat(sameAddress).isNotEqualTo(good);
+    assertThat(WitnessConfig.parse("w.yml", sameAddress, Map.of())).hasSize(2);
     String ownTls = good.replace("  - name: billing\n", "  - name: billing\n    raft: {insecure: true}\n");
     assertThatThrownBy(() -> WitnessConfig.parse("w.yml", ownTls, Map.of()))
         .hasMessageContaining("clusters[1].raft").hasMessageContaining("one TLS identity serves every cluster");

@@ -65,7 +65,7 @@ final class WitnessFootprint implements Scenario {
       throw new IOException("no witness launcher at " + launcher.toAbsolutePath() + ": build with mvn -pl cluster-harness -am package");
     }
     if (!archiveBuilt) {
-      buildClassArchive(dir);
+      buildClassArchive(launcher, dir);
       archiveBuilt = true;
     }
     LocalCluster cluster = new LocalCluster("footprint", dir, timing, ClusterSettings.DEFAULT,
@@ -119,7 +119,10 @@ final class WitnessFootprint implements Scenario {
   }
 
   /** Runs {@code --build-class-archive}: what the container image does once, and the launcher at a first start. */
-  private void buildClassArchive(Path dir) throws Exception {
+  static void buildClassArchive(Path launcher, Path dir) throws Exception {
+    if (!Files.isExecutable(launcher)) {
+      throw new IOException("no witness launcher at " + launcher.toAbsolutePath() + ": build with mvn -pl cluster-harness -am package");
+    }
     Process build = new ProcessBuilder(launcher.toString(), "--build-class-archive")
         .redirectErrorStream(true).redirectOutput(dir.resolve("class-archive.log").toFile()).start();
     try {
@@ -162,14 +165,14 @@ final class WitnessFootprint implements Scenario {
   }
 
   /** User and system CPU time of the process so far (/proc, clock ticks of 10 ms): start cost without the machine's load. */
-  private static double cpuMillis(long pid) throws IOException {
+  static double cpuMillis(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10.0;
   }
 
   /** VmRSS from /proc: what the process really holds in memory, heap and everything else. */
-  private static double residentMegabytes(long pid) throws IOException {
+  static double residentMegabytes(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith("VmRSS:")) {
         long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));

@@ -82,6 +82,18 @@ public final class Values {
     return reference;
   }
 
+  /** {@code standby} (the default when absent) or {@code witness}: which members should lead Raft. */
+  public static io.ratisfailover.RaftLeaderPreference raftLeaderPreference(String key, String text) {
+    if (text == null) {
+      return io.ratisfailover.RaftLeaderPreference.STANDBY;
+    }
+    return switch (text) {
+      case "standby" -> io.ratisfailover.RaftLeaderPreference.STANDBY;
+      case "witness" -> io.ratisfailover.RaftLeaderPreference.WITNESS;
+      default -> throw ConfigException.at(key, "'" + text + "' is not standby or witness");
+    };
+  }
+
   /** Requires a value to be present. */
   public static <T> T required(String key, T value) {
     if (value == null || (value instanceof String s && s.isBlank())) {

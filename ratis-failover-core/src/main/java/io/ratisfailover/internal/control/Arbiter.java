@@ -82,6 +82,10 @@ final class Arbiter {
       if (Ticks.before(in.now(), expiry)) {
         String reason = "primary " + primary + " holds epoch " + s.epoch();
         if (primary.equals(in.self())) {
+          if (!mayPlaceLeader(s, in.self())) {
+            return new Decision(Optional.empty(), reason + "; the arbiter runs on the primary's host, and hands Raft"
+                + " leadership away once the promotion is recorded", Ticks.earlier(expiry, retry));
+          }
           return new Decision(Optional.of(new Action.PlaceLeaderAway(primary)),
               reason + "; the arbiter runs on the primary's host", expiry);
         }
@@ -117,6 +121,18 @@ final class Arbiter {
     // The state loses its primary only by a release, which the primary sends after it stopped
     // answering 200: the release's apply here comes later still.
     return unlessUnheard(in, elect(s, choice, cause, why, realTimeSince(in, in.renewalAppliedAt()), retry));
+  }
+
+  /**
+   * Whether Raft leadership may be moved now that {@code state} names its primary. Not while this
+   * leader elected itself and has not promoted yet: Ratis refuses every write while a transfer is
+   * pending, and the renewal that gives the new primary its lease is one of them (a standby leads
+   * under {@code RaftLeaderPreference.STANDBY}, so in a switchover or failover to that standby the
+   * arbiter usually elects itself). A crash of this host before the promotion is recorded costs a
+   * Raft election on top of the lease wait, a window of the promotion's length.
+   */
+  static boolean mayPlaceLeader(ClusterState state, MemberId self) {
+    return !state.primary().equals(Optional.of(self)) || state.currentEntry().map(HistoryEntry::promoted).orElse(true);
   }
 
   /**

@@ -68,10 +68,14 @@ final class ArbiterActions {
     }
   }
 
-  /** After every change of primary, the leader re-weights Raft priorities away from the new primary's host. */
+  /**
+   * After every change of primary, the leader re-weights Raft priorities away from the new primary's
+   * host; when it elected itself, only once its promotion is recorded ({@link Arbiter#mayPlaceLeader}).
+   */
   void placeLeader(ClusterState state, long now) {
     Optional<MemberId> primary = state.primary();
-    if (primary.isPresent() && (!primary.equals(placedFor) || !placedForEpoch.equals(state.epoch()))) {
+    if (primary.isPresent() && (!primary.equals(placedFor) || !placedForEpoch.equals(state.epoch()))
+        && Arbiter.mayPlaceLeader(state, self)) {
       placedFor = primary;
       placedForEpoch = state.epoch();
       lastPlacementAt = now;

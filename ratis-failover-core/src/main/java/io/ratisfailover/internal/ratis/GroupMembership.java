@@ -9,6 +9,7 @@ import io.ratisfailover.internal.state.MemberRecord;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -155,8 +156,11 @@ public final class GroupMembership implements Closeable {
    * another cluster that lists this member. Members derive the group from the cluster name, so one
    * configured with another name than the rest would otherwise wait forever for a group nobody
    * else serves.
+   *
+   * @param servedHere the groups this member's own server already serves (a shared server hosting
+   *     members of several clusters): those are other clusters, never this one misnamed
    */
-  public Optional<OtherCluster> otherCluster() {
+  public Optional<OtherCluster> otherCluster(Collection<RaftGroupId> servedHere) {
     for (RaftPeer peer : group.getPeers()) {
       if (peer.getId().equals(selfPeer.getId())) {
         continue;
@@ -169,7 +173,9 @@ public final class GroupMembership implements Closeable {
         continue;
       }
       for (RaftGroupId other : served) {
-        if (other.equals(group.getGroupId())) {
+        // A group this member's own (shared) server already serves is another cluster it is in,
+        // not this one under another name.
+        if (other.equals(group.getGroupId()) || servedHere.contains(other)) {
           continue;
         }
         try (RaftClient client = client(RaftGroup.valueOf(other, List.of(peer)), ASK_OTHER_TIMEOUT_MS, tls)) {

@@ -3,8 +3,8 @@ package io.ratisfailover.internal.ratis;
 import io.ratisfailover.FailoverException;
 import io.ratisfailover.HostPort;
 import io.ratisfailover.MemberId;
-import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.ConfigAgreement;
 import io.ratisfailover.internal.control.RootCause;
@@ -39,7 +39,7 @@ public final class RaftNode implements AutoCloseable {
 
   /** Everything the server is started with. */
   public record Settings(MemberId self, String clusterName, List<Peer> peers, Timing timing, Path storage,
-      long snapshotEvery, Optional<String> bindHost, boolean rejoin) {}
+      long snapshotEvery, Optional<String> bindHost, boolean rejoin, RaftLeaderPreference leaderPreference) {}
 
   private final Settings settings;
   private final Peer selfPeer;
@@ -58,7 +58,8 @@ public final class RaftNode implements AutoCloseable {
     this.tls = tls;
     this.shared = shared;
     this.selfPeer = settings.peers().stream().filter(p -> p.id().equals(settings.self())).findFirst().orElseThrow();
-    this.group = RaftGroup.valueOf(groupId(settings.clusterName()), settings.peers().stream().map(RaftNode::raftPeer).toList());
+    this.group = RaftGroup.valueOf(groupId(settings.clusterName()), settings.peers().stream()
+        .map(p -> raftPeer(p, settings.leaderPreference())).toList());
   }
 
   public RaftGroup group() {
@@ -82,7 +83,7 @@ public final class RaftNode implements AutoCloseable {
       bind = new HostPort(settings.bindHost().get(), bind.port());
     }
     RaftServer s = null;
-    try (GroupMembership membership = new GroupMembership(id, raftPeer(selfPeer), group, settings.timing(), tls)) {
+    try (GroupMembership membership = new GroupMembership(id, raftPeer(selfPeer, settings.leaderPreference()), group, settings.timing(), tls)) {
       requireBindable(bind);
       prepareStorage(membership);
       // RECOVER formats a missing storage: prepareStorage has made sure that is a new member's.
@@ -110,7 +111,7 @@ public final class RaftNode implements AutoCloseable {
   /** As {@link #start}, with this group added to the shared server's running server instead. */
   private String startShared(SharedRaftServer host, RatisStateMachine machine) {
     boolean added = false;
-    try (GroupMembership membership = new GroupMembership(settings.self(), raftPeer(selfPeer), group, settings.timing(), tls)) {
+    try (GroupMembership membership = new GroupMembership(settings.self(), raftPeer(selfPeer, settings.leaderPreference()), group, settings.timing(), tls)) {
       prepareStorage(membership);
       host.add(startingGroup(), machine);
       added = true;
@@ -198,7 +199,9 @@ public final class RaftNode implements AutoCloseable {
     if (!reports.isEmpty()) {
       return Optional.empty();
     }
-    return membership.otherCluster().map(other -> ConfigAgreement.nameRefusal(settings.clusterName(),
+    List<RaftGroupId> servedHere = new java.util.ArrayList<>();
+    shared.filter(SharedRaftServer::started).ifPresent(h -> h.server().getGroupIds().forEach(servedHere::add));
+    return membership.otherCluster(servedHere).map(other -> ConfigAgreement.nameRefusal(settings.clusterName(),
         other.clusterName(), "the group peer " + other.peer() + " serves"));
   }
 
@@ -262,9 +265,9 @@ public final class RaftNode implements AutoCloseable {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("ratis-failover/" + clusterName).getBytes(StandardCharsets.UTF_8)));
   }
 
-  private static RaftPeer raftPeer(Peer p) {
+  /** A new group has no primary yet: its priorities favour the preferred kind. */
+  private static RaftPeer raftPeer(Peer p, RaftLeaderPreference preference) {
     return RaftPeer.newBuilder().setId(p.id().value()).setAddress(p.raftAddress())
-        .setPriority(p.kind() == MemberKind.WITNESS ? RatisConsensus.WITNESS_PRIORITY : RatisConsensus.STANDBY_PRIORITY)
-        .build();
+        .setPriority(preference.priority(p.kind(), false)).build();
   }
 }

@@ -3,6 +3,7 @@ package io.ratisfailover.internal.ratis;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.internal.control.Consensus;
 import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.Codec;
@@ -44,11 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class RatisConsensus implements Consensus, java.io.Closeable {
   private static final Logger log = LoggerFactory.getLogger(RatisConsensus.class);
 
-  /** Priorities: a witness makes the best arbiter, a standby the next best, the primary the worst. */
-  public static final int WITNESS_PRIORITY = 2;
-  public static final int STANDBY_PRIORITY = 1;
-  static final int PRIMARY_PRIORITY = 0;
-
   /**
    * Requests the client may hold unanswered. Without a leader they wait inside the client; beyond
    * this many, new ones fail at once instead of piling up for the whole length of a partition.
@@ -62,6 +58,7 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
   private final Supplier<RaftClient> clients;
   private final Supplier<RaftServer.Division> division;
   private final Map<MemberId, MemberKind> kinds;
+  private final RaftLeaderPreference preference;
   private final Executor admin;
   private final java.time.Duration transferTimeout;
   private final AtomicInteger outstanding = new AtomicInteger();
@@ -73,10 +70,12 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
    * @param division the local Raft division, available once the server started
    * @param admin runs the blocking configuration and leadership-transfer calls
    * @param transferTimeout how long a leadership transfer may hold up writes: the minimum election timeout
+   * @param preference which members the priorities favour as Raft leader besides the primary's
    */
   public RatisConsensus(MemberId self, Supplier<RaftClient> clients, Supplier<RaftServer.Division> division,
-      List<Peer> peers, Executor admin, java.time.Duration transferTimeout) {
+      List<Peer> peers, Executor admin, java.time.Duration transferTimeout, RaftLeaderPreference preference) {
     this.self = self;
+    this.preference = preference;
     this.transferTimeout = transferTimeout;
     this.clients = clients;
     this.client = clients.get();
@@ -219,7 +218,8 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
     if (!reply.isSuccess()) {
       throw new IOException("setConfiguration refused: " + reply.getException());
     }
-    log.info("member {}: Raft priorities now favour arbiters away from primary {}", self, primary);
+    log.info("member {}: Raft priorities now favour a {} as leader, away from primary {}", self,
+        preference == RaftLeaderPreference.STANDBY ? "standby" : "witness", primary);
   }
 
   /**
@@ -249,9 +249,6 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
   }
 
   private int priority(MemberId member, MemberId primary) {
-    if (member.equals(primary)) {
-      return PRIMARY_PRIORITY;
-    }
-    return kinds.getOrDefault(member, MemberKind.DATA) == MemberKind.WITNESS ? WITNESS_PRIORITY : STANDBY_PRIORITY;
+    return preference.priority(kinds.getOrDefault(member, MemberKind.DATA), member.equals(primary));
   }
 }

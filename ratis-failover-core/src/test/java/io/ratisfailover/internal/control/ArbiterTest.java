@@ -234,10 +234,24 @@ class ArbiterTest {
 
   @Test
   void anArbiterOnThePrimarysHostMovesAway() {
-    ClusterState s = Story.of().bootstrap().elect("pg1").state();
+    // Changed with issue 14: only once the promotion is recorded (see the next test).
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").promoted("pg1", 2).state();
     Arbiter.Decision d = Arbiter.decide(new Arbiter.Input(s, MemberId.of("pg1"), "orders",
         TIMING, 101 * SEC, 90 * SEC, 100 * SEC, Map.of()));
     assertThat(d.action()).contains(new Arbiter.Action.PlaceLeaderAway(MemberId.of("pg1")));
+  }
+
+  @Test
+  void anArbiterThatElectedItselfKeepsRaftLeadershipUntilItsPromotionIsRecorded() {
+    // A leadership transfer refuses writes, the new primary's first renewal among them: a standby
+    // that leads (RaftLeaderPreference.STANDBY) and elects itself would promote later.
+    ClusterState s = Story.of().bootstrap().elect("pg1").renew("pg1").state();
+    Arbiter.Decision d = Arbiter.decide(new Arbiter.Input(s, MemberId.of("pg1"), "orders",
+        TIMING, 101 * SEC, 90 * SEC, 100 * SEC, Map.of()));
+    assertThat(d.action()).isEmpty();
+    assertThat(d.reason()).contains("once the promotion is recorded");
+    assertThat(d.nextCheckAt()).isLessThanOrEqualTo(101 * SEC + TIMING.loopWait().toNanos());
+    assertThat(Arbiter.mayPlaceLeader(s, MemberId.of("w1"))).as("an arbiter elsewhere re-weighs at once").isTrue();
   }
 
   @Test
