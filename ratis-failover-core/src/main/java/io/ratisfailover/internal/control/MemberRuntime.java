@@ -20,6 +20,7 @@ import io.ratisfailover.spi.DatabaseEvents;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.Fencer;
+import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
 import java.time.Clock;
@@ -138,7 +139,7 @@ public final class MemberRuntime {
     this.fences = new LocalFence(self, timing, this.database, fencer, this::databaseCallFinished);
     this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, fences::fencedFor,
         this::databaseNotPrimary, () -> nextReportAt = Ticks.plus(ticker.nanoTime(), timing.loopWait()),
-        this::report, this::requestCycle);
+        this::report, this::requestCycle, () -> appliedIndex, this::configuredTopology);
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
         this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
     this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
@@ -383,10 +384,13 @@ public final class MemberRuntime {
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
         leases.lease(), leases.nextRenewAt(), status.db(), fences.fencedFor(), status.primaryDownSince(), candidateSince,
-        status.syncBarriers(), operations == null ? Optional.empty() : operations.configured(),
-        operations == null ? Optional.empty() : operations.promotedEpoch(),
-        operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
-        config.ca());
+        status.syncBarriers(), configuredTopology(), operations == null ? Optional.empty() : operations.promotedEpoch(),
+        operations != null && operations.writableOperationRunning(), pendingSync.mayStillApply(),
+        config.ca(), reports.sampledAfter());
+  }
+
+  private Optional<PrimaryTopology> configuredTopology() {
+    return operations == null ? Optional.empty() : operations.configured();
   }
 
   private Arbiter.Input arbiterInput(long now) {
@@ -505,7 +509,7 @@ public final class MemberRuntime {
     Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(),
         database == null ? Map.of() : database.adapter().attributes(),
         database == null ? Optional.empty() : status.db(),
-        OptionalLong.of(appliedIndex));
+        OptionalLong.of(appliedIndex), database == null ? OptionalLong.empty() : status.sampledAfter());
     flights.submit(report, (result, error) -> {
       if (error == null && !booted && bootBarrierIndex < 0) {
         bootBarrierIndex = result.index();
