@@ -38,10 +38,13 @@ final class PrimaryDecision {
       // Quorum commit: the first renewal ends what the record guards, so it waits for the comparison.
       QuorumElection.Check quorum = QuorumElection.check(in, db, quorumRule);
       if (quorum.verdict() == QuorumElection.Verdict.STEP_ASIDE
-          || (quorum.verdict() == QuorumElection.Verdict.WAIT && candidateFor(in) > s.settings().switchoverTimeout().toNanos())) {
+          || (quorum.verdict() != QuorumElection.Verdict.PROCEED && candidateFor(in) > s.settings().switchoverTimeout().toNanos())) {
         return giveUp(in, db, actions, quorum.reason(), next);
       }
-      if (quorum.verdict() == QuorumElection.Verdict.WAIT) {
+      if (quorum.verdict() == QuorumElection.Verdict.DETACH) {
+        actions.add(new Action.Operate(new Operation.StartReplica(Optional.empty())));
+      }
+      if (quorum.verdict() != QuorumElection.Verdict.PROCEED) {
         return new Decision(actions, "elected for epoch " + epoch + ": " + quorum.reason(), next);
       }
     }

@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * standby does once it applies that entry ({@link Agent}): a detached standby's position observed
  * after the election is final. The candidate takes the lease
  * — the step after which the record no longer guards anything — only when it has heard such final
- * positions from {@code k - q + 1} members of the set, itself included, and none is ahead of it:
+ * positions from {@code k - q + 1} members of the set, itself included (detached as well), and none is ahead of it:
  * then it holds every acknowledged commit. A member ahead of it makes it step aside; the arbiter
  * then elects the most advanced. Part of the agent's decision; as pure as it.
  */
@@ -32,6 +32,8 @@ final class QuorumElection {
     PROCEED,
     /** Too few final positions heard yet. */
     WAIT,
+    /** Its own position is not final while it follows an upstream: detach first. */
+    DETACH,
     /** A member of the quorum set has WAL this member lacks. */
     STEP_ASIDE
   }
@@ -56,6 +58,11 @@ final class QuorumElection {
     }
     if (db.state() != DatabaseState.RUNNING_REPLICA) {
       return new Check(Verdict.WAIT, "own WAL position unknown while the database is " + db.state());
+    }
+    if (db.upstream().isPresent()) {
+      // Compared while still receiving, a position that is behind now may not be behind later: the
+      // verdict would flip after the candidate stepped aside.
+      return new Check(Verdict.DETACH, "detaching from " + db.upstream().get() + " to compare a final position");
     }
     Lsn own = db.position();
     long electedAt = s.lastRenewalIndex();

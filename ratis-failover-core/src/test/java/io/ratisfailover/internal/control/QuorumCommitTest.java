@@ -137,7 +137,13 @@ class QuorumCommitTest {
     long electedAt = story.state().lastRenewalIndex();
     story.report("pg4", standby(900, Optional.of(MemberId.of("pg1"))));
     ClusterState heardNobody = story.state();
-    DatabaseStatus own = standby(800, Optional.of(MemberId.of("pg1")));
+    // Its own position is final only once it no longer receives from the old primary either.
+    Agent.Decision detach = Agent.decide(input(heardNobody, "pg2", Lease.NONE, standby(800, Optional.of(MemberId.of("pg1"))),
+        Map.of(), Optional.empty(), Map.of()));
+    assertThat(actions(detach, Action.Operate.class)).extracting(Action.Operate::operation)
+        .containsExactly(new Agent.Operation.StartReplica(Optional.empty()));
+    assertThat(commands(detach)).noneMatch(Command.Renew.class::isInstance);
+    DatabaseStatus own = standby(800, Optional.empty());
 
     Agent.Decision waiting = Agent.decide(input(heardNobody, "pg2", Lease.NONE, own, Map.of(), Optional.empty(),
         Map.of(PG4, electedAt + 1)));
