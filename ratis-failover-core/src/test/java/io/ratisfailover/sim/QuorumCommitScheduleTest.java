@@ -30,6 +30,21 @@ class QuorumCommitScheduleTest {
     assertThat(production.violations()).as(production::report).isEmpty();
   }
 
+  /**
+   * Found by {@code QuorumCommitSafetyProperties} (L1): the candidate stepped aside on a stale view of
+   * its own position, its release got lost, and a fresh view let it renew the epoch it had released,
+   * which then waited for switchover_timeout. The candidate now detaches before it compares, and a
+   * member never renews an epoch it released.
+   */
+  static final String STEPPED_ASIDE_THEN_RENEWED = "seed=-18 rates=0.99000,0.99000,0.99000,0.99000,0.99012 sync=on "
+      + "watchdog=off faults=dbcrash(0,6023);loss(6067,6674,0.540);noappends(4,6073,3448);dbcrash(0,17888);dbhang(1,25208,1410)";
+
+  @Test
+  void aCandidateThatSteppedAsideNeverRenewsTheEpochItReleased() {
+    Simulation.Outcome outcome = run(SimConfig.quorumCommit(), STEPPED_ASIDE_THEN_RENEWED);
+    assertThat(outcome.violations()).as(outcome::report).isEmpty();
+  }
+
   @Test
   void anOldPrimaryWhoseAgentDiedAcknowledgesNothingAfterTheElection() {
     Simulation.Outcome outcome = run(SimConfig.quorumCommit(), DEAD_AGENT);
