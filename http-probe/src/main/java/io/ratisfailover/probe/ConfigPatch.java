@@ -66,6 +66,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
     Optional<Optional<Boolean>> syncMode = Optional.empty();
     Optional<Optional<Boolean>> strict = Optional.empty();
     boolean syncModeStrictWord = false;
+    boolean syncModeQuorumWord = false;
     Set<String> seen = new HashSet<>();
     for (Map.Entry<String, JsonNode> field : body.properties()) {
       String key = field.getKey().equals("master_start_timeout") ? "primary_start_timeout" : field.getKey();
@@ -77,7 +78,8 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
             syncModeStrictWord = true;
             syncMode = Optional.of(Optional.of(true));
           } else if (value.isTextual() && value.asText().equalsIgnoreCase("quorum")) {
-            throw new IllegalArgumentException("synchronous_mode: quorum commit is not supported; use true or false");
+            syncModeQuorumWord = true;
+            syncMode = Optional.of(Optional.of(true));
           } else {
             syncMode = Optional.of(nullable(value, () -> bool(key, value)));
           }
@@ -140,7 +142,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
       }
     }
     if (syncMode.isPresent() || strict.isPresent()) {
-      changes.add(0, synchronousMode(syncMode, strict, syncModeStrictWord));
+      changes.add(0, synchronousMode(syncMode, strict, syncModeStrictWord, syncModeQuorumWord));
     }
     if (changes.isEmpty()) {
       return new ConfigPatch(Optional.empty(), pause);
@@ -160,13 +162,20 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
    * Patroni's pair {@code synchronous_mode} / {@code synchronous_mode_strict} on our one enum. An
    * inner empty Optional means "reset to the default (false)"; an outer empty one "not given".
    * Strict without synchronous mode is refused rather than silently dropped; turning synchronous
-   * mode off turns strict off with it.
+   * mode off turns strict off with it. {@code "quorum"} is quorum commit, and stays so while
+   * {@code synchronous_mode} is not given; strict does not combine with it.
    */
   private static UnaryOperator<ClusterSettings> synchronousMode(Optional<Optional<Boolean>> mode,
-      Optional<Optional<Boolean>> strict, boolean strictWord) {
+      Optional<Optional<Boolean>> strict, boolean strictWord, boolean quorumWord) {
     return s -> {
       boolean on = mode.map(m -> m.orElse(false)).orElse(s.synchronousMode() != SynchronousMode.OFF);
       boolean explicitStrict = strict.flatMap(x -> x).orElse(false) || strictWord;
+      if (quorumWord || (mode.isEmpty() && s.synchronousMode() == SynchronousMode.QUORUM)) {
+        if (explicitStrict) {
+          throw new IllegalArgumentException("synchronous_mode_strict does not combine with synchronous_mode: quorum");
+        }
+        return s.withSynchronousMode(SynchronousMode.QUORUM);
+      }
       boolean isStrict = strict.map(x -> x.orElse(false)).orElse(s.synchronousMode() == SynchronousMode.STRICT)
           || strictWord;
       if (!on && explicitStrict) {

@@ -274,11 +274,16 @@ final class Documents {
   /**
    * {@code GET /config}: the dynamic settings under Patroni's key names. Patroni's
    * {@code synchronous_mode} plus {@code synchronous_mode_strict} map onto our one
-   * {@link SynchronousMode}; durations are in seconds, as in Patroni.
+   * {@link SynchronousMode} (quorum commit is {@code "quorum"}, as in Patroni 4); durations are in
+   * seconds, as in Patroni.
    */
   static ObjectNode config(ClusterSettings settings, boolean paused) {
     ObjectNode doc = json.objectNode();
-    doc.put("synchronous_mode", settings.synchronousMode() != SynchronousMode.OFF);
+    if (settings.synchronousMode() == SynchronousMode.QUORUM) {
+      doc.put("synchronous_mode", "quorum");
+    } else {
+      doc.put("synchronous_mode", settings.synchronousMode() != SynchronousMode.OFF);
+    }
     doc.put("synchronous_mode_strict", settings.synchronousMode() == SynchronousMode.STRICT);
     doc.put("synchronous_node_count", settings.synchronousNodeCount());
     doc.put("maximum_lag_on_failover", settings.maximumLagOnFailover());

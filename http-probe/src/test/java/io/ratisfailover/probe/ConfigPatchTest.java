@@ -64,7 +64,25 @@ class ConfigPatchTest {
     assertThat(patch(STRICT.withSynchronousMode(SynchronousMode.ON), "{\"synchronous_mode_strict\": \"on\"}")
         .synchronousMode()).isEqualTo(SynchronousMode.STRICT);
     assertThatThrownBy(() -> patch(off, "{\"synchronous_mode_strict\": true}")).hasMessageContaining("needs synchronous_mode");
-    assertThatThrownBy(() -> patch(off, "{\"synchronous_mode\": \"quorum\"}")).hasMessageContaining("quorum");
+  }
+
+  @Test
+  void quorumCommitIsPatronisQuorumWordAndSurvivesAnEditOfTheRenderedDocument() {
+    ClusterSettings quorum = patch(ClusterSettings.DEFAULT, "{\"synchronous_mode\": \"quorum\", \"synchronous_node_count\": 2}");
+    assertThat(quorum.synchronousMode()).isEqualTo(SynchronousMode.QUORUM);
+    assertThat(quorum.synchronousNodeCount()).isEqualTo(2);
+    // What rfctl edit-config sends back: the rendered document, one value changed.
+    com.fasterxml.jackson.databind.node.ObjectNode doc = Documents.config(quorum, false);
+    assertThat(doc.path("synchronous_mode").asText()).isEqualTo("quorum");
+    doc.put("synchronous_node_count", 1);
+    ClusterSettings edited = ConfigPatch.parse(doc, true).settings().orElseThrow().apply(quorum);
+    assertThat(edited.synchronousMode()).isEqualTo(SynchronousMode.QUORUM);
+    assertThat(edited.synchronousNodeCount()).isEqualTo(1);
+    assertThat(patch(quorum, "{\"maximum_lag_on_failover\": 1}").synchronousMode()).isEqualTo(SynchronousMode.QUORUM);
+    assertThat(patch(quorum, "{\"synchronous_mode\": true}").synchronousMode()).isEqualTo(SynchronousMode.ON);
+    assertThat(patch(quorum, "{\"synchronous_mode\": false}").synchronousMode()).isEqualTo(SynchronousMode.OFF);
+    assertThatThrownBy(() -> patch(ClusterSettings.DEFAULT, "{\"synchronous_mode\": \"quorum\", \"synchronous_mode_strict\": true}"))
+        .hasMessageContaining("does not combine with synchronous_mode: quorum");
   }
 
   @Test

@@ -204,7 +204,7 @@ final class AdapterContext {
   }
 
   String syncNames(PrimaryTopology topology) {
-    return SynchronousStandbyNames.format(topology.synchronousStandbys(), topology.blockWritesWithoutStandby());
+    return SynchronousStandbyNames.format(topology.synchronousStandbys(), topology.quorum(), topology.blockWritesWithoutStandby());
   }
 
   static Optional<String> readQuietly(ServerFiles files, String name) {

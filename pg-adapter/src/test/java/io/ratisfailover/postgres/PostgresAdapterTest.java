@@ -26,7 +26,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -243,6 +248,50 @@ class PostgresAdapterTest {
     p.a1.configurePrimary(topology(1, "pg2"));
     assertThat(Db.value(p.c1, "SHOW synchronous_standby_names")).isEmpty();
     assertThat(p.a1.status().synchronousStandbys()).isEmpty();
+  }
+
+  /**
+   * Quorum commit: {@code ANY n} of the named standbys. With two standbys, one of them stopped and
+   * n = 2, a commit waits (in SyncRep); lowered to n = 1 the same commit returns, confirmed by the
+   * standby that runs, and the next commit returns at once.
+   */
+  @Test
+  void quorumCommitWaitsForAnyNOfTheNamedStandbys() throws Exception {
+    Pair p = new Pair(true);
+    PostgresConfig c3 = pg.config(pg.dataDirectory("pg3")).build();
+    PostgresAdapter a3 = pg.adapter("pg3", c3);
+    p.a1.configurePrimary(new PrimaryTopology(Epoch.of(1), members("pg2", "pg3"), Set.of(), false));
+    a3.startReplica(Optional.of(upstream("pg1", p.a1)));
+    awaitStreaming(p.a1, "pg3");
+    p.a1.configurePrimary(new PrimaryTopology(Epoch.of(1), members("pg2", "pg3"), members("pg2", "pg3"), false, 2));
+    assertThat(Db.value(p.c1, "SHOW synchronous_standby_names")).isEqualTo("ANY 2 (\"pg2\",\"pg3\")");
+    assertThat(p.a1.status().synchronousStandbys()).containsExactlyInAnyOrder(MemberId.of("pg2"), MemberId.of("pg3"));
+    Await.until("both standbys counted in the quorum", WAIT, () -> Stream.of("pg2", "pg3")
+        .allMatch(m -> replica(p.a1, m).map(r -> r.syncState() == ReplicaInfo.SyncState.QUORUM).orElse(false)));
+    Db.execute(p.c1, "CREATE TABLE q (id int)");
+
+    a3.fence(FenceMode.IMMEDIATE);
+    ExecutorService client = Executors.newSingleThreadExecutor();
+    try {
+      Future<Void> commit = client.submit(() -> {
+        Db.execute(p.c1, "INSERT INTO q VALUES (1)");
+        return null;
+      });
+      Await.until("the commit waiting for a second confirmation", WAIT, () -> "1".equals(
+          Db.valueOrNull(p.c1, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")));
+      assertThat(commit).as("a commit with one of two standbys down and ANY 2").isNotDone();
+
+      p.a1.configurePrimary(new PrimaryTopology(Epoch.of(1), members("pg2", "pg3"), members("pg2", "pg3"), false, 1));
+      assertThat(Db.value(p.c1, "SHOW synchronous_standby_names")).isEqualTo("ANY 1 (\"pg2\",\"pg3\")");
+      commit.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      try (java.sql.Connection c = Db.connect(p.c1); java.sql.Statement st = c.createStatement()) {
+        st.setQueryTimeout(5);
+        st.execute("INSERT INTO q VALUES (2)");
+      }
+      Await.until("both rows on the running standby", WAIT, () -> "2".equals(Db.valueOrNull(p.c2, "SELECT count(*) FROM q")));
+    } finally {
+      client.shutdownNow();
+    }
   }
 
   @Test

@@ -120,4 +120,17 @@ final class BrokenVariants {
       return SimConfig.threeMembers().withAgentPolicy(BrokenAgents.withoutFenceOnBoot());
     }
   }
+
+  /**
+   * Quorum commit, with the election rule weakened: the candidate takes its lease when it has heard
+   * from itself alone rather than from k - n + 1 members of the quorum set, so it may be a standby
+   * that one of the two confirming standbys' commits never reached.
+   */
+  @Tag("broken-variant")
+  static class QuorumElectionHearingTooFew extends QuorumCommitSafetyProperties {
+    @Override
+    SimConfig config() {
+      return SimConfig.quorumCommit().withAgentPolicy(BrokenAgents.electedHearingOnlyItself());
+    }
+  }
 }

@@ -19,7 +19,7 @@ class BrokenVariantsTest {
   @ParameterizedTest
   @ValueSource(classes = {BrokenVariants.WithoutCompareAndSet.class, BrokenVariants.WithoutDriftMargin.class,
       BrokenVariants.TrustingAnotherClock.class, BrokenVariants.ElectingOutsideTheSynchronousSet.class,
-      BrokenVariants.WithoutFenceOnBoot.class})
+      BrokenVariants.WithoutFenceOnBoot.class, BrokenVariants.QuorumElectionHearingTooFew.class})
   void thePropertyCatchesTheBrokenRule(Class<?> variant) {
     EngineExecutionResults results = EngineTestKit.engine("jqwik")
         .selectors(selectClass(variant))

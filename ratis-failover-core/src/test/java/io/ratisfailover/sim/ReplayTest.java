@@ -8,7 +8,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Replays one schedule printed by a failing property, with full logs:
  * {@code mvn -pl ratis-failover-core test -Dtest=ReplayTest -Dsim.schedule='seed=... rates=... faults=...'}
- * (add {@code -Dsim.members=5} for the five-member layout, {@code -Dsim.tolerable=true} for a schedule
+ * (add {@code -Dsim.members=5} for the five-member layout, {@code -Dsim.members=quorum} for quorum commit, {@code -Dsim.tolerable=true} for a schedule
  * of {@code noFailoverWhileFaultsStayWithinTolerance}, which runs without late answers).
  */
 class ReplayTest {
@@ -18,7 +18,7 @@ class ReplayTest {
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.ratisfailover"))
         .setLevel(ch.qos.logback.classic.Level.DEBUG);
     Schedule schedule = Schedule.parse(System.getProperty("sim.schedule"));
-    SimConfig config = "5".equals(System.getProperty("sim.members")) ? SimConfig.fiveMembers() : SimConfig.threeMembers();
+    SimConfig config = SimConfig.named(System.getProperty("sim.members"));
     if (Boolean.getBoolean("sim.tolerable")) {
       config = config.withoutLateReplies();
     }

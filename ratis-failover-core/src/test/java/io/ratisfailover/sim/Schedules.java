@@ -21,10 +21,19 @@ public final class Schedules {
    * loses its storage: two at once take the majority's logs, which no cluster survives unaided.
    */
   public static Arbitrary<Schedule> anyFaults(SimConfig config, double drift, int maxFaults) {
+    return anyFaults(config, drift, maxFaults, Arbitraries.of(true, false));
+  }
+
+  /** The same faults, every schedule in the configuration's synchronous mode. */
+  public static Arbitrary<Schedule> synchronousFaults(SimConfig config, double drift, int maxFaults) {
+    return anyFaults(config, drift, maxFaults, Arbitraries.just(true));
+  }
+
+  private static Arbitrary<Schedule> anyFaults(SimConfig config, double drift, int maxFaults, Arbitrary<Boolean> synchronous) {
     Arbitrary<List<Fault>> faults = fault(config).list().ofMaxSize(maxFaults)
         .filter(fs -> fs.stream().filter(Fault.StorageLoss.class::isInstance).count() <= 1);
     return Combinators.combine(seeds(), rates(config.size(), drift), faults,
-        Arbitraries.of(true, false), Arbitraries.of(true, false)).as(Schedule::new);
+        synchronous, Arbitraries.of(true, false)).as(Schedule::new);
   }
 
   /**

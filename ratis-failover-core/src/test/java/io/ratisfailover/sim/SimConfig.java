@@ -43,6 +43,31 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
         Peer.data("pg3", "sim:3"), Peer.witness("w1", "sim:4"), Peer.witness("w2", "sim:5")));
   }
 
+  /**
+   * Four data members and a witness with quorum commit: the primary's three standbys, any two of
+   * which confirm each commit ({@code ANY 2 (...)}), so that a standby may lack an acknowledged commit.
+   */
+  public static SimConfig quorumCommit() {
+    return threeMembers().withMembers(List.of(Peer.data("pg1", "sim:1"), Peer.data("pg2", "sim:2"),
+        Peer.data("pg3", "sim:3"), Peer.data("pg4", "sim:4"), Peer.witness("w1", "sim:5")))
+        .withSettings(ClusterSettings.DEFAULT.withSynchronousMode(io.ratisfailover.SynchronousMode.QUORUM)
+            .withSynchronousNodeCount(2));
+  }
+
+  /** The layout a replay or survey names with {@code -Dsim.members}: 3 (default), 5, or quorum. */
+  public static SimConfig named(String members) {
+    return switch (members == null ? "3" : members) {
+      case "5" -> fiveMembers();
+      case "quorum" -> quorumCommit();
+      default -> threeMembers();
+    };
+  }
+
+  public SimConfig withSettings(ClusterSettings value) {
+    return new SimConfig(members, timing, value, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+  }
+
   public SimConfig withMembers(List<Peer> value) {
     return new SimConfig(value, timing, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
         maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);

@@ -239,8 +239,10 @@ public final class Simulation {
   // --- members ----------------------------------------------------------------------------------
 
   private void boot(SimNode n) {
-    ClusterSettings settings = schedule.synchronous()
-        ? config.settings().withSynchronousMode(SynchronousMode.ON) : config.settings();
+    // A synchronous schedule runs in the configuration's synchronous mode (quorum commit, say), or on.
+    SynchronousMode mode = !schedule.synchronous() ? SynchronousMode.OFF
+        : config.settings().synchronousMode() == SynchronousMode.OFF ? SynchronousMode.ON : config.settings().synchronousMode();
+    ClusterSettings settings = config.settings().withSynchronousMode(mode);
     RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), settings,
         config.timing(), io.ratisfailover.Tags.DEFAULT, "");
     random.nextLong(); // once the incarnation: drawn still, so that recorded seeds replay the same schedules

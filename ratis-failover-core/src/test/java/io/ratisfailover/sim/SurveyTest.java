@@ -10,7 +10,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Runs many generated schedules and counts which invariants break, without stopping at the first
  * failure or shrinking: how often a property would catch a bug, e.g. a mutation of the core.
  * {@code mvn -pl ratis-failover-core test -Dtest=SurveyTest -Dsim.survey=500} (add
- * {@code -Dsim.members=5} for the five-member layout).
+ * {@code -Dsim.members=5} for the five-member layout, {@code -Dsim.members=quorum} for quorum commit).
  */
 class SurveyTest {
   @Test
@@ -18,9 +18,11 @@ class SurveyTest {
   void survey() {
     QuietLogs.quiet();
     int count = Integer.parseInt(System.getProperty("sim.survey"));
-    boolean five = "5".equals(System.getProperty("sim.members"));
-    SimConfig config = five ? SimConfig.fiveMembers() : SimConfig.threeMembers();
-    List<Schedule> schedules = Schedules.anyFaults(config, config.timing().maxClockDrift(), five ? 10 : 8)
+    String members = System.getProperty("sim.members", "3");
+    SimConfig config = SimConfig.named(members);
+    List<Schedule> schedules = (members.equals("quorum")
+        ? Schedules.synchronousFaults(config, config.timing().maxClockDrift(), 10)
+        : Schedules.anyFaults(config, config.timing().maxClockDrift(), members.equals("5") ? 10 : 8))
         .sampleStream().limit(count).toList();
     System.out.println("survey: " + schedules.stream().mapToInt(s -> s.faults().size()).average().orElse(0)
         + " faults on average; fault kinds: " + schedules.stream().flatMap(s -> s.faults().stream())

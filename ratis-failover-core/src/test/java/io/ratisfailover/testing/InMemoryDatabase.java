@@ -43,6 +43,8 @@ public final class InMemoryDatabase implements DatabaseAdapter {
   private long receivedLsn;
   private Optional<MemberId> upstream = Optional.empty();
   private Set<MemberId> synchronous = Set.of();
+  /** 0: commits wait for every synchronous standby; otherwise for any this many of them (quorum commit). */
+  private int quorum;
   private boolean hung;
   private String failNext;
   private DatabaseEvents events = () -> {};
@@ -118,21 +120,22 @@ public final class InMemoryDatabase implements DatabaseAdapter {
 
   /**
    * Whether a commit at the current position is acknowledged to the client: at once without
-   * synchronous standbys (synchronous_standby_names empty), else once every one of them, streaming
-   * from this primary, has flushed it.
+   * synchronous standbys (synchronous_standby_names empty), else once every one of them (or, with
+   * quorum commit, any {@code quorum} of them), streaming from this primary, has flushed it.
    */
   private boolean synchronousStandbysFlushed() {
+    int flushed = 0;
     for (MemberId m : synchronous) {
       InMemoryDatabase standby = world.database(m);
       if (!standby.following(self) || !world.reachable(self, m) || world.frozen(m)) {
-        return false;
+        continue;
       }
       standby.catchUp();
-      if (standby.timeline != timeline || standby.receivedLsn < writeLsn) {
-        return false;
+      if (standby.timeline == timeline && standby.receivedLsn >= writeLsn) {
+        flushed++;
       }
     }
-    return true;
+    return flushed >= (quorum == 0 ? synchronous.size() : quorum);
   }
 
   /** Whether this database's history holds the commit at {@code lsn} of timeline {@code tl}. */
@@ -214,6 +217,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       history = new ArrayList<>();
       writeLsn = 0x100_0000;
       synchronous = topology.synchronousStandbys();
+      quorum = topology.quorum();
       promotions.add(new Promotion(self, topology.epoch(), timeline));
       world.recordPromotion(self, topology.epoch());
     }
@@ -248,6 +252,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       state = DatabaseState.RUNNING_REPLICA;
       upstream = target.map(Upstream::member);
       synchronous = Set.of();
+      quorum = 0;
       catchUp();
     }
   }
@@ -272,6 +277,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       receivedLsn = 0;
       upstream = Optional.empty();
       synchronous = promotion.topology().synchronousStandbys();
+      quorum = promotion.topology().quorum();
       promotions.add(new Promotion(self, promotion.topology().epoch(), timeline));
       world.recordPromotion(self, promotion.topology().epoch());
     }
@@ -291,6 +297,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
       requireLease(topology.epoch(), "starting as primary");
       state = DatabaseState.RUNNING_PRIMARY;
       synchronous = topology.synchronousStandbys();
+      quorum = topology.quorum();
     }
   }
 
@@ -311,6 +318,7 @@ public final class InMemoryDatabase implements DatabaseAdapter {
         throw new DatabaseException(DatabaseException.Kind.TRANSIENT, self + " is not a running primary");
       }
       synchronous = topology.synchronousStandbys();
+      quorum = topology.quorum();
     }
   }
 
@@ -366,14 +374,18 @@ public final class InMemoryDatabase implements DatabaseAdapter {
     return state == DatabaseState.RUNNING_REPLICA && upstream.filter(member::equals).isPresent();
   }
 
-  ReplicaInfo replicaInfo(Set<MemberId> synchronousOfUpstream) {
-    ReplicaInfo.SyncState sync = synchronousOfUpstream.contains(self) ? ReplicaInfo.SyncState.SYNC
-        : ReplicaInfo.SyncState.ASYNC;
+  ReplicaInfo replicaInfo(Set<MemberId> synchronousOfUpstream, boolean quorumOfUpstream) {
+    ReplicaInfo.SyncState sync = !synchronousOfUpstream.contains(self) ? ReplicaInfo.SyncState.ASYNC
+        : quorumOfUpstream ? ReplicaInfo.SyncState.QUORUM : ReplicaInfo.SyncState.SYNC;
     return new ReplicaInfo(self, true, sync, Lsn.of(receivedLsn), Lsn.of(receivedLsn));
   }
 
   Set<MemberId> synchronousStandbys() {
     return synchronous;
+  }
+
+  boolean quorumCommit() {
+    return quorum > 0;
   }
 
   /** A standby that can reach its running upstream on the same timeline receives all its WAL at once. */

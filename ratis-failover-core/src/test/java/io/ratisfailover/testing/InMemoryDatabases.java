@@ -102,7 +102,7 @@ public final class InMemoryDatabases {
     List<ReplicaInfo> replicas = new ArrayList<>();
     for (InMemoryDatabase db : databases.values()) {
       if (db != p && db.following(primary) && reachable(primary, db.member())) {
-        replicas.add(db.replicaInfo(p.synchronousStandbys()));
+        replicas.add(db.replicaInfo(p.synchronousStandbys(), p.quorumCommit()));
       }
     }
     return replicas;

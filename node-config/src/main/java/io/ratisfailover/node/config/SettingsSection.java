@@ -18,7 +18,8 @@ public record SettingsSection(String synchronousMode, Integer synchronousNodeCou
         case "off": mode = SynchronousMode.OFF; break;
         case "on": mode = SynchronousMode.ON; break;
         case "strict": mode = SynchronousMode.STRICT; break;
-        default: throw ConfigException.at(at + ".synchronous_mode", "'" + synchronousMode + "' is not one of off, on, strict");
+        case "quorum": mode = SynchronousMode.QUORUM; break;
+        default: throw ConfigException.at(at + ".synchronous_mode", "'" + synchronousMode + "' is not one of off, on, strict, quorum");
       }
       s = s.withSynchronousMode(mode);
     }

@@ -15,11 +15,19 @@ public final class SynchronousStandbyNames {
    * confirms them (strict synchronous mode).
    */
   public static String format(Set<MemberId> standbys, boolean blockWritesWithoutStandby) {
+    return format(standbys, 0, blockWritesWithoutStandby);
+  }
+
+  /**
+   * As {@link #format(Set, boolean)}, but with {@code quorum} above 0 {@code ANY quorum ("a","b")}:
+   * any {@code quorum} of the named standbys confirm each commit (quorum commit).
+   */
+  public static String format(Set<MemberId> standbys, int quorum, boolean blockWritesWithoutStandby) {
     if (standbys.isEmpty()) {
       return blockWritesWithoutStandby ? "*" : "";
     }
-    return "FIRST " + standbys.size() + " ("
-        + new TreeSet<>(standbys).stream().map(m -> "\"" + m.value() + "\"").collect(Collectors.joining(",")) + ")";
+    String names = new TreeSet<>(standbys).stream().map(m -> "\"" + m.value() + "\"").collect(Collectors.joining(","));
+    return (quorum > 0 ? "ANY " + quorum : "FIRST " + standbys.size()) + " (" + names + ")";
   }
 
   /** The members a setting names; {@code *} and names that are not member ids are left out. */

@@ -26,6 +26,8 @@ class FormatsTest {
     assertThat(SynchronousStandbyNames.format(ids("pg2", "pg-3"), false)).isEqualTo("FIRST 2 (\"pg-3\",\"pg2\")");
     assertThat(SynchronousStandbyNames.format(Set.of(), false)).isEmpty();
     assertThat(SynchronousStandbyNames.format(Set.of(), true)).isEqualTo("*");
+    assertThat(SynchronousStandbyNames.format(ids("pg2", "pg-3", "pg4"), 2, false)).isEqualTo("ANY 2 (\"pg-3\",\"pg2\",\"pg4\")");
+    assertThat(SynchronousStandbyNames.parse("ANY 2 (\"pg-3\",\"pg2\",\"pg4\")")).isEqualTo(ids("pg2", "pg-3", "pg4"));
     assertThat(SynchronousStandbyNames.parse("FIRST 2 (\"pg-3\",\"pg2\")")).isEqualTo(ids("pg2", "pg-3"));
     assertThat(SynchronousStandbyNames.parse("ANY 1 (pg2, \"Not A Member\", *)")).isEqualTo(ids("pg2"));
     assertThat(SynchronousStandbyNames.parse("pg2")).isEqualTo(ids("pg2"));

@@ -64,19 +64,34 @@ final class Agent {
    * @param promotedEpoch the epoch this agent last promoted its database for, since it started
    * @param writableOperationInFlight an operation that makes the database writable (promote, start
    *     as primary, bootstrap) is running: until it ends, the database may turn writable any moment
-   * @param unconfirmedSync members a synchronous-standby record this agent sent may still add: it was
+   * @param unconfirmedSync synchronous-standby records this agent sent that may still apply: each was
    *     neither seen applied nor overtaken by a later command of this agent's
+   * @param sampledAfter for each member, the log index it had applied when it started observing the
+   *     database status of its last applied report (when it said)
    */
   record Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
       long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
       Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
       Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
-      boolean writableOperationInFlight, Set<MemberId> unconfirmedSync, Optional<ClusterCa> ca) {
+      boolean writableOperationInFlight, Set<SyncRecord> unconfirmedSync, Optional<ClusterCa> ca,
+      Map<MemberId, Long> sampledAfter) {
     Input {
       Objects.requireNonNull(state, "state");
       Objects.requireNonNull(ca, "ca");
       syncBarriers = Map.copyOf(syncBarriers);
       unconfirmedSync = Set.copyOf(unconfirmedSync);
+      sampledAfter = Map.copyOf(sampledAfter);
+    }
+
+    /** Without knowing when the members' reported statuses were observed. */
+    Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
+        long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
+        Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
+        Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
+        boolean writableOperationInFlight, Set<SyncRecord> unconfirmedSync, Optional<ClusterCa> ca) {
+      this(self, kind, clusterName, state, booted, timing, now, wallNow, lease, nextRenewAt, db, fencedFor,
+          primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch, writableOperationInFlight,
+          unconfirmedSync, ca, Map.of());
     }
 
     /** A member of an unauthenticated cluster. */
@@ -84,7 +99,7 @@ final class Agent {
         long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
         Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
         Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
-        boolean writableOperationInFlight, Set<MemberId> unconfirmedSync) {
+        boolean writableOperationInFlight, Set<SyncRecord> unconfirmedSync) {
       this(self, kind, clusterName, state, booted, timing, now, wallNow, lease, nextRenewAt, db, fencedFor,
           primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch, writableOperationInFlight,
           unconfirmedSync, Optional.empty());
@@ -139,6 +154,11 @@ final class Agent {
   }
 
   static Decision decide(Input in) {
+    return decide(in, SyncRecord::mustHear);
+  }
+
+  /** With {@code quorumRule} deciding how many of a quorum set a candidate must hear from: tests break it on purpose. */
+  static Decision decide(Input in, QuorumElection.Rule quorumRule) {
     long next = Ticks.plus(in.now(), in.timing().loopWait());
     ClusterState s = in.state();
     if (in.kind() == MemberKind.WITNESS) {
@@ -166,7 +186,7 @@ final class Agent {
     if (in.db().isEmpty()) {
       return idle("waiting for the first database status", next);
     }
-    return s.isPrimary(in.self(), s.epoch()) ? PrimaryDecision.decide(in, in.db().get(), next) : asNonPrimary(in, in.db().get(), next);
+    return s.isPrimary(in.self(), s.epoch()) ? PrimaryDecision.decide(in, in.db().get(), quorumRule, next) : asNonPrimary(in, in.db().get(), next);
   }
 
   /**
@@ -217,7 +237,17 @@ final class Agent {
       return idle("no primary in epoch " + s.epoch() + ": waiting for an election", next);
     }
     MemberId leader = primary.get();
-    if (!s.currentEntry().map(HistoryEntry::promoted).orElse(false)) {
+    boolean leaderPromoted = s.currentEntry().map(HistoryEntry::promoted).orElse(false);
+    if (!leaderPromoted && s.synchronousQuorumRecorded() && db.isStandby()
+        && db.upstream().filter(u -> !u.equals(leader)).isPresent()) {
+      // Quorum commit: an old primary whose agent is gone may still run and acknowledge commits
+      // through the standbys that still follow it. Detached, this standby's position is final: what
+      // the candidate compares its own with before it takes the lease (QuorumElection).
+      return new Decision(List.of(new Action.Operate(new Operation.StartReplica(Optional.empty()))),
+          "detaching from " + db.upstream().get() + ": " + leader + " was elected for epoch " + s.epoch()
+          + " and compares positions with the quorum set", next);
+    }
+    if (!leaderPromoted) {
       return idle("waiting for " + leader + " to promote for epoch " + s.epoch(), next);
     }
     if (db.isStandby() && db.upstream().filter(leader::equals).isPresent()) {
@@ -232,10 +262,15 @@ final class Agent {
   }
 
   static PrimaryTopology topology(ClusterState s, MemberId self, Set<MemberId> synchronous) {
+    return topology(s, self, synchronous, 0);
+  }
+
+  /** With {@code quorum} above 0, commits wait for any {@code quorum} of {@code synchronous} (quorum commit). */
+  static PrimaryTopology topology(ClusterState s, MemberId self, Set<MemberId> synchronous, int quorum) {
     Set<MemberId> standbys = s.members().values().stream().filter(MemberRecord::isData).map(MemberRecord::id)
         .filter(id -> !id.equals(self)).collect(Collectors.toUnmodifiableSet());
     return new PrimaryTopology(s.epoch(), standbys, synchronous,
-        s.settings().synchronousMode() == SynchronousMode.STRICT);
+        s.settings().synchronousMode() == SynchronousMode.STRICT, quorum);
   }
 
   /**

@@ -74,10 +74,11 @@ final class AgentCommands {
       }
     } else if (command instanceof Command.SetSynchronous sync) {
       if (flights.takeOff(Flight.SYNC)) {
-        log.info("member {} epoch {}: recording synchronous standbys {}", self, sync.epoch(), sync.members());
+        SyncRecord record = new SyncRecord(sync.members(), sync.quorum());
+        log.info("member {} epoch {}: recording synchronous standbys: {}", self, sync.epoch(), record);
         long seq = flights.submit(command, (result, error) -> logRejection("set synchronous standbys", result, error),
             Flight.SYNC);
-        pendingSync.sent(seq, sync.members());
+        pendingSync.sent(seq, record);
       }
     } else {
       throw new IllegalArgumentException("the agent does not send " + command.getClass().getSimpleName());

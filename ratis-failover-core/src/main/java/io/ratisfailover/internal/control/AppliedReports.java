@@ -14,6 +14,8 @@ import java.util.TreeMap;
 final class AppliedReports {
   private final Timing timing;
   private final Map<MemberId, Report> reports = new HashMap<>();
+  /** For each member, the log index it had applied when it started observing the status of its last report. */
+  private final Map<MemberId, Long> sampledAfter = new HashMap<>();
   /** This node's tick when it applied each recent log entry: how far behind a reporting member's log is. */
   private final TreeMap<Long, Long> appliedTicks = new TreeMap<>();
 
@@ -37,11 +39,22 @@ final class AppliedReports {
   /** {@code member}'s report was applied at tick {@code now}. */
   void reported(MemberId member, Command.ReportStatus report, long now) {
     reports.put(member, new Report(now, logLag(report, now)));
+    if (report.sampledAfterIndex().isPresent()) {
+      sampledAfter.put(member, report.sampledAfterIndex().getAsLong());
+    } else {
+      sampledAfter.remove(member);
+    }
+  }
+
+  /** When each member's last reported status was observed, as a log index it had applied by then. */
+  Map<MemberId, Long> sampledAfter() {
+    return sampledAfter;
   }
 
   /** The state was replaced wholesale: per-entry apply times are unknown, and no report counts as fresh. */
   void clear() {
     reports.clear();
+    sampledAfter.clear();
     appliedTicks.clear();
   }
 

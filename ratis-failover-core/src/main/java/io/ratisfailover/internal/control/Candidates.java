@@ -149,7 +149,9 @@ public final class Candidates {
     if (synchronous) {
       // Lag does not matter for a member known to hold every acknowledged commit: a recorded
       // synchronous standby, or the last lease holder back as a standby with all its WAL.
-      return state.holdsEveryAcknowledgedCommit(m.id()) ? null : "not a recorded synchronous standby";
+      // A member of a recorded quorum may be elected; it then compares positions before it takes the
+      // lease (QuorumElection).
+      return state.electableInSynchronousMode(m.id()) ? null : "not a recorded synchronous standby";
     }
     long lag = reference.bytesAfter(status.position());
     if (lag > state.settings().maximumLagOnFailover()) {

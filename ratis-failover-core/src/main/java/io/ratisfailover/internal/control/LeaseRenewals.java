@@ -81,9 +81,13 @@ final class LeaseRenewals {
     releasedEpoch = epoch;
   }
 
-  /** Sends {@code renew} unless a renewal is in flight. */
+  /**
+   * Sends {@code renew} unless a renewal is in flight, or this member released that epoch: a renewal
+   * applied before a release that got lost would keep the epoch alive for nobody.
+   */
   void send(Command.Renew renew, long now) {
-    if (flights.takeOff(Flight.RENEW)) {
+    boolean released = !releasedEpoch.equals(Epoch.ZERO) && renew.epoch().compareTo(releasedEpoch) <= 0;
+    if (!released && flights.takeOff(Flight.RENEW)) {
       nextRenewAt = Ticks.plus(now, timing.loopWait());
       renew(renew, now);
     }

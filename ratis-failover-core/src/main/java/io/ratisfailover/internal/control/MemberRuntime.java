@@ -18,11 +18,13 @@ import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseStatus;
 import io.ratisfailover.spi.Fencer;
+import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Upstream;
 import io.ratisfailover.spi.Watchdog;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -120,7 +122,7 @@ public final class MemberRuntime {
     this.fences = new LocalFence(self, timing, this.database, fencer, this::databaseCallFinished);
     this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, fences::fencedFor,
         this::databaseNotPrimary, () -> reporting.dueAt(Ticks.plus(ticker.nanoTime(), timing.loopWait())),
-        this::report, this::requestCycle);
+        this::report, this::requestCycle, () -> appliedIndex, this::configuredTopology);
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
         this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
     this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
@@ -311,10 +313,13 @@ public final class MemberRuntime {
   private Agent.Input agentInput(long now) {
     return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
         leases.lease(), leases.nextRenewAt(), status.db(), fences.fencedFor(), status.primaryDownSince(), elected.since(),
-        status.syncBarriers(), operations == null ? Optional.empty() : operations.configured(),
-        operations == null ? Optional.empty() : operations.promotedEpoch(),
-        operations != null && operations.writableOperationRunning(), pendingSync.mayStillAdd(),
-        config.ca());
+        status.syncBarriers(), configuredTopology(), operations == null ? Optional.empty() : operations.promotedEpoch(),
+        operations != null && operations.writableOperationRunning(), pendingSync.mayStillApply(),
+        config.ca(), reports.sampledAfter());
+  }
+
+  private Optional<PrimaryTopology> configuredTopology() {
+    return operations == null ? Optional.empty() : operations.configured();
   }
 
   private Arbiter.Input arbiterInput(long now) {
@@ -389,7 +394,8 @@ public final class MemberRuntime {
   }
 
   private void report(long now) {
-    reporting.send(now, database == null ? Optional.empty() : status.db(), agreement.refusal().isPresent());
+    reporting.send(now, database == null ? Optional.empty() : status.db(),
+        database == null ? OptionalLong.empty() : status.sampledAfter(), agreement.refusal().isPresent());
   }
 
   // --- bookkeeping ---------------------------------------------------------------------------

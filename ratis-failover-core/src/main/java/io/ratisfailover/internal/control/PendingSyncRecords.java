@@ -1,10 +1,8 @@
 package io.ratisfailover.internal.control;
 
-import io.ratisfailover.MemberId;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The synchronous-standby records this member sent that may still apply. The state machine refuses
@@ -14,10 +12,10 @@ import java.util.TreeSet;
  * apply after it (docs/design.md §4.7). Loop thread only.
  */
 final class PendingSyncRecords {
-  private final NavigableMap<Long, Set<MemberId>> bySeq = new TreeMap<>();
+  private final NavigableMap<Long, SyncRecord> bySeq = new TreeMap<>();
 
-  void sent(long seq, Set<MemberId> members) {
-    bySeq.put(seq, Set.copyOf(members));
+  void sent(long seq, SyncRecord record) {
+    bySeq.put(seq, record);
   }
 
   /** A command of ours with sequence {@code seq} was applied or refused: nothing sent before it can apply. */
@@ -25,10 +23,8 @@ final class PendingSyncRecords {
     bySeq.headMap(seq, true).clear();
   }
 
-  /** Every member that a record still in flight could add. */
-  Set<MemberId> mayStillAdd() {
-    Set<MemberId> members = new TreeSet<>();
-    bySeq.values().forEach(members::addAll);
-    return Set.copyOf(members);
+  /** Every record still in flight. */
+  Set<SyncRecord> mayStillApply() {
+    return Set.copyOf(bySeq.values());
   }
 }

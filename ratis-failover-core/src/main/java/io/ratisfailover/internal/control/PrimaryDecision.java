@@ -29,10 +29,25 @@ import java.util.Set;
 final class PrimaryDecision {
   private PrimaryDecision() {}
 
-  static Decision decide(Input in, DatabaseStatus db, long next) {
+  static Decision decide(Input in, DatabaseStatus db, QuorumElection.Rule quorumRule, long next) {
     ClusterState s = in.state();
     Epoch epoch = s.epoch();
     List<Action> actions = new ArrayList<>();
+    boolean promoted = Agent.promotedInCurrentEpoch(in, db);
+    if (!promoted) {
+      // Quorum commit: the first renewal ends what the record guards, so it waits for the comparison.
+      QuorumElection.Check quorum = QuorumElection.check(in, db, quorumRule);
+      if (quorum.verdict() == QuorumElection.Verdict.STEP_ASIDE
+          || (quorum.verdict() != QuorumElection.Verdict.PROCEED && candidateFor(in) > s.settings().switchoverTimeout().toNanos())) {
+        return giveUp(in, db, actions, quorum.reason(), next);
+      }
+      if (quorum.verdict() == QuorumElection.Verdict.DETACH) {
+        actions.add(new Action.Operate(new Operation.StartReplica(Optional.empty())));
+      }
+      if (quorum.verdict() != QuorumElection.Verdict.PROCEED) {
+        return new Decision(actions, "elected for epoch " + epoch + ": " + quorum.reason(), next);
+      }
+    }
     if (Ticks.reached(in.now(), in.nextRenewAt())) {
       actions.add(new Action.Submit(new Command.Renew(epoch, in.timing().leaseDuration().toMillis())));
     } else {
@@ -42,7 +57,6 @@ final class PrimaryDecision {
     if (leaseValid) {
       next = Ticks.earlier(next, in.lease().expiresAt());
     }
-    boolean promoted = Agent.promotedInCurrentEpoch(in, db);
 
     Optional<PendingSwitchover> switchover = s.switchover().filter(w -> w.isDue(in.wallNow()));
     if (switchover.isPresent()) {
@@ -62,7 +76,8 @@ final class PrimaryDecision {
     if (s.paused()) {
       return new Decision(actions, "paused: renewing the lease, taking no automatic action", next);
     }
-    PrimaryTopology restartTopology = Agent.topology(s, in.self(), s.synchronousStandbys());
+    PrimaryTopology restartTopology = Agent.topology(s, in.self(), s.synchronousStandbys(),
+        s.synchronousQuorumRecorded() ? s.synchronousQuorum() : 0);
     switch (db.state()) {
       case RUNNING_PRIMARY:
         // The lease is valid here: a writable database without one was fenced before this point.

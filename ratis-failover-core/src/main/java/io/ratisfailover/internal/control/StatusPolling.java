@@ -10,11 +10,13 @@ import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
+import io.ratisfailover.spi.PrimaryTopology;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,17 +44,26 @@ final class StatusPolling {
   /** A status arrived at tick: report it. */
   private final LongConsumer report;
   private final Runnable requestCycle;
+  /** This member's last applied log index. */
+  private final LongSupplier appliedIndex;
+  /** The topology the running primary was last configured with. */
+  private final Supplier<Optional<PrimaryTopology>> configured;
   private Optional<DatabaseStatus> db = Optional.empty();
+  /** The applied index when the call that observed {@link #db} started. */
+  private OptionalLong sampledAfter = OptionalLong.empty();
+  private long pollStartedAfter;
   private boolean polling;
   private boolean pollAgain;
   /** A database operation finished since the last observation: decisions wait for a fresh one. */
   private boolean dbStale;
   private OptionalLong primaryDownSince = OptionalLong.empty();
   private final Map<MemberId, Lsn> syncBarriers = new HashMap<>();
+  /** Under quorum commit, the configuration {@link #syncBarriers} were taken for. */
+  private Optional<PrimaryTopology> barriersFor = Optional.empty();
 
   StatusPolling(MemberId self, Timing timing, Ticker ticker, DatabaseDriver database, Supplier<ClusterState> state,
       Supplier<Optional<FenceReason>> fencedFor, Runnable notPrimary, Runnable pollStarted, LongConsumer report,
-      Runnable requestCycle) {
+      Runnable requestCycle, LongSupplier appliedIndex, Supplier<Optional<PrimaryTopology>> configured) {
     this.self = self;
     this.timing = timing;
     this.ticker = ticker;
@@ -63,11 +74,22 @@ final class StatusPolling {
     this.pollStarted = pollStarted;
     this.report = report;
     this.requestCycle = requestCycle;
+    this.appliedIndex = appliedIndex;
+    this.configured = configured;
   }
 
   /** The last observation of the database; empty for a witness and before the first. */
   Optional<DatabaseStatus> db() {
     return db;
+  }
+
+  /**
+   * The log index this member had applied when it started the call that observed {@link #db()}: the
+   * observation is no older than any entry up to there. What a candidate under quorum commit needs
+   * to know of its peers' positions (docs/design.md §4.7).
+   */
+  OptionalLong sampledAfter() {
+    return sampledAfter;
   }
 
   /** A database operation finished since the last observation was asked for. */
@@ -106,12 +128,14 @@ final class StatusPolling {
           && db.map(d -> d.state() != DatabaseState.UNKNOWN).orElse(true)) {
         db = Optional.of(DatabaseStatus.of(DatabaseState.UNKNOWN, "busy with " + busy + " for "
             + database.operationRunningFor() / 1_000_000 + " ms"));
+        sampledAfter = OptionalLong.of(appliedIndex.getAsLong());
         trackPrimaryHealth(db.get(), ticker.nanoTime());
         requestCycle.run();
       }
       return;
     }
     polling = true;
+    pollStartedAfter = appliedIndex.getAsLong();
     pollStarted.run();
     database.run("status", timing.statusTimeout(), DatabaseAdapter::status, this::observed);
   }
@@ -130,11 +154,12 @@ final class StatusPolling {
       }
     }
     db = Optional.of(status);
+    sampledAfter = OptionalLong.of(pollStartedAfter);
     if (current) {
       dbStale = false;
     }
     trackPrimaryHealth(status, now);
-    trackSynchronousBarriers(status);
+    trackSynchronousBarriers(status, current);
     report.accept(now);
     if (pollAgain) {
       pollAgain = false;
@@ -158,10 +183,30 @@ final class StatusPolling {
     }
   }
 
-  private void trackSynchronousBarriers(DatabaseStatus status) {
+  /**
+   * @param current the observation started after the last database operation finished: a
+   *     configuration it shows had taken effect when it started
+   */
+  private void trackSynchronousBarriers(DatabaseStatus status, boolean current) {
     if (!status.isPrimary()) {
       syncBarriers.clear();
+      barriersFor = Optional.empty();
       return;
+    }
+    Optional<PrimaryTopology> topology = configured.get();
+    if (topology.filter(t -> t.quorum() > 0).isPresent()) {
+      // Quorum commit: commits acknowledged under an earlier configuration (a smaller quorum, other
+      // members) may be on fewer of these standbys, so a barrier counts for one configuration only.
+      if (!topology.equals(barriersFor)) {
+        syncBarriers.clear();
+        if (!current) {
+          return;
+        }
+        barriersFor = topology;
+      }
+    } else if (barriersFor.isPresent()) {
+      syncBarriers.clear();
+      barriersFor = Optional.empty();
     }
     syncBarriers.keySet().retainAll(status.synchronousStandbys());
     for (MemberId m : status.synchronousStandbys()) {

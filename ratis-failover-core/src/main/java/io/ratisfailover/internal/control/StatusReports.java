@@ -58,15 +58,18 @@ final class StatusReports {
     nextAt = at;
   }
 
-  /** Sends a report of {@code db} (empty for a witness), unless one is in flight or the member refuses to run. */
-  void send(long now, Optional<DatabaseStatus> db, boolean refused) {
+  /**
+   * Sends a report of {@code db} (empty for a witness), sampled after this member applied entry
+   * {@code sampledAfter}, unless one is in flight or the member refuses to run.
+   */
+  void send(long now, Optional<DatabaseStatus> db, OptionalLong sampledAfter, boolean refused) {
     if (!consensusStarted || refused || !flights.takeOff(Flight.REPORT)) {
       return;
     }
     boolean witness = config.kind() == MemberKind.WITNESS;
     nextAt = Ticks.plus(now, witness && boot.passed() ? timing.ttl() : timing.loopWait());
     Command.ReportStatus report = new Command.ReportStatus(config.tags(), config.apiUrl(), attributes.get(), db,
-        OptionalLong.of(appliedIndex.getAsLong()));
+        OptionalLong.of(appliedIndex.getAsLong()), sampledAfter);
     flights.submit(report, (result, error) -> {
       if (error == null) {
         boot.reportCommitted(result.index(), appliedIndex.getAsLong());

@@ -32,12 +32,19 @@ final class SynchronousStandbys {
    */
   static List<Action> actions(Input in, DatabaseStatus db) {
     ClusterState s = in.state();
+    if (s.settings().synchronousMode() == SynchronousMode.QUORUM) {
+      return QuorumStandbys.actions(in, db);
+    }
     Set<MemberId> recorded = s.synchronousStandbys();
+    if (s.synchronousQuorumRecorded() || in.unconfirmedSync().stream().anyMatch(r -> !r.equals(SyncRecord.all(r.members())))) {
+      // Back from quorum commit: a quorum record says nothing about any one member; start afresh.
+      return List.of(new Action.Submit(new Command.SetSynchronous(s.epoch(), Set.of())));
+    }
     Set<MemberId> wanted = desired(s, in.self(), db);
     // A record we sent may still apply (its answer was lost): narrowing the database's setting before
     // a newer, smaller record applied could leave a member recorded that no longer confirms commits.
     Set<MemberId> mayBeRecorded = new TreeSet<>(recorded);
-    mayBeRecorded.addAll(in.unconfirmedSync());
+    in.unconfirmedSync().forEach(r -> mayBeRecorded.addAll(r.members()));
     if (!wanted.containsAll(mayBeRecorded)) {
       Set<MemberId> keep = recorded.stream().filter(wanted::contains).collect(Collectors.toUnmodifiableSet());
       return List.of(new Action.Submit(new Command.SetSynchronous(s.epoch(), keep)));
@@ -66,7 +73,18 @@ final class SynchronousStandbys {
     if (s.settings().synchronousMode() == SynchronousMode.OFF) {
       return Set.of();
     }
-    List<ReplicaInfo> usable = db.replicas().stream()
+    Set<MemberId> wanted = new LinkedHashSet<>();
+    for (ReplicaInfo r : usable(s, self, db)) {
+      if (wanted.size() < s.settings().synchronousNodeCount()) {
+        wanted.add(r.member());
+      }
+    }
+    return Set.copyOf(wanted);
+  }
+
+  /** Streaming standbys of data members not tagged nosync: the recorded ones first, then the most advanced. */
+  static List<ReplicaInfo> usable(ClusterState s, MemberId self, DatabaseStatus db) {
+    return db.replicas().stream()
         .filter(ReplicaInfo::streaming)
         .filter(r -> !r.member().equals(self))
         .filter(r -> s.member(r.member()).filter(MemberRecord::isData).filter(m -> !m.tags().noSync()).isPresent())
@@ -74,12 +92,5 @@ final class SynchronousStandbys {
             .thenComparing(ReplicaInfo::flushLsn, Comparator.reverseOrder())
             .thenComparing(ReplicaInfo::member))
         .toList();
-    Set<MemberId> wanted = new LinkedHashSet<>();
-    for (ReplicaInfo r : usable) {
-      if (wanted.size() < s.settings().synchronousNodeCount()) {
-        wanted.add(r.member());
-      }
-    }
-    return Set.copyOf(wanted);
   }
 }

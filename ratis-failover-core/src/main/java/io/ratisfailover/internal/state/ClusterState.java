@@ -36,19 +36,21 @@ import java.util.TreeMap;
  * @param lastLeaseEpoch the epoch {@code lastLeaseHolder} took its lease in
  * @param ca the CA the cluster was bootstrapped with: then only commands signed by a member's
  *     certificate from it apply; empty for an unauthenticated cluster. Set once, never changed.
+ * @param synchronousQuorum on how many of {@code synchronousStandbys} every acknowledged commit is:
+ *     all of them in synchronous mode on and strict, at least this many in quorum mode
  */
 public record ClusterState(String clusterName, ClusterSettings settings, SortedMap<MemberId, MemberRecord> members,
     Epoch epoch, Optional<MemberId> primary, long lastRenewalIndex, long renewedAtMillis, long leaseMillis,
     Optional<Lsn> releasedLsn, String releaseReason, Set<MemberId> synchronousStandbys, boolean paused,
     Optional<PendingSwitchover> switchover, List<HistoryEntry> history, Optional<MemberId> lastLeaseHolder,
-    Epoch lastLeaseEpoch, Optional<ClusterCa> ca) {
+    Epoch lastLeaseEpoch, Optional<ClusterCa> ca, int synchronousQuorum) {
 
   /** How many epochs the history keeps. */
   static final int HISTORY_LIMIT = 200;
 
   public static final ClusterState EMPTY = new ClusterState("", ClusterSettings.DEFAULT, new TreeMap<>(),
       Epoch.ZERO, Optional.empty(), 0, 0, 0, Optional.empty(), "", Set.of(), false, Optional.empty(), List.of(),
-      Optional.empty(), Epoch.ZERO, Optional.empty());
+      Optional.empty(), Epoch.ZERO, Optional.empty(), 0);
 
   public ClusterState {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -64,6 +66,11 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     Objects.requireNonNull(ca, "ca");
     members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
     synchronousStandbys = Set.copyOf(synchronousStandbys);
+    if (synchronousQuorum < 0 || synchronousQuorum > synchronousStandbys.size()
+        || (synchronousQuorum == 0) != synchronousStandbys.isEmpty()) {
+      throw new IllegalArgumentException("synchronous quorum " + synchronousQuorum + " does not fit synchronous standbys "
+          + synchronousStandbys);
+    }
     history = List.copyOf(history);
   }
 
@@ -113,7 +120,8 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
    * anyone at all while no member has ever held a lease, since nothing was acknowledged yet.
    */
   public boolean holdsEveryAcknowledgedCommit(MemberId member) {
-    if (lastLeaseHolder.isEmpty() || synchronousStandbys.contains(member)) {
+    boolean onEverySynchronousStandby = synchronousQuorum == synchronousStandbys.size();
+    if (lastLeaseHolder.isEmpty() || (onEverySynchronousStandby && synchronousStandbys.contains(member))) {
       return true;
     }
     if (!lastLeaseHolder.get().equals(member)) {
@@ -121,6 +129,20 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     }
     Optional<Lsn> position = member(member).flatMap(MemberRecord::status).map(DatabaseStatus::position);
     return handoverLsn().map(h -> position.filter(p -> !p.isBefore(h)).isPresent()).orElse(true);
+  }
+
+  /**
+   * Whether {@code member} may be elected in synchronous mode: it holds every acknowledged commit
+   * ({@link #holdsEveryAcknowledgedCommit}), or it belongs to a recorded quorum, where it must still
+   * find itself the most advanced of enough of that quorum before it takes its lease (docs/design.md §4.7).
+   */
+  public boolean electableInSynchronousMode(MemberId member) {
+    return holdsEveryAcknowledgedCommit(member) || synchronousStandbys.contains(member);
+  }
+
+  /** Whether the synchronous record is a quorum: an acknowledged commit need not be on every recorded standby. */
+  public boolean synchronousQuorumRecorded() {
+    return synchronousQuorum < synchronousStandbys.size();
   }
 
   /** The primary before the current epoch's, if any. */
@@ -152,6 +174,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     Optional<MemberId> lastLeaseHolder;
     Epoch lastLeaseEpoch;
     Optional<ClusterCa> ca;
+    int synchronousQuorum;
 
     private Builder(ClusterState s) {
       clusterName = s.clusterName;
@@ -171,6 +194,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
       lastLeaseHolder = s.lastLeaseHolder;
       lastLeaseEpoch = s.lastLeaseEpoch;
       ca = s.ca;
+      synchronousQuorum = s.synchronousQuorum;
     }
 
     public Builder clusterName(String v) { clusterName = v; return this; }
@@ -183,7 +207,16 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public Builder leaseMillis(long v) { leaseMillis = v; return this; }
     public Builder releasedLsn(Optional<Lsn> v) { releasedLsn = v; return this; }
     public Builder releaseReason(String v) { releaseReason = v; return this; }
-    public Builder synchronousStandbys(Set<MemberId> v) { synchronousStandbys = v; return this; }
+    /** Standbys that each hold every acknowledged commit. */
+    public Builder synchronousStandbys(Set<MemberId> v) { return synchronousStandbys(v, v.size()); }
+
+    /** Standbys of which at least {@code quorum} hold each acknowledged commit. */
+    public Builder synchronousStandbys(Set<MemberId> v, int quorum) {
+      synchronousStandbys = v;
+      synchronousQuorum = quorum;
+      return this;
+    }
+
     public Builder paused(boolean v) { paused = v; return this; }
     public Builder switchover(Optional<PendingSwitchover> v) { switchover = v; return this; }
     public Builder ca(Optional<ClusterCa> v) { ca = v; return this; }
@@ -205,7 +238,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public ClusterState build() {
       return new ClusterState(clusterName, settings, members, epoch, primary, lastRenewalIndex, renewedAtMillis,
           leaseMillis, releasedLsn, releaseReason, synchronousStandbys, paused, switchover, history, lastLeaseHolder,
-          lastLeaseEpoch, ca);
+          lastLeaseEpoch, ca, synchronousQuorum);
     }
   }
 }

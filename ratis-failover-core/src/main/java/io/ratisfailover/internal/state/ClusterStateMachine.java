@@ -184,7 +184,7 @@ public final class ClusterStateMachine implements Transition {
     }
     // Checked here, not only by the arbiter: the arbiter may have decided on a view that is no longer
     // true (it froze and thawed, or the record shrank since).
-    if (s.settings().synchronousMode() != SynchronousMode.OFF && !s.holdsEveryAcknowledgedCommit(elect.candidate())) {
+    if (s.settings().synchronousMode() != SynchronousMode.OFF && !s.electableInSynchronousMode(elect.candidate())) {
       return reject(s, index, Rejection.NOT_ELIGIBLE, "candidate " + elect.candidate()
           + " is not known to hold every acknowledged commit (synchronous standbys " + s.synchronousStandbys() + ")");
     }
@@ -226,8 +226,13 @@ public final class ClusterStateMachine implements Transition {
         return reject(s, index, Rejection.INVALID, "the primary cannot be its own synchronous standby");
       }
     }
-    return accept(s.toBuilder().synchronousStandbys(sync.members()).build(), index,
-        "synchronous standbys " + sync.members());
+    int quorum = sync.members().isEmpty() ? 0 : sync.quorum();
+    if (quorum < (sync.members().isEmpty() ? 0 : 1) || quorum > sync.members().size()) {
+      return reject(s, index, Rejection.INVALID, "a quorum of " + sync.quorum() + " out of synchronous standbys "
+          + sync.members() + " is impossible");
+    }
+    return accept(s.toBuilder().synchronousStandbys(sync.members(), quorum).build(), index,
+        "synchronous standbys " + (quorum == sync.members().size() ? "" : "(any " + quorum + ") ") + sync.members());
   }
 
   private Applied requestSwitchover(ClusterState s, Origin origin, RequestSwitchover request, long index) {

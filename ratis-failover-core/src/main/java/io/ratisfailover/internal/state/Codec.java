@@ -8,6 +8,7 @@ import static io.ratisfailover.internal.state.ProtoValues.optionalLsn;
 import static io.ratisfailover.internal.state.ProtoValues.optionalMember;
 import static io.ratisfailover.internal.state.ProtoValues.origin;
 import static io.ratisfailover.internal.state.ProtoValues.peer;
+import static io.ratisfailover.internal.state.ProtoValues.quorum;
 import static io.ratisfailover.internal.state.ProtoValues.settings;
 import static io.ratisfailover.internal.state.ProtoValues.status;
 import static io.ratisfailover.internal.state.ProtoValues.tags;
@@ -136,6 +137,7 @@ public final class Codec {
         .setRenewedAtMillis(s.renewedAtMillis()).setLeaseMillis(s.leaseMillis())
         .setReleasedLsn(s.releasedLsn().map(Lsn::value).orElse(0L)).setReleaseReason(s.releaseReason())
         .addAllSynchronousStandbys(names(s.synchronousStandbys())).setPaused(s.paused())
+        .setSynchronousQuorum(s.synchronousQuorumRecorded() ? s.synchronousQuorum() : 0)
         .setLastLeaseHolder(s.lastLeaseHolder().map(MemberId::value).orElse("")).setLastLeaseEpoch(s.lastLeaseEpoch().value());
     s.ca().ifPresent(ca -> b.setCaCertificate(ca.der()));
     for (MemberRecord m : s.members().values()) {
@@ -171,7 +173,8 @@ public final class Codec {
           .primary(optionalMember(p.getPrimary())).lastRenewalIndex(p.getLastRenewalIndex())
           .renewedAtMillis(p.getRenewedAtMillis()).leaseMillis(p.getLeaseMillis())
           .releasedLsn(optionalLsn(p.getReleasedLsn())).releaseReason(p.getReleaseReason())
-          .synchronousStandbys(memberSet(p.getSynchronousStandbysList())).paused(p.getPaused())
+          .synchronousStandbys(memberSet(p.getSynchronousStandbysList()),
+              quorum(memberSet(p.getSynchronousStandbysList()), p.getSynchronousQuorum())).paused(p.getPaused())
           .ca(optionalCa(p.getCaCertificate()));
       for (MemberProto m : p.getMembersList()) {
         b.member(new MemberRecord(peer(m.getPeer()), tags(m.getTags()), m.getApiUrl(), m.getAttributesMap(),

@@ -42,14 +42,26 @@ public sealed interface Command {
   }
 
   /** A member's periodic report: who it is and, for a data member, its database status. */
+  /**
+   * @param appliedIndex the reporter's last applied log index when it sent the report
+   * @param sampledAfterIndex the reporter's last applied log index when it started the database call
+   *     that observed {@code status}: the status is no older than any entry up to there
+   */
   record ReportStatus(Tags tags, String apiUrl, Map<String, String> attributes, Optional<DatabaseStatus> status,
-      OptionalLong appliedIndex) implements Command {
+      OptionalLong appliedIndex, OptionalLong sampledAfterIndex) implements Command {
     public ReportStatus {
       Objects.requireNonNull(tags, "tags");
       Objects.requireNonNull(apiUrl, "apiUrl");
       Objects.requireNonNull(status, "status");
       Objects.requireNonNull(appliedIndex, "appliedIndex");
+      Objects.requireNonNull(sampledAfterIndex, "sampledAfterIndex");
       attributes = Map.copyOf(attributes);
+    }
+
+    /** A report that does not say when its status was observed. */
+    public ReportStatus(Tags tags, String apiUrl, Map<String, String> attributes, Optional<DatabaseStatus> status,
+        OptionalLong appliedIndex) {
+      this(tags, apiUrl, attributes, status, appliedIndex, OptionalLong.empty());
     }
   }
 
@@ -106,10 +118,19 @@ public sealed interface Command {
   }
 
   /** The primary of {@code epoch} records the standbys that now confirm every commit. */
-  record SetSynchronous(Epoch epoch, Set<MemberId> members) implements Command {
+  /**
+   * The primary of {@code epoch} records its synchronous standbys: every acknowledged commit is on at
+   * least {@code quorum} of {@code members} (all of them outside quorum commit).
+   */
+  record SetSynchronous(Epoch epoch, Set<MemberId> members, int quorum) implements Command {
     public SetSynchronous {
       Objects.requireNonNull(epoch, "epoch");
       members = Set.copyOf(members);
+    }
+
+    /** Every one of {@code members} holds each acknowledged commit. */
+    public SetSynchronous(Epoch epoch, Set<MemberId> members) {
+      this(epoch, members, members.size());
     }
   }
 

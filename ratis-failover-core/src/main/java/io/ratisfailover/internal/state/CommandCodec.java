@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /** The commands of the log in their wire form: one Protobuf body per {@link Command}. */
 final class CommandCodec {
@@ -39,6 +40,7 @@ final class CommandCodec {
           .setApiUrl(x.apiUrl()).putAllAttributes(x.attributes());
       x.status().ifPresent(s -> body.setStatus(status(s)));
       x.appliedIndex().ifPresent(body::setAppliedIndex);
+      x.sampledAfterIndex().ifPresent(body::setSampledAfterIndex);
       b.setReportStatus(body);
     } else if (c instanceof Command.Renew x) {
       b.setRenew(io.ratisfailover.internal.proto.Renew.newBuilder().setEpoch(x.epoch().value())
@@ -55,7 +57,7 @@ final class CommandCodec {
           .setTimeline(x.timeline()).setLsn(x.lsn().value()));
     } else if (c instanceof Command.SetSynchronous x) {
       b.setSetSynchronous(io.ratisfailover.internal.proto.SetSynchronous.newBuilder().setEpoch(x.epoch().value())
-          .addAllMembers(names(x.members())));
+          .addAllMembers(names(x.members())).setQuorum(x.quorum() == x.members().size() ? 0 : x.quorum()));
     } else if (c instanceof Command.SetPause x) {
       b.setSetPause(io.ratisfailover.internal.proto.SetPause.newBuilder().setPaused(x.paused()));
     } else if (c instanceof Command.RequestSwitchover x) {
@@ -84,7 +86,8 @@ final class CommandCodec {
         var x = p.getReportStatus();
         return new Command.ReportStatus(tags(x.getTags()), x.getApiUrl(), x.getAttributesMap(),
             x.hasStatus() ? Optional.of(status(x.getStatus())) : Optional.empty(),
-            x.hasAppliedIndex() ? OptionalLong.of(x.getAppliedIndex()) : OptionalLong.empty());
+            x.hasAppliedIndex() ? OptionalLong.of(x.getAppliedIndex()) : OptionalLong.empty(),
+            x.hasSampledAfterIndex() ? OptionalLong.of(x.getSampledAfterIndex()) : OptionalLong.empty());
       }
       case RENEW:
         return new Command.Renew(Epoch.of(p.getRenew().getEpoch()), p.getRenew().getLeaseMillis());
@@ -103,7 +106,8 @@ final class CommandCodec {
       }
       case SET_SYNCHRONOUS: {
         var x = p.getSetSynchronous();
-        return new Command.SetSynchronous(Epoch.of(x.getEpoch()), memberSet(x.getMembersList()));
+        Set<MemberId> members = memberSet(x.getMembersList());
+        return new Command.SetSynchronous(Epoch.of(x.getEpoch()), members, ProtoValues.quorum(members, x.getQuorum()));
       }
       case SET_PAUSE:
         return new Command.SetPause(p.getSetPause().getPaused());

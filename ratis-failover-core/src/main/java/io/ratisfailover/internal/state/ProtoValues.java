@@ -78,6 +78,7 @@ final class ProtoValues {
       case OFF: mode = SynchronousModeProto.SYNCHRONOUS_MODE_OFF; break;
       case ON: mode = SynchronousModeProto.SYNCHRONOUS_MODE_ON; break;
       case STRICT: mode = SynchronousModeProto.SYNCHRONOUS_MODE_STRICT; break;
+      case QUORUM: mode = SynchronousModeProto.SYNCHRONOUS_MODE_QUORUM; break;
       default: throw new IllegalArgumentException("unknown synchronous mode " + s.synchronousMode());
     }
     return SettingsProto.newBuilder().setSynchronousMode(mode).setSynchronousNodeCount(s.synchronousNodeCount())
@@ -114,6 +115,7 @@ final class ProtoValues {
       case SYNCHRONOUS_MODE_OFF: mode = SynchronousMode.OFF; break;
       case SYNCHRONOUS_MODE_ON: mode = SynchronousMode.ON; break;
       case SYNCHRONOUS_MODE_STRICT: mode = SynchronousMode.STRICT; break;
+      case SYNCHRONOUS_MODE_QUORUM: mode = SynchronousMode.QUORUM; break;
       default: throw new IllegalArgumentException("unknown synchronous mode " + p.getSynchronousMode());
     }
     return new ClusterSettings(mode, p.getSynchronousNodeCount(), p.getMaximumLagOnFailover(),
@@ -185,5 +187,10 @@ final class ProtoValues {
 
   static List<String> names(Set<MemberId> members) {
     return members.stream().map(MemberId::value).sorted().toList();
+  }
+
+  /** A synchronous quorum as the wire carries it: 0 (or absent, from older members) means every one of {@code members}. */
+  static int quorum(Set<MemberId> members, int wire) {
+    return wire == 0 ? members.size() : wire;
   }
 }

@@ -289,7 +289,7 @@ class AgentTest {
     Agent.Input in = input(s, "pg1", NOW + 2 * SEC, primary(500, List.of(), Set.of(MemberId.of("pg2"))));
     Agent.Input unconfirmed = new Agent.Input(in.self(), in.kind(), in.clusterName(), s, true, TIMING, NOW, in.wallNow(),
         in.lease(), NOW + SEC, in.db(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), Map.of(),
-        Optional.empty(), Optional.empty(), false, Set.of(MemberId.of("pg2")));
+        Optional.empty(), Optional.empty(), false, Set.of(SyncRecord.all(Set.of(MemberId.of("pg2")))));
     Agent.Decision d = Agent.decide(unconfirmed);
     assertThat(commands(d)).contains(new Command.SetSynchronous(Epoch.of(1), Set.of()));
     assertThat(actions(d, Action.Operate.class)).isEmpty();

@@ -184,6 +184,10 @@ class ClusterStateMachineTest {
     assertThat(story.last().rejection()).contains(Rejection.NOT_PRIMARY);
     story.synchronous("pg1", "pg2");
     assertThat(story.state().synchronousStandbys()).containsExactly(MemberId.of("pg2"));
+    story.apply("pg1", new Command.SetSynchronous(story.epoch(), Set.of(MemberId.of("pg2")), 2));
+    assertThat(story.last().rejection()).as("a quorum larger than the set").contains(Rejection.INVALID);
+    story.apply("pg1", new Command.SetSynchronous(story.epoch(), Set.of(MemberId.of("pg2")), 0));
+    assertThat(story.last().rejection()).as("a quorum of none").contains(Rejection.INVALID);
   }
 
   @Test

@@ -48,6 +48,9 @@ class CodecTest {
             java.time.Duration.ofMillis(1450)),
         new Command.RecordPromotion(Epoch.of(5), 4, Lsn.of(1000)),
         new Command.SetSynchronous(Epoch.of(5), Set.of(MemberId.of("pg1"))),
+        new Command.SetSynchronous(Epoch.of(5), Set.of(MemberId.of("pg1"), MemberId.of("pg2"), MemberId.of("pg3")), 2),
+        new Command.ReportStatus(Tags.DEFAULT, "", Map.of(), Optional.of(primary), OptionalLong.of(42), OptionalLong.of(40)),
+        new Command.UpdateSettings(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.QUORUM)),
         new Command.SetPause(true),
         new Command.RequestSwitchover(Optional.of(MemberId.of("pg1")), Optional.empty(), Epoch.of(5),
             Optional.of(Instant.parse("2026-12-01T03:00:00Z"))),
@@ -67,6 +70,13 @@ class CodecTest {
     ClusterState s = Story.of().bootstrap().elect("pg1").promoted("pg1", 1).synchronous("pg1", "pg2")
         .apply("w1", new Command.SetPause(true)).state();
     assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
+    List<io.ratisfailover.Peer> four = List.of(io.ratisfailover.Peer.data("pg1", "h:1"), io.ratisfailover.Peer.data("pg2", "h:2"),
+        io.ratisfailover.Peer.data("pg3", "h:3"), io.ratisfailover.Peer.witness("w1", "h:4"));
+    ClusterState quorum = Story.of().apply("w1", new Command.Bootstrap("orders", four, ClusterSettings.DEFAULT
+            .withSynchronousMode(SynchronousMode.QUORUM))).elect("pg1").promoted("pg1", 1)
+        .apply("pg1", new Command.SetSynchronous(Epoch.of(1), Set.of(MemberId.of("pg2"), MemberId.of("pg3")), 1)).state();
+    assertThat(quorum.synchronousQuorum()).isEqualTo(1);
+    assertThat(Codec.decodeState(Codec.encode(quorum))).isEqualTo(quorum);
     ApplyResult rejected = new ApplyResult(9, Optional.of(Rejection.RENEWED_SINCE), "why", Epoch.of(2), Optional.of(MemberId.of("pg1")));
     assertThat(Codec.decodeResult(Codec.encode(rejected))).isEqualTo(rejected);
   }

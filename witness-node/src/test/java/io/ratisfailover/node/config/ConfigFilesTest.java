@@ -55,7 +55,7 @@ class ConfigFilesTest {
     assertProblem(GOOD.replace("raft: 127.0.0.1:7002", "raft: 127.0.0.1"),
         "witness.yml: clusters[0].peers[1].raft: raft address of peer pg2 '127.0.0.1' is not of the form host:port");
     assertProblem(GOOD.replace("synchronous_mode: strict", "synchronous_mode: always"),
-        "witness.yml: clusters[1].settings.synchronous_mode: 'always' is not one of off, on, strict");
+        "witness.yml: clusters[1].settings.synchronous_mode: 'always' is not one of off, on, strict, quorum");
     assertProblem(GOOD.replace("member: w1", "member: w9"),
         "witness.yml: clusters[0].peers: member w9 is not among the peers of cluster orders");
     assertProblem(GOOD.replace("name: idp", "name: orders"), "witness.yml: clusters[1].name: cluster orders is listed twice");
