@@ -36,19 +36,21 @@ import java.util.TreeMap;
  * @param lastLeaseEpoch the epoch {@code lastLeaseHolder} took its lease in
  * @param ca the CA the cluster was bootstrapped with: then only commands signed by a member's
  *     certificate from it apply; empty for an unauthenticated cluster. Set once, never changed.
+ * @param membershipChanges how many members were added or removed since bootstrap: once it is above
+ *     zero, the members here, not the peers lists of the configuration files, are the cluster's
  */
 public record ClusterState(String clusterName, ClusterSettings settings, SortedMap<MemberId, MemberRecord> members,
     Epoch epoch, Optional<MemberId> primary, long lastRenewalIndex, long renewedAtMillis, long leaseMillis,
     Optional<Lsn> releasedLsn, String releaseReason, Set<MemberId> synchronousStandbys, boolean paused,
     Optional<PendingSwitchover> switchover, List<HistoryEntry> history, Optional<MemberId> lastLeaseHolder,
-    Epoch lastLeaseEpoch, Optional<ClusterCa> ca) {
+    Epoch lastLeaseEpoch, Optional<ClusterCa> ca, long membershipChanges) {
 
   /** How many epochs the history keeps. */
   static final int HISTORY_LIMIT = 200;
 
   public static final ClusterState EMPTY = new ClusterState("", ClusterSettings.DEFAULT, new TreeMap<>(),
       Epoch.ZERO, Optional.empty(), 0, 0, 0, Optional.empty(), "", Set.of(), false, Optional.empty(), List.of(),
-      Optional.empty(), Epoch.ZERO, Optional.empty());
+      Optional.empty(), Epoch.ZERO, Optional.empty(), 0);
 
   public ClusterState {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -152,6 +154,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     Optional<MemberId> lastLeaseHolder;
     Epoch lastLeaseEpoch;
     Optional<ClusterCa> ca;
+    long membershipChanges;
 
     private Builder(ClusterState s) {
       clusterName = s.clusterName;
@@ -171,6 +174,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
       lastLeaseHolder = s.lastLeaseHolder;
       lastLeaseEpoch = s.lastLeaseEpoch;
       ca = s.ca;
+      membershipChanges = s.membershipChanges;
     }
 
     public Builder clusterName(String v) { clusterName = v; return this; }
@@ -187,6 +191,8 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public Builder paused(boolean v) { paused = v; return this; }
     public Builder switchover(Optional<PendingSwitchover> v) { switchover = v; return this; }
     public Builder ca(Optional<ClusterCa> v) { ca = v; return this; }
+    public Builder removeMember(MemberId v) { members.remove(v); return this; }
+    public Builder membershipChanges(long v) { membershipChanges = v; return this; }
     public Builder lastLease(Optional<MemberId> holder, Epoch in) { lastLeaseHolder = holder; lastLeaseEpoch = in; return this; }
 
     public Builder appendHistory(HistoryEntry entry) {
@@ -205,7 +211,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public ClusterState build() {
       return new ClusterState(clusterName, settings, members, epoch, primary, lastRenewalIndex, renewedAtMillis,
           leaseMillis, releasedLsn, releaseReason, synchronousStandbys, paused, switchover, history, lastLeaseHolder,
-          lastLeaseEpoch, ca);
+          lastLeaseEpoch, ca, membershipChanges);
     }
   }
 }

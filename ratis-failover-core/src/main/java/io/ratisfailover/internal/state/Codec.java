@@ -138,6 +138,7 @@ public final class Codec {
         .addAllSynchronousStandbys(names(s.synchronousStandbys())).setPaused(s.paused())
         .setLastLeaseHolder(s.lastLeaseHolder().map(MemberId::value).orElse("")).setLastLeaseEpoch(s.lastLeaseEpoch().value());
     s.ca().ifPresent(ca -> b.setCaCertificate(ca.der()));
+    b.setMembershipChanges(s.membershipChanges());
     for (MemberRecord m : s.members().values()) {
       MemberProto.Builder mb = MemberProto.newBuilder().setPeer(peer(m.peer())).setTags(tags(m.tags()))
           .setApiUrl(m.apiUrl()).putAllAttributes(m.attributes()).setStatusIndex(m.statusIndex())
@@ -172,7 +173,7 @@ public final class Codec {
           .renewedAtMillis(p.getRenewedAtMillis()).leaseMillis(p.getLeaseMillis())
           .releasedLsn(optionalLsn(p.getReleasedLsn())).releaseReason(p.getReleaseReason())
           .synchronousStandbys(memberSet(p.getSynchronousStandbysList())).paused(p.getPaused())
-          .ca(optionalCa(p.getCaCertificate()));
+          .ca(optionalCa(p.getCaCertificate())).membershipChanges(p.getMembershipChanges());
       for (MemberProto m : p.getMembersList()) {
         b.member(new MemberRecord(peer(m.getPeer()), tags(m.getTags()), m.getApiUrl(), m.getAttributesMap(),
             m.hasStatus() ? Optional.of(status(m.getStatus())) : Optional.empty(), m.getStatusIndex(),
