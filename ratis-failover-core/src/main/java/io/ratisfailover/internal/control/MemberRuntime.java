@@ -348,7 +348,7 @@ public final class MemberRuntime {
         report(now);
       }
     }
-    agreement.checkAgreement(state);
+    agreement.checkAgreement(state, booted);
     Agent.Decision decision = agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
