@@ -165,8 +165,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
    * Completes, with a one-line error, when this member finds after it started that its cluster
    * name or peers list differs from the cluster's (a new cluster whose members started together
    * with different lists; at start the peers that answer are asked instead and {@link #start}
-   * throws). The member then does nothing but keep its database fenced: stop it and fix the
-   * configuration.
+   * throws), or once it applies its own removal from the cluster ({@link #removeMember}). The
+   * member then does nothing but keep its database fenced: stop it (and fix the configuration).
    */
   public CompletableFuture<String> refused() {
     return runtime.refused();
