@@ -98,11 +98,18 @@ class MembershipChangeTest {
     primary.pause(); // the group continues without it
     primary.resume();
 
-    // Only w2 and the primary left: were w2 still a voter they would be two of four; they are one of three.
+    // Only w2 (running on, refusing) and the primary left: were w2 still a voter they would be two of four;
+    // they are one of three, and nothing commits.
     FailoverMember standby = standbyOf(primary);
     cluster.kill(standby.id());
     cluster.kill(W1);
     assertThatThrownBy(primary::pause).isInstanceOf(NoQuorumException.class);
+
+    // Restarted from its old storage and configuration, it refuses to start.
+    cluster.kill(MemberId.of("w2"));
+    assertThatThrownBy(() -> cluster.start("w2")).isInstanceOf(FailoverException.class)
+        .hasMessageContaining("member w2 is not a member of cluster orders")
+        .hasMessageContaining("it was removed through reconfiguration");
   }
 
   @Test
