@@ -79,6 +79,26 @@ class MembershipChangeTest {
   }
 
   @Test
+  void aMemberStartedLongBeforeItIsAddedJoinsWithoutRefusing() {
+    cluster = LocalCluster.threeMembers("orders", dir, Timing.defaults()).startAll();
+    FailoverMember primary = awaitPrimary();
+    awaitAllReporting(primary);
+    Peer w2 = cluster.newPeer("w2", MemberKind.WITNESS);
+    FailoverMember added = cluster.start("w2");
+    // Its reports reach the leader and are refused (not a member yet) while the log moves on: it
+    // replays all of that once added, and must not take a state from before its addition for its own.
+    long before = primary.cluster().appliedIndex();
+    Await.until("the log moved on while w2 waited", PATIENCE, () -> primary.cluster().appliedIndex() > before + 40);
+
+    primary.addMember(w2, WAIT);
+
+    Await.until("w2 reporting as a member", PATIENCE, () -> primary.cluster().member(w2.id())
+        .filter(m -> m.reporting()).isPresent() || added.refused().isDone(), cluster::describe);
+    assertThat(added.refused()).isNotDone();
+    assertThat(added.local().reason()).doesNotContain("refusing");
+  }
+
+  @Test
   void aRemovedWitnessStopsVotingAndItsAgentStops() {
     cluster = new LocalCluster("orders", dir, Timing.defaults(), io.ratisfailover.ClusterSettings.DEFAULT,
         Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS, "w2", MemberKind.WITNESS))

@@ -82,6 +82,8 @@ public final class MemberRuntime {
   private boolean consensusStarted;
   private boolean booted;
   private long bootBarrierIndex = -1;
+  /** Its reports were refused as from a stranger: said once. */
+  private boolean waitingToBeAdded;
   private long nextReportAt;
   private final StatusPolling status;
   private final LocalFence fences;
@@ -507,6 +509,17 @@ public final class MemberRuntime {
         database == null ? Optional.empty() : status.db(),
         OptionalLong.of(appliedIndex));
     flights.submit(report, (result, error) -> {
+      if (error == null && !booted && bootBarrierIndex < 0 && result.rejection().filter(Rejection.UNKNOWN_MEMBER::equals)
+          .isPresent()) {
+        // Not a member (yet): a new member reports before it is added. The state at that index is not
+        // this member's cluster as it will join it; the barrier is the first report the cluster takes.
+        if (!waitingToBeAdded) {
+          waitingToBeAdded = true;
+          log.warn("member {} epoch {}: not a member of cluster {} at log index {}: waiting to be added (rfctl add-member)",
+              self, state.epoch(), config.clusterName(), result.index());
+        }
+        return;
+      }
       if (error == null && !booted && bootBarrierIndex < 0) {
         bootBarrierIndex = result.index();
         if (appliedIndex >= bootBarrierIndex) {

@@ -58,8 +58,12 @@ public final class MembershipChanges {
   public List<MemberId> add(Peer peer, Duration wait) {
     LocalSnapshot s = snapshot.get();
     ClusterState state = requireInitialized(s);
-    MembershipRules.addition(peer, voters.voters(), answering(s), state).ifPresent(why -> {
-      throw new AdminRejectedException(AdminRejectedException.Reason.CONFLICT, why);
+    List<MemberId> now = voters.voters();
+    MembershipRules.addition(peer, now, answering(s), state).ifPresent(why -> {
+      // Already there is a conflict with the request (409); too few voters answering, a precondition (412).
+      boolean already = now.contains(peer.id()) && state.member(peer.id()).isPresent();
+      throw new AdminRejectedException(already ? AdminRejectedException.Reason.CONFLICT
+          : AdminRejectedException.Reason.NOT_ELIGIBLE, why);
     });
     log.info("member {} epoch {}: adding {} member {} at {}", self, state.epoch(), peer.kind(), peer.id(),
         peer.raftAddress());
