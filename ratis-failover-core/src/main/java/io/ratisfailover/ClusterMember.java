@@ -1,6 +1,7 @@
 package io.ratisfailover;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
@@ -61,4 +62,30 @@ public interface ClusterMember {
 
   /** Throws this standby's data away and clones it afresh from the primary, where configuration allows. */
   CompletableFuture<Void> reinitializeDatabase();
+
+  /**
+   * Adds a data member or witness through Raft reconfiguration: its record first, then its vote,
+   * once the Raft leader has brought it up to date (log or snapshot). Start the new member's process
+   * first (with a peers list that includes it): it waits outside the group until it is added.
+   *
+   * @param wait how long one attempt may wait for the new member to catch up and the change to commit
+   * @return the group's voters afterwards
+   * @throws AdminRejectedException when the change is unsafe (the voters that decide it are not answering)
+   *     or the member is already there
+   * @throws FailoverException when the Raft change did not complete; repeating the call finishes it
+   */
+  List<MemberId> addMember(Peer peer, Duration wait);
+
+  /**
+   * Removes a member: its record first (it is never elected again, and its agent stops and keeps
+   * its database fenced), then its vote. Refused for the primary (switch over first), for a member
+   * not in the cluster, and when fewer than three voters would remain or the remaining ones are not
+   * answering.
+   *
+   * @return the group's voters afterwards
+   */
+  List<MemberId> removeMember(MemberId member, Duration wait);
+
+  /** Adds {@code replacement}, then removes {@code old}; the removal's refusals are checked first. */
+  List<MemberId> replaceMember(MemberId old, Peer replacement, Duration wait);
 }

@@ -6,6 +6,7 @@ import io.ratisfailover.internal.control.AgentPolicy;
 import io.ratisfailover.internal.control.ExecutorLoop;
 import io.ratisfailover.internal.control.MemberThreads;
 import io.ratisfailover.internal.control.MemberViews;
+import io.ratisfailover.internal.control.MembershipChanges;
 import io.ratisfailover.internal.control.MemberRuntime;
 import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.control.RuntimeConfig;
@@ -71,6 +72,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   private final Submitter submitter;
   private final AdminGate admin;
   private final MemberViews views;
+  private final MembershipChanges membership;
   /** Signs this member's commands; empty in an unauthenticated cluster. */
   private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
@@ -93,7 +95,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
         .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
         .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
-        raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin(), b.leaderPreference);
+        raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin(), b.leaderPreference, tls);
     Optional<RaftTls> files = b.host == null ? Optional.ofNullable(b.raftTls) : b.host.raftTls();
     this.key = files.map(f -> MemberKey.load(b.memberId, b.clusterName, f));
     // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
@@ -107,6 +109,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
         change -> roleListeners.forEach(l -> listeners.execute(() -> notify(l, change))));
     this.admin = new AdminGate(b.memberId, runtime::snapshot, submitter, watchers, b.timing, b.ticker, b.clock,
         () -> started && !closed);
+    this.membership = new MembershipChanges(b.memberId, runtime::snapshot, admin, consensus, b.timing, b.ticker);
     this.views = new MemberViews(b.memberId, selfPeer.kind(), b.clusterName, b.timing, b.ticker, runtime::snapshot,
         raft::currentTerm);
   }
@@ -162,8 +165,8 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
    * Completes, with a one-line error, when this member finds after it started that its cluster
    * name or peers list differs from the cluster's (a new cluster whose members started together
    * with different lists; at start the peers that answer are asked instead and {@link #start}
-   * throws). The member then does nothing but keep its database fenced: stop it and fix the
-   * configuration.
+   * throws), or once it applies its own removal from the cluster ({@link #removeMember}). The
+   * member then does nothing but keep its database fenced: stop it (and fix the configuration).
    */
   public CompletableFuture<String> refused() {
     return runtime.refused();
@@ -252,6 +255,31 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
   @Override
   public ClusterSettings updateSettings(UnaryOperator<ClusterSettings> change) {
     return admin.updateSettings(change);
+  }
+
+  /**
+   * The Raft group's voters, as this member's Raft server holds the latest configuration: after a
+   * membership change, the cluster's members (the configuration files may lag behind).
+   *
+   * @throws IllegalStateException before {@link #start()}
+   */
+  public List<MemberId> voters() {
+    return consensus.voters();
+  }
+
+  @Override
+  public List<MemberId> addMember(Peer peer, Duration wait) {
+    return membership.add(peer, wait);
+  }
+
+  @Override
+  public List<MemberId> removeMember(MemberId member, Duration wait) {
+    return membership.remove(member, wait);
+  }
+
+  @Override
+  public List<MemberId> replaceMember(MemberId old, Peer replacement, Duration wait) {
+    return membership.replace(old, replacement, wait);
   }
 
   @Override

@@ -42,4 +42,20 @@ public enum RaftLeaderPreference {
     MemberKind favoured = this == STANDBY ? MemberKind.DATA : MemberKind.WITNESS;
     return kind == favoured ? PREFERRED_PRIORITY : SECOND_PRIORITY;
   }
+
+  /**
+   * The kind of a member whose priority this preference set to {@code priority}: how a member added
+   * at run time, absent from the configuration files, is known. Only a primary gets the lowest, and
+   * only a data member is ever primary.
+   */
+  public MemberKind kindAt(int priority) {
+    MemberKind favoured = this == STANDBY ? MemberKind.DATA : MemberKind.WITNESS;
+    if (priority == PREFERRED_PRIORITY) {
+      return favoured;
+    }
+    if (priority == SECOND_PRIORITY) {
+      return favoured == MemberKind.DATA ? MemberKind.WITNESS : MemberKind.DATA;
+    }
+    return MemberKind.DATA;
+  }
 }

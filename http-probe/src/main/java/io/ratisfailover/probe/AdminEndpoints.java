@@ -11,6 +11,7 @@ import io.ratisfailover.LocalRole;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.NoQuorumException;
+import io.ratisfailover.Peer;
 import io.ratisfailover.SwitchoverOutcome;
 import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.spi.DatabaseState;
@@ -289,6 +290,73 @@ final class AdminEndpoints {
       Thread.currentThread().interrupt();
       return bodies.error(503, action + " status unknown: the probe is shutting down");
     }
+  }
+
+  /**
+   * {@code POST /members}: adds a member ({@code member}, {@code kind} data or witness,
+   * {@code raft_address}), or with {@code replaces} adds it and then removes that member. 200 with
+   * the voters afterwards once Raft has committed the change.
+   */
+  Answer addMember(ProbeRequest r) {
+    ObjectNode body;
+    Peer peer;
+    Optional<MemberId> replaces;
+    try {
+      body = bodies.jsonObject(r, false, Set.of("member", "kind", "raft_address", "replaces"));
+      MemberId id = bodies.memberName(body, "member").orElseThrow(() -> new BadRequest(bodies.error(400,
+          "give 'member': the new member's id")));
+      String kind = JsonBodies.text(body, "kind").orElse("");
+      MemberKind memberKind = switch (kind) {
+        case "data" -> MemberKind.DATA;
+        case "witness" -> MemberKind.WITNESS;
+        default -> throw new BadRequest(bodies.error(400, "give 'kind': data or witness, got '" + kind + "'"));
+      };
+      String address = JsonBodies.text(body, "raft_address").orElseThrow(() -> new BadRequest(bodies.error(400,
+          "give 'raft_address': host:port of the new member's Raft server")));
+      replaces = bodies.memberName(body, "replaces");
+      try {
+        peer = new Peer(id, memberKind, address);
+      } catch (IllegalArgumentException e) {
+        return bodies.error(400, e.getMessage());
+      }
+    } catch (BadRequest e) {
+      return e.answer;
+    }
+    String action = replaces.map(old -> "replacing " + old + " with " + peer.id()).orElse("adding " + peer.id());
+    try {
+      List<MemberId> voters = replaces.isPresent() ? member.replaceMember(replaces.get(), peer, config.adminTimeout())
+          : member.addMember(peer, config.adminTimeout());
+      return membershipAnswer(capitalized(action) + ": done", voters);
+    } catch (AdminRejectedException e) {
+      return rejected(action, e);
+    } catch (FailoverException | IllegalStateException e) {
+      return bodies.error(503, action + " did not complete: " + e.getMessage() + "; repeat the request to finish it");
+    }
+  }
+
+  /** {@code DELETE /members/{id}}: removes a member; 200 with the voters afterwards. */
+  Answer removeMember(String id) {
+    MemberId removed;
+    try {
+      removed = MemberId.of(id);
+    } catch (IllegalArgumentException e) {
+      return bodies.error(400, e.getMessage());
+    }
+    String action = "removing " + removed;
+    try {
+      return membershipAnswer("Removed " + removed, member.removeMember(removed, config.adminTimeout()));
+    } catch (AdminRejectedException e) {
+      return rejected(action, e);
+    } catch (FailoverException | IllegalStateException e) {
+      return bodies.error(503, action + " did not complete: " + e.getMessage() + "; repeat the request to finish it");
+    }
+  }
+
+  private Answer membershipAnswer(String message, List<MemberId> voters) {
+    ObjectNode doc = Documents.message(message);
+    com.fasterxml.jackson.databind.node.ArrayNode list = doc.putArray("voters");
+    voters.stream().map(MemberId::value).sorted().forEach(list::add);
+    return bodies.json(200, doc, message);
   }
 
   /** {@code PATCH /config} (merge) and {@code PUT /config} (replace); {@code pause} pauses or resumes. */

@@ -119,6 +119,13 @@ final class ProbeApi implements Endpoint {
         default -> now(notAllowed(r, "GET, HEAD, OPTIONS, PATCH, PUT"));
       };
     }
+    if (path.equals("/members")) {
+      return r.method().equals("POST") ? admin(r, () -> endpoints.addMember(r)) : now(notAllowed(r, "POST"));
+    }
+    if (path.startsWith("/members/") && path.length() > "/members/".length()) {
+      String id = path.substring("/members/".length());
+      return r.method().equals("DELETE") ? admin(r, () -> endpoints.removeMember(id)) : now(notAllowed(r, "DELETE"));
+    }
     if (ADMIN_POST.contains(path)) {
       if (r.method().equals("POST")) {
         return admin(r, () -> switch (path) {

@@ -118,6 +118,24 @@ final class FakeMember implements ClusterMember {
   }
 
   @Override
+  public List<MemberId> addMember(io.ratisfailover.Peer peer, Duration wait) {
+    calls.add("add member " + peer.id() + " " + peer.kind() + " " + peer.raftAddress());
+    return List.of(MemberId.of("pg1"), MemberId.of("pg2"), MemberId.of("w1"), peer.id());
+  }
+
+  @Override
+  public List<MemberId> removeMember(MemberId member, Duration wait) {
+    calls.add("remove member " + member);
+    return List.of(MemberId.of("pg1"), MemberId.of("pg2"), MemberId.of("w1"));
+  }
+
+  @Override
+  public List<MemberId> replaceMember(MemberId old, io.ratisfailover.Peer replacement, Duration wait) {
+    calls.add("replace member " + old + " with " + replacement.id());
+    return List.of(MemberId.of("pg1"), MemberId.of("pg2"), replacement.id());
+  }
+
+  @Override
   public CompletableFuture<Void> restartDatabase() {
     calls.add("restart");
     return onRestart.get();

@@ -214,6 +214,40 @@ class ProbeHttpTest {
   }
 
   @Nested
+  class Membership {
+    @Test
+    void addReplaceAndRemoveAnswerWithTheVotersAfterwards() {
+      Http http = start(usual().as("pg1"));
+      HttpResponse<String> added = http.send("POST", "/members",
+          "{\"member\": \"w2\", \"kind\": \"witness\", \"raft_address\": \"10.0.0.9:7001\"}");
+      assertThat(added.statusCode()).isEqualTo(200);
+      assertThat(json(added).path("message").asText()).isEqualTo("Adding w2: done");
+      assertThat(json(added).path("voters").toString()).isEqualTo("[\"pg1\",\"pg2\",\"w1\",\"w2\"]");
+      HttpResponse<String> replaced = http.send("POST", "/members",
+          "{\"member\": \"w3\", \"kind\": \"witness\", \"raft_address\": \"10.0.0.8:7001\", \"replaces\": \"w1\"}");
+      assertThat(json(replaced).path("message").asText()).isEqualTo("Replacing w1 with w3: done");
+      HttpResponse<String> removed = http.send("DELETE", "/members/w2", null);
+      assertThat(removed.statusCode()).isEqualTo(200);
+      assertThat(json(removed).path("voters").toString()).isEqualTo("[\"pg1\",\"pg2\",\"w1\"]");
+      assertThat(member.calls).containsExactly("add member w2 WITNESS 10.0.0.9:7001", "replace member w1 with w3",
+          "remove member w2");
+    }
+
+    @Test
+    void aMalformedRequestIs400AndAWrongMethod405() {
+      Http http = start(usual().as("pg1"));
+      HttpResponse<String> noKind = http.send("POST", "/members", "{\"member\": \"w2\", \"raft_address\": \"h:1\"}");
+      assertThat(noKind.statusCode()).isEqualTo(400);
+      assertThat(error(noKind)).isEqualTo("give 'kind': data or witness, got ''");
+      HttpResponse<String> badAddress = http.send("POST", "/members",
+          "{\"member\": \"w2\", \"kind\": \"data\", \"raft_address\": \"nowhere\"}");
+      assertThat(badAddress.statusCode()).isEqualTo(400);
+      assertThat(http.send("PUT", "/members/w2", "{}").statusCode()).isEqualTo(405);
+      assertThat(member.calls).isEmpty();
+    }
+  }
+
+  @Nested
   class Switchover {
     @Test
     void switchoverToACandidateAnswers200NamingTheNewPrimary() {

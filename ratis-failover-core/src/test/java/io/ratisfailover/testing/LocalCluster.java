@@ -100,6 +100,19 @@ public final class LocalCluster implements AutoCloseable {
     return this;
   }
 
+  /**
+   * A new member on a free port, listed in the peers of every member started from now on (as an
+   * operator updates the configuration files when adding a member); not started, not yet in the group.
+   */
+  public synchronized Peer newPeer(String id, MemberKind kind) {
+    Peer peer = new Peer(MemberId.of(id), kind, "127.0.0.1:" + Ports.free(1)[0]);
+    peers.add(peer);
+    if (kind == MemberKind.DATA) {
+      databases.create(peer.id());
+    }
+    return peer;
+  }
+
   public Path storage(String id) {
     return root.resolve(id);
   }
@@ -122,8 +135,12 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private FailoverMember start(MemberId id, boolean rejoin, java.util.function.UnaryOperator<FailoverMember.Builder> adjust) {
-    Peer peer = peers.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
-    FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(peers)
+    List<Peer> listed;
+    synchronized (this) {
+      listed = List.copyOf(peers);
+    }
+    Peer peer = listed.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
+    FailoverMember.Builder b = FailoverMember.builder().clusterName(name).memberId(id).peers(listed)
         .timing(timing).initialSettings(settings)
         .apiUrl("http://127.0.0.1/" + id).snapshotEvery(snapshotEvery).fencer(fencers.apply(id))
         .watchdog(watchdogs.apply(id)).rejoin(rejoin);
@@ -195,7 +212,7 @@ public final class LocalCluster implements AutoCloseable {
     return databases.database(MemberId.of(id));
   }
 
-  public List<Peer> peers() {
+  public synchronized List<Peer> peers() {
     return List.copyOf(peers);
   }
 

@@ -24,7 +24,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code rfctl} — what {@code patronictl} is to Patroni: lists the cluster, switches over, fails
- * over, pauses, shows history and configuration, restarts, reloads and reinitializes members, prints
+ * over, pauses, shows history and configuration, restarts, reloads and reinitializes members, adds,
+ * removes and replaces members, prints
  * connection strings and runs SQL. Talks to any member's HTTP API; {@code query} alone also
  * connects to PostgreSQL.
  */
@@ -33,7 +34,8 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {Ctl.ListCommand.class, TopologyCommand.class, Ctl.Switchover.class, Ctl.Failover.class,
         FlushCommand.class, Ctl.Pause.class, Ctl.Resume.class, Ctl.History.class, Ctl.ShowConfig.class,
         Ctl.EditConfig.class, Ctl.Restart.class, ReloadCommand.class, Ctl.Reinit.class, QueryCommand.class,
-        DsnCommand.class, VersionCommand.class, ClustersCommand.class, ReloadClustersCommand.class})
+        DsnCommand.class, VersionCommand.class, ClustersCommand.class, ReloadClustersCommand.class,
+        MembershipCommands.Add.class, MembershipCommands.Remove.class, MembershipCommands.Replace.class})
 public final class Ctl {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));

@@ -43,8 +43,46 @@ public final class ConfigAgreement {
     if (byId(peers).equals(byId(cluster))) {
       return Optional.empty();
     }
+    if (state.membershipChanges() > 0 && conflicts(peers, cluster).isEmpty()) {
+      return Optional.empty();
+    }
     return Optional.of("configured peers " + describe(peers, cluster) + " differ from the cluster's "
         + describe(cluster, peers) + " in " + where + "; fix the peers list");
+  }
+
+  /**
+   * Once members were added or removed through Raft reconfiguration, the replicated membership is
+   * the cluster's and a configuration file may lag behind it: a peer listed only there, or only in
+   * the cluster, is no reason to refuse. A peer listed in both with another address or kind still is
+   * (reconfiguration never changes a member's address: a replacement has a new id).
+   *
+   * @return the ids of the peers listed in both that differ
+   */
+  static List<String> conflicts(List<Peer> peers, List<Peer> cluster) {
+    Map<MemberId, Peer> theirs = byId(cluster);
+    return peers.stream().filter(p -> theirs.containsKey(p.id()) && !theirs.get(p.id()).equals(p))
+        .map(p -> p.id().value()).sorted().toList();
+  }
+
+  /**
+   * Whether the configuration could agree with the cluster's after membership changes not yet
+   * applied here: the same cluster name, and every peer listed in both the same.
+   */
+  public static boolean reconfigurable(String clusterName, List<Peer> peers, ClusterState state) {
+    return state.clusterName().equals(clusterName)
+        && conflicts(peers, state.members().values().stream().map(MemberRecord::peer).toList()).isEmpty();
+  }
+
+  /**
+   * The configured peers that differ from the cluster's membership, once it changed through
+   * reconfiguration; empty when they agree. Worth a warning: the file should be updated.
+   */
+  public static Optional<String> outdatedPeers(List<Peer> peers, ClusterState state) {
+    List<Peer> cluster = state.members().values().stream().map(MemberRecord::peer).toList();
+    if (!state.initialized() || byId(peers).equals(byId(cluster))) {
+      return Optional.empty();
+    }
+    return Optional.of("configured peers " + describe(peers, cluster) + ", the cluster's " + describe(cluster, peers));
   }
 
   /** The one-line refusal for a member configured with another cluster's name. */

@@ -117,7 +117,7 @@ public final class MemberRuntime {
     this.elected = new ElectedSince(self);
     this.cycles = new CycleTimer(loop, ticker, this::cycle, now);
     this.reporting = new StatusReports(config, flights, () -> database == null ? Map.of() : database.attributes(),
-        () -> appliedIndex, now);
+        () -> appliedIndex, () -> state.epoch(), now);
     this.boot = reporting.boot();
     this.fences = new LocalFence(self, timing, this.database, fencer, this::databaseCallFinished);
     this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, fences::fencedFor,
@@ -278,7 +278,7 @@ public final class MemberRuntime {
         report(now);
       }
     }
-    agreement.checkAgreement(state);
+    agreement.checkAgreement(state, boot.passed());
     Agent.Decision decision = agent.decide(agentInput(now));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.

@@ -28,7 +28,7 @@ final class TrustAndAgreement {
    */
   private Optional<String> refusal = Optional.empty();
   private final CompletableFuture<String> refused = new CompletableFuture<>();
-  /** The name and peers are fixed at bootstrap (no command changes them): compared once. */
+  /** The name and the peers are compared once; removal is watched on every state (see {@link #checkRemoved}). */
   private boolean agreementChecked;
 
   TrustAndAgreement(RuntimeConfig config) {
@@ -58,24 +58,53 @@ final class TrustAndAgreement {
    * As soon as it applies a bootstrapped state (committed, so the cluster's, even before the boot
    * barrier): a member whose cluster name or peers differ from the cluster's refuses to run (the
    * sidecar and the witness exit on {@link #refused()}); settings that differ are dynamic, so they
-   * only get a warning, once.
+   * only get a warning, once. A peers list that differs only by whole members is decided once the
+   * member has read the committed state ({@code booted}): a state replayed from before a membership
+   * change does not list the members added since, and this member may be one of them.
    */
-  void checkAgreement(ClusterState state) {
-    if (agreementChecked || !state.initialized()) {
+  void checkAgreement(ClusterState state, boolean booted) {
+    if (!state.initialized() || refusal.isPresent()) {
+      return;
+    }
+    if (booted) {
+      checkRemoved(state);
+    }
+    if (agreementChecked || refusal.isPresent()) {
+      return;
+    }
+    Optional<String> differs = ConfigAgreement.refusal(config.clusterName(), config.peers(), state, "the state it applied");
+    if (differs.isPresent() && !booted && ConfigAgreement.reconfigurable(config.clusterName(), config.peers(), state)) {
       return;
     }
     agreementChecked = true;
-    refusal = ConfigAgreement.refusal(config.clusterName(), config.peers(), state, "the state it applied")
-        .map(r -> "member " + self + ": " + r);
+    refusal = differs.map(r -> "member " + self + ": " + r);
     if (refusal.isPresent()) {
       log.error("member {} epoch {}: refusing to run: {}", self, state.epoch(), refusal.get());
       return;
     }
+    ConfigAgreement.outdatedPeers(config.peers(), state).ifPresent(d -> log.warn("member {} epoch {}: the cluster's"
+        + " membership changed through reconfiguration and the configuration file was not updated ({}): the cluster's"
+        + " applies; update the peers list", self, state.epoch(), d));
     if (config.kind() == MemberKind.DATA) {
       ConfigAgreement.settingsDifference(config.initialSettings(), state.settings()).ifPresent(d -> log.warn(
           "member {} epoch {}: the cluster's settings differ from this member's configured ones ({}): the cluster's"
           + " apply; they change at run time through the API (rfctl edit-config)", self, state.epoch(), d));
     }
+  }
+
+  /**
+   * A member removed from the cluster (its record gone from the applied state) stops for good: the
+   * agent only keeps its database fenced, it never takes a lease, and its host stops it on
+   * {@link #refused()}. Its Raft vote goes with the configuration change that follows the removal.
+   */
+  private void checkRemoved(ClusterState state) {
+    if (refusal.isPresent() || !state.initialized() || state.member(self).isPresent()) {
+      return;
+    }
+    refusal = Optional.of("member " + self + ": it is not (or no longer) a member of cluster " + state.clusterName()
+        + (state.membershipChanges() > 0 ? " (removed through reconfiguration)" : "")
+        + "; it stops; add it again (rfctl add-member) to bring it back");
+    log.error("member {} epoch {}: refusing to run: {}", self, state.epoch(), refusal.get());
   }
 
   /** Why this member refuses to run, once its configuration turned out to disagree with the cluster's. */

@@ -123,8 +123,15 @@ public final class GroupMembership implements Closeable {
       // state: that is not "no report", it is "unknown".
       long reported = state.map(s -> s.member(self).map(MemberRecord::statusIndex).orElse(0L)).orElse(PeerReport.UNREAD);
       return new PeerReport(MemberId.of(peer.getId().toString()), committedBy(reply, selfPeer), reported,
-          reply.getCommitInfos().stream().mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1), state);
+          reply.getCommitInfos().stream().mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1), state,
+          listsSelf(reply));
     });
+  }
+
+  /** Whether the peer's configuration (either half of one being changed) lists this member; true when unknown. */
+  private boolean listsSelf(GroupInfoReply reply) {
+    return reply.getConf().map(c -> java.util.stream.Stream.concat(c.getPeersList().stream(), c.getOldPeersList().stream())
+        .anyMatch(p -> p.getId().equals(selfPeer.getId().toByteString()))).orElse(true);
   }
 
   /** The peer's applied state in {@code client}'s group, asked twice; empty when it could not be read. */

@@ -19,9 +19,11 @@ import java.util.Optional;
  *     group that has committed nothing yet (a brand-new cluster starting)
  * @param state the peer's applied cluster state, when it could be read: what this member's
  *     configuration must agree with
+ * @param listsSelf whether the group's configuration, as the peer holds it, lists this member as a
+ *     voter: a new member added through reconfiguration starts before it is listed
  */
 public record PeerReport(MemberId peer, long committedBySelf, long reportedBySelf, long groupCommitted,
-    Optional<ClusterState> state) {
+    Optional<ClusterState> state, boolean listsSelf) {
   /** The peer answered about the group, but its state could not be read: whether it knows us is unknown. */
   public static final long UNREAD = -1;
 
@@ -30,8 +32,14 @@ public record PeerReport(MemberId peer, long committedBySelf, long reportedBySel
     Objects.requireNonNull(state, "state");
   }
 
-  /** A report whose state was not read. */
+  /** A report whose state was not read, from a peer that lists this member. */
   public PeerReport(MemberId peer, long committedBySelf, long reportedBySelf, long groupCommitted) {
-    this(peer, committedBySelf, reportedBySelf, groupCommitted, Optional.empty());
+    this(peer, committedBySelf, reportedBySelf, groupCommitted, Optional.empty(), true);
+  }
+
+  /** A report from a peer that lists this member. */
+  public PeerReport(MemberId peer, long committedBySelf, long reportedBySelf, long groupCommitted,
+      Optional<ClusterState> state) {
+    this(peer, committedBySelf, reportedBySelf, groupCommitted, state, true);
   }
 }

@@ -48,6 +48,11 @@ public final class RaftNode implements AutoCloseable {
   /** The shared server this group runs on, when it has no server of its own. */
   private final Optional<SharedRaftServer> shared;
   private volatile RaftServer server;
+  /**
+   * A new member with a blank storage that the running group does not list yet (it is being added
+   * through reconfiguration): it starts outside the configuration, as a rejoining member does.
+   */
+  private boolean joining;
 
   /**
    * @param shared a started server shared by many groups to add this group to, instead of a server
@@ -148,7 +153,7 @@ public final class RaftNode implements AutoCloseable {
    * elections, until the leader's appends bring the configuration that lists it.
    */
   private RaftGroup startingGroup() {
-    return settings.rejoin() ? RaftGroup.valueOf(group.getGroupId()) : group;
+    return settings.rejoin() || joining ? RaftGroup.valueOf(group.getGroupId()) : group;
   }
 
   /**
@@ -170,10 +175,17 @@ public final class RaftNode implements AutoCloseable {
     }
     StoredLog local = StoredLog.read(storage, groupId);
     List<PeerReport> reports = membership.survey();
+    joining = local.blank() && !reports.isEmpty() && reports.stream().noneMatch(PeerReport::listsSelf);
+    // A joining member is compared once it has been added and has read the state (its file lists
+    // itself; the cluster's state does not until the addition).
     Optional<String> refusal = StorageCheck.refusal(id, storage, local, reports)
-        .or(() -> disagreement(membership, reports));
+        .or(() -> joining ? Optional.empty() : disagreement(membership, reports));
     if (refusal.isPresent()) {
       throw new FailoverException(refusal.get());
+    }
+    if (joining) {
+      log.warn("member {}: the running group of cluster {} does not list this member yet: starting outside it until it"
+          + " is added (rfctl add-member on a running member)", id, settings.clusterName());
     }
     if (local.blank() && reports.isEmpty()) {
       log.warn("member {}: the Raft storage in {} is empty and no peer answered: starting as a member of a new cluster",
@@ -190,6 +202,13 @@ public final class RaftNode implements AutoCloseable {
    */
   private Optional<String> disagreement(GroupMembership membership, List<PeerReport> reports) {
     for (PeerReport r : reports) {
+      Optional<String> removed = r.state().filter(s -> s.initialized() && s.membershipChanges() > 0
+          && s.clusterName().equals(settings.clusterName()) && s.member(settings.self()).isEmpty())
+          .map(s -> "member " + settings.self() + " is not a member of cluster " + s.clusterName() + " in the state of peer "
+              + r.peer() + ": it was removed through reconfiguration; add it again (rfctl add-member) before starting it");
+      if (removed.isPresent()) {
+        return removed;
+      }
       Optional<String> differs = r.state().flatMap(s -> ConfigAgreement.refusal(settings.clusterName(), settings.peers(), s,
           "the state of peer " + r.peer()));
       if (differs.isPresent()) {
@@ -266,7 +285,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /** A new group has no primary yet: its priorities favour the preferred kind. */
-  private static RaftPeer raftPeer(Peer p, RaftLeaderPreference preference) {
+  static RaftPeer raftPeer(Peer p, RaftLeaderPreference preference) {
     return RaftPeer.newBuilder().setId(p.id().value()).setAddress(p.raftAddress())
         .setPriority(preference.priority(p.kind(), false)).build();
   }

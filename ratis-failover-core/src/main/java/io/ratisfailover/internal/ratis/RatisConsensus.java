@@ -1,10 +1,13 @@
 package io.ratisfailover.internal.ratis;
 
+import io.ratisfailover.FailoverException;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
 import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.internal.control.Consensus;
+import io.ratisfailover.internal.control.RaftVoters;
+import io.ratisfailover.internal.control.RootCause;
 import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.Codec;
 import io.ratisfailover.internal.state.Request;
@@ -42,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * the log in the order they were stamped) and steers Raft leadership away from the primary's host
  * with peer priorities (docs/design.md §4.10). Ratis' shaded types stay inside this class.
  */
-public final class RatisConsensus implements Consensus, java.io.Closeable {
+public final class RatisConsensus implements Consensus, RaftVoters, java.io.Closeable {
   private static final Logger log = LoggerFactory.getLogger(RatisConsensus.class);
 
   /**
@@ -52,6 +55,9 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
   static final int MAX_OUTSTANDING = 16;
   /** A leadership hand-over takes about one election timeout; this covers several. */
   private static final int STEP_DOWN_ATTEMPTS = 30;
+  /** Attempts at one membership change: conflicts with a re-weighing or an election settle within a few. */
+  private static final int RECONFIGURE_ATTEMPTS = 10;
+  private static final long RECONFIGURE_PAUSE_MILLIS = 300;
   private static final Executor STEP_DOWN_PAUSE = CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS);
 
   private final MemberId self;
@@ -61,6 +67,7 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
   private final RaftLeaderPreference preference;
   private final Executor admin;
   private final java.time.Duration transferTimeout;
+  private final RaftTlsParameters tls;
   private final AtomicInteger outstanding = new AtomicInteger();
   private RaftClient client;
   private boolean shutDown;
@@ -71,11 +78,14 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
    * @param admin runs the blocking configuration and leadership-transfer calls
    * @param transferTimeout how long a leadership transfer may hold up writes: the minimum election timeout
    * @param preference which members the priorities favour as Raft leader besides the primary's
+   * @param tls this member's own Raft TLS: membership changes are sent with it
    */
   public RatisConsensus(MemberId self, Supplier<RaftClient> clients, Supplier<RaftServer.Division> division,
-      List<Peer> peers, Executor admin, java.time.Duration transferTimeout, RaftLeaderPreference preference) {
+      List<Peer> peers, Executor admin, java.time.Duration transferTimeout, RaftLeaderPreference preference,
+      RaftTlsParameters tls) {
     this.self = self;
     this.preference = preference;
+    this.tls = tls;
     this.transferTimeout = transferTimeout;
     this.clients = clients;
     this.client = clients.get();
@@ -205,21 +215,114 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
     boolean changed = false;
     List<RaftPeer> next = new ArrayList<>();
     for (RaftPeer peer : current) {
-      int wanted = priority(MemberId.of(peer.getId().toString()), primary);
+      int wanted = priority(peer, primary);
       changed |= peer.getPriority() != wanted;
       next.add(RaftPeer.newBuilder(peer).setPriority(wanted).build());
     }
     if (!changed) {
       return;
     }
-    RaftClientReply reply = current().admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
-        .setServersInNewConf(next).setServersInCurrentConf(new ArrayList<>(current))
-        .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+    RaftClientReply reply = setConfiguration(current(), current, next);
     if (!reply.isSuccess()) {
       throw new IOException("setConfiguration refused: " + reply.getException());
     }
     log.info("member {}: Raft priorities now favour a {} as leader, away from primary {}", self,
         preference == RaftLeaderPreference.STANDBY ? "standby" : "witness", primary);
+  }
+
+  /** The one way this member changes the group's configuration: compare-and-set against {@code current}. */
+  private static RaftClientReply setConfiguration(RaftClient client, Collection<RaftPeer> current, List<RaftPeer> next)
+      throws IOException {
+    return client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+        .setServersInNewConf(next).setServersInCurrentConf(new ArrayList<>(current))
+        .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+  }
+
+  @Override
+  public List<MemberId> voters() {
+    return division.get().getRaftConf().getCurrentPeers().stream().map(p -> MemberId.of(p.getId().toString())).toList();
+  }
+
+  /**
+   * Adds {@code peer} as a voter, with its kind's priority. Ratis stages a new peer: the leader
+   * brings it up to date (the log, or a snapshot when the log was purged) before it commits the
+   * configuration that counts its vote, and only then does this return. A no-op when it is one.
+   *
+   * @param attemptTimeout how long one attempt may wait for the new peer to catch up and the change to commit
+   * @throws FailoverException naming why the change could not be made
+   */
+  @Override
+  public void addVoter(Peer peer, java.time.Duration attemptTimeout) {
+    reconfigure("add " + peer.id() + " as a voter", attemptTimeout, current -> {
+      if (current.stream().anyMatch(p -> p.getId().toString().equals(peer.id().value()))) {
+        return Optional.empty();
+      }
+      List<RaftPeer> next = new ArrayList<>(current);
+      next.add(RaftNode.raftPeer(peer, preference));
+      return Optional.of(next);
+    });
+  }
+
+  /** Removes {@code member} from the voters; a no-op when it is not one. As {@link #addVoter}. */
+  @Override
+  public void removeVoter(MemberId member, java.time.Duration attemptTimeout) {
+    reconfigure("remove " + member + " from the voters", attemptTimeout, current -> {
+      List<RaftPeer> next = current.stream().filter(p -> !p.getId().toString().equals(member.value())).toList();
+      return next.size() == current.size() ? Optional.empty() : Optional.of(next);
+    });
+  }
+
+  /**
+   * Compare-and-set against the configuration this member's server holds, retried while another
+   * change (a re-weighing, an election, a change still being committed) gets in the way. Sent
+   * through a client of this member's own TLS to the leader this member knows, over the peers of
+   * the latest configuration (not the configuration file's, which may lag behind it).
+   */
+  private void reconfigure(String what, java.time.Duration attemptTimeout,
+      java.util.function.Function<List<RaftPeer>, Optional<List<RaftPeer>>> edit) {
+    String last = "no attempt made";
+    for (int attempt = 1; attempt <= RECONFIGURE_ATTEMPTS; attempt++) {
+      RaftServer.Division d = division.get();
+      org.apache.ratis.server.RaftConfiguration conf = d.getRaftConf();
+      if (!conf.getPreviousPeers().isEmpty()) {
+        last = "another configuration change is still being committed";
+      } else {
+        List<RaftPeer> current = new ArrayList<>(conf.getCurrentPeers());
+        Optional<List<RaftPeer>> next = edit.apply(current);
+        if (next.isEmpty()) {
+          log.info("member {}: nothing to do to {}", self, what);
+          return;
+        }
+        try (RaftClient client = reconfigureClient(d, current, attemptTimeout)) {
+          RaftClientReply reply = setConfiguration(client, current, next.get());
+          if (reply.isSuccess()) {
+            log.info("member {}: {}: done", self, what);
+            return;
+          }
+          last = String.valueOf(reply.getException());
+        } catch (IOException | RuntimeException e) {
+          last = RootCause.message(e);
+        }
+      }
+      log.info("member {}: could not {} yet (attempt {}): {}", self, what, attempt, last);
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RECONFIGURE_PAUSE_MILLIS));
+    }
+    throw new FailoverException("could not " + what + ": " + last);
+  }
+
+  /** One attempt's client: no retries inside it (the caller retries the whole compare-and-set). */
+  private RaftClient reconfigureClient(RaftServer.Division d, List<RaftPeer> peers, java.time.Duration timeout) {
+    org.apache.ratis.conf.RaftProperties p = new org.apache.ratis.conf.RaftProperties();
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p,
+        TimeDuration.valueOf(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    RaftClient.Builder b = RaftClient.newBuilder().setRaftGroup(org.apache.ratis.protocol.RaftGroup.valueOf(
+        d.getGroup().getGroupId(), peers)).setProperties(p).setParameters(tls.parameters())
+        .setRetryPolicy(RetryPolicies.noRetry());
+    RaftPeerId leader = d.getInfo().getLeaderId();
+    if (leader != null) {
+      b.setLeaderId(leader);
+    }
+    return b.build();
   }
 
   /**
@@ -248,7 +351,13 @@ public final class RatisConsensus implements Consensus, java.io.Closeable {
     log.info("member {}: asked Raft to hand leadership to {}: {}", self, to, reply.isSuccess() ? "done" : reply.getException());
   }
 
-  private int priority(MemberId member, MemberId primary) {
-    return preference.priority(kinds.getOrDefault(member, MemberKind.DATA), member.equals(primary));
+  /**
+   * A member added through reconfiguration is not in this member's configuration file: its kind is
+   * the one its current priority says, as every member sets priorities by the same preference.
+   */
+  private int priority(RaftPeer peer, MemberId primary) {
+    MemberId member = MemberId.of(peer.getId().toString());
+    MemberKind kind = kinds.getOrDefault(member, preference.kindAt(peer.getPriority()));
+    return preference.priority(kind, member.equals(primary));
   }
 }

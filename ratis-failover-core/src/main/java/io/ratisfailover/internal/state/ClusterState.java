@@ -38,19 +38,21 @@ import java.util.TreeMap;
  *     certificate from it apply; empty for an unauthenticated cluster. Set once, never changed.
  * @param synchronousQuorum on how many of {@code synchronousStandbys} every acknowledged commit is:
  *     all of them in synchronous mode on and strict, at least this many in quorum mode
+ * @param membershipChanges how many members were added or removed since bootstrap: once it is above
+ *     zero, the members here, not the peers lists of the configuration files, are the cluster's
  */
 public record ClusterState(String clusterName, ClusterSettings settings, SortedMap<MemberId, MemberRecord> members,
     Epoch epoch, Optional<MemberId> primary, long lastRenewalIndex, long renewedAtMillis, long leaseMillis,
     Optional<Lsn> releasedLsn, String releaseReason, Set<MemberId> synchronousStandbys, boolean paused,
     Optional<PendingSwitchover> switchover, List<HistoryEntry> history, Optional<MemberId> lastLeaseHolder,
-    Epoch lastLeaseEpoch, Optional<ClusterCa> ca, int synchronousQuorum) {
+    Epoch lastLeaseEpoch, Optional<ClusterCa> ca, int synchronousQuorum, long membershipChanges) {
 
   /** How many epochs the history keeps. */
   static final int HISTORY_LIMIT = 200;
 
   public static final ClusterState EMPTY = new ClusterState("", ClusterSettings.DEFAULT, new TreeMap<>(),
       Epoch.ZERO, Optional.empty(), 0, 0, 0, Optional.empty(), "", Set.of(), false, Optional.empty(), List.of(),
-      Optional.empty(), Epoch.ZERO, Optional.empty(), 0);
+      Optional.empty(), Epoch.ZERO, Optional.empty(), 0, 0);
 
   public ClusterState {
     Objects.requireNonNull(clusterName, "clusterName");
@@ -175,6 +177,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     Epoch lastLeaseEpoch;
     Optional<ClusterCa> ca;
     int synchronousQuorum;
+    long membershipChanges;
 
     private Builder(ClusterState s) {
       clusterName = s.clusterName;
@@ -195,6 +198,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
       lastLeaseEpoch = s.lastLeaseEpoch;
       ca = s.ca;
       synchronousQuorum = s.synchronousQuorum;
+      membershipChanges = s.membershipChanges;
     }
 
     public Builder clusterName(String v) { clusterName = v; return this; }
@@ -220,6 +224,8 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public Builder paused(boolean v) { paused = v; return this; }
     public Builder switchover(Optional<PendingSwitchover> v) { switchover = v; return this; }
     public Builder ca(Optional<ClusterCa> v) { ca = v; return this; }
+    public Builder removeMember(MemberId v) { members.remove(v); return this; }
+    public Builder membershipChanges(long v) { membershipChanges = v; return this; }
     public Builder lastLease(Optional<MemberId> holder, Epoch in) { lastLeaseHolder = holder; lastLeaseEpoch = in; return this; }
 
     public Builder appendHistory(HistoryEntry entry) {
@@ -238,7 +244,7 @@ public record ClusterState(String clusterName, ClusterSettings settings, SortedM
     public ClusterState build() {
       return new ClusterState(clusterName, settings, members, epoch, primary, lastRenewalIndex, renewedAtMillis,
           leaseMillis, releasedLsn, releaseReason, synchronousStandbys, paused, switchover, history, lastLeaseHolder,
-          lastLeaseEpoch, ca, synchronousQuorum);
+          lastLeaseEpoch, ca, synchronousQuorum, membershipChanges);
     }
   }
 }

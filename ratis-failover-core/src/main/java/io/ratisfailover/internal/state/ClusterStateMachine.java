@@ -7,7 +7,9 @@ import io.ratisfailover.MemberKind;
 import io.ratisfailover.PendingSwitchover;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Peer;
+import io.ratisfailover.internal.state.Command.AddMember;
 import io.ratisfailover.internal.state.Command.Bootstrap;
+import io.ratisfailover.internal.state.Command.RemoveMember;
 import io.ratisfailover.internal.state.Command.CancelSwitchover;
 import io.ratisfailover.internal.state.Command.Elect;
 import io.ratisfailover.internal.state.Command.RecordPromotion;
@@ -88,6 +90,10 @@ public final class ClusterStateMachine implements Transition {
           : accept(s.toBuilder().switchover(Optional.empty()).build(), index, "switchover cancelled");
     } else if (command instanceof UpdateSettings update) {
       return accept(s.toBuilder().settings(update.settings()).build(), index, "settings updated");
+    } else if (command instanceof AddMember add) {
+      return addMember(s, add, index);
+    } else if (command instanceof RemoveMember remove) {
+      return removeMember(s, remove, index);
     }
     return reject(s, index, Rejection.INVALID, "unknown command " + command.getClass().getSimpleName());
   }
@@ -268,6 +274,61 @@ public final class ClusterStateMachine implements Transition {
     PendingSwitchover pending = new PendingSwitchover(request.from(), request.to(), request.epoch(),
         request.scheduledAt(), Instant.ofEpochMilli(origin.sentAtMillis()));
     return accept(s.toBuilder().switchover(Optional.of(pending)).build(), index, "switchover requested");
+  }
+
+  /**
+   * Adding a member that is already there, as it is, changes nothing (an operator repeating a change
+   * that Raft did not finish); another member under that id or at that address is a mistake.
+   */
+  private Applied addMember(ClusterState s, AddMember add, long index) {
+    Peer peer = add.peer();
+    Optional<MemberRecord> existing = s.member(peer.id());
+    if (existing.isPresent()) {
+      return existing.get().peer().equals(peer) ? accept(s, index, peer.id() + " is already a member")
+          : reject(s, index, Rejection.INVALID, "member " + peer.id() + " is already in the cluster as "
+              + existing.get().kind().name().toLowerCase(java.util.Locale.ROOT) + " at " + existing.get().peer().raftAddress());
+    }
+    for (MemberRecord m : s.members().values()) {
+      if (m.peer().raftAddress().equals(peer.raftAddress())) {
+        return reject(s, index, Rejection.INVALID, "raft address " + peer.raftAddress() + " is already member "
+            + m.id() + "'s");
+      }
+    }
+    return accept(s.toBuilder().member(MemberRecord.of(peer)).membershipChanges(s.membershipChanges() + 1).build(),
+        index, "added member " + peer.id());
+  }
+
+  /**
+   * The record goes, so that the member is never a candidate again and its requests are refused.
+   * Never the primary, nor a member that may hold acknowledged writes no other member is known to
+   * hold (a synchronous standby, or the last lease holder while no lease was taken since), nor the
+   * subject of a pending switchover, nor the last data member.
+   */
+  private Applied removeMember(ClusterState s, RemoveMember remove, long index) {
+    MemberId id = remove.member();
+    Optional<MemberRecord> record = s.member(id);
+    if (record.isEmpty()) {
+      return reject(s, index, Rejection.UNKNOWN_MEMBER, "member " + id + " is not in cluster " + s.clusterName());
+    }
+    if (s.primary().filter(id::equals).isPresent()) {
+      return reject(s, index, Rejection.NOT_ELIGIBLE, id + " is the primary; switch over to another member first");
+    }
+    if (s.synchronousStandbys().contains(id)) {
+      return reject(s, index, Rejection.NOT_ELIGIBLE, id + " is a synchronous standby; stop it and wait until the"
+          + " primary drops it from the synchronous set, or turn synchronous mode off");
+    }
+    if (s.lastLeaseHolder().filter(id::equals).isPresent() && !s.leaseTakenInEpoch()) {
+      return reject(s, index, Rejection.NOT_ELIGIBLE, id + " held the last lease and no primary has taken one since;"
+          + " wait for the new primary");
+    }
+    if (s.switchover().filter(w -> w.from().equals(Optional.of(id)) || w.to().equals(Optional.of(id))).isPresent()) {
+      return reject(s, index, Rejection.SWITCHOVER_PENDING, "a pending switchover names " + id + "; cancel it first");
+    }
+    if (record.get().isData() && s.members().values().stream().filter(MemberRecord::isData).count() == 1) {
+      return reject(s, index, Rejection.INVALID, id + " is the last data member");
+    }
+    return accept(s.toBuilder().removeMember(id).membershipChanges(s.membershipChanges() + 1).build(), index,
+        "removed member " + id);
   }
 
   private static Optional<Applied> requirePrimary(ClusterState s, MemberId member, Epoch epoch, long index, String what) {

@@ -140,6 +140,7 @@ public final class Codec {
         .setSynchronousQuorum(s.synchronousQuorumRecorded() ? s.synchronousQuorum() : 0)
         .setLastLeaseHolder(s.lastLeaseHolder().map(MemberId::value).orElse("")).setLastLeaseEpoch(s.lastLeaseEpoch().value());
     s.ca().ifPresent(ca -> b.setCaCertificate(ca.der()));
+    b.setMembershipChanges(s.membershipChanges());
     for (MemberRecord m : s.members().values()) {
       MemberProto.Builder mb = MemberProto.newBuilder().setPeer(peer(m.peer())).setTags(tags(m.tags()))
           .setApiUrl(m.apiUrl()).putAllAttributes(m.attributes()).setStatusIndex(m.statusIndex())
@@ -175,7 +176,7 @@ public final class Codec {
           .releasedLsn(optionalLsn(p.getReleasedLsn())).releaseReason(p.getReleaseReason())
           .synchronousStandbys(memberSet(p.getSynchronousStandbysList()),
               quorum(memberSet(p.getSynchronousStandbysList()), p.getSynchronousQuorum())).paused(p.getPaused())
-          .ca(optionalCa(p.getCaCertificate()));
+          .ca(optionalCa(p.getCaCertificate())).membershipChanges(p.getMembershipChanges());
       for (MemberProto m : p.getMembersList()) {
         b.member(new MemberRecord(peer(m.getPeer()), tags(m.getTags()), m.getApiUrl(), m.getAttributesMap(),
             m.hasStatus() ? Optional.of(status(m.getStatus())) : Optional.empty(), m.getStatusIndex(),

@@ -153,4 +153,24 @@ public sealed interface Command {
       Objects.requireNonNull(settings, "settings");
     }
   }
+
+  /**
+   * An operator adds {@code peer}. Applied before Raft counts the new member's vote, so that the
+   * member is known (its reports and signatures accepted) once it votes.
+   */
+  record AddMember(Peer peer) implements Command {
+    public AddMember {
+      Objects.requireNonNull(peer, "peer");
+    }
+  }
+
+  /**
+   * An operator removes {@code member}. Applied before Raft stops counting its vote: from then on
+   * it is never a candidate and its requests are refused; the primary cannot be removed.
+   */
+  record RemoveMember(MemberId member) implements Command {
+    public RemoveMember {
+      Objects.requireNonNull(member, "member");
+    }
+  }
 }

@@ -68,6 +68,10 @@ final class CommandCodec {
       b.setCancelSwitchover(io.ratisfailover.internal.proto.CancelSwitchover.getDefaultInstance());
     } else if (c instanceof Command.UpdateSettings x) {
       b.setUpdateSettings(io.ratisfailover.internal.proto.UpdateSettings.newBuilder().setSettings(settings(x.settings())));
+    } else if (c instanceof Command.AddMember x) {
+      b.setAddMember(io.ratisfailover.internal.proto.AddMember.newBuilder().setPeer(peer(x.peer())));
+    } else if (c instanceof Command.RemoveMember x) {
+      b.setRemoveMember(io.ratisfailover.internal.proto.RemoveMember.newBuilder().setMember(x.member().value()));
     } else {
       throw new IllegalArgumentException("no encoding for " + c.getClass().getSimpleName());
     }
@@ -121,6 +125,10 @@ final class CommandCodec {
         return new Command.CancelSwitchover();
       case UPDATE_SETTINGS:
         return new Command.UpdateSettings(settings(p.getUpdateSettings().getSettings()));
+      case ADD_MEMBER:
+        return new Command.AddMember(peer(p.getAddMember().getPeer()));
+      case REMOVE_MEMBER:
+        return new Command.RemoveMember(MemberId.of(p.getRemoveMember().getMember()));
       case BODY_NOT_SET:
       default:
         throw new IllegalArgumentException("command has no body this version knows (" + p.getBodyCase() + ")");

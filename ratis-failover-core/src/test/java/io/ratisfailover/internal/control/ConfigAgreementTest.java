@@ -64,4 +64,26 @@ class ConfigAgreementTest {
         "synchronous_mode strict here, off in the cluster, synchronous_node_count 2 here, 1 in the cluster");
     assertThat(ConfigAgreement.settingsDifference(ClusterSettings.DEFAULT, ClusterSettings.DEFAULT)).isEmpty();
   }
+
+  @Test
+  void afterAMembershipChangeAFileThatLagsBehindIsAcceptedButAnAddressThatDiffersIsNot() {
+    ClusterState reconfigured = Story.of().bootstrap()
+        .apply("pg1", new io.ratisfailover.internal.state.Command.AddMember(Peer.witness("w2", "127.0.0.1:7009"))).state();
+    assertThat(ConfigAgreement.refusal("orders", Story.PEERS, reconfigured, "here")).isEmpty();
+    assertThat(ConfigAgreement.outdatedPeers(Story.PEERS, reconfigured)).contains(
+        "configured peers [pg1, pg2, w1], the cluster's [pg1, pg2, w1, w2@127.0.0.1:7009]");
+    Peer w1 = Story.PEERS.get(2);
+    assertThat(ConfigAgreement.refusal("orders", with(new Peer(w1.id(), w1.kind(), "127.0.0.1:7999")), reconfigured,
+        "here")).isPresent();
+    // Before any change, an extra peer is still a mistake; once booted it is decided, not deferred.
+    assertThat(ConfigAgreement.refusal("orders", reconfiguredList(), BOOTSTRAPPED, "here")).isPresent();
+    assertThat(ConfigAgreement.reconfigurable("orders", reconfiguredList(), BOOTSTRAPPED)).isTrue();
+    assertThat(ConfigAgreement.reconfigurable("billing", reconfiguredList(), BOOTSTRAPPED)).isFalse();
+  }
+
+  private static List<Peer> reconfiguredList() {
+    List<Peer> peers = new java.util.ArrayList<>(Story.PEERS);
+    peers.add(Peer.witness("w2", "127.0.0.1:7009"));
+    return peers;
+  }
 }

@@ -1,5 +1,7 @@
 package io.ratisfailover.internal.state;
 
+import io.ratisfailover.SynchronousMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ratisfailover.ClusterSettings;
@@ -236,5 +238,52 @@ class ClusterStateMachineTest {
     assertThat(story.state().history()).hasSize(ClusterState.HISTORY_LIMIT);
     assertThat(story.state().history().get(ClusterState.HISTORY_LIMIT - 1).epoch()).isEqualTo(story.epoch());
     assertThat(Set.copyOf(story.state().history().stream().map(HistoryEntry::epoch).toList())).hasSize(ClusterState.HISTORY_LIMIT);
+  }
+
+  @Test
+  void anAddedMemberIsKnownAndCountedAndAddingItAgainChangesNothing() {
+    Peer w2 = Peer.witness("w2", "127.0.0.1:7009");
+    Story story = Story.of().bootstrap().apply("pg1", new Command.AddMember(w2));
+    assertThat(story.last().applied()).isTrue();
+    assertThat(story.state().member(w2.id())).map(MemberRecord::peer).contains(w2);
+    assertThat(story.state().membershipChanges()).isEqualTo(1);
+    story.apply("w2", new Command.SetPause(true));
+    assertThat(story.last().applied()).as("the new member's requests apply").isTrue();
+
+    story.apply("pg2", new Command.AddMember(w2));
+    assertThat(story.last().applied()).isTrue();
+    assertThat(story.state().membershipChanges()).isEqualTo(1);
+    story.apply("pg2", new Command.AddMember(Peer.witness("w2", "127.0.0.1:7010")));
+    assertThat(story.last().rejection()).contains(Rejection.INVALID);
+    assertThat(story.last().reason()).isEqualTo("member w2 is already in the cluster as witness at 127.0.0.1:7009");
+    story.apply("pg2", new Command.AddMember(Peer.witness("w3", "127.0.0.1:7009")));
+    assertThat(story.last().reason()).isEqualTo("raft address 127.0.0.1:7009 is already member w2's");
+  }
+
+  @Test
+  void aRemovedMemberIsNeverElectedAndItsRequestsAreRefused() {
+    Story story = Story.of().bootstrap().elect("pg1").renew("pg1").apply("w1", new Command.RemoveMember(MemberId.of("pg2")));
+    assertThat(story.last().applied()).isTrue();
+    assertThat(story.state().members()).doesNotContainKey(MemberId.of("pg2"));
+    story.apply("pg2", new Command.SetPause(true));
+    assertThat(story.last().rejection()).contains(Rejection.UNKNOWN_MEMBER);
+    story.apply("w1", new Command.Elect(MemberId.of("pg2"), story.state().epoch().next(), story.state().lastRenewalIndex(),
+        HistoryEntry.Cause.LEASE_EXPIRED, "test"));
+    assertThat(story.last().rejection()).contains(Rejection.UNKNOWN_MEMBER);
+  }
+
+  @Test
+  void thePrimaryASynchronousStandbyAndStrangersCannotBeRemoved() {
+    Story story = Story.of().bootstrap(ClusterSettings.DEFAULT.withSynchronousMode(SynchronousMode.ON)).elect("pg1")
+        .renew("pg1").synchronous("pg1", "pg2");
+    story.apply("w1", new Command.RemoveMember(MemberId.of("pg1")));
+    assertThat(story.last().reason()).isEqualTo("pg1 is the primary; switch over to another member first");
+    story.apply("w1", new Command.RemoveMember(MemberId.of("pg2")));
+    assertThat(story.last().reason()).startsWith("pg2 is a synchronous standby");
+    story.apply("w1", new Command.RemoveMember(MemberId.of("pg9")));
+    assertThat(story.last().rejection()).contains(Rejection.UNKNOWN_MEMBER);
+    assertThat(story.last().reason()).isEqualTo("member pg9 is not in cluster orders");
+    assertThat(story.state().members()).hasSize(3);
+    assertThat(story.state().membershipChanges()).isZero();
   }
 }

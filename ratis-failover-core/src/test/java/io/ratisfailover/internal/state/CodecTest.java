@@ -8,6 +8,7 @@ import io.ratisfailover.Epoch;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.Lsn;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.Peer;
 import io.ratisfailover.ServerParameters;
 import io.ratisfailover.SynchronousMode;
 import io.ratisfailover.Tags;
@@ -58,7 +59,9 @@ class CodecTest {
         new Command.UpdateSettings(ClusterSettings.DEFAULT.withSynchronousNodeCount(2)),
         new Command.UpdateSettings(ClusterSettings.DEFAULT.withPostgresql(new ServerParameters(
             Map.of("work_mem", "64MB", "auto_explain.log_min_duration", "1s"),
-            List.of("hostssl all all 10.1.0.0/16 cert")))));
+            List.of("hostssl all all 10.1.0.0/16 cert")))),
+        new Command.AddMember(Peer.witness("w2", "10.0.0.9:7001")),
+        new Command.RemoveMember(MemberId.of("w1")));
     for (Command c : commands) {
       Request r = new Request(FROM, c);
       assertThat(Codec.decodeRequest(Codec.encode(r))).isEqualTo(r);
@@ -68,7 +71,9 @@ class CodecTest {
   @Test
   void resultsAndSnapshotsSurviveTheWire() {
     ClusterState s = Story.of().bootstrap().elect("pg1").promoted("pg1", 1).synchronous("pg1", "pg2")
-        .apply("w1", new Command.SetPause(true)).state();
+        .apply("w1", new Command.SetPause(true)).apply("pg1", new Command.AddMember(Peer.witness("w2", "10.0.0.9:7001")))
+        .state();
+    assertThat(s.membershipChanges()).isEqualTo(1);
     assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
     List<io.ratisfailover.Peer> four = List.of(io.ratisfailover.Peer.data("pg1", "h:1"), io.ratisfailover.Peer.data("pg2", "h:2"),
         io.ratisfailover.Peer.data("pg3", "h:3"), io.ratisfailover.Peer.witness("w1", "h:4"));
