@@ -247,6 +247,12 @@ final class Agent {
           "detaching from " + db.upstream().get() + ": " + leader + " was elected for epoch " + s.epoch()
           + " and compares positions with the quorum set", next);
     }
+    if (!leaderPromoted && s.synchronousQuorumRecorded() && db.state() == DatabaseState.STOPPED) {
+      // A stopped standby has no position to compare: the candidate would wait for it until it gives up.
+      return new Decision(List.of(new Action.Operate(new Operation.StartReplica(Optional.empty()))),
+          "starting detached: " + leader + " was elected for epoch " + s.epoch()
+          + " and compares positions with the quorum set", next);
+    }
     if (!leaderPromoted) {
       return idle("waiting for " + leader + " to promote for epoch " + s.epoch(), next);
     }

@@ -56,6 +56,10 @@ final class QuorumElection {
     if (!record.members().contains(self)) {
       return new Check(Verdict.STEP_ASIDE, "not known to hold every acknowledged commit (synchronous standbys: " + record + ")");
     }
+    if (db.state() == DatabaseState.STOPPED) {
+      // Stopped (a restart, a crash), its position is unknown until it runs: start it detached.
+      return new Check(Verdict.DETACH, "starting the stopped database detached to learn its own WAL position");
+    }
     if (db.state() != DatabaseState.RUNNING_REPLICA) {
       return new Check(Verdict.WAIT, "own WAL position unknown while the database is " + db.state());
     }
