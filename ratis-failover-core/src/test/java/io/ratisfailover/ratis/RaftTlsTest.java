@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -39,6 +40,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
@@ -213,8 +215,20 @@ class RaftTlsTest {
   static ApplyResult forgePause(RaftClient client) throws IOException {
     // Incarnations only grow: the forger picks one above any a process start could give.
     Request forged = new Request(new Origin(MemberId.of("w1"), Long.MAX_VALUE / 2, 1, 0), new Command.SetPause(true));
-    RaftClientReply reply = client.io().send(Message.valueOf(ByteString.copyFrom(Codec.encode(forged))));
-    return Codec.decodeResult(reply.getMessage().getContent().toByteArray());
+    Message message = Message.valueOf(ByteString.copyFrom(Codec.encode(forged)));
+    // Right after the election the leader hands leadership away from the primary's host, and a
+    // leader stepping down refuses without the client retrying: so does a forger, then sends again.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        RaftClientReply reply = client.io().send(message);
+        return Codec.decodeResult(reply.getMessage().getContent().toByteArray());
+      } catch (LeaderSteppingDownException e) {
+        if (attempt == 20) {
+          throw e;
+        }
+        LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+      }
+    }
   }
 
   static RaftPeer raftPeer(Peer p) {

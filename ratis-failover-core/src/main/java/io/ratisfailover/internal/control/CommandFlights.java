@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  * The runtime's commands in flight, at most one of each kind, on the loop: a kind takes off when
  * its command is sent and lands when the answer is in, when rpc_timeout passes without one, or,
  * for an answered command this member has not applied yet, when it applies it (so that it is not
- * sent again before its effect is visible here).
+ * sent again before its effect is visible here). A command that failed lands only when its
+ * rpc_timeout has passed.
  */
 final class CommandFlights {
   /** The kinds of commands the runtime sends, one of each in flight at a time. */
@@ -72,22 +73,33 @@ final class CommandFlights {
     Submitter.Sent sent = submitter.send(command);
     CompletableFuture<ApplyResult> future = sent.result();
     AtomicBoolean delivered = new AtomicBoolean();
+    AtomicBoolean failed = new AtomicBoolean();
     Loop.Cancellable timer = loop.schedule(rpcTimeout, () -> {
       if (delivered.compareAndSet(false, true)) {
         inFlight.remove(flight);
         then.accept(null, new TimeoutException("no answer within rpc_timeout " + rpcTimeout.toMillis() + " ms"));
         requestCycle.run();
+      } else if (failed.get()) {
+        inFlight.remove(flight);
+        requestCycle.run();
       }
     });
     future.whenComplete((result, error) -> loop.execute(() -> {
       if (delivered.compareAndSet(false, true)) {
+        if (error != null) {
+          // Landed by the timer: a command that fails at once (the Raft client's queue is full, the
+          // client was just replaced) is sent again after rpc_timeout, not in a loop as fast as it fails.
+          failed.set(true);
+          then.accept(null, error);
+          return;
+        }
         timer.cancel();
-        if (result != null && result.index() > appliedIndex.getAsLong() && flight != Flight.REPORT) {
+        if (result.index() > appliedIndex.getAsLong() && flight != Flight.REPORT) {
           awaitingApply.put(flight, result.index());
         } else {
           inFlight.remove(flight);
         }
-        then.accept(result, error);
+        then.accept(result, null);
         requestCycle.run();
       }
     }));

@@ -124,7 +124,7 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
     return current.async().send(message).handle((reply, error) -> {
       Throwable failure = error != null ? error : reply.isSuccess() ? null : reply.getException();
       if (failure != null && isClosed(failure)) {
-        replace(current);
+        replace(current, failure);
       }
       if (failure != null && steppingDown(failure) && attempt < STEP_DOWN_ATTEMPTS) {
         return CompletableFuture.supplyAsync(() -> message, STEP_DOWN_PAUSE).thenCompose(m -> attempt(m, attempt + 1));
@@ -160,12 +160,12 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
    * their callers. Runs in a Ratis callback: the old client is closed later, on the admin thread,
    * and no Ratis call is made while holding this object's lock.
    */
-  private void replace(RaftClient closed) {
+  private void replace(RaftClient closed, Throwable why) {
     synchronized (this) {
       if (shutDown || client != closed) {
         return;
       }
-      log.warn("member {}: the Raft client was closed; starting a new one", self);
+      log.warn("member {}: the Raft client was closed ({}); starting a new one", self, why.toString());
       client = clients.get();
     }
     admin.execute(() -> closeClient(closed));
