@@ -156,17 +156,31 @@ public final class FleetBenchmark {
       }
     }
     long started = System.nanoTime();
-    awaitEveryClusterServing();
-    System.out.printf("every cluster serves a primary after %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    awaitEveryClusterServing(Math.min(WITNESSES, clusters));
+    System.out.printf("the first cluster of each witness serves a primary after %d ms%n", (System.nanoTime() - started) / 1_000_000);
 
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("clusters", (double) clusters);
     LockSupport.parkNanos(SETTLE.toNanos());
+    // The baseline: every witness serves one cluster, and no other cluster exists yet, so that nothing
+    // but the added clusters themselves differs between the two measurements.
     List<double[]> baseline = measureWitnesses();
     for (Witness w : witnesses) {
       writeWitnessConfig(w, w.clusters().size(), ports);
       ChildProcesses.run(List.of("kill", "-HUP", Long.toString(w.process().pid())), work, Duration.ofSeconds(10));
     }
+    started = System.nanoTime();
+    for (DataJvm jvm : dataJvms) {
+      jvm.commands().println("start-later");
+    }
+    for (DataJvm jvm : dataJvms) {
+      String answer = jvm.answer();
+      if (!answer.startsWith("STARTED ")) {
+        throw new IOException("a data-member process answered '" + answer + "' to start-later");
+      }
+    }
+    awaitEveryClusterServing(clusters);
+    System.out.printf("every cluster serves a primary %d ms after the reload%n", (System.nanoTime() - started) / 1_000_000);
     for (Witness w : witnesses) {
       awaitHealthy(w);
     }
@@ -304,7 +318,7 @@ public final class FleetBenchmark {
     for (int i = j; i < clusters; i += jvms) {
       Witness w = witnesses.get(i % WITNESSES);
       plan.append("cluster ").append(clusterName(i)).append(' ').append(w.id()).append(" 127.0.0.1:").append(w.raftPort())
-          .append('\n');
+          .append(i < WITNESSES ? " first" : " later").append('\n');
     }
     Path file = Files.writeString(work.resolve("d" + j + ".plan"), plan);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -332,17 +346,21 @@ public final class FleetBenchmark {
     return status().values().stream().mapToLong(ClusterStatus::applied).sum();
   }
 
-  private void awaitEveryClusterServing() throws Exception {
+  /** Until as many clusters as have been started, {@code expected}, each have a serving primary. */
+  private void awaitEveryClusterServing(int expected) throws Exception {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     long serving = 0;
+    Map<String, ClusterStatus> last = Map.of();
     while (System.nanoTime() < deadline) {
-      serving = status().values().stream().filter(s -> !s.primary().equals("-")).count();
-      if (serving == clusters) {
+      last = status();
+      serving = last.values().stream().filter(s -> !s.primary().equals("-")).count();
+      if (last.size() == expected && serving == expected) {
         return;
       }
       LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
     }
-    throw new TimeoutException("only " + serving + " of " + clusters + " clusters served a primary within " + PATIENCE);
+    throw new TimeoutException("only " + serving + " of " + expected + " clusters served a primary within " + PATIENCE
+        + "; without one: " + last.entrySet().stream().filter(e -> e.getValue().primary().equals("-")).map(Map.Entry::getKey).limit(20).toList());
   }
 
   /** Until the witness's clusters port lists all its clusters as healthy (every member reporting). */

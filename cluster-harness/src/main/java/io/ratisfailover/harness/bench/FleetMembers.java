@@ -38,11 +38,13 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code fail <name>}: the cluster's serving primary's member dies (closed without a word, its
  *       database crashed); answers {@code FAILOVER <name> <ms>} once another member serves, {@code -1} if none
  *       did within a minute;
+ *   <li>{@code start-later}: starts the clusters the plan marks {@code later}; answers {@code STARTED <count>};
  *   <li>{@code quit}.
  * </ul>
  *
  * <p>The plan file has the lines {@code host <id> <port>} (twice), {@code storage <dir>},
- * {@code preference standby|witness} and {@code cluster <name> <witness id> <witness raft address>}.
+ * {@code preference standby|witness} and {@code cluster <name> <witness id> <witness raft address> first|later}:
+ * the {@code first} clusters start with the process, the {@code later} ones on {@code start-later}.
  */
 public final class FleetMembers {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -55,8 +57,11 @@ public final class FleetMembers {
     }
   }
 
-  private final Map<String, Cluster> clusters = new java.util.TreeMap<>();
+  private final Map<String, Cluster> clusters = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final List<RaftHost> hosts = new ArrayList<>();
+  private final List<String[]> later = new ArrayList<>();
+  private final Timing timing = Timing.defaults();
+  private RaftLeaderPreference preference = RaftLeaderPreference.STANDBY;
 
   public static void main(String[] args) throws IOException {
     // Answers only on stdout, which the benchmark reads only when it asks: the log goes to stderr
@@ -71,6 +76,8 @@ public final class FleetMembers {
       for (String line = in.readLine(); line != null && !line.equals("quit"); line = in.readLine()) {
         if (line.equals("status")) {
           fleet.status(out);
+        } else if (line.equals("start-later")) {
+          out.println("STARTED " + fleet.startClusters(fleet.later));
         } else if (line.startsWith("fail ")) {
           String name = line.substring(5);
           out.println("FAILOVER " + name + " " + fleet.fail(name));
@@ -83,18 +90,16 @@ public final class FleetMembers {
   }
 
   private void start(List<String> plan) {
-    Timing timing = Timing.defaults();
     Path storage = null;
-    RaftLeaderPreference preference = RaftLeaderPreference.STANDBY;
     List<String[]> hostLines = new ArrayList<>();
-    List<String[]> clusterLines = new ArrayList<>();
+    List<String[]> first = new ArrayList<>();
     for (String line : plan) {
       String[] f = line.trim().split(" ");
       switch (f[0]) {
         case "host" -> hostLines.add(f);
         case "storage" -> storage = Path.of(f[1]);
         case "preference" -> preference = RaftLeaderPreference.valueOf(f[1].toUpperCase(java.util.Locale.ROOT));
-        case "cluster" -> clusterLines.add(f);
+        case "cluster" -> (f[4].equals("first") ? first : later).add(f);
         default -> throw new IllegalArgumentException("unknown plan line: " + line);
       }
     }
@@ -104,18 +109,23 @@ public final class FleetMembers {
       host.start();
       hosts.add(host);
     }
+    startClusters(first);
+  }
+
+  /** Starts the clusters of these plan lines, several at once; how many it started. */
+  private int startClusters(List<String[]> clusterLines) {
     // A member's start mostly waits for its peers' answers about the group: several clusters at once.
     ExecutorService starts = Executors.newFixedThreadPool(STARTING_AT_ONCE);
     try {
       List<Future<Cluster>> started = new ArrayList<>();
       for (String[] c : clusterLines) {
-        RaftLeaderPreference p = preference;
-        started.add(starts.submit(() -> startCluster(c[1], c[2], c[3], timing, p)));
+        started.add(starts.submit(() -> startCluster(c[1], c[2], c[3])));
       }
       for (Future<Cluster> f : started) {
         Cluster cluster = f.get();
         clusters.put(cluster.name(), cluster);
       }
+      return started.size();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting the clusters", e);
@@ -126,8 +136,7 @@ public final class FleetMembers {
     }
   }
 
-  private Cluster startCluster(String name, String witness, String witnessAddress, Timing timing,
-      RaftLeaderPreference preference) {
+  private Cluster startCluster(String name, String witness, String witnessAddress) {
     List<Peer> peers = new ArrayList<>();
     hosts.forEach(h -> peers.add(Peer.data(h.memberId().value(), h.raftAddress())));
     peers.add(Peer.witness(witness, witnessAddress));

@@ -98,10 +98,11 @@ public final class ClusterBenchmark {
     }
   }
 
-  /** Which routers, scenarios and modes to measure: all scenarios and modes by default. */
-  record Selection(Router router, List<Scenario> scenarios, List<Boolean> synchronousModes) {
+  /** Which router, scenarios, modes and timing profile to measure: all scenarios and modes, default timing, by default. */
+  record Selection(Router router, List<Scenario> scenarios, List<Boolean> synchronousModes, String timingProfile) {
     static Selection parse(List<String> args) {
       Router router = Router.BENCHMARK;
+      String timing = "default";
       List<Scenario> scenarios = List.of(Scenario.values());
       List<Boolean> modes = List.of(true, false);
       for (int i = 0; i + 1 < args.size(); i += 2) {
@@ -115,13 +116,17 @@ public final class ClusterBenchmark {
             case "both" -> List.of(true, false);
             default -> throw new IllegalArgumentException("--mode is sync or async, got '" + value + "'");
           };
-          default -> throw new IllegalArgumentException("unknown option '" + args.get(i) + "': --router, --scenario, --mode");
+          case "--timing" -> timing = switch (value) {
+            case "default", "fast", "conservative" -> value;
+            default -> throw new IllegalArgumentException("--timing is default, fast or conservative, got '" + value + "'");
+          };
+          default -> throw new IllegalArgumentException("unknown option '" + args.get(i) + "': --router, --scenario, --mode, --timing");
         }
       }
       if (args.size() % 2 != 0) {
         throw new IllegalArgumentException("option '" + args.get(args.size() - 1) + "' needs a value");
       }
-      return new Selection(router, scenarios, modes);
+      return new Selection(router, scenarios, modes, timing);
     }
 
     private static Scenario scenario(String key) {
@@ -136,7 +141,7 @@ public final class ClusterBenchmark {
     List<String> toArgs() {
       return List.of("--router", router.key(), "--scenario",
           String.join(",", scenarios.stream().map(Scenario::key).toList()), "--mode",
-          synchronousModes.size() == 2 ? "both" : synchronousModes.get(0) ? "sync" : "async");
+          synchronousModes.size() == 2 ? "both" : synchronousModes.get(0) ? "sync" : "async", "--timing", timingProfile);
     }
   }
 
@@ -193,6 +198,7 @@ public final class ClusterBenchmark {
     Map<String, Object> environment = Results.environment(runs);
     environment.put("router", selection.router().key());
     environment.put("haproxy", selection.router().describe());
+    environment.put("timing_profile", selection.timingProfile());
     environment.put("raft_tls", raftTls ? "on" : "off");
     results.writeJson(json, environment);
     System.out.println("\nJSON: " + json);
@@ -203,7 +209,7 @@ public final class ClusterBenchmark {
     String mode = synchronous ? "sync" : "async";
     try (ChaosCluster cluster = new ChaosCluster(Network.attach(ChaosCluster.MEMBERS),
             work.resolve(mode), new ChaosCluster.Options(synchronous, selection.router().checks,
-            selection.router().holdOff, ChaosCluster.Links.DIRECT, "default", raftTls, selection.router().push));
+            selection.router().holdOff, ChaosCluster.Links.DIRECT, selection.timingProfile(), raftTls, selection.router().push));
         Injector injector = new Injector(cluster)) {
       cluster.startAll();
       try (Observer observer = new Observer(cluster, System.nanoTime()).start();
