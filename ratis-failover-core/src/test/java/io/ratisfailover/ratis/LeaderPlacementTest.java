@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberView;
 import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.Timing;
@@ -43,12 +44,18 @@ class LeaderPlacementTest {
     }
   }
 
-  /** A serving primary whose promotion every member recorded, with the other data member streaming. */
+  /**
+   * A serving primary whose promotion every member recorded, with the other data member streaming
+   * and every member having applied its report of that (else a switchover to it is refused).
+   */
   FailoverMember formed() {
     FailoverMember primary = Await.value("a serving primary", PATIENCE, () -> cluster.servingPrimary().orElse(null));
-    Await.until("a formed cluster", PATIENCE, () -> cluster.database(standbyOf(primary)).state() == DatabaseState.RUNNING_REPLICA
+    MemberId standby = MemberId.of(standbyOf(primary));
+    Await.until("a formed cluster", PATIENCE, () -> cluster.database(standby.value()).state() == DatabaseState.RUNNING_REPLICA
         && cluster.members().stream().allMatch(m -> !m.cluster().history().isEmpty()
-            && m.cluster().history().stream().allMatch(HistoryEntry::promoted)), cluster::describe);
+            && m.cluster().history().stream().allMatch(HistoryEntry::promoted)
+            && m.cluster().member(standby).flatMap(MemberView::status)
+                .filter(s -> s.state() == DatabaseState.RUNNING_REPLICA).isPresent()), cluster::describe);
     return primary;
   }
 

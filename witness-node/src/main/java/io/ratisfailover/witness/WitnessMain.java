@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.apache.ratis.metrics.MetricRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -64,9 +63,6 @@ public final class WitnessMain {
     }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    // Ratis publishes its metrics over JMX unless a reporter is registered first; the witness serves
-    // its own on /metrics, and the JMX reporter would keep the platform MBean server loaded for nothing.
-    MetricRegistries.global().addReporterRegistration(registry -> { }, registry -> { });
     Witness witness = new Witness(plans, arguments.rejoin());
     try {
       witness.start();
