@@ -3,7 +3,6 @@ package io.ratisfailover;
 import io.ratisfailover.internal.auth.MemberKey;
 import io.ratisfailover.internal.control.AdminGate;
 import io.ratisfailover.internal.control.AgentPolicy;
-import io.ratisfailover.internal.control.ExecutorLoop;
 import io.ratisfailover.internal.control.MemberThreads;
 import io.ratisfailover.internal.control.MemberViews;
 import io.ratisfailover.internal.control.MembershipChanges;
@@ -12,19 +11,14 @@ import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.control.RuntimeConfig;
 import io.ratisfailover.internal.control.StateWatchers;
 import io.ratisfailover.internal.control.Submitter;
-import io.ratisfailover.internal.ratis.LoopEvents;
 import io.ratisfailover.internal.ratis.RaftNode;
 import io.ratisfailover.internal.ratis.RaftTlsParameters;
 import io.ratisfailover.internal.ratis.RatisConsensus;
-import io.ratisfailover.internal.ratis.RatisProcessGuard;
 import io.ratisfailover.internal.ratis.RatisProperties;
-import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.Fencer;
 import io.ratisfailover.spi.Watchdog;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,58 +54,48 @@ import org.slf4j.LoggerFactory;
  */
 public final class FailoverMember implements ClusterMember, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailoverMember.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Builder config;
   private final Peer selfPeer;
-  private final RaftNode raft;
-  private final MemberThreads threads;
-  private final ExecutorLoop loop;
-  private final StateWatchers watchers = new StateWatchers();
   private final MemberRuntime runtime;
-  private final Submitter submitter;
   private final AdminGate admin;
   private final MemberViews views;
   private final MembershipChanges membership;
-  /** Signs this member's commands; empty in an unauthenticated cluster. */
-  private final Optional<MemberKey> key;
   private final RatisConsensus consensus;
-  private final RaftTlsParameters tls;
-  /** The shared server this member's group runs on, when it has none of its own. */
-  private final Optional<RaftHost> host;
+  private final MemberLifecycle lifecycle;
   private volatile boolean started;
   private volatile boolean closed;
 
   private FailoverMember(Builder b, RaftTlsParameters tls) {
     this.config = b;
-    this.tls = tls;
-    this.host = Optional.ofNullable(b.host);
     this.selfPeer = b.peers.stream().filter(p -> p.id().equals(b.memberId)).findFirst().orElseThrow();
-    this.raft = new RaftNode(new RaftNode.Settings(b.memberId, b.clusterName, b.peers, b.timing, b.raftStorage(),
+    Optional<RaftHost> host = Optional.ofNullable(b.host);
+    RaftNode raft = new RaftNode(new RaftNode.Settings(b.memberId, b.clusterName, b.peers, b.timing, b.raftStorage(),
         b.snapshotEvery, Optional.ofNullable(b.raftBindHost), b.rejoin, b.leaderPreference), tls, host.map(RaftHost::server));
     RaftGroup group = raft.group();
-    this.threads = new MemberThreads(b.memberId);
-    this.loop = threads.loop();
+    MemberThreads threads = new MemberThreads(b.memberId);
     this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
         .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
         .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
         raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin(), b.leaderPreference, tls);
     Optional<RaftTls> files = b.host == null ? Optional.ofNullable(b.raftTls) : b.host.raftTls();
-    this.key = files.map(f -> MemberKey.load(b.memberId, b.clusterName, f));
+    Optional<MemberKey> key = files.map(f -> MemberKey.load(b.memberId, b.clusterName, f));
     // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
-    this.submitter = new Submitter(b.memberId, b.clock.millis(), b.clock, consensus, key);
+    Submitter submitter = new Submitter(b.memberId, b.clock.millis(), b.clock, consensus, key);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
         b.initialSettings, b.timing, b.tags, b.apiUrl, key.map(MemberKey::ca));
-    Executor listeners = b.listenerExecutor;
-    List<RoleListener> roleListeners = List.copyOf(b.roleListeners);
-    this.runtime = new MemberRuntime(runtimeConfig, loop, b.ticker, b.clock, submitter, consensus, b.database,
+    this.runtime = new MemberRuntime(runtimeConfig, threads.loop(), b.ticker, b.clock, submitter, consensus, b.database,
         threads.operationLane(), threads.fenceLane(), b.fencer, b.watchdog, RenewalClock.LOCAL, AgentPolicy.STANDARD,
-        change -> roleListeners.forEach(l -> listeners.execute(() -> notify(l, change))));
+        new RoleListeners(b.roleListeners, b.listenerExecutor));
+    StateWatchers watchers = new StateWatchers();
     this.admin = new AdminGate(b.memberId, runtime::snapshot, submitter, watchers, b.timing, b.ticker, b.clock,
         () -> started && !closed);
     this.membership = new MembershipChanges(b.memberId, runtime::snapshot, admin, consensus, b.timing, b.ticker);
     this.views = new MemberViews(b.memberId, selfPeer.kind(), b.clusterName, b.timing, b.ticker, runtime::snapshot,
         raft::currentTerm);
+    this.lifecycle = new MemberLifecycle(b.memberId, selfPeer.kind(), b.clusterName,
+        host.isEmpty() ? Optional.of(b.storage) : Optional.empty(), raft, threads, runtime, consensus, watchers, key, tls,
+        b.database, b.timing.operationTimeout());
   }
 
   public static Builder builder() {
@@ -130,35 +114,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       throw new IllegalStateException("member " + id() + " is already started");
     }
     started = true;
-    if (host.isEmpty()) { // a shared server has installed the guard and made its storage
-      RatisProcessGuard.install();
-      try {
-        Files.createDirectories(config.storage);
-      } catch (IOException e) {
-        throw new FailoverException("cannot create storage directory " + config.storage + ": " + e.getMessage(), e);
-      }
-    }
-    // The agent starts first, before the peers are asked about the storage and before the Raft
-    // server: a database left writable by a killed agent is fenced now, not once peers answer.
-    runtime.start();
-    String bind;
-    try {
-      bind = raft.start(new LoopEvents(loop, runtime, watchers, raft::currentTerm), key.map(MemberKey::ca));
-    } catch (FailoverException e) {
-      shutdownExecutors();
-      throw e;
-    }
-    started(bind);
-  }
-
-  private void started(String raft) {
-    runtime.consensusStarted();
-    log.info("member {}: started ({}, cluster {}, raft {}, {})", id(), kind(), config.clusterName, raft,
-        tls.secure() ? "mutual TLS" : "no TLS");
-    if (!tls.secure()) {
-      log.warn("member {}: the Raft port {} has no TLS and no authentication: whoever reaches it controls cluster {}",
-          id(), raft, config.clusterName);
-    }
+    lifecycle.start();
   }
 
   /**
@@ -178,24 +134,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
       return;
     }
     closed = true;
-    if (raft.started()) { // else start failed and already stopped the loop
-      try {
-        loop.runAndWait(runtime::close, CLOSE_TIMEOUT);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    closeQuietly(consensus);
-    raft.close();
-    shutdownExecutors();
-    if (config.database != null) {
-      try {
-        config.database.close();
-      } catch (RuntimeException e) {
-        log.warn("member {}: closing the database adapter failed: {}", id(), e.toString());
-      }
-    }
-    log.info("member {}: closed", id());
+    lifecycle.close();
   }
 
   // --- reads ------------------------------------------------------------------------------------
@@ -284,49 +223,17 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> restartDatabase() {
-    return runtime.runDatabaseCommand("restart", DatabaseAdapter::restart);
+    return runtime.operatorCommands().restart();
   }
 
   @Override
   public CompletableFuture<Void> reloadDatabase() {
-    return runtime.runDatabaseCommand("reload", DatabaseAdapter::reload);
+    return runtime.operatorCommands().reload();
   }
 
   @Override
   public CompletableFuture<Void> reinitializeDatabase() {
-    ClusterState state = runtime.snapshot().state();
-    if (state.primary().filter(id()::equals).isPresent()) {
-      return CompletableFuture.failedFuture(new AdminRejectedException(AdminRejectedException.Reason.NOT_ELIGIBLE,
-          id() + " is the primary; only a standby can be reinitialized"));
-    }
-    return runtime.currentUpstream()
-        .map(upstream -> runtime.runDatabaseCommand("reinitialize", adapter -> adapter.reinitialize(upstream)))
-        .orElseGet(() -> CompletableFuture.failedFuture(new AdminRejectedException(
-            AdminRejectedException.Reason.NO_CANDIDATE, "there is no primary to clone from")));
-  }
-
-  // --- plumbing ---------------------------------------------------------------------------------
-
-  private static void notify(RoleListener listener, RoleChange change) {
-    try {
-      listener.roleChanged(change);
-    } catch (RuntimeException e) {
-      log.error("member {}: role listener {} failed", change.member(), listener, e);
-    }
-  }
-
-  private void shutdownExecutors() {
-    threads.shutdown(config.timing.operationTimeout());
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        log.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
-      }
-    }
+    return runtime.operatorCommands().reinitialize();
   }
 
   /** Configures a member; {@link #build()} checks everything and names the first problem. */
@@ -439,13 +346,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     /** @throws SettingException naming the first missing or inconsistent setting */
     public FailoverMember build() {
       settings();
-      MemberKind kind = peers.stream().filter(p -> p.id().equals(memberId)).findFirst().orElseThrow().kind();
-      if (kind == MemberKind.DATA && database == null) {
-        throw SettingException.worded("database", "data member " + memberId + " needs a database adapter");
-      }
-      if (kind == MemberKind.WITNESS && database != null) {
-        throw SettingException.worded("database", "witness " + memberId + " cannot have a database adapter");
-      }
+      SettingsCheck.database(memberId, peers, database);
       if (peers.size() % 2 == 0) {
         log.warn("cluster {} has {} voting members: an even number tolerates no more failures than one fewer",
             clusterName, peers.size());

@@ -1,6 +1,7 @@
 package io.ratisfailover;
 
 import io.ratisfailover.internal.ratis.RaftTlsParameters;
+import io.ratisfailover.spi.DatabaseAdapter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
@@ -44,6 +45,17 @@ final class SettingsCheck {
     }
     if (peers.stream().noneMatch(p -> p.kind() == MemberKind.DATA)) {
       throw SettingException.worded("peers", "the peers include no data member");
+    }
+  }
+
+  /** A data member needs a database adapter; a witness has no use for one. */
+  static void database(MemberId memberId, List<Peer> peers, DatabaseAdapter database) {
+    MemberKind kind = peers.stream().filter(p -> p.id().equals(memberId)).findFirst().orElseThrow().kind();
+    if (kind == MemberKind.DATA && database == null) {
+      throw SettingException.worded("database", "data member " + memberId + " needs a database adapter");
+    }
+    if (kind == MemberKind.WITNESS && database != null) {
+      throw SettingException.worded("database", "witness " + memberId + " cannot have a database adapter");
     }
   }
 

@@ -238,22 +238,13 @@ final class Agent {
     }
     MemberId leader = primary.get();
     boolean leaderPromoted = s.currentEntry().map(HistoryEntry::promoted).orElse(false);
-    if (!leaderPromoted && s.synchronousQuorumRecorded() && db.isStandby()
-        && db.upstream().filter(u -> !u.equals(leader)).isPresent()) {
-      // Quorum commit: an old primary whose agent is gone may still run and acknowledge commits
-      // through the standbys that still follow it. Detached, this standby's position is final: what
-      // the candidate compares its own with before it takes the lease (QuorumElection).
-      return new Decision(List.of(new Action.Operate(new Operation.StartReplica(Optional.empty()))),
-          "detaching from " + db.upstream().get() + ": " + leader + " was elected for epoch " + s.epoch()
-          + " and compares positions with the quorum set", next);
-    }
-    if (!leaderPromoted && s.synchronousQuorumRecorded() && db.state() == DatabaseState.STOPPED) {
-      // A stopped standby has no position to compare: the candidate would wait for it until it gives up.
-      return new Decision(List.of(new Action.Operate(new Operation.StartReplica(Optional.empty()))),
-          "starting detached: " + leader + " was elected for epoch " + s.epoch()
-          + " and compares positions with the quorum set", next);
-    }
     if (!leaderPromoted) {
+      Optional<String> detaching = s.synchronousQuorumRecorded() ? detachForComparison(db, leader) : Optional.empty();
+      if (detaching.isPresent()) {
+        return new Decision(List.of(new Action.Operate(new Operation.StartReplica(Optional.empty()))),
+            detaching.get() + ": " + leader + " was elected for epoch " + s.epoch()
+            + " and compares positions with the quorum set", next);
+      }
       return idle("waiting for " + leader + " to promote for epoch " + s.epoch(), next);
     }
     if (db.isStandby() && db.upstream().filter(leader::equals).isPresent()) {
@@ -265,6 +256,20 @@ final class Agent {
     Upstream upstream = new Upstream(leader, s.member(leader).map(MemberRecord::attributes).orElse(Map.of()));
     return new Decision(List.of(new Action.Operate(new Operation.StartReplica(Optional.of(upstream)))),
         "following " + leader + ", primary of epoch " + s.epoch(), next);
+  }
+
+  /**
+   * Quorum commit, while the elected {@code leader} compares positions with the quorum set before it
+   * takes the lease (QuorumElection): why this member's database must first start detached, if it must.
+   */
+  private static Optional<String> detachForComparison(DatabaseStatus db, MemberId leader) {
+    if (db.isStandby() && db.upstream().filter(u -> !u.equals(leader)).isPresent()) {
+      // An old primary whose agent is gone may still run and acknowledge commits through the
+      // standbys that still follow it. Detached, this standby's position is final.
+      return Optional.of("detaching from " + db.upstream().get());
+    }
+    // A stopped standby has no position to compare: the candidate would wait for it until it gives up.
+    return db.state() == DatabaseState.STOPPED ? Optional.of("starting detached") : Optional.empty();
   }
 
   static PrimaryTopology topology(ClusterState s, MemberId self, Set<MemberId> synchronous) {

@@ -5,6 +5,6 @@ import io.ratisfailover.spi.DatabaseException;
 
 /** An operator's command on the local database (restart, reload, reinitialize). */
 @FunctionalInterface
-public interface DatabaseCommand {
+interface DatabaseCommand {
   void run(DatabaseAdapter adapter) throws DatabaseException;
 }

@@ -13,7 +13,6 @@ import io.ratisfailover.internal.control.CommandFlights.Flight;
 import io.ratisfailover.internal.state.ApplyResult;
 import io.ratisfailover.internal.state.ClusterState;
 import io.ratisfailover.internal.state.Command;
-import io.ratisfailover.internal.state.Rejection;
 import io.ratisfailover.internal.state.Request;
 import io.ratisfailover.spi.DatabaseAdapter;
 import io.ratisfailover.spi.DatabaseStatus;
@@ -43,11 +42,8 @@ public final class MemberRuntime {
 
   private final RuntimeConfig config;
   private final MemberId self;
-  private final Timing timing;
   private final Loop loop;
   private final Ticker ticker;
-  private final Clock clock;
-  private final Submitter submitter;
   private final TrustAndAgreement agreement;
   private final DatabaseDriver database;
   /** The agent's operations on the database; null for a witness. */
@@ -56,11 +52,9 @@ public final class MemberRuntime {
   private final LeaseRenewals leases;
   private final AgentCommands commands;
   private final AgentPolicy agent;
-  private final RenewalClock renewalClock;
 
   // replicated view
-  private ClusterState state = ClusterState.EMPTY;
-  private long appliedIndex;
+  private final AppliedLog appliedLog;
   private final AppliedReports reports;
   private final ApplyTimes applyTimes;
 
@@ -69,13 +63,11 @@ public final class MemberRuntime {
 
   // agent
   private final StatusReports reporting;
-  private final BootBarrier boot;
   private final StatusPolling status;
   private final LocalFence fences;
-  private final ElectedSince elected;
-  /** The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours. */
-  private final PendingSyncRecords pendingSync = new PendingSyncRecords();
   private final CommandFlights flights;
+  private final DecisionInputs inputs;
+  private final OperatorCommands operatorCommands;
   // loop bookkeeping
   private final RoleTransitions roles;
   private String reason = "starting";
@@ -96,39 +88,42 @@ public final class MemberRuntime {
       Watchdog watchdog, RenewalClock renewalClock, AgentPolicy agent, Consumer<RoleChange> roleListener) {
     this.config = config;
     this.self = config.self();
-    this.timing = config.timing();
+    Timing timing = config.timing();
     this.loop = loop;
     this.ticker = ticker;
-    this.clock = clock;
-    this.submitter = submitter;
     this.agreement = new TrustAndAgreement(config);
     this.reports = new AppliedReports(timing);
-    this.flights = new CommandFlights(submitter, loop, timing.rpcTimeout(), () -> appliedIndex, this::requestCycle);
+    this.flights = new CommandFlights(submitter, loop, timing.rpcTimeout(), this::appliedIndex, this::requestCycle);
     this.database = database == null ? null
         : new DatabaseDriver(database, operationLane, fenceLane, loop, ticker, this::requestCycle);
     this.watchdog = new WatchdogGuard(config.self(), watchdog, ticker);
-    this.renewalClock = renewalClock;
     this.agent = agent;
     this.roles = new RoleTransitions(self, this.watchdog, clock, roleListener);
     // Ticks have no meaningful zero (they may be negative): every tick field starts at "now".
     long now = ticker.nanoTime();
     this.applyTimes = new ApplyTimes(self, renewalClock, clock, now);
     this.leadership = new Leadership(now);
-    this.elected = new ElectedSince(self);
+    ElectedSince elected = new ElectedSince(self);
     this.cycles = new CycleTimer(loop, ticker, this::cycle, now);
     this.reporting = new StatusReports(config, flights, () -> database == null ? Map.of() : database.attributes(),
-        () -> appliedIndex, () -> state.epoch(), now);
-    this.boot = reporting.boot();
+        this::appliedIndex, () -> state().epoch(), now);
     this.fences = new LocalFence(self, timing, this.database, fencer, this::databaseCallFinished);
-    this.status = new StatusPolling(self, timing, ticker, this.database, () -> state, fences::fencedFor,
+    this.status = new StatusPolling(self, timing, ticker, this.database, this::state, fences::fencedFor,
         this::databaseNotPrimary, () -> reporting.dueAt(Ticks.plus(ticker.nanoTime(), timing.loopWait())),
-        this::report, this::requestCycle, () -> appliedIndex, this::configuredTopology);
+        this::report, this::requestCycle, this::appliedIndex, this::configuredTopology);
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
         this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
-    this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state.epoch(), now);
+    this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state().epoch(), now);
     this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, roles::role,
-        () -> state.epoch(), () -> closed, this::requestCycle, now);
-    this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state.epoch(), this::publish);
+        () -> state().epoch(), () -> closed, this::requestCycle, now);
+    // The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours.
+    PendingSyncRecords pendingSync = new PendingSyncRecords();
+    this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state().epoch(), this::publish);
+    this.appliedLog = new AppliedLog(self, ticker, submitter, agreement, pendingSync, reports, applyTimes, flights,
+        reporting.boot(), new PrimaryChanges(self, elected, leases, fences, status));
+    this.inputs = new DecisionInputs(config, clock, renewalClock, appliedLog, reports, applyTimes, leases, status, fences,
+        elected, operations, pendingSync, this::configuredTopology, leadership);
+    this.operatorCommands = new OperatorCommands(self, loop, operations, this::snapshot);
     if ((database == null) != (config.kind() == MemberKind.WITNESS)) {
       throw new IllegalArgumentException("a " + config.kind() + " member " + (database == null ? "needs" : "has no use for")
           + " a database adapter");
@@ -168,41 +163,14 @@ public final class MemberRuntime {
    */
   public void stateLoaded(ClusterState loaded, long index) {
     assert loop.inLoop();
-    ClusterState previous = state;
-    state = loaded;
-    appliedIndex = index;
-    submitter.observe(loaded);
-    agreement.checkTrust(loaded);
-    onPrimaryChanged(previous, loaded, ticker.nanoTime());
-    applyTimes.loaded(loaded, ticker.nanoTime());
-    reports.clear();
+    appliedLog.loaded(loaded, index);
     requestCycle();
   }
 
   /** One log entry was applied, producing {@code next}. */
   public void applied(long index, Request request, ApplyResult result, ClusterState next) {
     assert loop.inLoop();
-    long now = ticker.nanoTime();
-    ClusterState previous = state;
-    state = next;
-    appliedIndex = index;
-    applyTimes.applied(index, request, result, next, now);
-    reports.rememberAppliedAt(index, now);
-    submitter.observe(next);
-    agreement.checkTrust(next);
-    // A forgery in our name says nothing about what our own commands can still do.
-    boolean ours = submitter.sent(request.origin()) && result.rejection().filter(Rejection.UNAUTHENTICATED::equals).isEmpty();
-    if (ours) {
-      pendingSync.settledThrough(request.origin().seq());
-    }
-    if (result.applied() && request.command() instanceof Command.ReportStatus report) {
-      reports.reported(request.origin().member(), report, now);
-    }
-    onPrimaryChanged(previous, next, now);
-    flights.applied(index);
-    if (boot.passesAt(index)) {
-      log.info("member {} epoch {}: read the committed state up to index {}", self, next.epoch(), index);
-    }
+    appliedLog.applied(index, request, result, next);
     requestCycle();
   }
 
@@ -211,7 +179,7 @@ public final class MemberRuntime {
     assert loop.inLoop();
     if (leadership.set(isLeader, ticker.nanoTime())) {
       log.info(isLeader ? "member {} epoch {}: now the Raft leader; arbitrating" : "member {} epoch {}: no longer the Raft leader",
-          self, state.epoch());
+          self, state().epoch());
       if (!isLeader) {
         flights.landed(Flight.ARBITER);
       }
@@ -233,7 +201,7 @@ public final class MemberRuntime {
     }
     closed = true;
     cycles.stop();
-    watchdog.disarm(state.epoch());
+    watchdog.disarm(state().epoch());
     transition(LocalRole.STOPPED, "closed");
     publish();
   }
@@ -242,20 +210,18 @@ public final class MemberRuntime {
     return snapshot;
   }
 
-  /** Runs an operator's database command (restart, reload, reinitialize) on the operation lane. */
-  public CompletableFuture<Void> runDatabaseCommand(String name, DatabaseCommand command) {
-    if (operations == null) {
-      return CompletableFuture.failedFuture(new IllegalStateException("witness " + self + " has no database"));
-    }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    loop.execute(() -> operations.runOperatorCommand(name, command, done));
-    return done;
+  /**
+   * Completes, with a one-line error, when this member's configuration turns out to disagree with
+   * the cluster's (its name or peers list): the member then only keeps its database fenced, and
+   * its host should stop it.
+   */
+  public CompletableFuture<String> refused() {
+    return agreement.refused();
   }
 
-  /** The upstream a reinitialized standby would clone from: the current primary, if any. */
-  public Optional<Upstream> currentUpstream() {
-    ClusterState s = snapshot.state();
-    return s.primary().filter(p -> !p.equals(self)).map(p -> upstream(s, p));
+  /** The operator's commands on this member's database. */
+  public OperatorCommands operatorCommands() {
+    return operatorCommands;
   }
 
   // --- the cycle ------------------------------------------------------------------------------
@@ -278,8 +244,8 @@ public final class MemberRuntime {
         report(now);
       }
     }
-    agreement.checkAgreement(state, boot.passed());
-    Agent.Decision decision = agent.decide(agentInput(now));
+    agreement.checkAgreement(state(), booted());
+    Agent.Decision decision = agent.decide(inputs.agent(now, acting()));
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
       if (!status.stale() || isRenewal(action)) {
@@ -287,20 +253,20 @@ public final class MemberRuntime {
       }
     }
     if (operations != null && acting() && !status.stale()) {
-      operations.applyClusterParameters(state, decision, status.db(), now);
+      operations.applyClusterParameters(state(), decision, status.db(), now);
     }
     long next = Ticks.earlier(decision.nextCheckAt(), reporting.nextAt());
     String why = agreement.refusal().map(r -> "refusing to run: " + r)
         .orElse(status.stale() ? "waiting for a fresh database status after an operation" : decision.reason());
     if (leadership.leads() && acting()) {
-      Arbiter.Decision verdict = Arbiter.decide(arbiterInput(now));
+      Arbiter.Decision verdict = Arbiter.decide(inputs.arbiter(now));
       verdict.action().ifPresent(a -> arbiterActions.arbitrate(a, verdict.reason(), now));
       next = Ticks.earlier(next, verdict.nextCheckAt());
       why = why + "; arbiter: " + verdict.reason();
-      arbiterActions.placeLeader(state, now);
+      arbiterActions.placeLeader(state(), now);
     }
     if (!why.equals(reason)) {
-      log.debug("member {} epoch {}: {}", self, state.epoch(), why);
+      log.debug("member {} epoch {}: {}", self, state().epoch(), why);
     }
     reason = why;
     updateRole();
@@ -310,35 +276,25 @@ public final class MemberRuntime {
     agreement.announceRefusal();
   }
 
-  private Agent.Input agentInput(long now) {
-    return new Agent.Input(self, config.kind(), config.clusterName(), state, acting(), timing, now, clock.instant(),
-        leases.lease(), leases.nextRenewAt(), status.db(), fences.fencedFor(), status.primaryDownSince(), elected.since(),
-        status.syncBarriers(), configuredTopology(), operations == null ? Optional.empty() : operations.promotedEpoch(),
-        operations != null && operations.writableOperationRunning(), pendingSync.mayStillApply(),
-        config.ca(), reports.sampledAfter());
-  }
-
   private Optional<PrimaryTopology> configuredTopology() {
     return operations == null ? Optional.empty() : operations.configured();
   }
 
-  private Arbiter.Input arbiterInput(long now) {
-    return new Arbiter.Input(state, self, config.clusterName(), timing, now, leadership.since(),
-        renewalClock.measureFrom(applyTimes.renewalAppliedAt(), leadership.since()), reports.reports(), config.ca());
+  private ClusterState state() {
+    return appliedLog.state();
+  }
+
+  private long appliedIndex() {
+    return appliedLog.index();
+  }
+
+  private boolean booted() {
+    return reporting.boot().passed();
   }
 
   /** Has read the committed state, and its configuration agrees with it: the agent and arbiter may act. */
   private boolean acting() {
-    return boot.passed() && agreement.refusal().isEmpty();
-  }
-
-  /**
-   * Completes, with a one-line error, when this member's configuration turns out to disagree with
-   * the cluster's (its name or peers list): the member then only keeps its database fenced, and
-   * its host should stop it.
-   */
-  public CompletableFuture<String> refused() {
-    return agreement.refused();
+    return booted() && agreement.refusal().isEmpty();
   }
 
   // --- performing the agent's actions ---------------------------------------------------------
@@ -351,7 +307,7 @@ public final class MemberRuntime {
     if (action instanceof Agent.Action.Submit submit) {
       commands.send(submit.command(), now);
     } else if (action instanceof Agent.Action.Operate operate) {
-      operations.operate(operate.operation(), state, leases.lease(), previousPrimary());
+      operations.operate(operate.operation(), state(), leases.lease(), previousPrimary());
     } else if (action instanceof Agent.Action.Fence fence) {
       fence(fence);
     } else if (action instanceof Agent.Action.ProposeBootstrap) {
@@ -368,7 +324,7 @@ public final class MemberRuntime {
     if (!fences.begin(fence.reason())) {
       return;
     }
-    Epoch epoch = state.epoch();
+    Epoch epoch = state().epoch();
     boolean wasPrimary = status.db().map(DatabaseStatus::isPrimary).orElse(false);
     if (fence.reason() != FenceReason.LEASE_LOST) {
       leases.giveUp();
@@ -400,51 +356,34 @@ public final class MemberRuntime {
 
   // --- bookkeeping ---------------------------------------------------------------------------
 
-  private void onPrimaryChanged(ClusterState previous, ClusterState next, long now) {
-    if (previous.epoch().equals(next.epoch()) && previous.primary().equals(next.primary())) {
-      return;
-    }
-    elected.primaryChanged(next, now);
-    if (leases.lease().held() && !next.isPrimary(self, leases.lease().epoch())) {
-      leases.giveUp();
-    }
-    if (!previous.epoch().equals(next.epoch())) {
-      // Why we fenced belongs to the epoch we fenced in.
-      fences.forget();
-    }
-    status.primaryChanged();
-    log.info("member {} epoch {}: primary is now {} (was {} in epoch {})", self, next.epoch(),
-        next.primary().map(MemberId::value).orElse("nobody"), previous.primary().map(MemberId::value).orElse("nobody"),
-        previous.epoch());
-  }
-
   /** The database is not primary: whatever it was configured with as primary is gone. */
   private void databaseNotPrimary() {
     operations.notPrimary();
   }
 
   private Optional<Upstream> previousPrimary() {
-    return state.previousPrimary().filter(p -> !p.equals(self)).map(p -> upstream(state, p));
+    return state().previousPrimary().filter(p -> !p.equals(self)).map(p -> upstream(state(), p));
   }
 
-  private static Upstream upstream(ClusterState s, MemberId member) {
+  /** {@code member} as a database follows it, with the attributes the state records for it. */
+  static Upstream upstream(ClusterState s, MemberId member) {
     return new Upstream(member, s.member(member).map(m -> m.attributes()).orElse(Map.of()));
   }
 
   private void updateRole() {
-    boolean isPrimary = state.isPrimary(self, state.epoch());
+    boolean isPrimary = state().isPrimary(self, state().epoch());
     boolean demoting = fences.inProgress() || (isPrimary && fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent());
-    boolean promoted = isPrimary && (state.currentEntry().map(HistoryEntry::promoted).orElse(false)
-        || operations.promotedEpoch().filter(state.epoch()::equals).isPresent());
-    transition(RoleTransitions.roleFor(closed, boot.passed(), config.kind(), demoting, isPrimary, promoted), reason);
+    boolean promoted = isPrimary && (state().currentEntry().map(HistoryEntry::promoted).orElse(false)
+        || operations.promotedEpoch().filter(state().epoch()::equals).isPresent());
+    transition(RoleTransitions.roleFor(closed, booted(), config.kind(), demoting, isPrimary, promoted), reason);
   }
 
   private void transition(LocalRole to, String why) {
-    roles.transition(to, why, leases.lease(), state.epoch());
+    roles.transition(to, why, leases.lease(), state().epoch());
   }
 
   private void publish() {
-    snapshot = new LocalSnapshot(self, roles.role(), state, appliedIndex, leases.lease(), status.db(), fences.inProgress(), reason,
+    snapshot = new LocalSnapshot(self, roles.role(), state(), appliedIndex(), leases.lease(), status.db(), fences.inProgress(), reason,
         leadership.leads(), leadership.leader(), leadership.term(), reports.reports(), cycles.lastNanos(), cycles.lastEndedAt(),
         applyTimes.predecessorSilence());
   }
