@@ -45,6 +45,8 @@ final class CallbackRunner implements AutoCloseable {
   private final Object lock = new Object();
   private Process running;
   private boolean superseded;
+  /** Set once close gave up waiting: a callback still queued then starts nothing, so nothing outlives the runner. */
+  private boolean closed;
 
   CallbackRunner(MemberId member, String cluster, Callbacks callbacks) {
     this.member = member;
@@ -75,6 +77,12 @@ final class CallbackRunner implements AutoCloseable {
     return result;
   }
 
+  private void stopStarting() {
+    synchronized (lock) {
+      closed = true;
+    }
+  }
+
   private void killRunning() {
     synchronized (lock) {
       if (running != null && running.isAlive()) {
@@ -89,14 +97,18 @@ final class CallbackRunner implements AutoCloseable {
     argv.addAll(List.of(action.key(), role, cluster));
     String name = action.key() + " " + role;
     Process p;
-    try {
-      p = new ProcessBuilder(argv).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    } catch (IOException e) {
-      log.warn("member {}: callback {} could not start {}: {}", member, name, command.get(0), e.getMessage());
-      return new Result(action, role, Outcome.NOT_STARTED, OptionalInt.empty());
-    }
     synchronized (lock) {
+      if (closed) {
+        log.info("member {}: callback {} not run: the member is stopping", member, name);
+        return new Result(action, role, Outcome.DROPPED, OptionalInt.empty());
+      }
+      try {
+        p = new ProcessBuilder(argv).redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+      } catch (IOException e) {
+        log.warn("member {}: callback {} could not start {}: {}", member, name, command.get(0), e.getMessage());
+        return new Result(action, role, Outcome.NOT_STARTED, OptionalInt.empty());
+      }
       running = p;
       superseded = false;
     }
@@ -172,10 +184,12 @@ final class CallbackRunner implements AutoCloseable {
     try {
       if (!executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("member {}: callbacks still running after {}: killed", member, wait);
+        stopStarting();
         killRunning();
         executor.shutdownNow();
       }
     } catch (InterruptedException e) {
+      stopStarting();
       killRunning();
       executor.shutdownNow();
       Thread.currentThread().interrupt();
