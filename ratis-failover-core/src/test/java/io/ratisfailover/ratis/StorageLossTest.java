@@ -8,6 +8,7 @@ import io.ratisfailover.FailoverException;
 import io.ratisfailover.FailoverMember;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.MemberId;
+import io.ratisfailover.MemberView;
 import io.ratisfailover.Timing;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.testing.Await;
@@ -69,18 +70,40 @@ class StorageLossTest {
     Path backup = dir.resolve("w1-backup");
     copyTree(cluster.storage("w1"), backup);
 
-    FailoverMember w1 = cluster.start("w1");
-    commitSome(primary, 20);
-    Await.until("w1 caught up again", PATIENCE, () -> w1.cluster().appliedIndex() >= primary.cluster().appliedIndex(),
-        cluster::describe);
+    advanceAndReportPastTheBackup(primary);
     ClusterView before = primary.cluster();
     cluster.kill(MemberId.of("w1"));
-    deleteTree(cluster.storage("w1"));
-    copyTree(backup, cluster.storage("w1"));
+    restoreBackup(backup);
 
     assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
         .hasMessageContaining("older").hasMessageContaining("--rejoin");
     assertKeepsItsPrimaryAndState(primary, before);
+  }
+
+  /**
+   * The peers' Raft servers remember w1's commit index in memory only, and a new Raft leader has
+   * none (CI: the standby lost Raft leadership under load, and the older copy started). The
+   * replicated state remembers how far w1 said it had applied.
+   */
+  @Test
+  void anOlderCopyIsRefusedEvenAfterEveryOtherMemberRestarted() throws IOException {
+    FailoverMember primary = awaitFormedWithWitnessCaughtUp();
+    cluster.kill(MemberId.of("w1"));
+    Path backup = dir.resolve("w1-backup");
+    copyTree(cluster.storage("w1"), backup);
+    advanceAndReportPastTheBackup(primary);
+    cluster.kill(MemberId.of("w1"));
+    restoreBackup(backup);
+    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
+    cluster.kill(MemberId.of(standby));
+    cluster.start(standby);
+    cluster.kill(primary.id());
+    FailoverMember restarted = cluster.start(primary.id());
+    Await.until("the data members lead the group again", PATIENCE,
+        () -> restarted.cluster().raftLeader().isPresent() && restarted.cluster().primary().isPresent(), cluster::describe);
+
+    assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
+        .hasMessageContaining("older").hasMessageContaining("w1 reported").hasMessageContaining("--rejoin");
   }
 
   /** Commit indexes are remembered in memory only; the replicated state remembers that w1 once reported. */
@@ -174,6 +197,26 @@ class StorageLossTest {
     Await.until("w1 caught up", PATIENCE,
         () -> cluster.member("w1").cluster().appliedIndex() >= primary.cluster().appliedIndex(), cluster::describe);
     return primary;
+  }
+
+  /**
+   * Restarts the stopped w1, commits past what its storage held, and waits until the cluster has
+   * applied a report w1 sent after catching up: its storage then held more than the backup.
+   */
+  private void advanceAndReportPastTheBackup(FailoverMember primary) {
+    FailoverMember w1 = cluster.start("w1");
+    commitSome(primary, 20);
+    Await.until("w1 caught up again", PATIENCE, () -> w1.cluster().appliedIndex() >= primary.cluster().appliedIndex(),
+        cluster::describe);
+    long caughtUp = System.nanoTime();
+    Await.until("a report w1 sent after catching up", PATIENCE, () -> primary.cluster().member(MemberId.of("w1"))
+        .flatMap(MemberView::statusAge).filter(age -> age.toNanos() < System.nanoTime() - caughtUp).isPresent(),
+        cluster::describe);
+  }
+
+  private void restoreBackup(Path backup) throws IOException {
+    deleteTree(cluster.storage("w1"));
+    copyTree(backup, cluster.storage("w1"));
   }
 
   private void assertKeepsItsPrimaryAndState(FailoverMember primary, ClusterView before) {

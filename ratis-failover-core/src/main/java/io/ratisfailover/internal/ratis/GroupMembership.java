@@ -121,8 +121,10 @@ public final class GroupMembership implements Closeable {
       // The index of our latest report in the peer's applied state (any peer's, however stale); 0
       // if none; UNREAD when the peer, which did answer about the group, could not be asked for its
       // state: that is not "no report", it is "unknown".
-      long reported = state.map(s -> s.member(self).map(MemberRecord::statusIndex).orElse(0L)).orElse(PeerReport.UNREAD);
+      Optional<MemberRecord> record = state.flatMap(s -> s.member(self));
+      long reported = state.isPresent() ? record.map(MemberRecord::statusIndex).orElse(0L) : PeerReport.UNREAD;
       return new PeerReport(MemberId.of(peer.getId().toString()), committedBy(reply, selfPeer), reported,
+          record.map(MemberRecord::appliedIndex).orElse(0L),
           reply.getCommitInfos().stream().mapToLong(CommitInfoProto::getCommitIndex).max().orElse(-1), state,
           listsSelf(reply));
     });

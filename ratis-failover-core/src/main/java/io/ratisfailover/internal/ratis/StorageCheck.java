@@ -16,8 +16,9 @@ import java.util.Optional;
  *   <li>each Ratis server remembers the commit index every follower last reported (in memory):
  *       the storage is refused when it holds less than a peer saw this member commit;
  *   <li>the replicated state records each member's latest status report (durable, so it survives
- *       restarts of every peer): an empty storage is refused when the cluster has heard from this
- *       member before.
+ *       restarts of every peer and changes of Raft leader): an empty storage is refused when the
+ *       cluster has heard from this member before, and any storage holding less than the log index
+ *       the member said it had applied in that report.
  * </ul>
  *
  * <p>When no peer answers, the member starts: the peers of a brand-new cluster are all starting
@@ -39,6 +40,13 @@ public final class StorageCheck {
       PeerReport r = knowsMore.get();
       String seen = "peer " + r.peer() + " saw " + self + " commit up to log index " + r.committedBySelf();
       return Optional.of(local.blank() ? empty(self, storage, seen) : older(self, storage, local, seen));
+    }
+    Optional<PeerReport> recordsMore = reports.stream().filter(r -> !local.blank() && r.appliedBySelf() > local.lastIndex())
+        .max(Comparator.comparingLong(PeerReport::appliedBySelf));
+    if (recordsMore.isPresent()) {
+      PeerReport r = recordsMore.get();
+      return Optional.of(older(self, storage, local, "the cluster's state on peer " + r.peer() + " records that " + self
+          + " reported having applied the log up to index " + r.appliedBySelf()));
     }
     if (local.blank()) {
       Optional<String> known = reports.stream().filter(r -> r.reportedBySelf() > 0).findFirst().map(r -> empty(self, storage,

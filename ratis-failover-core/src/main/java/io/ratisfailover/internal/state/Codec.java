@@ -144,7 +144,7 @@ public final class Codec {
     for (MemberRecord m : s.members().values()) {
       MemberProto.Builder mb = MemberProto.newBuilder().setPeer(peer(m.peer())).setTags(tags(m.tags()))
           .setApiUrl(m.apiUrl()).putAllAttributes(m.attributes()).setStatusIndex(m.statusIndex())
-          .setIncarnation(m.incarnation()).setSeq(m.seq());
+          .setAppliedIndex(m.appliedIndex()).setIncarnation(m.incarnation()).setSeq(m.seq());
       m.status().ifPresent(st -> mb.setStatus(status(st)));
       b.addMembers(mb);
     }
@@ -180,7 +180,7 @@ public final class Codec {
       for (MemberProto m : p.getMembersList()) {
         b.member(new MemberRecord(peer(m.getPeer()), tags(m.getTags()), m.getApiUrl(), m.getAttributesMap(),
             m.hasStatus() ? Optional.of(status(m.getStatus())) : Optional.empty(), m.getStatusIndex(),
-            m.getIncarnation(), m.getSeq()));
+            m.getAppliedIndex(), m.getIncarnation(), m.getSeq()));
       }
       if (p.hasSwitchover()) {
         SwitchoverProto w = p.getSwitchover();

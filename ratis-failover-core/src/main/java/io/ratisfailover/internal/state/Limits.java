@@ -68,7 +68,8 @@ public final class Limits {
     if (command instanceof Command.ReportStatus r && r.status().filter(s -> s.detail().length() > MAX_TEXT).isPresent()) {
       DatabaseStatus s = r.status().get();
       DatabaseStatus cut = s.withDetail(cut(s.detail()));
-      return new Command.ReportStatus(r.tags(), r.apiUrl(), r.attributes(), Optional.of(cut), r.appliedIndex());
+      return new Command.ReportStatus(r.tags(), r.apiUrl(), r.attributes(), Optional.of(cut), r.appliedIndex(),
+          r.sampledAfterIndex());
     }
     if (command instanceof Command.Release r && r.reason().length() > MAX_TEXT) {
       return new Command.Release(r.epoch(), r.lsn(), cut(r.reason()));

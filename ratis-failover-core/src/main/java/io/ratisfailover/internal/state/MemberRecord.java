@@ -14,9 +14,12 @@ import java.util.Optional;
  * request applied from it.
  *
  * @param statusIndex the log index of its last report; 0 before the first
+ * @param appliedIndex the log index the member had applied when it sent that report, so its Raft
+ *     storage held the log at least that far (durable evidence against a restored older copy,
+ *     {@code StorageCheck}); 0 when it did not say
  */
 public record MemberRecord(Peer peer, Tags tags, String apiUrl, Map<String, String> attributes,
-    Optional<DatabaseStatus> status, long statusIndex, long incarnation, long seq) {
+    Optional<DatabaseStatus> status, long statusIndex, long appliedIndex, long incarnation, long seq) {
 
   public MemberRecord {
     Objects.requireNonNull(peer, "peer");
@@ -27,7 +30,7 @@ public record MemberRecord(Peer peer, Tags tags, String apiUrl, Map<String, Stri
   }
 
   public static MemberRecord of(Peer peer) {
-    return new MemberRecord(peer, Tags.DEFAULT, "", Map.of(), Optional.empty(), 0, 0, 0);
+    return new MemberRecord(peer, Tags.DEFAULT, "", Map.of(), Optional.empty(), 0, 0, 0, 0);
   }
 
   public MemberId id() {
@@ -52,11 +55,12 @@ public record MemberRecord(Peer peer, Tags tags, String apiUrl, Map<String, Stri
   }
 
   MemberRecord withRequest(Origin origin) {
-    return new MemberRecord(peer, tags, apiUrl, attributes, status, statusIndex, origin.incarnation(), origin.seq());
+    return new MemberRecord(peer, tags, apiUrl, attributes, status, statusIndex, appliedIndex, origin.incarnation(),
+        origin.seq());
   }
 
   MemberRecord withReport(Command.ReportStatus report, long index) {
     return new MemberRecord(peer, report.tags(), report.apiUrl(), report.attributes(), report.status(), index,
-        incarnation, seq);
+        report.appliedIndex().orElse(0), incarnation, seq);
   }
 }

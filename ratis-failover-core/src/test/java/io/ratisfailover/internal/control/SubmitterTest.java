@@ -57,6 +57,6 @@ class SubmitterTest {
     ClusterState s = Story.of().bootstrap().state();
     MemberRecord m = s.members().get(MemberId.of("pg1"));
     return s.toBuilder().member(new MemberRecord(m.peer(), m.tags(), m.apiUrl(), m.attributes(), m.status(),
-        m.statusIndex(), incarnation, seq)).build();
+        m.statusIndex(), m.appliedIndex(), incarnation, seq)).build();
   }
 }

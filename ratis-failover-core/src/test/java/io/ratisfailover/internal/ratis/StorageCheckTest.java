@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ratisfailover.MemberId;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class StorageCheckTest {
@@ -58,6 +59,19 @@ class StorageCheckTest {
   @Test
   void aReportAloneSaysNothingAboutHowMuchAKeptStorageHeld() {
     assertThat(StorageCheck.refusal(W1, STORAGE, new StoredLog(false, 10), List.of(pg1HoldsAReportAt(42)))).isEmpty();
+  }
+
+  /** A peer that is a new Raft leader, or restarted, remembers no commit index; the state remembers the report. */
+  static PeerReport pg1RecordsW1Applied(long index) {
+    return new PeerReport(MemberId.of("pg1"), -1, index + 1, index, 100, Optional.empty(), true);
+  }
+
+  @Test
+  void aStorageHoldingLessThanW1ReportedHavingAppliedIsAnOlderCopy() {
+    assertThat(StorageCheck.refusal(W1, STORAGE, new StoredLog(false, 90), List.of(pg1RecordsW1Applied(95))))
+        .hasValueSatisfying(why -> assertThat(why).contains("up to index 90", "w1 reported having applied the log up to"
+            + " index 95", "older copy", "--rejoin").doesNotContain("\n"));
+    assertThat(StorageCheck.refusal(W1, STORAGE, new StoredLog(false, 95), List.of(pg1RecordsW1Applied(95)))).isEmpty();
   }
 
   @Test

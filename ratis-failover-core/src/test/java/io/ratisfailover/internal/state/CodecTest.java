@@ -97,6 +97,16 @@ class CodecTest {
     assertThat(ProtoValues.status(ProtoValues.status(pending))).isEqualTo(pending);
   }
 
+  /** The durable evidence against a restored older copy of a member's storage (StorageCheck). */
+  @Test
+  void theIndexAMemberReportedHavingAppliedSurvivesASnapshot() {
+    DatabaseStatus replica = DatabaseStatus.replica(2, Lsn.of(5), Lsn.of(5), Optional.empty());
+    ClusterState s = Story.of().bootstrap().apply("pg2", new Command.ReportStatus(Tags.DEFAULT, "", Map.of(),
+        Optional.of(replica), OptionalLong.of(42))).state();
+    assertThat(s.member(MemberId.of("pg2")).orElseThrow().appliedIndex()).isEqualTo(42);
+    assertThat(Codec.decodeState(Codec.encode(s))).isEqualTo(s);
+  }
+
   @Test
   void permanentSlotsSurviveASnapshotAndACommand() {
     ClusterSettings settings = ClusterSettings.DEFAULT.withPostgresql(ServerParameters.NONE.withSlots(Map.of(
