@@ -9,7 +9,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,10 +30,11 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "rfctl", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Controls a ratis-failover cluster through its members' HTTP API.",
-    subcommands = {Ctl.ListCommand.class, TopologyCommand.class, Ctl.Switchover.class, Ctl.Failover.class,
-        FlushCommand.class, Ctl.Pause.class, Ctl.Resume.class, Ctl.History.class, Ctl.ShowConfig.class,
-        Ctl.EditConfig.class, Ctl.Restart.class, ReloadCommand.class, Ctl.Reinit.class, QueryCommand.class,
-        DsnCommand.class, VersionCommand.class, ClustersCommand.class, ReloadClustersCommand.class,
+    subcommands = {ListCommand.class, TopologyCommand.class, Ctl.Switchover.class, Ctl.Failover.class,
+        FlushCommand.class, ConfigCommands.Pause.class, ConfigCommands.Resume.class, Ctl.History.class,
+        ConfigCommands.ShowConfig.class, ConfigCommands.EditConfig.class, Ctl.Restart.class, ReloadCommand.class,
+        Ctl.Reinit.class, QueryCommand.class, DsnCommand.class, VersionCommand.class, ClustersCommand.class,
+        ReloadClustersCommand.class,
         MembershipCommands.Add.class, MembershipCommands.Remove.class, MembershipCommands.Replace.class})
 public final class Ctl {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -128,68 +128,6 @@ public final class Ctl {
     System.out.println(message.isEmpty() ? otherwise : message);
   }
 
-  @Command(name = "list", description = "Shows the members, their roles, states, timelines and lag.")
-  static final class ListCommand implements Callable<Integer> {
-    @ParentCommand Ctl ctl;
-    @Option(names = {"-w", "--watch"}, description = "Redraw every N seconds until interrupted (Ctrl-C).") Double watch;
-
-    @Override public Integer call() {
-      if (watch == null) {
-        draw();
-        return 0;
-      }
-      if (!(watch > 0)) {
-        throw new CtlException("--watch takes a number of seconds above 0, not " + watch);
-      }
-      boolean terminal = System.console() != null;
-      while (!Thread.currentThread().isInterrupted()) {
-        // A terminal is cleared and redrawn in place; a pipe or a file gets one block per round.
-        System.out.print(terminal ? "\033[H\033[2J" : "");
-        System.out.println(ZonedDateTime.now().withNano(0));
-        try {
-          draw();
-        } catch (CtlException e) {
-          // A member going away mid-watch is what one watches for: say so and keep watching.
-          System.out.println("rfctl: " + e.getMessage());
-        }
-        try {
-          Thread.sleep((long) (watch * 1000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return 0;
-    }
-
-    private void draw() {
-      JsonNode cluster = ctl.client().get("/cluster").body();
-      // As patronictl: the column appears only when some member has a pending restart.
-      boolean pending = false;
-      for (JsonNode m : cluster.path("members")) {
-        pending |= m.path("pending_restart").asBoolean(false);
-      }
-      List<String> columns = new ArrayList<>(List.of("Member", "Host", "Role", "State", "TL", "Receive LSN",
-          "Replay LSN", "Lag in MB"));
-      if (pending) {
-        columns.add("Pending restart");
-      }
-      Table t = new Table(columns);
-      for (JsonNode m : cluster.path("members")) {
-        String host = text(m, "host") + (m.has("port") ? ":" + text(m, "port") : "");
-        List<String> row = new ArrayList<>(List.of(text(m, "name"), host, title(text(m, "role")), text(m, "state"),
-            text(m, "timeline"), text(m, "receive_lsn"), text(m, "replay_lsn"), lagInMb(m)));
-        if (pending) {
-          row.add(m.path("pending_restart").asBoolean(false) ? "*" : "");
-        }
-        t.add(row);
-      }
-      String name = text(cluster, "scope").isEmpty() ? text(cluster, "cluster") : text(cluster, "scope");
-      String title = "Cluster: " + name + (cluster.has("epoch") ? " (epoch " + text(cluster, "epoch") + ")" : "")
-          + (cluster.path("pause").asBoolean(false) ? " [paused]" : "");
-      ctl.print(cluster, t.render(title));
-    }
-  }
-
   /** A member's lag in MB with one decimal, or its text when it is not a number ("unknown"). */
   static String lagInMb(JsonNode member) {
     JsonNode lag = member.get("lag");
@@ -230,28 +168,6 @@ public final class Ctl {
     }
   }
 
-  @Command(name = "pause", description = "Maintenance mode: no automatic failover or database action.")
-  static final class Pause implements Callable<Integer> {
-    @ParentCommand Ctl ctl;
-
-    @Override public Integer call() {
-      ctl.client().send("PATCH", "/config", JSON.createObjectNode().put("pause", true));
-      System.out.println("paused: no automatic failover until 'rfctl resume'");
-      return 0;
-    }
-  }
-
-  @Command(name = "resume", description = "Leaves maintenance mode.")
-  static final class Resume implements Callable<Integer> {
-    @ParentCommand Ctl ctl;
-
-    @Override public Integer call() {
-      ctl.client().send("PATCH", "/config", JSON.createObjectNode().put("pause", false));
-      System.out.println("resumed");
-      return 0;
-    }
-  }
-
   @Command(name = "history", description = "Shows the cluster's epochs: who was promoted, when and why.")
   static final class History implements Callable<Integer> {
     @ParentCommand Ctl ctl;
@@ -270,75 +186,6 @@ public final class Ctl {
       }
       ctl.print(history, t.render(null));
       return 0;
-    }
-  }
-
-  @Command(name = "show-config", description = "Shows the cluster-wide dynamic configuration.")
-  static final class ShowConfig implements Callable<Integer> {
-    @ParentCommand Ctl ctl;
-
-    @Override public Integer call() throws IOException {
-      JsonNode config = ctl.client().get("/config").body();
-      ctl.print(config, YAML.writeValueAsString(config).strip());
-      return 0;
-    }
-  }
-
-  @Command(name = "edit-config", description = "Changes the dynamic configuration: --set key=value, or --apply a YAML file.")
-  static final class EditConfig implements Callable<Integer> {
-    @ParentCommand Ctl ctl;
-    @Option(names = {"-s", "--set"}, description = "key=value; values read as JSON when they are (numbers, true, null).") List<String> sets = new ArrayList<>();
-    @Option(names = "--apply", description = "A YAML file with the keys to change.") Path apply;
-
-    @Override public Integer call() throws IOException {
-      ObjectNode patch = JSON.createObjectNode();
-      if (apply != null) {
-        JsonNode file = YAML.readTree(apply.toFile());
-        if (!file.isObject()) {
-          throw new CtlException(apply + " must hold a mapping of keys");
-        }
-        patch.setAll((ObjectNode) file);
-      }
-      for (String s : sets) {
-        int eq = s.indexOf('=');
-        if (eq <= 0) {
-          throw new CtlException("--set '" + s + "' is not of the form key=value");
-        }
-        String value = s.substring(eq + 1);
-        JsonNode parsed;
-        try {
-          parsed = JSON.readTree(value);
-        } catch (IOException e) {
-          parsed = JSON.getNodeFactory().textNode(value);
-        }
-        put(patch, s.substring(0, eq), parsed == null ? JSON.getNodeFactory().textNode(value) : parsed);
-      }
-      if (patch.isEmpty()) {
-        throw new CtlException("nothing to change: give --set key=value or --apply file.yml");
-      }
-      JsonNode applied = ctl.client().send("PATCH", "/config", patch).body();
-      ctl.print(applied, YAML.writeValueAsString(applied).strip());
-      return 0;
-    }
-
-    /**
-     * A dotted key as nested mappings: {@code postgresql.parameters.work_mem} sets {@code work_mem}
-     * under {@code postgresql.parameters}. A parameter's name keeps its own dots
-     * ({@code postgresql.parameters.auto_explain.log_min_duration}).
-     */
-    static void put(ObjectNode patch, String key, JsonNode value) {
-      String prefix = "postgresql.parameters.";
-      List<String> path = key.startsWith(prefix) && key.length() > prefix.length()
-          ? List.of("postgresql", "parameters", key.substring(prefix.length())) : List.of(key.split("\\.", -1));
-      ObjectNode node = patch;
-      for (String part : path.subList(0, path.size() - 1)) {
-        JsonNode child = node.get(part);
-        if (child == null || !child.isObject()) {
-          child = node.putObject(part);
-        }
-        node = (ObjectNode) child;
-      }
-      node.set(path.get(path.size() - 1), value);
     }
   }
 
