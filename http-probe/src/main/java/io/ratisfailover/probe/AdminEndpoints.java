@@ -10,18 +10,10 @@ import io.ratisfailover.FailoverException;
 import io.ratisfailover.LocalRole;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.MemberKind;
-import io.ratisfailover.NoQuorumException;
 import io.ratisfailover.Peer;
-import io.ratisfailover.SwitchoverOutcome;
-import io.ratisfailover.SwitchoverRequest;
 import io.ratisfailover.spi.DatabaseState;
 import io.ratisfailover.spi.DatabaseStatus;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -34,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin endpoints, each a blocking call on the admin executor once {@link AdminAccess} let the
- * request through: switchover and failover, restart, reload, reinitialize and the configuration.
+ * request through: restart, reload, reinitialize, membership and the configuration. Switchover and
+ * failover are {@link SwitchoverEndpoints}.
  */
 final class AdminEndpoints {
   // Logged under ProbeApi, as before the split: operators filter the API's lines by that name.
@@ -42,139 +35,14 @@ final class AdminEndpoints {
 
   private final ClusterMember member;
   private final ProbeConfig config;
-  private final Clock clock;
   private final JsonBodies bodies;
+  private final AdminAnswers answers;
 
-  /** @param clock for scheduled switchovers in the past */
-  AdminEndpoints(ClusterMember member, ProbeConfig config, Clock clock, JsonBodies bodies) {
+  AdminEndpoints(ClusterMember member, ProbeConfig config, JsonBodies bodies) {
     this.member = member;
     this.config = config;
-    this.clock = clock;
     this.bodies = bodies;
-  }
-
-  /**
-   * {@code POST /switchover} and {@code POST /failover}, with Patroni's rules: a switchover names
-   * the current leader; a failover names a candidate and cannot be scheduled (given a leader it is
-   * a switchover); while paused, only to a named candidate and never scheduled.
-   */
-  Answer switchover(ProbeRequest r, boolean failover) {
-    String action = failover ? "failover" : "switchover";
-    ObjectNode body;
-    try {
-      body = bodies.jsonObject(r, false, Set.of("leader", "candidate", "member", "scheduled_at"));
-    } catch (BadRequest e) {
-      return e.answer;
-    }
-    Optional<MemberId> leader;
-    Optional<MemberId> candidate;
-    try {
-      leader = bodies.memberName(body, "leader");
-      Optional<MemberId> named = bodies.memberName(body, "candidate");
-      candidate = named.isPresent() ? named : bodies.memberName(body, "member");
-    } catch (BadRequest e) {
-      return e.answer;
-    }
-    Optional<String> scheduledText = JsonBodies.text(body, "scheduled_at");
-    boolean paused = member.cluster().paused();
-    if (failover && candidate.isEmpty()) {
-      return bodies.error(400, "failover could be performed only to a specific candidate: give 'candidate'");
-    }
-    if (!failover && leader.isEmpty()) {
-      return bodies.error(400, "switchover could be performed only from a specific leader: give 'leader'");
-    }
-    Optional<Instant> scheduledAt = Optional.empty();
-    if (scheduledText.isPresent()) {
-      if (failover) {
-        return bodies.error(400, "failover can't be scheduled; use a switchover");
-      }
-      if (paused) {
-        return bodies.error(400, "can't schedule a switchover in the paused state");
-      }
-      try {
-        scheduledAt = Optional.of(parseSchedule(scheduledText.get()));
-      } catch (BadRequest e) {
-        return e.answer;
-      }
-    }
-    if (paused && candidate.isEmpty()) {
-      return bodies.error(400, "in the paused state a switchover is possible only to a specific candidate");
-    }
-    if (leader.isPresent() && leader.equals(candidate)) {
-      return bodies.error(400, "switchover target and source are the same: " + leader.get());
-    }
-    SwitchoverOutcome outcome;
-    try {
-      outcome = failover && leader.isEmpty() ? member.failover(candidate.get(), config.adminTimeout())
-          : member.switchover(new SwitchoverRequest(leader, candidate, scheduledAt), config.adminTimeout());
-    } catch (AdminRejectedException e) {
-      return rejected(action, e);
-    } catch (NoQuorumException e) {
-      return bodies.error(503, action + " failed: " + e.getMessage());
-    } catch (FailoverException | IllegalStateException e) {
-      return bodies.error(503, action + " failed: " + e.getMessage());
-    }
-    if (outcome.scheduled()) {
-      return bodies.json(202, Documents.message(capitalized(action) + " scheduled")
-          .put("scheduled_at", scheduledAt.map(Instant::toString).orElse("")), action + " scheduled");
-    }
-    String now = outcome.primary().map(MemberId::value).orElse("?");
-    String verb = failover ? "failed over" : "switched over";
-    String message = candidate.isEmpty() || candidate.get().value().equals(now)
-        ? "Successfully " + verb + " to \"" + now + "\""
-        : capitalized(verb) + " to \"" + now + "\" instead of \"" + candidate.get() + "\"";
-    ObjectNode doc = Documents.message(message).put("primary", now);
-    outcome.epoch().ifPresent(e -> doc.put("epoch", e.value()));
-    return bodies.json(200, doc, message);
-  }
-
-  /** Patroni's {@code parse_schedule}: ISO 8601 with a time zone, not in the past. */
-  private Instant parseSchedule(String text) throws BadRequest {
-    String iso = text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + "T" + text.substring(11) : text;
-    Instant at;
-    try {
-      at = OffsetDateTime.parse(iso).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        LocalDateTime.parse(iso);
-      } catch (DateTimeParseException notLocal) {
-        throw new BadRequest(bodies.error(422, "unable to parse scheduled_at '" + text
-            + "': use ISO 8601 with a time zone, for example 2030-04-14T20:27:00+00:00"));
-      }
-      throw new BadRequest(bodies.error(400, "time zone information is mandatory for scheduled_at, for example "
-          + text + "+00:00"));
-    }
-    if (at.isBefore(clock.instant())) {
-      throw new BadRequest(bodies.error(422, "cannot schedule a switchover in the past (" + at + ")"));
-    }
-    return at;
-  }
-
-  private Answer rejected(String action, AdminRejectedException e) {
-    int status = switch (e.reason()) {
-      case NOT_PRIMARY, UNKNOWN_MEMBER, NOT_ELIGIBLE, NO_CANDIDATE -> 412;
-      case CONFLICT, STALE -> 409;
-      case INVALID -> 400;
-      case TIMED_OUT -> 503;
-    };
-    String prefix = e.reason() == AdminRejectedException.Reason.TIMED_OUT ? action + " status unknown: " : action
-        + " is not possible: ";
-    return bodies.error(status, prefix + e.getMessage());
-  }
-
-  Answer cancelSwitchover() {
-    if (member.cluster().switchover().isEmpty()) {
-      return bodies.error(404, "no switchover is scheduled");
-    }
-    try {
-      member.cancelSwitchover();
-    } catch (AdminRejectedException e) {
-      return e.reason() == AdminRejectedException.Reason.CONFLICT ? bodies.error(404, "no switchover is scheduled")
-          : rejected("cancelling the switchover", e);
-    } catch (FailoverException | IllegalStateException e) {
-      return bodies.error(503, "cancelling the switchover failed: " + e.getMessage());
-    }
-    return bodies.json(200, Documents.message("scheduled switchover deleted"), "switchover cancelled");
+    this.answers = new AdminAnswers(bodies);
   }
 
   /**
@@ -326,9 +194,9 @@ final class AdminEndpoints {
     try {
       List<MemberId> voters = replaces.isPresent() ? member.replaceMember(replaces.get(), peer, config.adminTimeout())
           : member.addMember(peer, config.adminTimeout());
-      return membershipAnswer(capitalized(action) + ": done", voters);
+      return membershipAnswer(AdminAnswers.capitalized(action) + ": done", voters);
     } catch (AdminRejectedException e) {
-      return rejected(action, e);
+      return answers.rejected(action, e);
     } catch (FailoverException | IllegalStateException e) {
       return bodies.error(503, action + " did not complete: " + e.getMessage() + "; repeat the request to finish it");
     }
@@ -346,7 +214,7 @@ final class AdminEndpoints {
     try {
       return membershipAnswer("Removed " + removed, member.removeMember(removed, config.adminTimeout()));
     } catch (AdminRejectedException e) {
-      return rejected(action, e);
+      return answers.rejected(action, e);
     } catch (FailoverException | IllegalStateException e) {
       return bodies.error(503, action + " did not complete: " + e.getMessage() + "; repeat the request to finish it");
     }
@@ -391,16 +259,12 @@ final class AdminEndpoints {
     } catch (IllegalArgumentException e) {
       return bodies.error(400, e.getMessage());
     } catch (AdminRejectedException e) {
-      return rejected("changing the configuration", e);
+      return answers.rejected("changing the configuration", e);
     } catch (FailoverException | IllegalStateException e) {
       return bodies.error(503, "changing the configuration failed: " + e.getMessage());
     }
     boolean paused = patch.pause().orElse(before.paused());
     return bodies.json(200, Documents.config(settings, paused), "configuration changed");
-  }
-
-  private static String capitalized(String s) {
-    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
   }
 
   private static String rootMessage(Throwable e) {

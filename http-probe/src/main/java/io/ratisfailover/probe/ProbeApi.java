@@ -44,6 +44,7 @@ final class ProbeApi implements Endpoint {
   private final JsonBodies bodies = new JsonBodies();
   private final AdminAccess access;
   private final AdminEndpoints endpoints;
+  private final SwitchoverEndpoints switchovers;
   private final PrimaryHoldOff holdOff;
 
   /**
@@ -60,7 +61,8 @@ final class ProbeApi implements Endpoint {
     this.metrics = new ProbeMetrics(this::observe, openConnections);
     this.registry.register(metrics);
     this.access = new AdminAccess(config, ticker, "member " + member.id(), bodies::error);
-    this.endpoints = new AdminEndpoints(member, config, clock, bodies);
+    this.endpoints = new AdminEndpoints(member, config, bodies);
+    this.switchovers = new SwitchoverEndpoints(member, config, clock, bodies);
     this.holdOff = new PrimaryHoldOff(config.primaryHoldOff());
   }
 
@@ -129,15 +131,15 @@ final class ProbeApi implements Endpoint {
     if (ADMIN_POST.contains(path)) {
       if (r.method().equals("POST")) {
         return admin(r, () -> switch (path) {
-          case "/switchover" -> endpoints.switchover(r, false);
-          case "/failover" -> endpoints.switchover(r, true);
+          case "/switchover" -> switchovers.switchover(r, false);
+          case "/failover" -> switchovers.switchover(r, true);
           case "/restart" -> endpoints.restart(r);
           case "/reload" -> endpoints.reload(r);
           default -> endpoints.reinitialize(r);
         });
       }
       if (path.equals("/switchover") && r.method().equals("DELETE")) {
-        return admin(r, endpoints::cancelSwitchover);
+        return admin(r, switchovers::cancelSwitchover);
       }
       return now(notAllowed(r, path.equals("/switchover") ? "POST, DELETE" : "POST"));
     }
