@@ -1,17 +1,12 @@
 package io.ratisfailover.harness.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ratisfailover.harness.bench.FleetWitnesses.Witness;
 import io.ratisfailover.testing.ChildProcesses;
 import io.ratisfailover.testing.Ports;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,10 +32,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Arguments: {@code N work-dir json-file [--jvms K] [--leader-preference standby|witness]}.
  */
 public final class FleetBenchmark {
-  private static final int WITNESSES = 3;
+  private static final int WITNESSES = FleetWitnesses.WITNESSES;
   private static final Duration PATIENCE = Duration.ofMinutes(5);
   private static final Duration SETTLE = Duration.ofSeconds(Long.getLong("rf.fleet.settle", 20));
-  private static final Duration WINDOW = Duration.ofSeconds(Long.getLong("rf.fleet.window", 30));
   private static final Duration FREEZE = Duration.ofSeconds(5);
   private static final int FAILOVERS = 3;
 
@@ -48,16 +42,12 @@ public final class FleetBenchmark {
   private final int jvms;
   private final String preference;
   private final Path work;
-  private final Path launcher;
-  private final List<Witness> witnesses = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final FleetWitnesses witnesses;
   private final List<DataJvm> dataJvms = new java.util.concurrent.CopyOnWriteArrayList<>();
   private boolean stopped;
 
   /** One cluster's state as its data members see it. */
   record ClusterStatus(String primary, long epoch, long term, String leader, long applied) {}
-
-  /** A witness process, the clusters it serves, its API port. */
-  private record Witness(String id, int raftPort, int apiPort, List<String> clusters, Path config, Process process) {}
 
   /** A data-member process and its command channel. */
   private record DataJvm(Process process, PrintStream commands, BufferedReader answers) {
@@ -76,7 +66,7 @@ public final class FleetBenchmark {
     this.jvms = Math.min(jvms, clusters);
     this.preference = preference;
     this.work = work;
-    this.launcher = launcher;
+    this.witnesses = new FleetWitnesses(clusters, this.jvms, preference, work, launcher, PATIENCE);
   }
 
   public static void main(String[] args) throws Exception {
@@ -128,25 +118,9 @@ public final class FleetBenchmark {
   }
 
   private Map<String, Double> run() throws Exception {
-    WitnessFootprint.buildClassArchive(launcher, work);
+    witnesses.buildClassArchive();
     int[] ports = Ports.free(2 * WITNESSES + 2 * jvms);
-    for (int w = 0; w < WITNESSES; w++) {
-      List<String> served = new ArrayList<>();
-      for (int i = w; i < clusters; i += WITNESSES) {
-        served.add(clusterName(i));
-      }
-      if (!served.isEmpty()) {
-        witnesses.add(new Witness("w" + w, ports[2 * w], ports[2 * w + 1], served, work.resolve("w" + w + ".yml"), null));
-      }
-    }
-    // The baseline: each witness serves its first cluster only.
-    for (int w = 0; w < witnesses.size(); w++) {
-      Witness spec = witnesses.get(w);
-      writeWitnessConfig(spec, 1, ports);
-      Process p = new ProcessBuilder(launcher.toString(), "--config", spec.config().toString()).redirectErrorStream(true)
-          .redirectOutput(work.resolve(spec.id() + ".log").toFile()).start();
-      witnesses.set(w, new Witness(spec.id(), spec.raftPort(), spec.apiPort(), spec.clusters(), spec.config(), p));
-    }
+    witnesses.start(ports);
     for (int j = 0; j < jvms; j++) {
       dataJvms.add(startDataJvm(j, ports));
     }
@@ -164,11 +138,8 @@ public final class FleetBenchmark {
     LockSupport.parkNanos(SETTLE.toNanos());
     // The baseline: every witness serves one cluster, and no other cluster exists yet, so that nothing
     // but the added clusters themselves differs between the two measurements.
-    List<double[]> baseline = measureWitnesses();
-    for (Witness w : witnesses) {
-      writeWitnessConfig(w, w.clusters().size(), ports);
-      ChildProcesses.run(List.of("kill", "-HUP", Long.toString(w.process().pid())), work, Duration.ofSeconds(10));
-    }
+    List<double[]> baseline = witnesses.measure();
+    witnesses.serveAll();
     started = System.nanoTime();
     for (DataJvm jvm : dataJvms) {
       jvm.commands().println("start-later");
@@ -181,25 +152,24 @@ public final class FleetBenchmark {
     }
     awaitEveryClusterServing(clusters);
     System.out.printf("every cluster serves a primary %d ms after the reload%n", (System.nanoTime() - started) / 1_000_000);
-    for (Witness w : witnesses) {
-      awaitHealthy(w);
-    }
+    witnesses.awaitHealthy();
     System.out.println("every witness serves all its clusters");
     LockSupport.parkNanos(SETTLE.toNanos());
     long appliedBefore = appliedSum();
     long windowStart = System.nanoTime();
-    List<double[]> full = measureWitnesses();
+    List<double[]> full = witnesses.measure();
     double appendsPerSecond = (appliedSum() - appliedBefore) / ((System.nanoTime() - windowStart) / 1e9);
     double rssPerCluster = 0;
     double cpuPerCluster = 0;
     int added = 0;
-    for (int w = 0; w < witnesses.size(); w++) {
-      int n = witnesses.get(w).clusters().size();
-      out.put(witnesses.get(w).id() + "_clusters", (double) n);
-      out.put(witnesses.get(w).id() + "_rss_mb", round(full.get(w)[0]));
-      out.put(witnesses.get(w).id() + "_cpu_percent", round(full.get(w)[1]));
-      out.put(witnesses.get(w).id() + "_baseline_rss_mb", round(baseline.get(w)[0]));
-      out.put(witnesses.get(w).id() + "_baseline_cpu_percent", round(baseline.get(w)[1]));
+    List<Witness> fleet = witnesses.all();
+    for (int w = 0; w < fleet.size(); w++) {
+      int n = fleet.get(w).clusters().size();
+      out.put(fleet.get(w).id() + "_clusters", (double) n);
+      out.put(fleet.get(w).id() + "_rss_mb", round(full.get(w)[0]));
+      out.put(fleet.get(w).id() + "_cpu_percent", round(full.get(w)[1]));
+      out.put(fleet.get(w).id() + "_baseline_rss_mb", round(baseline.get(w)[0]));
+      out.put(fleet.get(w).id() + "_baseline_cpu_percent", round(baseline.get(w)[1]));
       rssPerCluster += full.get(w)[0] - baseline.get(w)[0];
       cpuPerCluster += full.get(w)[1] - baseline.get(w)[1];
       added += n - 1;
@@ -225,7 +195,7 @@ public final class FleetBenchmark {
 
   /** SIGSTOP of witness w0 for 5 s, then 15 s to settle; what changed in every cluster. */
   private void freezeOneWitness(Map<String, Double> out) throws Exception {
-    Witness frozen = witnesses.get(0);
+    Witness frozen = witnesses.all().get(0);
     Map<String, ClusterStatus> before = status();
     long pid = frozen.process().pid();
     ChildProcesses.run(List.of("kill", "-STOP", Long.toString(pid)), work, Duration.ofSeconds(10));
@@ -274,49 +244,15 @@ public final class FleetBenchmark {
     return ms;
   }
 
-  private static int indexOf(String name) {
+  static int indexOf(String name) {
     return Integer.parseInt(name.substring(1));
-  }
-
-  /** Resident MB and CPU percent of one core over {@link #WINDOW}, per witness, measured side by side. */
-  private List<double[]> measureWitnesses() throws IOException {
-    double[] cpuBefore = new double[witnesses.size()];
-    for (int w = 0; w < witnesses.size(); w++) {
-      cpuBefore[w] = WitnessFootprint.cpuMillis(witnesses.get(w).process().pid());
-    }
-    long start = System.nanoTime();
-    LockSupport.parkNanos(WINDOW.toNanos());
-    double seconds = (System.nanoTime() - start) / 1e9;
-    List<double[]> figures = new ArrayList<>();
-    for (int w = 0; w < witnesses.size(); w++) {
-      long pid = witnesses.get(w).process().pid();
-      double cpuPercent = (WitnessFootprint.cpuMillis(pid) - cpuBefore[w]) / 1000.0 / seconds * 100;
-      figures.add(new double[] {WitnessFootprint.residentMegabytes(pid), cpuPercent});
-    }
-    return figures;
-  }
-
-  private void writeWitnessConfig(Witness w, int count, int[] ports) throws IOException {
-    StringBuilder yaml = new StringBuilder("member: " + w.id() + "\nstorage: " + work.resolve(w.id()) + "\n"
-        + "raft: {address: '127.0.0.1:" + w.raftPort() + "', insecure: true, leader_preference: " + preference + "}\n"
-        + "api_listen: '127.0.0.1:" + w.apiPort() + "'\nclusters:\n");
-    for (String name : w.clusters().subList(0, count)) {
-      int j = indexOf(name) % jvms;
-      yaml.append("  - name: ").append(name).append("\n    peers:\n")
-          .append("      - {id: d").append(j).append("a, kind: data, raft: '127.0.0.1:").append(ports[2 * WITNESSES + 2 * j]).append("'}\n")
-          .append("      - {id: d").append(j).append("b, kind: data, raft: '127.0.0.1:").append(ports[2 * WITNESSES + 2 * j + 1]).append("'}\n")
-          .append("      - {id: ").append(w.id()).append(", kind: witness, raft: '127.0.0.1:").append(w.raftPort()).append("'}\n");
-    }
-    Path tmp = w.config().resolveSibling(w.config().getFileName() + ".tmp");
-    Files.writeString(tmp, yaml);
-    Files.move(tmp, w.config(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private DataJvm startDataJvm(int j, int[] ports) throws IOException {
     StringBuilder plan = new StringBuilder("storage " + work.resolve("d" + j) + "\npreference " + preference + "\n"
         + "host d" + j + "a " + ports[2 * WITNESSES + 2 * j] + "\nhost d" + j + "b " + ports[2 * WITNESSES + 2 * j + 1] + "\n");
     for (int i = j; i < clusters; i += jvms) {
-      Witness w = witnesses.get(i % WITNESSES);
+      Witness w = witnesses.all().get(i % WITNESSES);
       plan.append("cluster ").append(clusterName(i)).append(' ').append(w.id()).append(" 127.0.0.1:").append(w.raftPort())
           .append(i < WITNESSES ? " first" : " later").append('\n');
     }
@@ -363,34 +299,6 @@ public final class FleetBenchmark {
         + "; without one: " + last.entrySet().stream().filter(e -> e.getValue().primary().equals("-")).map(Map.Entry::getKey).limit(20).toList());
   }
 
-  /** Until the witness's clusters port lists all its clusters as healthy (every member reporting). */
-  private void awaitHealthy(Witness w) throws Exception {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + w.apiPort() + "/clusters"))
-        .timeout(Duration.ofSeconds(10)).GET().build();
-    ObjectMapper json = new ObjectMapper();
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    String last = "no answer";
-    while (System.nanoTime() < deadline) {
-      try {
-        JsonNode list = json.readTree(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
-        long healthy = 0;
-        for (JsonNode c : list) {
-          healthy += c.path("health").asText().equals("healthy") ? 1 : 0;
-        }
-        last = healthy + " of " + list.size() + " healthy";
-        if (list.size() == w.clusters().size() && healthy == list.size()) {
-          return;
-        }
-      } catch (IOException e) {
-        last = e.toString();
-      }
-      LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-    }
-    throw new TimeoutException("witness " + w.id() + " did not serve its " + w.clusters().size() + " clusters within "
-        + PATIENCE + ": " + last);
-  }
-
   /** Every process this benchmark started, by its own handle; once. */
   private synchronized void stop() {
     if (stopped) {
@@ -403,17 +311,7 @@ public final class FleetBenchmark {
     for (DataJvm jvm : dataJvms) {
       ChildProcesses.stop(jvm.process().toHandle(), Duration.ofSeconds(20));
     }
-    for (Witness w : witnesses) {
-      if (w.process() != null) {
-        // A frozen witness (an interrupted freeze) ignores SIGTERM until it is continued.
-        try {
-          ChildProcesses.run(List.of("kill", "-CONT", Long.toString(w.process().pid())), work, Duration.ofSeconds(10));
-        } catch (RuntimeException e) {
-          // gone already
-        }
-        ChildProcesses.stop(w.process().toHandle(), Duration.ofSeconds(10));
-      }
-    }
+    witnesses.stop();
   }
 
   private static double round(double v) {
