@@ -94,13 +94,7 @@ class StorageLossTest {
     advanceAndReportPastTheBackup(primary);
     cluster.kill(MemberId.of("w1"));
     restoreBackup(backup);
-    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
-    cluster.kill(MemberId.of(standby));
-    cluster.start(standby);
-    cluster.kill(primary.id());
-    FailoverMember restarted = cluster.start(primary.id());
-    Await.until("the data members lead the group again", PATIENCE,
-        () -> restarted.cluster().raftLeader().isPresent() && restarted.cluster().primary().isPresent(), cluster::describe);
+    restartBothDataMembers(primary);
 
     assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
         .hasMessageContaining("older").hasMessageContaining("w1 reported").hasMessageContaining("--rejoin");
@@ -112,13 +106,7 @@ class StorageLossTest {
     FailoverMember primary = awaitFormedWithWitnessCaughtUp();
     cluster.kill(MemberId.of("w1"));
     deleteTree(cluster.storage("w1"));
-    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
-    cluster.kill(MemberId.of(standby));
-    cluster.start(standby);
-    cluster.kill(primary.id());
-    FailoverMember restarted = cluster.start(primary.id());
-    Await.until("the data members lead the group again", PATIENCE,
-        () -> restarted.cluster().raftLeader().isPresent() && restarted.cluster().primary().isPresent(), cluster::describe);
+    restartBothDataMembers(primary);
 
     assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
         .hasMessageContaining("empty").hasMessageContaining("report from w1").hasMessageContaining("--rejoin");
@@ -197,6 +185,17 @@ class StorageLossTest {
     Await.until("w1 caught up", PATIENCE,
         () -> cluster.member("w1").cluster().appliedIndex() >= primary.cluster().appliedIndex(), cluster::describe);
     return primary;
+  }
+
+  /** Restarts the standby, then the primary: no Raft server remembers w1's commit index any more. */
+  private void restartBothDataMembers(FailoverMember primary) {
+    String standby = primary.id().value().equals("pg1") ? "pg2" : "pg1";
+    cluster.kill(MemberId.of(standby));
+    cluster.start(standby);
+    cluster.kill(primary.id());
+    FailoverMember restarted = cluster.start(primary.id());
+    Await.until("the data members lead the group again", PATIENCE,
+        () -> restarted.cluster().raftLeader().isPresent() && restarted.cluster().primary().isPresent(), cluster::describe);
   }
 
   /**
