@@ -184,6 +184,7 @@ class ForgedCommandsTest {
 
   /** An outsider's Raft client, as in the review: the group id follows from the cluster name. */
   private static final class Forger implements AutoCloseable {
+    private static final long INCARNATION_LEAP = 1_000_000;
     private final RaftClient client;
     private Optional<MemberKey> key = Optional.empty();
     private long seq;
@@ -215,9 +216,11 @@ class ForgedCommandsTest {
     }
 
     /**
-     * Sends {@code command} in {@code member}'s name, with an incarnation just above the one the
-     * state records for it (incarnations only grow). Like any attacker it tries again while Raft
-     * leadership moves (the cluster steers it away from the primary right after an election).
+     * Sends {@code command} in {@code member}'s name, with an incarnation far above the one the
+     * state records for it (incarnations only grow). Not just one above: the member itself moves to
+     * the recorded incarnation + 1 once it sees a request that is not its own, and whichever of the
+     * two lands first would make the other a stale request. Like any attacker it tries again while
+     * Raft leadership moves (the cluster steers it away from the primary right after an election).
      */
     Outcome forge(String member, Command command) throws Exception {
       Outcome outcome = forgeOnce(member, command);
@@ -230,7 +233,7 @@ class ForgedCommandsTest {
     }
 
     private Outcome forgeOnce(String member, Command command) throws Exception {
-      long incarnation = read().member(MemberId.of(member)).map(MemberRecord::incarnation).orElse(0L) + 1;
+      long incarnation = read().member(MemberId.of(member)).map(MemberRecord::incarnation).orElse(0L) + INCARNATION_LEAP;
       Origin origin = new Origin(MemberId.of(member), incarnation, ++seq, System.currentTimeMillis());
       Request request = key.isPresent() ? key.get().sign(origin, command) : new Request(origin, command);
       try {
