@@ -66,13 +66,8 @@ class StorageLossTest {
   @Test
   void aWitnessRestoredFromAnOlderCopyOfItsStorageRefusesToStart() throws IOException {
     FailoverMember primary = awaitFormedWithWitnessCaughtUp();
-    cluster.kill(MemberId.of("w1"));
-    Path backup = dir.resolve("w1-backup");
-    copyTree(cluster.storage("w1"), backup);
-
-    advanceAndReportPastTheBackup(primary);
+    Path backup = backUpW1AndAdvancePastIt(primary);
     ClusterView before = primary.cluster();
-    cluster.kill(MemberId.of("w1"));
     restoreBackup(backup);
 
     assertThatThrownBy(() -> cluster.start("w1")).isInstanceOf(FailoverException.class)
@@ -88,11 +83,7 @@ class StorageLossTest {
   @Test
   void anOlderCopyIsRefusedEvenAfterEveryOtherMemberRestarted() throws IOException {
     FailoverMember primary = awaitFormedWithWitnessCaughtUp();
-    cluster.kill(MemberId.of("w1"));
-    Path backup = dir.resolve("w1-backup");
-    copyTree(cluster.storage("w1"), backup);
-    advanceAndReportPastTheBackup(primary);
-    cluster.kill(MemberId.of("w1"));
+    Path backup = backUpW1AndAdvancePastIt(primary);
     restoreBackup(backup);
     restartBothDataMembers(primary);
 
@@ -199,10 +190,13 @@ class StorageLossTest {
   }
 
   /**
-   * Restarts the stopped w1, commits past what its storage held, and waits until the cluster has
-   * applied a report w1 sent after catching up: its storage then held more than the backup.
+   * Stops w1 and copies its storage; restarts it, commits past what the copy holds, and waits until
+   * the cluster has applied a report w1 sent after catching up; stops w1 again.
    */
-  private void advanceAndReportPastTheBackup(FailoverMember primary) {
+  private Path backUpW1AndAdvancePastIt(FailoverMember primary) throws IOException {
+    cluster.kill(MemberId.of("w1"));
+    Path backup = dir.resolve("w1-backup");
+    copyTree(cluster.storage("w1"), backup);
     FailoverMember w1 = cluster.start("w1");
     commitSome(primary, 20);
     Await.until("w1 caught up again", PATIENCE, () -> w1.cluster().appliedIndex() >= primary.cluster().appliedIndex(),
@@ -211,6 +205,8 @@ class StorageLossTest {
     Await.until("a report w1 sent after catching up", PATIENCE, () -> primary.cluster().member(MemberId.of("w1"))
         .flatMap(MemberView::statusAge).filter(age -> age.toNanos() < System.nanoTime() - caughtUp).isPresent(),
         cluster::describe);
+    cluster.kill(MemberId.of("w1"));
+    return backup;
   }
 
   private void restoreBackup(Path backup) throws IOException {
