@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -37,6 +40,8 @@ import java.util.function.BooleanSupplier;
 public final class ClusterBenchmark {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
   private static final Duration WRITE_EVERY = Duration.ofMillis(20);
+  /** How long POST /switchover may take to answer (it answers once the new primary is promoted). */
+  private static final Duration SWITCHOVER_ANSWER = Duration.ofSeconds(30);
 
   enum Scenario {
     WHOLE_MEMBER_CRASH(Fault.Kind.KILL_HOST, "kill -9 of the primary's agent and postmaster"),
@@ -258,18 +263,21 @@ public final class ClusterBenchmark {
     // A real fault strikes anywhere in the agent's cycle.
     LockSupport.parkNanos(Duration.ofMillis(ThreadLocalRandom.current().nextLong(500)).toNanos());
     long struck = System.nanoTime();
-    if (scenario.fault == null) {
-      switchover(cluster, primary);
-    } else {
+    // POST /switchover answers once the new primary is promoted: it runs beside the observer, which
+    // sees the new lease holder when it appears, not when the answer comes.
+    CompletableFuture<HttpResponse<String>> switchover = scenario.fault == null
+        ? switchover(cluster, primary) : CompletableFuture.completedFuture(null);
+    if (scenario.fault != null) {
       injector.strike(scenario.fault, primary);
     }
     long taken;
     try {
       // Writes may go on for a while on the old primary (a frozen agent cannot stop them); what
       // counts is the first write after the new primary took over.
-      await("a new primary", () -> observer.leaseHolder().filter(p -> !p.equals(primary)).isPresent());
+      await("a new primary", () -> refused(switchover) || observer.leaseHolder().filter(p -> !p.equals(primary)).isPresent());
       taken = System.nanoTime();
       await("writes through the new primary", () -> writer.lastSuccessNanos() > taken);
+      requireAccepted(switchover);
     } finally {
       if (scenario.fault != null) {
         injector.heal(scenario.fault, primary);
@@ -280,13 +288,29 @@ public final class ClusterBenchmark {
         (taken - struck) / 1_000_000);
   }
 
-  private void switchover(ChaosCluster cluster, String primary) throws IOException, InterruptedException {
+  private CompletableFuture<HttpResponse<String>> switchover(ChaosCluster cluster, String primary) {
     String auth = Base64.getEncoder().encodeToString(("admin:" + ChaosCluster.PASSWORD).getBytes(StandardCharsets.UTF_8));
     HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.api(primary) + "/switchover"))
-        .timeout(Duration.ofSeconds(30)).header("Authorization", "Basic " + auth)
+        .timeout(SWITCHOVER_ANSWER).header("Authorization", "Basic " + auth)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"leader\": \"" + primary + "\"}")).build();
-    HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Answered, and not with 200: no new primary is coming. */
+  private static boolean refused(CompletableFuture<HttpResponse<String>> switchover) {
+    return switchover.isDone() && (switchover.isCompletedExceptionally()
+        || (switchover.join() != null && switchover.join().statusCode() != 200));
+  }
+
+  /** The switchover's answer, if one was asked for: 200, or the measurement is void. */
+  private static void requireAccepted(CompletableFuture<HttpResponse<String>> switchover) throws Exception {
+    HttpResponse<String> r;
+    try {
+      r = switchover.get(SWITCHOVER_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IOException("switchover not answered: " + e.getCause(), e.getCause());
+    }
+    if (r != null && r.statusCode() != 200) {
       throw new IOException("switchover refused: " + r.statusCode() + " " + r.body());
     }
   }
