@@ -175,6 +175,9 @@ class StorageLossTest {
     commitSome(primary, 10);
     Await.until("w1 caught up", PATIENCE,
         () -> cluster.member("w1").cluster().appliedIndex() >= primary.cluster().appliedIndex(), cluster::describe);
+    // A witness reports every ttl: until one report has applied, the state has never heard from w1.
+    Await.until("a report from w1 applied", PATIENCE,
+        () -> primary.cluster().member(MemberId.of("w1")).flatMap(MemberView::statusAge).isPresent(), cluster::describe);
     return primary;
   }
 
