@@ -56,11 +56,13 @@ public final class RatisProperties {
     // witness) that comes back would sit unused that long, and the cluster would run on a bare
     // majority meanwhile. Retry every 100 ms instead; a refused connection costs next to nothing.
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, "1ms,10, 100ms," + Integer.MAX_VALUE);
-    // A group's server and client executors keep Ratis's defaults (unbounded cached pools; up to five
-    // server threads a group on a busy witness). One client thread: the leader answered no command
-    // once the primary was cut off (RealRatisClusterTest). One server thread: a cluster on a shared
-    // witness went 2.5 s without a committed renewal after a leadership transfer in one CI run
-    // (SharedRaftHostTest); not proven the cause, and not worth the risk for a few hundred KB.
+    // A group's follower appends run on an executor of the group: by default an unbounded cached
+    // pool, which grew to five threads a group on a witness serving four clusters. One thread (started
+    // on demand, gone after a minute idle) keeps them in order. The client-request executor stays
+    // unbounded: with one thread, the Raft leader answered no command once the primary was cut off
+    // (RealRatisClusterTest): some request must block it.
+    RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
+    RaftServerConfigKeys.ThreadPool.setServerSize(p, 1);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(200, snapshotEvery / 5)));
 
