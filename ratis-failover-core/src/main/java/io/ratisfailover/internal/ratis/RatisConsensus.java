@@ -198,19 +198,25 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
     }
   }
 
+  /**
+   * Through a client of its own, never the one that sends this member's commands: a blocking call
+   * that meets a new leader moves its client there without restarting the client's ordered window
+   * (Ratis 3.3), and the renewals sent next on that client would wait at the new leader, until
+   * the request timeout and beyond, for earlier requests it never received.
+   */
   @Override
   public void placeLeaderAwayFrom(MemberId primary) {
     admin.execute(() -> {
-      try {
-        reweigh(primary);
-        handOverIfLeading(primary);
+      try (RaftClient placing = clients.get()) {
+        reweigh(placing, primary);
+        handOverIfLeading(placing, primary);
       } catch (IOException | RuntimeException e) {
         log.warn("member {}: could not steer Raft leadership away from primary {}: {}", self, primary, e.toString());
       }
     });
   }
 
-  private void reweigh(MemberId primary) throws IOException {
+  private void reweigh(RaftClient placing, MemberId primary) throws IOException {
     Collection<RaftPeer> current = division.get().getRaftConf().getCurrentPeers();
     boolean changed = false;
     List<RaftPeer> next = new ArrayList<>();
@@ -222,7 +228,7 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
     if (!changed) {
       return;
     }
-    RaftClientReply reply = setConfiguration(current(), current, next);
+    RaftClientReply reply = setConfiguration(placing, current, next);
     if (!reply.isSuccess()) {
       throw new IOException("setConfiguration refused: " + reply.getException());
     }
@@ -330,7 +336,7 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
    * bounded by the minimum election timeout (as Ratis' own hand-over to a higher-priority peer
    * is), and only offered to a follower that answered the leader within that time.
    */
-  private void handOverIfLeading(MemberId from) throws IOException {
+  private void handOverIfLeading(RaftClient placing, MemberId from) throws IOException {
     RaftServer.Division d = division.get();
     if (!d.getInfo().isLeader() || !self.equals(from)) {
       return;
@@ -347,7 +353,7 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
       return;
     }
     RaftPeerId to = target.get().getId();
-    RaftClientReply reply = current().admin().transferLeadership(to, bound);
+    RaftClientReply reply = placing.admin().transferLeadership(to, bound);
     log.info("member {}: asked Raft to hand leadership to {}: {}", self, to, reply.isSuccess() ? "done" : reply.getException());
   }
 
