@@ -7,9 +7,11 @@ import io.ratisfailover.testing.InMemoryDatabase;
 import io.ratisfailover.testing.InMemoryDatabases;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The safety invariants of docs/design.md §4, checked after every event of a simulation, and liveness
@@ -20,6 +22,9 @@ import java.util.Optional;
  *       stronger, as the safety argument guarantees: once an election for a newer epoch has committed,
  *       no member holds a valid lease for an older one — whatever it has applied so far;
  *   <li>S2: no two live members would answer 200 on {@code /primary} at once;
+ *   <li>H1: a serving primary's bound on its predecessor's silence, from which {@code primary_hold_off}
+ *       counts, holds: no other member answered 200 within that time (its answers end at the first
+ *       event it no longer would, a crash or a pause included);
  *   <li>S3: every promotion uses a new epoch, epochs of promotions only grow, and no member's applied
  *       epoch ever goes back;
  *   <li>S4 (synchronous mode): every acknowledged commit is on every later primary: a newly promoted
@@ -64,6 +69,9 @@ public final class Invariants {
   private long firstServingAfterHeal = -1;
   private Epoch warmEpoch;
   private long lastServingAt = -1;
+  private final Set<SimNode> servingBefore = new HashSet<>();
+  /** When each member that answered 200 last stopped: the first event at which it no longer would. */
+  private final Map<SimNode, Long> stoppedServingAt = new HashMap<>();
   private long longestWithoutPrimary;
   private int leaderChanges;
   private Optional<SimNode> lastLeader = Optional.empty();
@@ -128,6 +136,7 @@ public final class Invariants {
     if (serving.size() > 1) {
       violation("S2", "two members would answer 200 on /primary: " + serving);
     }
+    checkHoldOffBound(now);
     if (!serving.isEmpty() && now >= healedAt && firstServingAfterHeal < 0) {
       firstServingAfterHeal = now;
     }
@@ -140,6 +149,32 @@ public final class Invariants {
     checkPromotions();
     checkOneWritable();
     countLeaders();
+  }
+
+  private void checkHoldOffBound(long now) {
+    Set<SimNode> servingNow = new HashSet<>();
+    for (SimNode n : nodes) {
+      Optional<LocalSnapshot> s = sim.snapshot(n);
+      if (s.isPresent() && !n.paused() && s.get().servingPrimary(n.ticks(now))) {
+        servingNow.add(n);
+      }
+    }
+    for (SimNode n : servingBefore) {
+      if (!servingNow.contains(n)) {
+        stoppedServingAt.put(n, now);
+      }
+    }
+    servingBefore.clear();
+    servingBefore.addAll(servingNow);
+    for (SimNode n : servingNow) {
+      long silent = sim.snapshot(n).orElseThrow().predecessorSilent(n.ticks(now), timing.maxClockDrift()).toNanos();
+      for (Map.Entry<SimNode, Long> other : stoppedServingAt.entrySet()) {
+        if (other.getKey() != n && other.getValue() > now - silent) {
+          violation("H1", n.peer.id() + " counts its predecessor silent for " + silent / 1_000_000 + " ms, but "
+              + other.getKey().peer.id() + " answered 200 until " + (now - other.getValue()) / 1_000_000 + " ms ago");
+        }
+      }
+    }
   }
 
   private void checkOneWritable() {

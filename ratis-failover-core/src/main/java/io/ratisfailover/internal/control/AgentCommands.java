@@ -29,9 +29,11 @@ final class AgentCommands {
   private final Supplier<Epoch> stateEpoch;
   /** Publishes the member's snapshot: a released lease must show at once. */
   private final Runnable publish;
+  private final ServingSilence silence;
 
   AgentCommands(RuntimeConfig config, CommandFlights flights, LeaseRenewals leases, PendingSyncRecords pendingSync,
-      Supplier<Epoch> stateEpoch, Runnable publish) {
+      Supplier<Epoch> stateEpoch, Runnable publish, ServingSilence silence) {
+    this.silence = silence;
     this.config = config;
     this.self = config.self();
     this.flights = flights;
@@ -65,8 +67,10 @@ final class AgentCommands {
         // Give the lease up before the others can act on the release, for good.
         leases.released(release.epoch());
         publish.run();
-        log.info("member {} epoch {}: releasing the primary role: {}", self, release.epoch(), release.reason());
-        flights.submit(command, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
+        Command.Release told = release.silentFor(silence.at(now));
+        log.info("member {} epoch {}: releasing the primary role ({} ms after it last could answer 200): {}", self,
+            release.epoch(), told.silentFor().toMillis(), release.reason());
+        flights.submit(told, (result, error) -> logRejection("release", result, error), Flight.RELEASE);
       }
     } else if (command instanceof Command.RecordPromotion) {
       if (flights.takeOff(Flight.RECORD)) {

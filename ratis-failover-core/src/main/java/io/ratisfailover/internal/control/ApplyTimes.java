@@ -10,14 +10,16 @@ import java.time.Duration;
 
 /**
  * When, by this node's clock, the entries that time leases were applied: the primary's last
- * renewal, which the arbiter measures the lease from, and this member's own election, from which
- * its predecessor's silence counts. Loop thread only.
+ * renewal, which the arbiter measures the lease from (with the silence a release said its sender
+ * kept before it), and this member's own election, from which its predecessor's silence counts.
+ * Loop thread only.
  */
 final class ApplyTimes {
   private final MemberId self;
   private final RenewalClock renewalClock;
   private final Clock clock;
   private long renewalAppliedAt;
+  private Duration releasedAfterSilence = Duration.ZERO;
   private PredecessorSilence predecessorSilence = PredecessorSilence.NONE;
 
   ApplyTimes(MemberId self, RenewalClock renewalClock, Clock clock, long now) {
@@ -33,6 +35,7 @@ final class ApplyTimes {
    */
   void loaded(ClusterState loaded, long now) {
     renewalAppliedAt = renewalClock.loaded(now);
+    releasedAfterSilence = Duration.ZERO;
     if (loaded.isPrimary(self, loaded.epoch()) && !predecessorSilence.epoch().equals(loaded.epoch())) {
       predecessorSilence = new PredecessorSilence(loaded.epoch(), now, Duration.ZERO);
     }
@@ -42,6 +45,8 @@ final class ApplyTimes {
   void applied(long index, Request request, ApplyResult result, ClusterState next, long now) {
     if (next.lastRenewalIndex() == index) {
       renewalAppliedAt = renewalClock.applied(now, request, next, clock.millis());
+      releasedAfterSilence = result.applied() && request.command() instanceof Command.Release release
+          ? release.silentFor() : Duration.ZERO;
     }
     if (result.applied() && request.command() instanceof Command.Elect elect && elect.candidate().equals(self)) {
       predecessorSilence = new PredecessorSilence(elect.epoch(), now, elect.predecessorSilent());
@@ -50,6 +55,14 @@ final class ApplyTimes {
 
   long renewalAppliedAt() {
     return renewalAppliedAt;
+  }
+
+  /**
+   * When the last entry that timed the lease was a release: how long its sender said it had not
+   * answered 200 before sending it, by its clock; zero otherwise.
+   */
+  Duration releasedAfterSilence() {
+    return releasedAfterSilence;
   }
 
   PredecessorSilence predecessorSilence() {

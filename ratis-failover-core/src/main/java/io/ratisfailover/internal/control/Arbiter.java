@@ -28,19 +28,31 @@ final class Arbiter {
 
   private Arbiter() {}
 
-  /** What the arbiter knows besides the replicated state; all ticks are this node's. */
+  /**
+   * What the arbiter knows besides the replicated state; all ticks are this node's.
+   *
+   * @param releasedAfterSilence when the entry applied at {@code renewalAppliedAt} was a release,
+   *     how long its sender said it had not answered 200 before it sent it (by its clock); else zero
+   */
   record Input(ClusterState state, MemberId self, String clusterName, Timing timing, long now, long leaderSince,
-      long renewalAppliedAt, Map<MemberId, Report> reports, Optional<ClusterCa> ca) {
+      long renewalAppliedAt, Duration releasedAfterSilence, Map<MemberId, Report> reports, Optional<ClusterCa> ca) {
     Input {
       Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(releasedAfterSilence, "releasedAfterSilence");
       Objects.requireNonNull(ca, "ca");
       reports = Map.copyOf(reports);
     }
 
-    /** The arbiter of an unauthenticated cluster. */
+    /** The arbiter of an unauthenticated cluster, the release's silence unknown. */
     Input(ClusterState state, MemberId self, String clusterName, Timing timing, long now, long leaderSince,
         long renewalAppliedAt, Map<MemberId, Report> reports) {
-      this(state, self, clusterName, timing, now, leaderSince, renewalAppliedAt, reports, Optional.empty());
+      this(state, self, clusterName, timing, now, leaderSince, renewalAppliedAt, Duration.ZERO, reports, Optional.empty());
+    }
+
+    /** The release's silence unknown. */
+    Input(ClusterState state, MemberId self, String clusterName, Timing timing, long now, long leaderSince,
+        long renewalAppliedAt, Map<MemberId, Report> reports, Optional<ClusterCa> ca) {
+      this(state, self, clusterName, timing, now, leaderSince, renewalAppliedAt, Duration.ZERO, reports, ca);
     }
   }
 
@@ -119,8 +131,9 @@ final class Arbiter {
     HistoryEntry.Cause cause = intent.isEmpty() ? HistoryEntry.Cause.RELEASED
         : intent.get().from().isPresent() ? HistoryEntry.Cause.SWITCHOVER : HistoryEntry.Cause.FAILOVER;
     // The state loses its primary only by a release, which the primary sends after it stopped
-    // answering 200: the release's apply here comes later still.
-    return unlessUnheard(in, elect(s, choice, cause, why, realTimeSince(in, in.renewalAppliedAt()), retry));
+    // answering 200 (for as long as it says, by its clock): the release's apply here comes later still.
+    Duration silent = realTimeSince(in, in.renewalAppliedAt()).plus(realTime(in, in.releasedAfterSilence()));
+    return unlessUnheard(in, elect(s, choice, cause, why, silent, retry));
   }
 
   /**
@@ -180,7 +193,12 @@ final class Arbiter {
     if (ticks <= 0) {
       return Duration.ZERO;
     }
-    return Duration.ofNanos((long) Math.floor(ticks / (1 + in.timing().maxClockDrift())));
+    return realTime(in, Duration.ofNanos(ticks));
+  }
+
+  /** Real time that has at least passed while some member's clock counted {@code measured}. */
+  private static Duration realTime(Input in, Duration measured) {
+    return Duration.ofNanos((long) Math.floor(measured.toNanos() / (1 + in.timing().maxClockDrift())));
   }
 
   private static Decision elect(ClusterState s, Candidates.Choice choice, HistoryEntry.Cause cause, String why,

@@ -59,6 +59,6 @@ final class DecisionInputs {
   Arbiter.Input arbiter(long now) {
     return new Arbiter.Input(appliedLog.state(), config.self(), config.clusterName(), config.timing(), now,
         leadership.since(), renewalClock.measureFrom(applyTimes.renewalAppliedAt(), leadership.since()),
-        reports.reports(), config.ca());
+        applyTimes.releasedAfterSilence(), reports.reports(), config.ca());
   }
 }

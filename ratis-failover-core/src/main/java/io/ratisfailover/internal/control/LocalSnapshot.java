@@ -47,8 +47,12 @@ public record LocalSnapshot(MemberId self, LocalRole role, ClusterState state, l
    * the lease runs out, even if the agent loop is stuck.
    */
   public boolean servingPrimary(long now) {
-    return role == LocalRole.PRIMARY && !fencing && lease.isValid(now, state, self)
-        && database.map(DatabaseStatus::isPrimary).orElse(false);
+    return servesWhileLeased() && lease.isValid(now, state, self);
+  }
+
+  /** Whether it answers 200 on {@code /primary} for as long as its lease is valid. */
+  public boolean servesWhileLeased() {
+    return role == LocalRole.PRIMARY && !fencing && database.map(DatabaseStatus::isPrimary).orElse(false);
   }
 
   /**

@@ -74,6 +74,7 @@ public final class MemberRuntime {
   private final CycleTimer cycles;
   private boolean closed;
   private volatile LocalSnapshot snapshot;
+  private final ServingSilence silence = new ServingSilence();
 
   /**
    * @param database the local database; null for a witness
@@ -118,7 +119,8 @@ public final class MemberRuntime {
         () -> state().epoch(), () -> closed, this::requestCycle, now);
     // The last synchronous-standby record sent, until it is seen applied or overtaken by a later command of ours.
     PendingSyncRecords pendingSync = new PendingSyncRecords();
-    this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state().epoch(), this::publish);
+    this.commands = new AgentCommands(config, flights, leases, pendingSync, () -> state().epoch(), this::publish,
+        silence);
     this.appliedLog = new AppliedLog(self, ticker, submitter, agreement, pendingSync, reports, applyTimes, flights,
         reporting.boot(), new PrimaryChanges(self, elected, leases, fences, status));
     this.inputs = new DecisionInputs(config, clock, renewalClock, appliedLog, reports, applyTimes, leases, status, fences,
@@ -386,5 +388,6 @@ public final class MemberRuntime {
     snapshot = new LocalSnapshot(self, roles.role(), state(), appliedIndex(), leases.lease(), status.db(), fences.inProgress(), reason,
         leadership.leads(), leadership.leader(), leadership.term(), reports.reports(), cycles.lastNanos(), cycles.lastEndedAt(),
         applyTimes.predecessorSilence());
+    silence.published(snapshot.servesWhileLeased(), ticker.nanoTime());
   }
 }

@@ -72,12 +72,30 @@ public sealed interface Command {
     }
   }
 
-  /** The primary of {@code epoch} gives the role up (its database is gone, or a switchover). */
-  record Release(Epoch epoch, Optional<Lsn> lsn, String reason) implements Command {
+  /**
+   * The primary of {@code epoch} gives the role up (its database is gone, or a switchover).
+   *
+   * @param silentFor how long, by the releasing member's clock, it had not answered 200 on
+   *     {@code /primary} when it sent this (in a switchover, the clean stop's length); zero when unknown
+   */
+  record Release(Epoch epoch, Optional<Lsn> lsn, String reason, Duration silentFor) implements Command {
     public Release {
       Objects.requireNonNull(epoch, "epoch");
       Objects.requireNonNull(lsn, "lsn");
       Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(silentFor, "silentFor");
+      if (silentFor.isNegative()) {
+        throw new IllegalArgumentException("silentFor must not be negative, got " + silentFor);
+      }
+    }
+
+    /** A release whose sender's silence is not known (yet): the whole hold-off applies. */
+    public Release(Epoch epoch, Optional<Lsn> lsn, String reason) {
+      this(epoch, lsn, reason, Duration.ZERO);
+    }
+
+    public Release silentFor(Duration silence) {
+      return new Release(epoch, lsn, reason, silence);
     }
   }
 

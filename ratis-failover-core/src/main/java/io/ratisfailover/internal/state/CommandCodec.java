@@ -47,7 +47,7 @@ final class CommandCodec {
           .setLeaseMillis(x.leaseMillis()));
     } else if (c instanceof Command.Release x) {
       b.setRelease(io.ratisfailover.internal.proto.Release.newBuilder().setEpoch(x.epoch().value())
-          .setLsn(x.lsn().map(Lsn::value).orElse(0L)).setReason(x.reason()));
+          .setLsn(x.lsn().map(Lsn::value).orElse(0L)).setReason(x.reason()).setSilentMillis(x.silentFor().toMillis()));
     } else if (c instanceof Command.Elect x) {
       b.setElect(io.ratisfailover.internal.proto.Elect.newBuilder().setCandidate(x.candidate().value())
           .setEpoch(x.epoch().value()).setExpectedRenewalIndex(x.expectedRenewalIndex()).setCause(cause(x.cause()))
@@ -97,7 +97,8 @@ final class CommandCodec {
         return new Command.Renew(Epoch.of(p.getRenew().getEpoch()), p.getRenew().getLeaseMillis());
       case RELEASE: {
         var x = p.getRelease();
-        return new Command.Release(Epoch.of(x.getEpoch()), optionalLsn(x.getLsn()), x.getReason());
+        return new Command.Release(Epoch.of(x.getEpoch()), optionalLsn(x.getLsn()), x.getReason(),
+            Duration.ofMillis(Math.max(0, x.getSilentMillis())));
       }
       case ELECT: {
         var x = p.getElect();

@@ -72,7 +72,7 @@ public final class Limits {
           r.sampledAfterIndex());
     }
     if (command instanceof Command.Release r && r.reason().length() > MAX_TEXT) {
-      return new Command.Release(r.epoch(), r.lsn(), cut(r.reason()));
+      return new Command.Release(r.epoch(), r.lsn(), cut(r.reason()), r.silentFor());
     }
     if (command instanceof Command.Elect e && e.reason().length() > MAX_TEXT) {
       return new Command.Elect(e.candidate(), e.epoch(), e.expectedRenewalIndex(), e.cause(), cut(e.reason()),

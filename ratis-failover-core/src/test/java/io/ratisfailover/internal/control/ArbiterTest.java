@@ -40,8 +40,13 @@ class ArbiterTest {
   }
 
   static Arbiter.Decision decide(ClusterState s, long now, long renewedAt, Map<MemberId, Report> reported) {
+    return decide(s, now, renewedAt, Duration.ZERO, reported);
+  }
+
+  static Arbiter.Decision decide(ClusterState s, long now, long renewedAt, Duration releasedAfterSilence,
+      Map<MemberId, Report> reported) {
     return Arbiter.decide(new Arbiter.Input(s, MemberId.of("w1"), "orders", TIMING, now, 90 * SEC,
-        renewedAt, reported));
+        renewedAt, releasedAfterSilence, reported, Optional.empty()));
   }
 
   static Command.Elect elected(Arbiter.Decision d) {
@@ -98,6 +103,20 @@ class ArbiterTest {
         .release("pg1", Optional.of(Lsn.of(1)));
     assertThat(elected(decide(story.state(), 100 * SEC + 202_000_000, 100 * SEC)).predecessorSilent())
         .isBetween(Duration.ofMillis(199), Duration.ofMillis(201));
+  }
+
+  /** Issue 13: a switchover's clean stop is not waited out twice (once before the release, once in the hold-off). */
+  @Test
+  void anElectionAfterAReleaseAddsTheSilenceTheOldPrimaryKeptBeforeSendingIt() {
+    Story story = Story.of().bootstrap().elect("pg1").renew("pg1").report("pg2", replicaAt(1))
+        .release("pg1", Optional.of(Lsn.of(1)));
+    long now = 100 * SEC + 202_000_000;
+    Map<MemberId, Report> reported = new HashMap<>();
+    story.state().members().keySet().forEach(m -> reported.put(m, new Report(now - SEC / 10, 0)));
+    // 202 ms here since the release's apply, 303 ms on pg1's clock before it sent it: each could be
+    // that much real time only on a clock running fast by the whole drift bound.
+    assertThat(elected(decide(story.state(), now, 100 * SEC, Duration.ofMillis(303), reported)).predecessorSilent())
+        .isBetween(Duration.ofMillis(499), Duration.ofMillis(501));
   }
 
   @Test

@@ -45,6 +45,7 @@ class CodecTest {
         new Command.Renew(Epoch.of(4), 2500),
         new Command.Release(Epoch.of(4), Optional.of(Lsn.of(99)), "switchover"),
         new Command.Release(Epoch.of(4), Optional.empty(), "crashed"),
+        new Command.Release(Epoch.of(4), Optional.of(Lsn.of(99)), "switchover", Duration.ofMillis(187)),
         new Command.Elect(MemberId.of("pg2"), Epoch.of(5), 123, HistoryEntry.Cause.SWITCHOVER, "planned",
             java.time.Duration.ofMillis(1450)),
         new Command.RecordPromotion(Epoch.of(5), 4, Lsn.of(1000)),
