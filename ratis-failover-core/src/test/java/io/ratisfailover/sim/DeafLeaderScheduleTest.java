@@ -26,13 +26,8 @@ class DeafLeaderScheduleTest {
   }
 
   private static void assertPrimaryReturnsWhileDeaf(String schedule) {
-    QuietLogs.quiet();
-    try {
-      Simulation.Outcome outcome = new Simulation(SimConfig.threeMembers(), Schedule.parse(schedule)).run();
-      assertThat(outcome.violations()).as(outcome::report).isEmpty();
-      assertThat(outcome.stats().longestWithoutPrimaryMillis()).as(outcome::report).isLessThan(BOUND_MILLIS);
-    } finally {
-      QuietLogs.restore();
-    }
+    Simulation.Outcome outcome = QuietLogs.run(new Simulation(SimConfig.threeMembers(), Schedule.parse(schedule)));
+    assertThat(outcome.violations()).as(outcome::report).isEmpty();
+    assertThat(outcome.stats().longestWithoutPrimaryMillis()).as(outcome::report).isLessThan(BOUND_MILLIS);
   }
 }

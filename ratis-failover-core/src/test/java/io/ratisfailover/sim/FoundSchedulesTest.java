@@ -102,13 +102,9 @@ class FoundSchedulesTest {
   }
 
   private static void assertViolates(AgentPolicy broken, String schedule) {
-    QuietLogs.quiet();
-    try {
-      Simulation.Outcome outcome = new Simulation(SimConfig.threeMembers().withAgentPolicy(broken), Schedule.parse(schedule)).run();
-      assertThat(outcome.violations()).as(outcome::report).anyMatch(v -> v.startsWith("W1 at"));
-    } finally {
-      QuietLogs.restore();
-    }
+    Simulation.Outcome outcome = QuietLogs.run(new Simulation(SimConfig.threeMembers().withAgentPolicy(broken),
+        Schedule.parse(schedule)));
+    assertThat(outcome.violations()).as(outcome::report).anyMatch(v -> v.startsWith("W1 at"));
   }
 
   private static void assertSafe(String schedule) {
@@ -116,12 +112,7 @@ class FoundSchedulesTest {
   }
 
   private static void assertSafe(SimConfig config, String schedule) {
-    QuietLogs.quiet();
-    try {
-      Simulation.Outcome outcome = new Simulation(config, Schedule.parse(schedule)).run();
-      assertThat(outcome.violations()).as(outcome::report).isEmpty();
-    } finally {
-      QuietLogs.restore();
-    }
+    Simulation.Outcome outcome = QuietLogs.run(new Simulation(config, Schedule.parse(schedule)));
+    assertThat(outcome.violations()).as(outcome::report).isEmpty();
   }
 }

@@ -55,12 +55,7 @@ class QuorumCommitScheduleTest {
   }
 
   private static Simulation.Outcome run(SimConfig config, String schedule) {
-    QuietLogs.quiet();
-    try {
-      return new Simulation(config, Schedule.parse(schedule)).run();
-    } finally {
-      QuietLogs.restore();
-    }
+    return QuietLogs.run(new Simulation(config, Schedule.parse(schedule)));
   }
 
   /**

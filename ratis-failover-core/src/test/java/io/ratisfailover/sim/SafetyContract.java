@@ -7,8 +7,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * The safety and liveness property, written once: subclasses choose the cluster and the rules
@@ -16,16 +14,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * runs the very same property against deliberately broken rules and expects it to fail.
  */
 abstract class SafetyContract {
-  @BeforeContainer
-  static void quiet() {
-    QuietLogs.quiet();
-  }
-
-  @AfterContainer
-  static void loud() {
-    QuietLogs.restore();
-  }
-
   /** The cluster and the rules under test. */
   abstract SimConfig config();
 
@@ -40,8 +28,7 @@ abstract class SafetyContract {
 
   @Property(shrinking = ShrinkingMode.BOUNDED)
   void staysSafeAndLiveUnderAnyFaults(@ForAll("schedules") Schedule schedule) {
-    QuietLogs.quiet();
-    Simulation.Outcome outcome = new Simulation(config(), schedule).run();
+    Simulation.Outcome outcome = QuietLogs.run(new Simulation(config(), schedule));
     assertThat(outcome.violations()).as(outcome::report).isEmpty();
   }
 

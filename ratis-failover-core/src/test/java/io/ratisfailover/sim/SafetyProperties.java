@@ -23,8 +23,7 @@ class SafetyProperties extends SafetyContract {
   /** Faults the configuration is meant to ride out must never cause a failover. */
   @Property(tries = 300, shrinking = ShrinkingMode.BOUNDED)
   void noFailoverWhileFaultsStayWithinTolerance(@ForAll("tolerable") Schedule schedule) {
-    QuietLogs.quiet();
-    Simulation.Outcome outcome = new Simulation(config().withoutLateReplies(), schedule).run();
+    Simulation.Outcome outcome = QuietLogs.run(new Simulation(config().withoutLateReplies(), schedule));
     assertThat(outcome.violations()).as(outcome::report).isEmpty();
     assertThat(outcome.stats().failovers()).as(outcome::report).isZero();
   }

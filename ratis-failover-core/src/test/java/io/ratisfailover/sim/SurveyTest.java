@@ -16,7 +16,6 @@ class SurveyTest {
   @Test
   @EnabledIfSystemProperty(named = "sim.survey", matches = "\\d+")
   void survey() {
-    QuietLogs.quiet();
     int count = Integer.parseInt(System.getProperty("sim.survey"));
     String members = System.getProperty("sim.members", "3");
     SimConfig config = SimConfig.named(members);
@@ -32,7 +31,7 @@ class SurveyTest {
     Map<String, String> example = new TreeMap<>();
     int failed = 0;
     for (Schedule schedule : schedules) {
-      Simulation.Outcome outcome = new Simulation(config, schedule).run();
+      Simulation.Outcome outcome = QuietLogs.run(new Simulation(config, schedule));
       if (!outcome.ok()) {
         failed++;
         String invariant = outcome.violations().get(0).split(" ", 2)[0];
@@ -42,7 +41,6 @@ class SurveyTest {
             a.length() <= b.length() ? a : b);
       }
     }
-    QuietLogs.restore();
     System.out.println("survey: " + failed + " of " + count + " schedules broke an invariant: " + broken);
     example.forEach((k, v) -> System.out.println("  shortest " + k + ": " + v));
   }

@@ -26,13 +26,8 @@ class WipedStorageScheduleTest {
   }
 
   private static void assertRejoins(String member, String schedule) {
-    QuietLogs.quiet();
-    try {
-      Simulation.Outcome outcome = new Simulation(SimConfig.threeMembers(), Schedule.parse(schedule)).run();
-      assertThat(outcome.violations()).as(outcome::report).isEmpty();
-      assertThat(outcome.trace()).as(outcome::report).anyMatch(line -> line.endsWith("raft: " + member + " is up to date and a voter again"));
-    } finally {
-      QuietLogs.restore();
-    }
+    Simulation.Outcome outcome = QuietLogs.run(new Simulation(SimConfig.threeMembers(), Schedule.parse(schedule)));
+    assertThat(outcome.violations()).as(outcome::report).isEmpty();
+    assertThat(outcome.trace()).as(outcome::report).anyMatch(line -> line.endsWith("raft: " + member + " is up to date and a voter again"));
   }
 }
