@@ -16,6 +16,8 @@ import org.apache.ratis.util.TimeDuration;
 public final class RatisProperties {
   /** By default, take a snapshot (and purge the log behind it) every this many entries. */
   public static final long SNAPSHOT_EVERY = 1000;
+  /** The largest log entry a group accepts: a command over it is refused when submitted. */
+  static final int MAX_ENTRY_BYTES = 64 * 1024;
 
   private RatisProperties() {}
 
@@ -37,18 +39,30 @@ public final class RatisProperties {
     // with pauses, so keep the server and let it rejoin.
     RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(1, TimeUnit.DAYS));
 
-    // Small log files: our entries are a few hundred bytes and the state is tiny.
-    // Segments of about one snapshot interval (our entries are under 1 KB): a closed segment wholly
-    // behind a snapshot is purged, so the log on disk stays near two snapshot intervals.
-    long segment = Math.max(32 * 1024, Math.min(1024 * 1024, snapshotEvery * 1024));
+    // Everything below is per Raft group, and a witness hosts one group per cluster it serves.
+    // Segments of about a fifth of a snapshot interval (our entries are 200-400 bytes): a closed
+    // segment wholly behind a snapshot is purged, and Ratis keeps the open segment and up to two
+    // closed ones in memory (six by default: some 2 MB of heap per group after a few minutes).
+    long segment = Math.max(32 * 1024, Math.min(1024 * 1024, snapshotEvery * 64));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
-    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("64KB"));
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("256KB"));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(segment));
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+    // The leader refuses a command whose entry is over the appender's limit ("exceeds the max buffer
+    // limit"); our largest (a status report at every cap of Limits, signed) is under 64 KB. The log
+    // writer's direct buffer, allocated whole for every group, must hold one entry of that size.
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES + 8));
     // Ratis retries a follower it cannot reach every 5 s after a few failures: a member (or the
     // witness) that comes back would sit unused that long, and the cluster would run on a bare
     // majority meanwhile. Retry every 100 ms instead; a refused connection costs next to nothing.
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, "1ms,10, 100ms," + Integer.MAX_VALUE);
-    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("512KB"));
+    // A group's follower appends run on an executor of the group: by default an unbounded cached
+    // pool, which grew to five threads a group on a witness serving four clusters. One thread (started
+    // on demand, gone after a minute idle) keeps them in order. The client-request executor stays
+    // unbounded: with one thread, the Raft leader answered no command once the primary was cut off
+    // (RealRatisClusterTest): some request must block it.
+    RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
+    RaftServerConfigKeys.ThreadPool.setServerSize(p, 1);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(200, snapshotEvery / 5)));
 
