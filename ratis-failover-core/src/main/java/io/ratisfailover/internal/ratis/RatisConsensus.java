@@ -114,8 +114,8 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
       return CompletableFuture.failedFuture(new IOException(MAX_OUTSTANDING
           + " requests are still waiting for a Raft leader; not queueing more"));
     }
-    RaftClient last = current();
-    stalls.stuck(last).ifPresent(why -> replace(last, "its ordered window looks stuck: " + why));
+    RaftClient now = current();
+    stalls.stuck(now).ifPresent(why -> replace(now, "its ordered window looks stuck: " + why));
     long id = stalls.sent(current());
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(request)));
     return attempt(message, 1).whenComplete((result, error) -> {
