@@ -77,8 +77,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     this.consensus = new RatisConsensus(b.memberId, () -> RaftClient.newBuilder().setRaftGroup(group)
         .setProperties(RatisProperties.client(b.timing)).setParameters(tls.parameters())
         .setRetryPolicy(RatisConsensus.retryPolicy()).build(),
-        raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin(), b.leaderPreference, tls,
-        b.ticker, RatisProperties.requestTimeout(b.timing));
+        raft::division, b.peers, threads.adminLane(), b.timing.electionTimeoutMin(), b.leaderPreference, tls);
     Optional<RaftTls> files = b.host == null ? Optional.ofNullable(b.raftTls) : b.host.raftTls();
     Optional<MemberKey> key = files.map(f -> MemberKey.load(b.memberId, b.clusterName, f));
     // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).

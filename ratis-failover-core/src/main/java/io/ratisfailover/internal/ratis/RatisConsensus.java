@@ -69,7 +69,6 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
   private final java.time.Duration transferTimeout;
   private final RaftTlsParameters tls;
   private final AtomicInteger outstanding = new AtomicInteger();
-  private final StalledClientWatch stalls;
   private RaftClient client;
   private boolean shutDown;
 
@@ -80,14 +79,10 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
    * @param transferTimeout how long a leadership transfer may hold up writes: the minimum election timeout
    * @param preference which members the priorities favour as Raft leader besides the primary's
    * @param tls this member's own Raft TLS: membership changes are sent with it
-   * @param stallAfter how long a request may go unanswered while the group commits others before
-   *     the client is taken for stuck and replaced (see {@link StalledClientWatch}): the client's
-   *     own request timeout, after which it would have sent the request again
    */
   public RatisConsensus(MemberId self, Supplier<RaftClient> clients, Supplier<RaftServer.Division> division,
       List<Peer> peers, Executor admin, java.time.Duration transferTimeout, RaftLeaderPreference preference,
-      RaftTlsParameters tls, io.ratisfailover.Ticker ticker, java.time.Duration stallAfter) {
-    this.stalls = new StalledClientWatch(ticker, stallAfter, () -> appliedIndex(division));
+      RaftTlsParameters tls) {
     this.self = self;
     this.preference = preference;
     this.tls = tls;
@@ -114,22 +109,8 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
       return CompletableFuture.failedFuture(new IOException(MAX_OUTSTANDING
           + " requests are still waiting for a Raft leader; not queueing more"));
     }
-    RaftClient now = current();
-    stalls.stuck(now).ifPresent(why -> replace(now, "its ordered window looks stuck: " + why));
-    long id = stalls.sent(current());
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(Codec.encode(request)));
-    return attempt(message, 1).whenComplete((result, error) -> {
-      outstanding.decrementAndGet();
-      stalls.answered(id);
-    });
-  }
-
-  private static long appliedIndex(Supplier<RaftServer.Division> division) {
-    try {
-      return division.get().getInfo().getLastAppliedIndex();
-    } catch (RuntimeException e) {
-      return -1;
-    }
+    return attempt(message, 1).whenComplete((result, error) -> outstanding.decrementAndGet());
   }
 
   /**
@@ -143,7 +124,7 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
     return current.async().send(message).handle((reply, error) -> {
       Throwable failure = error != null ? error : reply.isSuccess() ? null : reply.getException();
       if (failure != null && isClosed(failure)) {
-        replace(current, "it was closed (" + failure + ")");
+        replace(current, failure);
       }
       if (failure != null && steppingDown(failure) && attempt < STEP_DOWN_ATTEMPTS) {
         return CompletableFuture.supplyAsync(() -> message, STEP_DOWN_PAUSE).thenCompose(m -> attempt(m, attempt + 1));
@@ -175,19 +156,19 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
   }
 
   /**
-   * Swaps a client Ratis closed, or one that looks stuck, for a new one; requests on the old one
-   * fail and are retried by their callers. May run in a Ratis callback: the old client is closed
-   * later, on the admin thread, and no Ratis call is made while holding this object's lock.
+   * Swaps a client Ratis closed for a new one; requests on the old one fail and are retried by
+   * their callers. Runs in a Ratis callback: the old client is closed later, on the admin thread,
+   * and no Ratis call is made while holding this object's lock.
    */
-  private void replace(RaftClient old, String why) {
+  private void replace(RaftClient closed, Throwable why) {
     synchronized (this) {
-      if (shutDown || client != old) {
+      if (shutDown || client != closed) {
         return;
       }
-      log.warn("member {}: replacing the Raft client, {}", self, why);
+      log.warn("member {}: the Raft client was closed ({}); starting a new one", self, why.toString());
       client = clients.get();
     }
-    admin.execute(() -> closeClient(old));
+    admin.execute(() -> closeClient(closed));
   }
 
   private static boolean isClosed(Throwable error) {

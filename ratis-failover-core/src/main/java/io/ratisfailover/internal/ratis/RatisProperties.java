@@ -79,13 +79,8 @@ public final class RatisProperties {
     // rpc_timeout, each attempt on a link with a few hundred ms of jitter timed out and was sent
     // again, and the renewals never got through. The caller's own rpc_timeout still governs how
     // long it waits before it sends the next renewal.
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(requestTimeout(timing).toMillis()));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(timing.rpcTimeout().multipliedBy(2).toMillis()));
     return p;
-  }
-
-  /** How long a command client waits for one attempt's answer before it sends the request again. */
-  public static java.time.Duration requestTimeout(Timing timing) {
-    return timing.rpcTimeout().multipliedBy(2);
   }
 
   static TimeDuration millis(long ms) {
