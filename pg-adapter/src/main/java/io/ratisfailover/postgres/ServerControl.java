@@ -119,8 +119,8 @@ final class ServerControl {
     while (true) {
       Optional<PidFile> pid = PidFile.read(ctx.config.dataDirectory());
       Optional<Postmaster.Running> running = ctx.postmaster.running();
-      if (running.isEmpty() && pid.isPresent() && !pid.get().status().isEmpty()) {
-        // Up and gone again: it failed during start-up.
+      if (running.isEmpty() && ((pid.isPresent() && !pid.get().status().isEmpty()) || ctx.postmaster.launchedExited())) {
+        // Up and gone again: it failed during start-up, or was stopped at once.
         throw startFailure(logStart);
       }
       if (running.isPresent() && (running.get().status().equals("ready") || running.get().status().equals("standby"))) {

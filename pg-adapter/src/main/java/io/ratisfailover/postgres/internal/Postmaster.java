@@ -37,6 +37,8 @@ public final class Postmaster {
   private final Set<Long> watched = ConcurrentHashMap.newKeySet();
   private final Object lock = new Object();
   private long generation;
+  /** The process the last start launched (the server, or the command that runs it as its OS user). */
+  private ProcessHandle launched;
 
   /** Signals PostgreSQL's postmaster understands. */
   public enum Signal {
@@ -136,8 +138,22 @@ public final class Postmaster {
             + e.getMessage(), e);
       }
       watch(p.toHandle());
+      launched = p.toHandle();
       return logStart;
     }
+  }
+
+  /**
+   * Whether the process the last {@link #start} launched has exited: a server that failed during
+   * start-up (its port taken, a bad setting) or was killed right away (a watchdog whose deadline
+   * had passed) removes its PID file as it goes, so only its exit tells that it is gone.
+   */
+  public boolean launchedExited() {
+    ProcessHandle h;
+    synchronized (lock) {
+      h = launched;
+    }
+    return h != null && !h.isAlive();
   }
 
   /** The server's log from {@code from} on, its last lines, for an error message. */

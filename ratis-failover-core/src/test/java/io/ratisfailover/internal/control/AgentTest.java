@@ -129,7 +129,10 @@ class AgentTest {
   void aFencedPrimaryRestartsInPlaceWhenItsLeaseComesBack() {
     ClusterState s = Story.of().bootstrap().elect("pg1").promoted("pg1", 1).state();
     Agent.Decision waiting = Agent.decide(with(input(s, "pg1", 0, STOPPED), Optional.of(FenceReason.LEASE_LOST)));
-    assertThat(waiting.reason()).contains("waiting for the lease to come back");
+    assertThat(waiting.reason()).contains("waiting for a fresh lease to come back");
+    // A server started on the last moments of a lease would be stopped by the watchdog as it runs out.
+    Agent.Decision almostOver = Agent.decide(with(input(s, "pg1", NOW + SEC / 2, STOPPED), Optional.of(FenceReason.LEASE_LOST)));
+    assertThat(actions(almostOver, Action.Operate.class)).isEmpty();
     Agent.Decision back = Agent.decide(with(input(s, "pg1", NOW + 2 * SEC, STOPPED), Optional.of(FenceReason.LEASE_LOST)));
     assertThat(actions(back, Action.Operate.class).get(0).operation()).isInstanceOf(Agent.Operation.StartPrimary.class);
   }
@@ -169,6 +172,9 @@ class AgentTest {
         .elect("pg1").promoted("pg1", 1).state();
     Agent.Decision d = Agent.decide(input(s, "pg1", NOW + 2 * SEC, STOPPED));
     assertThat(actions(d, Action.Operate.class).get(0).operation()).isInstanceOf(Agent.Operation.StartPrimary.class);
+    Agent.Decision almostOver = Agent.decide(input(s, "pg1", NOW + SEC / 2, STOPPED));
+    assertThat(actions(almostOver, Action.Operate.class)).isEmpty();
+    assertThat(almostOver.reason()).contains("fresher lease");
   }
 
   @Test
