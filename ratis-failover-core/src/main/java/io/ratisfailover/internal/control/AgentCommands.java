@@ -67,7 +67,7 @@ final class AgentCommands {
         // Give the lease up before the others can act on the release, for good.
         leases.released(release.epoch());
         publish.run();
-        Command.Release told = release.silentFor(silence.at(now));
+        Command.Release told = release.silentFor(silence.at(release.epoch(), now));
         log.info("member {} epoch {}: releasing the primary role ({} ms after it last could answer 200): {}", self,
             release.epoch(), told.silentFor().toMillis(), release.reason());
         flights.submit(told, (result, error) -> logRejection("release", result, error), Flight.RELEASE);

@@ -388,6 +388,6 @@ public final class MemberRuntime {
     snapshot = new LocalSnapshot(self, roles.role(), state(), appliedIndex(), leases.lease(), status.db(), fences.inProgress(), reason,
         leadership.leads(), leadership.leader(), leadership.term(), reports.reports(), cycles.lastNanos(), cycles.lastEndedAt(),
         applyTimes.predecessorSilence());
-    silence.published(snapshot.servesWhileLeased(), ticker.nanoTime());
+    silence.published(snapshot.servesWhileLeased(), snapshot.state().epoch(), ticker.nanoTime());
   }
 }
