@@ -24,11 +24,10 @@ final class ServingSilence {
    * could at all.
    */
   void published(boolean mayServe, Epoch epoch, long now) {
-    if (this.mayServe) {
+    if (this.mayServe || mayServe) {
       mayServeUntil = now;
     }
     if (mayServe) {
-      mayServeUntil = now;
       servedIn = epoch;
     }
     this.mayServe = mayServe;
