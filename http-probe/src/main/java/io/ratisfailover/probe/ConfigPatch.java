@@ -204,7 +204,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
         default -> { }
       }
     }
-    throw new IllegalArgumentException(key + " must be true or false, got " + value);
+    throw new IllegalArgumentException(key + " must be true or false, got " + JsonTrees.text(value));
   }
 
   private static int integer(String key, JsonNode value) {
@@ -218,7 +218,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
         // fall through to the error below
       }
     }
-    throw new IllegalArgumentException(key + " must be a whole number, got " + value);
+    throw new IllegalArgumentException(key + " must be a whole number, got " + JsonTrees.text(value));
   }
 
   private static long bytes(String key, JsonNode value) {
@@ -232,7 +232,7 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
         throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
       }
     }
-    throw new IllegalArgumentException(key + " must be a number of bytes, got " + value);
+    throw new IllegalArgumentException(key + " must be a number of bytes, got " + JsonTrees.text(value));
   }
 
   /** Seconds, whole or fractional (millisecond precision), as a number or a numeric string. */
@@ -244,13 +244,13 @@ record ConfigPatch(Optional<UnaryOperator<ClusterSettings>> settings, Optional<B
       try {
         s = new BigDecimal(value.asText().strip());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(key + " must be a number of seconds, got " + value, e);
+        throw new IllegalArgumentException(key + " must be a number of seconds, got " + JsonTrees.text(value), e);
       }
     } else {
-      throw new IllegalArgumentException(key + " must be a number of seconds, got " + value);
+      throw new IllegalArgumentException(key + " must be a number of seconds, got " + JsonTrees.text(value));
     }
     if (s.signum() < 0 || s.compareTo(BigDecimal.valueOf(366L * 24 * 3600)) > 0) {
-      throw new IllegalArgumentException(key + " must be between 0 and a year of seconds, got " + value);
+      throw new IllegalArgumentException(key + " must be between 0 and a year of seconds, got " + JsonTrees.text(value));
     }
     return Duration.ofMillis(s.movePointRight(3).setScale(0, RoundingMode.HALF_UP).longValueExact());
   }

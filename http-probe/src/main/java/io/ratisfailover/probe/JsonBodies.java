@@ -1,13 +1,17 @@
 package io.ratisfailover.probe;
 
-import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ratisfailover.MemberId;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -19,14 +23,16 @@ import java.util.Set;
  * for the clusters port ({@link FleetApi}).
  */
 final class JsonBodies {
-  private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private final JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   Answer json(int status, JsonNode body, String reason) {
-    try {
-      return new Answer(status, Answer.JSON, mapper.writeValueAsBytes(body), Map.of(), false, reason);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write JSON", e);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = factory.createGenerator(out)) {
+      JsonTrees.write(body, g);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write JSON", e);
     }
+    return new Answer(status, Answer.JSON, out.toByteArray(), Map.of(), false, reason);
   }
 
   Answer error(int status, String message) {
@@ -41,10 +47,8 @@ final class JsonBodies {
     if (r.body().length == 0) {
       throw new BadRequest(error(400, "a JSON body is required"));
     }
-    try {
-      return mapper.readTree(r.body());
-    } catch (JsonParseException e) {
-      throw new BadRequest(error(400, "the body is not valid JSON: " + e.getOriginalMessage()));
+    try (JsonParser p = factory.createParser(r.body())) {
+      return JsonTrees.read(p);
     } catch (JsonProcessingException e) {
       throw new BadRequest(error(400, "the body is not valid JSON: " + e.getOriginalMessage()));
     } catch (IOException e) {
@@ -55,7 +59,7 @@ final class JsonBodies {
   /** The body as a JSON object with only {@code allowed} keys; empty is fine when {@code optional}. */
   ObjectNode jsonObject(ProbeRequest r, boolean optional, Set<String> allowed) throws BadRequest {
     if (r.body().length == 0 && optional) {
-      return mapper.createObjectNode();
+      return JsonNodeFactory.instance.objectNode();
     }
     JsonNode node = readJson(r);
     if (!node.isObject()) {
@@ -82,7 +86,7 @@ final class JsonBodies {
       return Optional.empty();
     }
     if (!v.isTextual()) {
-      throw new BadRequest(error(400, key + " must be a member name (a string), got " + v));
+      throw new BadRequest(error(400, key + " must be a member name (a string), got " + JsonTrees.text(v)));
     }
     try {
       return Optional.of(MemberId.of(v.asText()));

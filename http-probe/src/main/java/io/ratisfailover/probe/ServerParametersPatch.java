@@ -31,7 +31,7 @@ final class ServerParametersPatch {
       return s -> s.withPostgresql(ServerParameters.NONE.withSlots(s.postgresql().slots()));
     }
     if (!value.isObject()) {
-      throw new IllegalArgumentException("postgresql must be a mapping with parameters and pg_hba, got " + value);
+      throw new IllegalArgumentException("postgresql must be a mapping with parameters and pg_hba, got " + JsonTrees.text(value));
     }
     Map<String, Optional<String>> parameters = new LinkedHashMap<>();
     Optional<List<String>> hba = replace ? Optional.of(List.of()) : Optional.empty();
@@ -43,7 +43,7 @@ final class ServerParametersPatch {
           if (v.isNull()) {
             replaceParameters = true;
           } else if (!v.isObject()) {
-            throw new IllegalArgumentException("postgresql.parameters must be a mapping of name: value, got " + v);
+            throw new IllegalArgumentException("postgresql.parameters must be a mapping of name: value, got " + JsonTrees.text(v));
           } else {
             for (Map.Entry<String, JsonNode> p : v.properties()) {
               parameters.put(p.getKey(), parameterValue(p.getKey(), p.getValue()));
@@ -54,12 +54,12 @@ final class ServerParametersPatch {
           if (v.isNull()) {
             hba = Optional.of(List.of());
           } else if (!v.isArray()) {
-            throw new IllegalArgumentException("postgresql.pg_hba must be a list of lines, got " + v);
+            throw new IllegalArgumentException("postgresql.pg_hba must be a list of lines, got " + JsonTrees.text(v));
           } else {
             List<String> lines = new ArrayList<>();
             for (JsonNode line : v) {
               if (!line.isTextual()) {
-                throw new IllegalArgumentException("postgresql.pg_hba: each line must be text, got " + line);
+                throw new IllegalArgumentException("postgresql.pg_hba: each line must be text, got " + JsonTrees.text(line));
               }
               lines.add(line.asText());
             }
@@ -100,7 +100,7 @@ final class ServerParametersPatch {
     Map<String, Optional<ReplicationSlot>> changes = new LinkedHashMap<>();
     boolean fromEmpty = replace || value.isNull();
     if (!value.isNull() && !value.isObject()) {
-      throw new IllegalArgumentException("slots must be a mapping of name: {type: physical|logical, ...}, got " + value);
+      throw new IllegalArgumentException("slots must be a mapping of name: {type: physical|logical, ...}, got " + JsonTrees.text(value));
     }
     if (value.isObject()) {
       for (Map.Entry<String, JsonNode> field : value.properties()) {
@@ -128,7 +128,7 @@ final class ServerParametersPatch {
 
   private static ReplicationSlot slot(String name, JsonNode v) {
     if (!v.isObject()) {
-      throw new IllegalArgumentException("slots." + name + " must be a mapping with type (physical or logical), got " + v);
+      throw new IllegalArgumentException("slots." + name + " must be a mapping with type (physical or logical), got " + JsonTrees.text(v));
     }
     Optional<String> database = Optional.empty();
     Optional<String> plugin = Optional.empty();
@@ -136,7 +136,7 @@ final class ServerParametersPatch {
     for (Map.Entry<String, JsonNode> field : v.properties()) {
       JsonNode f = field.getValue();
       if (!f.isTextual()) {
-        throw new IllegalArgumentException("slots." + name + "." + field.getKey() + " must be text, got " + f);
+        throw new IllegalArgumentException("slots." + name + "." + field.getKey() + " must be text, got " + JsonTrees.text(f));
       }
       switch (field.getKey()) {
         case "type" -> {
@@ -167,6 +167,6 @@ final class ServerParametersPatch {
     if (v.isTextual() || v.isNumber() || v.isBoolean()) {
       return Optional.of(v.asText());
     }
-    throw new IllegalArgumentException("postgresql.parameters." + name + " must be a single value, got " + v);
+    throw new IllegalArgumentException("postgresql.parameters." + name + " must be a single value, got " + JsonTrees.text(v));
   }
 }

@@ -253,6 +253,26 @@ class SidecarConfigTest {
         "sidecar.yml: watchdog.safety_margin: '4' is not a duration");
   }
 
+  /**
+   * Scalars are taken as written where text is expected: an object mapper read {@code 0.90} as 0.9;
+   * a key given twice is refused instead of the last one silently winning.
+   */
+  @Test
+  void valuesKeepTheirTextAndAKeyGivenTwiceIsRefused() {
+    String yaml = GOOD.replace("parameters: {max_connections: \"200\"}",
+        "parameters: {max_connections: 200, checkpoint_completion_target: 0.90, unix_socket_permissions: 0770}");
+    assertThat(SidecarConfig.parse("sidecar.yml", yaml, ENV).postgres().serverParameters())
+        .containsEntry("max_connections", "200").containsEntry("checkpoint_completion_target", "0.90")
+        .containsEntry("unix_socket_permissions", "0770");
+    assertProblem(GOOD.replace("member: pg1", "member: pg1\nmember: pg2"), "sidecar.yml: invalid YAML at line 3: Duplicate field 'member'");
+    assertProblem(GOOD.replace("insecure: true", "insecure: maybe"), "sidecar.yml: raft.insecure: expected true or false");
+    assertProblem(GOOD.replace("failover_priority: 2", "failover_priority: high"), "sidecar.yml: tags.failover_priority: expected a number");
+    assertProblem(GOOD.replace("client_networks: [10.0.0.0/24]", "client_networks: 10.0.0.0/24"),
+        "sidecar.yml: postgresql.client_networks: expected a list");
+    assertProblem(GOOD.replace("custom: {dc: east}", "custom: {dc: [east]}"), "sidecar.yml: tags.custom.dc: expected a text value");
+    assertProblem("just text\n", "sidecar.yml: the file: expected a mapping of keys");
+  }
+
   @Test
   void aBackupSectionManagesArchivingAndNamesReplicaAndBootstrapMethods() {
     String yaml = GOOD.replace("parameters: {max_connections: \"200\"}",
