@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -32,8 +34,32 @@ class ProgramLoggingTest {
     assertThat(root.getLevel()).isEqualTo(Level.WARN);
     ConsoleAppender<?> out = (ConsoleAppender<?>) root.getAppender("OUT");
     assertThat(out.isStarted()).isTrue();
-    assertThat(((PatternLayoutEncoder) out.getEncoder()).getPattern())
-        .isEqualTo("%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{20} - %msg%n");
+    assertThat(((LayoutWrappingEncoder<?>) out.getEncoder()).getLayout()).isInstanceOf(ProgramLogLayout.class);
+  }
+
+  /** The layout written in code writes what logback's pattern layout writes for the pattern. */
+  @Test
+  void eachLineIsWhatThePatternDescribes() {
+    LoggerContext context = new LoggerContext();
+    PatternLayout pattern = new PatternLayout();
+    pattern.setContext(context);
+    pattern.setPattern(ProgramLogging.PATTERN);
+    pattern.start();
+    ProgramLogLayout layout = new ProgramLogLayout();
+    layout.setContext(context);
+    layout.start();
+    ch.qos.logback.classic.Logger member = context.getLogger("io.ratisfailover.internal.control.MemberRuntime");
+    ch.qos.logback.classic.Logger shortName = context.getLogger("Main");
+    LoggingEvent[] events = {
+        new LoggingEvent("x", member, Level.INFO, "member {} epoch {}: {}", null, new Object[] {"pg1", 7, "PRIMARY"}),
+        new LoggingEvent("x", shortName, Level.WARN, "a warning", null, null),
+        new LoggingEvent("x", member, Level.ERROR, "failed: {}", new IllegalStateException("boom",
+            new java.io.IOException("cause")), new Object[] {"start"}),
+    };
+    for (LoggingEvent e : events) {
+      e.setThreadName("ratis-failover-pg1-agent");
+      assertThat(layout.doLayout(e)).isEqualTo(pattern.doLayout(e));
+    }
   }
 
   @Test
