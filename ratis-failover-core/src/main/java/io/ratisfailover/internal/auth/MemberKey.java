@@ -1,6 +1,5 @@
 package io.ratisfailover.internal.auth;
 
-import com.google.protobuf.ByteString;
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberId;
 import io.ratisfailover.RaftTls;
@@ -20,6 +19,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * A member's signing identity, loaded from its {@link RaftTls} files: the private key (PEM,

@@ -147,7 +147,7 @@ public final class GroupMembership implements Closeable {
       try {
         RaftClientReply reply = client.io().sendStaleRead(Message.EMPTY, minIndex, peer.getId());
         if (reply.isSuccess()) {
-          return Optional.of(Codec.decodeState(reply.getMessage().getContent().toByteArray()));
+          return Optional.of(Codec.decodeState(reply.getMessage().getContent()));
         }
         log.debug("member {}: peer {} refused to read its state: {}", self, peer.getId(), reply.getException());
       } catch (IOException | RuntimeException e) {

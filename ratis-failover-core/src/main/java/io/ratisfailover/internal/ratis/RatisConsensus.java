@@ -148,7 +148,7 @@ public final class RatisConsensus implements Consensus, RaftVoters, java.io.Clos
       throw new CompletionException(reply.getException() != null ? reply.getException()
           : new IOException("request failed without an exception"));
     }
-    return Codec.decodeResult(reply.getMessage().getContent().toByteArray());
+    return Codec.decodeResult(reply.getMessage().getContent());
   }
 
   private synchronized RaftClient current() {

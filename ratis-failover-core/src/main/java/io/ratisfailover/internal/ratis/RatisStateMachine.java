@@ -136,7 +136,7 @@ public final class RatisStateMachine extends BaseStateMachine {
     TransactionContext trx = super.startTransaction(clientRequest);
     Request request;
     try {
-      request = Codec.decodeRequest(clientRequest.getMessage().getContent().toByteArray());
+      request = Codec.decodeRequest(clientRequest.getMessage().getContent());
     } catch (Codec.MalformedMessageException e) {
       return trx; // logged and refused where it is applied, as before
     }
@@ -170,7 +170,7 @@ public final class RatisStateMachine extends BaseStateMachine {
     ClusterState after = before.state();
     Request request = null;
     try {
-      request = Codec.decodeRequest(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      request = Codec.decodeRequest(entry.getStateMachineLogEntry().getLogData());
       Applied applied = transition.apply(before.state(), request, index);
       after = applied.state();
       result = applied.result();

@@ -1,10 +1,10 @@
 package io.ratisfailover.internal.state;
 
-import com.google.protobuf.ByteString;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * The certificate authority a cluster was bootstrapped with (DER), recorded in the replicated

@@ -13,8 +13,6 @@ import static io.ratisfailover.internal.state.ProtoValues.settings;
 import static io.ratisfailover.internal.state.ProtoValues.status;
 import static io.ratisfailover.internal.state.ProtoValues.tags;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.Epoch;
 import io.ratisfailover.HistoryEntry;
@@ -31,6 +29,9 @@ import io.ratisfailover.internal.proto.SwitchoverProto;
 import io.ratisfailover.internal.proto.VerdictProto;
 import java.time.Instant;
 import java.util.Optional;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.InvalidProtocolBufferException;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * Translates between our records and the Protobuf wire format ({@code ratis_failover.proto}): log
@@ -69,6 +70,11 @@ public final class Codec {
   }
 
   public static Request decodeRequest(byte[] bytes) {
+    return decodeRequest(wrap(bytes));
+  }
+
+  /** Parsed in place: Ratis hands log entries and replies over as a ByteString of this same (shaded) protobuf. */
+  public static Request decodeRequest(ByteString bytes) {
     CommandProto p = parseCommand(bytes, "command");
     if (!p.hasSigned()) {
       return guard("command", () -> new Request(origin(p.getOrigin()), CommandCodec.decode(p)));
@@ -84,14 +90,14 @@ public final class Codec {
 
   /** Origin and command from the bytes a seal covers; they must not be signed again. */
   public static Request decodeSigned(ByteString signedCommand) {
-    CommandProto p = parseCommand(signedCommand.toByteArray(), "signed command");
+    CommandProto p = parseCommand(signedCommand, "signed command");
     if (p.hasSigned()) {
       throw new MalformedMessageException("signed command is signed twice", null);
     }
     return guard("signed command", () -> new Request(origin(p.getOrigin()), CommandCodec.decode(p)));
   }
 
-  private static CommandProto parseCommand(byte[] bytes, String what) {
+  private static CommandProto parseCommand(ByteString bytes, String what) {
     try {
       return CommandProto.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
@@ -110,6 +116,10 @@ public final class Codec {
   }
 
   public static ApplyResult decodeResult(byte[] bytes) {
+    return decodeResult(wrap(bytes));
+  }
+
+  public static ApplyResult decodeResult(ByteString bytes) {
     ApplyResultProto p;
     try {
       p = ApplyResultProto.parseFrom(bytes);
@@ -162,6 +172,10 @@ public final class Codec {
   }
 
   public static ClusterState decodeState(byte[] bytes) {
+    return decodeState(wrap(bytes));
+  }
+
+  public static ClusterState decodeState(ByteString bytes) {
     ClusterStateProto p;
     try {
       p = ClusterStateProto.parseFrom(bytes);
@@ -201,6 +215,14 @@ public final class Codec {
       }
       return b.build();
     });
+  }
+
+  /**
+   * The caller's bytes without a copy: they are only read, while being parsed, and the parser copies
+   * whatever it keeps (aliasing is off).
+   */
+  private static ByteString wrap(byte[] bytes) {
+    return UnsafeByteOperations.unsafeWrap(bytes);
   }
 
   private interface Decoder<T> {

@@ -1,6 +1,5 @@
 package io.ratisfailover.internal.state;
 
-import com.google.protobuf.ByteString;
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.HistoryEntry;
 import io.ratisfailover.Lsn;
@@ -34,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /** The values commands and snapshots share (origins, peers, tags, settings, statuses), to and from Protobuf. */
 final class ProtoValues {

@@ -1,8 +1,8 @@
 package io.ratisfailover.internal.state;
 
-import com.google.protobuf.ByteString;
 import java.util.List;
 import java.util.Objects;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * A sender's signature on a request: the exact bytes it signed (the encoded origin and command the

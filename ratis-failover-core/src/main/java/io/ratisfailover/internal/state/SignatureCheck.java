@@ -1,6 +1,5 @@
 package io.ratisfailover.internal.state;
 
-import com.google.protobuf.ByteString;
 import io.ratisfailover.MemberId;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
@@ -17,6 +16,7 @@ import java.util.Set;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * Whether a request comes from the member it names (invariant A1 in docs/design.md §4; §9): in a
