@@ -1,10 +1,10 @@
 package io.ratisfailover.probe;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpRequest;
 import java.util.function.IntFunction;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelHandlerContext;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpMessage;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpObjectAggregator;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpRequest;
 
 /**
  * Collects a request and its body up to {@code maxBodyBytes}; a larger body is answered with a

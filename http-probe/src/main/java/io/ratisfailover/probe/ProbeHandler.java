@@ -1,17 +1,5 @@
 package io.ratisfailover.probe;
 
-import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.ssl.SslHandler;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
@@ -20,6 +8,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.apache.ratis.thirdparty.io.netty.buffer.ByteBufUtil;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelHandlerContext;
+import org.apache.ratis.thirdparty.io.netty.channel.SimpleChannelInboundHandler;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.DecoderResult;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.FullHttpRequest;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpHeaderNames;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpUtil;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpVersion;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.QueryStringDecoder;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.TooLongHttpHeaderException;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.TooLongHttpLineException;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,19 +1,5 @@
 package io.ratisfailover.probe;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.ratisfailover.ClusterMember;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -27,6 +13,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
+import org.apache.ratis.thirdparty.io.netty.bootstrap.ServerBootstrap;
+import org.apache.ratis.thirdparty.io.netty.channel.Channel;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelFuture;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelOption;
+import org.apache.ratis.thirdparty.io.netty.channel.EventLoopGroup;
+import org.apache.ratis.thirdparty.io.netty.channel.nio.NioEventLoopGroup;
+import org.apache.ratis.thirdparty.io.netty.channel.socket.nio.NioServerSocketChannel;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.ClientAuth;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.OpenSsl;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslContext;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslContextBuilder;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslProvider;
+import org.apache.ratis.thirdparty.io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,10 +133,8 @@ public final class ProbeServer implements AutoCloseable {
         TimeUnit.SECONDS, config.adminQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.adminQueue()),
         new DefaultThreadFactory(threads + "-admin", true), new ThreadPoolExecutor.AbortPolicy());
     admin.allowCoreThreadTimeOut(true);
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threads + "-accept", true),
-        NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(threads + "-io", true),
-        NioIoHandler.newFactory());
+    EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory(threads + "-accept", true));
+    EventLoopGroup workers = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory(threads + "-io", true));
     AtomicInteger open = new AtomicInteger();
     OwnConnections own = new OwnConnections();
     Endpoint api = endpoint.create(admin, open::get);
@@ -220,9 +217,10 @@ public final class ProbeServer implements AutoCloseable {
   }
 
   /**
-   * BoringSSL where its native library loads (Linux x86-64 and aarch64 ship with the probe): with
-   * the JDK's engine, a check's p99 over HTTPS was several times its p99 over plain HTTP. The
-   * JDK's engine elsewhere, and named in the log so that an operator knows which one serves.
+   * BoringSSL where its native library loads (Ratis's shaded tcnative ships it for Linux and macOS
+   * on x86-64 and aarch64, and Windows on x86-64): with the JDK's engine, a check's p99 over HTTPS
+   * was several times its p99 over plain HTTP. The JDK's engine elsewhere, and named in the log so
+   * that an operator knows which one serves.
    */
   static SslProvider tlsEngine() {
     if (OpenSsl.isAvailable()) {

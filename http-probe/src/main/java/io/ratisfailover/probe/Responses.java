@@ -1,16 +1,16 @@
 package io.ratisfailover.probe;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import java.util.Map;
+import org.apache.ratis.thirdparty.io.netty.buffer.Unpooled;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelFuture;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelFutureListener;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelHandlerContext;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.DefaultFullHttpResponse;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.FullHttpResponse;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpHeaderNames;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpHeaderValues;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpResponseStatus;
+import org.apache.ratis.thirdparty.io.netty.handler.codec.http.HttpVersion;
 
 /** Turns an {@link Answer} into an HTTP response on the wire. */
 final class Responses {
