@@ -3,6 +3,7 @@ package io.ratisfailover.harness.bench;
 import io.ratisfailover.ClusterSettings;
 import io.ratisfailover.MemberKind;
 import io.ratisfailover.Peer;
+import io.ratisfailover.RaftLeaderPreference;
 import io.ratisfailover.Timing;
 import io.ratisfailover.testing.ChildProcesses;
 import io.ratisfailover.testing.LocalCluster;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,19 +39,28 @@ final class WitnessFootprint implements Scenario {
   private final Timing timing;
   private final Path launcher;
   private final Duration settle;
+  private final RaftLeaderPreference leaderPreference;
   private boolean archiveBuilt;
 
-  WitnessFootprint(Timing timing, Path launcher, Duration settle) {
+  /**
+   * @param leaderPreference {@code WITNESS} makes the witness the Raft leader in every run (it
+   *     arbitrates then, the larger of its two footprints); {@code STANDBY} lets it lead only when
+   *     it happens to, as in most clusters
+   */
+  WitnessFootprint(Timing timing, Path launcher, Duration settle, RaftLeaderPreference leaderPreference) {
     this.timing = timing;
     this.launcher = launcher;
     this.settle = settle;
+    this.leaderPreference = leaderPreference;
   }
 
   /** The launcher of the distribution the build leaves in {@code witness-node/target}. */
   static WitnessFootprint fromBuild(Timing timing) {
     Path home = Path.of(System.getProperty("rf.witness.home", "witness-node/target/ratis-failover-witness"));
     Duration settle = Duration.ofSeconds(Long.getLong("rf.witness.settle", 20));
-    return new WitnessFootprint(timing, home.resolve("bin/ratis-failover-witness"), settle);
+    RaftLeaderPreference preference = RaftLeaderPreference.valueOf(
+        System.getProperty("rf.witness.leader-preference", "standby").toUpperCase(Locale.ROOT));
+    return new WitnessFootprint(timing, home.resolve("bin/ratis-failover-witness"), settle, preference);
   }
 
   @Override public String name() { return "witness-footprint"; }
@@ -71,13 +82,13 @@ final class WitnessFootprint implements Scenario {
     LocalCluster cluster = new LocalCluster("footprint", dir, timing, ClusterSettings.DEFAULT,
         Map.of("pg1", MemberKind.DATA, "pg2", MemberKind.DATA, "w1", MemberKind.WITNESS));
     try (cluster) {
-      cluster.start("pg1");
-      cluster.start("pg2");
+      cluster.start("pg1", b -> b.raftLeaderPreference(leaderPreference));
+      cluster.start("pg2", b -> b.raftLeaderPreference(leaderPreference));
       awaitServing(cluster);
       // Let the members' start-up work (elections, compilation) settle: the witness joins a running cluster.
       LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
       int apiPort = Ports.free(1)[0];
-      Path config = writeConfig(dir, cluster.peers(), apiPort);
+      Path config = writeConfig(dir, cluster.peers(), apiPort, leaderPreference);
       Process witness = new ProcessBuilder(launcher.toString(), "--config", config.toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("witness.log").toFile()).start();
       try {
@@ -99,12 +110,14 @@ final class WitnessFootprint implements Scenario {
     }
   }
 
-  private static Path writeConfig(Path dir, List<Peer> peers, int apiPort) throws IOException {
+  private static Path writeConfig(Path dir, List<Peer> peers, int apiPort, RaftLeaderPreference preference)
+      throws IOException {
     String peerLines = peers.stream()
         .map(p -> "      - {id: " + p.id() + ", kind: " + (p.kind() == MemberKind.DATA ? "data" : "witness")
             + ", raft: " + p.raftAddress() + "}")
         .collect(Collectors.joining("\n"));
-    return Files.writeString(dir.resolve("w1.yml"), "member: w1\nstorage: " + dir.resolve("w1") + "\nraft: {insecure: true}\n"
+    return Files.writeString(dir.resolve("w1.yml"), "member: w1\nstorage: " + dir.resolve("w1")
+        + "\nraft: {insecure: true, leader_preference: " + preference.name().toLowerCase(Locale.ROOT) + "}\n"
         + "clusters:\n  - name: footprint\n    api_listen: 127.0.0.1:" + apiPort + "\n    peers:\n" + peerLines + "\n");
   }
 
