@@ -51,7 +51,13 @@ final class DatabaseOperations {
    * It counts as running as long as the lane is busy: a timed-out call may still be running.
    */
   private boolean writableOperationStarted;
-  /** Consecutive failures of database operations, and when the next may be tried. */
+  /**
+   * The epoch whose operations failed last, how many times in a row, and when the next may be
+   * tried. The backoff holds back that epoch only: a new one asks for something new (follow the new
+   * primary, promote this member), which must not wait out the 30 s a standby reached retrying to
+   * follow a primary that was down.
+   */
+  private Optional<Epoch> failingEpoch = Optional.empty();
   private int operationFailures;
   private long retryOperationsAt;
 
@@ -105,7 +111,7 @@ final class DatabaseOperations {
   }
 
   void operate(Agent.Operation operation, ClusterState state, Lease lease, Optional<Upstream> previous) {
-    if (database.operationInProgress() != null || Ticks.before(ticker.nanoTime(), retryOperationsAt)) {
+    if (database.operationInProgress() != null || heldBack(state.epoch())) {
       return;
     }
     Duration timeout = operation instanceof Agent.Operation.Bootstrap || operation instanceof Agent.Operation.StartReplica
@@ -179,9 +185,11 @@ final class DatabaseOperations {
         configured = Optional.of(s.topology());
       }
       log.info("member {} epoch {}: {} done", self, epoch, operation.name());
+      failingEpoch = Optional.empty();
       operationFailures = 0;
     } else if (!(outcome.error() instanceof DatabaseDriver.LaneBusyException)) {
-      operationFailures++;
+      operationFailures = failingEpoch.equals(Optional.of(epoch)) ? operationFailures + 1 : 1;
+      failingEpoch = Optional.of(epoch);
       Duration backoff = backoff(operationFailures);
       retryOperationsAt = Ticks.plus(ticker.nanoTime(), backoff);
       log.error("member {} epoch {}: {} failed (attempt {}, next in {} ms): {}", self, epoch, operation.name(),
@@ -217,6 +225,10 @@ final class DatabaseOperations {
       }
       finished.run();
     });
+  }
+
+  private boolean heldBack(Epoch epoch) {
+    return failingEpoch.equals(Optional.of(epoch)) && Ticks.before(ticker.nanoTime(), retryOperationsAt);
   }
 
   /** loop_wait after the first failure, doubling up to 30 s: persistent trouble must not become a storm. */
