@@ -43,9 +43,9 @@ final class WitnessFootprint implements Scenario {
   private boolean archiveBuilt;
 
   /**
-   * @param leaderPreference {@code WITNESS} makes the witness the Raft leader in every run (it
-   *     arbitrates then, the larger of its two footprints); {@code STANDBY} lets it lead only when
-   *     it happens to, as in most clusters
+   * @param leaderPreference {@code WITNESS} makes the witness the preferred Raft leader, so that
+   *     more runs measure it arbitrating, the larger of its two footprints (it still joins a cluster
+   *     that has a leader, and took over in 2 runs of 5); {@code STANDBY}: as in most clusters
    */
   WitnessFootprint(Timing timing, Path launcher, Duration settle, RaftLeaderPreference leaderPreference) {
     this.timing = timing;
