@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -239,13 +240,28 @@ public final class WitnessMain {
       }
       FailoverMember.Builder b = host.isPresent() ? plan.memberBuilder(host.get()) : plan.memberBuilder();
       FailoverMember member = b.rejoin(rejoin).build();
-      member.start();
+      // The API and the member start side by side, each mostly class loading (two cores): the API
+      // answers sooner, /health 503 until the member runs, as Patroni's REST API does while it starts.
+      CompletableFuture<Optional<ProbeServer>> probeStarted = CompletableFuture.supplyAsync(
+          () -> plan.probe().map(p -> ProbeServer.start(member, p)),
+          task -> new Thread(task, "witness-api-start-" + plan.cluster()).start());
+      try {
+        member.start();
+      } catch (RuntimeException e) {
+        probeStarted.handle((probe, error) -> {
+          if (probe != null) {
+            probe.ifPresent(ProbeServer::close);
+          }
+          return null;
+        }).join();
+        throw e;
+      }
       Optional<ProbeServer> probe;
       try {
-        probe = plan.probe().map(p -> ProbeServer.start(member, p));
-      } catch (RuntimeException e) {
+        probe = probeStarted.join();
+      } catch (CompletionException e) {
         member.close();
-        throw e;
+        throw e.getCause() instanceof RuntimeException r ? r : e;
       }
       served.put(plan.cluster(), new Served(plan, member, probe));
       if (host.isPresent()) {
