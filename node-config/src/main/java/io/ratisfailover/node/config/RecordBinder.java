@@ -52,6 +52,9 @@ final class RecordBinder {
       return list(typeArgument(type, 0), at);
     }
     if (raw == Map.class) {
+      if (typeArgument(type, 0) != String.class) {
+        throw new IllegalArgumentException("configuration maps have text keys, not " + type.getTypeName() + " (" + at + ")");
+      }
       return map(typeArgument(type, 1), at);
     }
     if (!token.isScalarValue()) {
