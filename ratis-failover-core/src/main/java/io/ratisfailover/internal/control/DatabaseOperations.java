@@ -62,7 +62,7 @@ final class DatabaseOperations {
   private long retryOperationsAt;
 
   DatabaseOperations(MemberId self, Timing timing, Ticker ticker, DatabaseDriver database, Fencer fencer,
-      Predicate<Epoch> holdsLeaseFor, Runnable publish, Runnable fenceCleared, Runnable finished, long now) {
+      Predicate<Epoch> holdsLeaseFor, Runnable publish, Runnable fenceCleared, Runnable finished) {
     this.self = self;
     this.timing = timing;
     this.ticker = ticker;
@@ -72,7 +72,6 @@ final class DatabaseOperations {
     this.publish = publish;
     this.fenceCleared = fenceCleared;
     this.finished = finished;
-    this.retryOperationsAt = now;
   }
 
   /** The primary topology the database was last configured with, while it is primary. */

@@ -113,7 +113,7 @@ public final class MemberRuntime {
         this::databaseNotPrimary, () -> reporting.dueAt(Ticks.plus(ticker.nanoTime(), timing.loopWait())),
         this::report, this::requestCycle, this::appliedIndex, this::configuredTopology);
     this.operations = this.database == null ? null : new DatabaseOperations(self, timing, ticker, this.database, fencer,
-        this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished, now);
+        this::holdsLeaseFor, this::publish, fences::forget, this::databaseCallFinished);
     this.arbiterActions = new ArbiterActions(self, timing, flights, consensus, () -> state().epoch(), now);
     this.leases = new LeaseRenewals(self, timing, ticker, loop, submitter, flights, this.watchdog, roles::role,
         () -> state().epoch(), () -> closed, this::requestCycle, now);

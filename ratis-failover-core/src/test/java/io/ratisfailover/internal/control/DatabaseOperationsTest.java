@@ -28,7 +28,7 @@ class DatabaseOperationsTest {
   private final AtomicInteger finished = new AtomicInteger();
   private final DatabaseOperations operations = new DatabaseOperations(PG1, timing, ticker,
       new DatabaseDriver(database, Runnable::run, Runnable::run, new ImmediateLoop(), ticker, () -> { }),
-      Fencer.NONE, epoch -> true, () -> { }, () -> { }, finished::incrementAndGet, 0);
+      Fencer.NONE, epoch -> true, () -> { }, () -> { }, finished::incrementAndGet);
 
   /**
    * A standby that could not follow for a while (its upstream down) backed off to 30 s between
