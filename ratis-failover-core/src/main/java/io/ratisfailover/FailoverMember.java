@@ -83,7 +83,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     // Incarnations grow from one start to the next (the submitter moves past a higher recorded one).
     Submitter submitter = new Submitter(b.memberId, b.clock.millis(), b.clock, consensus, key);
     RuntimeConfig runtimeConfig = new RuntimeConfig(b.memberId, selfPeer.kind(), b.clusterName, b.peers,
-        b.initialSettings, b.timing, b.tags, b.apiUrl, key.map(MemberKey::ca));
+        b.initialSettings, b.timing, b.tags, b.apiUrl, key.map(MemberKey::ca), b.switchoverDrain);
     this.runtime = new MemberRuntime(runtimeConfig, threads.loop(), b.ticker, b.clock, submitter, consensus, b.database,
         threads.operationLane(), threads.fenceLane(), b.fencer, b.watchdog, RenewalClock.LOCAL, AgentPolicy.STANDARD,
         new RoleListeners(b.roleListeners, b.listenerExecutor));
@@ -263,6 +263,7 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
     private boolean insecureRaft;
     private RaftHost host;
     private RaftLeaderPreference leaderPreference = RaftLeaderPreference.STANDBY;
+    private Duration switchoverDrain = Duration.ZERO;
 
     private Builder() {}
 
@@ -305,6 +306,21 @@ public final class FailoverMember implements ClusterMember, AutoCloseable {
      */
     public Builder raftLeaderPreference(RaftLeaderPreference value) {
       this.leaderPreference = Objects.requireNonNull(value, "raftLeaderPreference");
+      return this;
+    }
+    /**
+     * In a switchover, how long the primary answers 503 on {@code /primary} while its database
+     * still takes writes, before it stops it: routers that poll {@code /primary} start dropping it
+     * while writes still work, and the next primary's {@code primary_hold_off} counts from the start
+     * of the drain. Zero (the default) stops at once; at most one minute. The HTTP probe's
+     * configuration says what suits its routers ({@code ProbeConfig#switchoverDrain}).
+     */
+    public Builder switchoverDrain(Duration value) {
+      Objects.requireNonNull(value, "switchoverDrain");
+      if (value.isNegative() || value.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw SettingException.at("switchover_drain", "must be between 0 and 1 minute, got " + value);
+      }
+      this.switchoverDrain = value;
       return this;
     }
     /** Listen on this host instead of the one in this member's Raft address (for example 0.0.0.0). */

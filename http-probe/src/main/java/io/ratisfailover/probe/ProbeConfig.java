@@ -66,6 +66,19 @@ public record ProbeConfig(String host, int port, Optional<BasicAuth> auth, Optio
     return new Builder();
   }
 
+  /**
+   * How long a primary handing over in a switchover should answer 503 on {@code /primary} while it
+   * still takes writes (the member's {@code switchoverDrain}): a third of the hold-off, so that most
+   * of what routers need to drop the old primary passes while writes still work. HAProxy cuts its
+   * sessions no sooner than {@code (fall - 1) x fastinter} after the first 503, a third of
+   * {@code inter + (fall - 1) x fastinter} with the recommended {@code fall 2} and {@code inter 2 x
+   * fastinter}; a longer drain would turn that cut into lost time. Zero with a push, which drops the
+   * server the moment the answer changes.
+   */
+  public Duration switchoverDrain() {
+    return haproxyPush.isPresent() ? Duration.ZERO : primaryHoldOff.dividedBy(3);
+  }
+
   /** The scheme clients use: {@code https} with TLS, else {@code http}. */
   public String scheme() {
     return tls.isPresent() ? "https" : "http";

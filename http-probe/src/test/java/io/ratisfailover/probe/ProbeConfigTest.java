@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +24,17 @@ class ProbeConfigTest {
     assertThat(c.auth()).isEmpty();
     assertThat(c.tls()).isEmpty();
     assertThat(c.scheme()).isEqualTo("http");
+  }
+
+  @Test
+  void aSwitchoverDrainsForAThirdOfTheHoldOffUnlessHaproxyIsToldDirectly() {
+    assertThat(ProbeConfig.builder().build().switchoverDrain()).isZero();
+    assertThat(ProbeConfig.builder().primaryHoldOff(Duration.ofMillis(750)).build().switchoverDrain())
+        .isEqualTo(Duration.ofMillis(250));
+    HaproxyPush push = new HaproxyPush(List.of(HaproxyPush.RuntimeApi.parse("127.0.0.1:9999")), "primary", Map.of(),
+        Duration.ofMillis(500));
+    assertThat(ProbeConfig.builder().primaryHoldOff(Duration.ofMillis(750)).haproxyPush(push).build().switchoverDrain())
+        .isZero();
   }
 
   @Test

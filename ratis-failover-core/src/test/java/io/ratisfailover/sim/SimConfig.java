@@ -8,6 +8,7 @@ import io.ratisfailover.internal.control.AgentPolicy;
 import io.ratisfailover.internal.control.RenewalClock;
 import io.ratisfailover.internal.state.ClusterStateMachine;
 import io.ratisfailover.internal.state.Transition;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -21,10 +22,11 @@ import java.util.List;
  * @param maxWallSkewMillis members' wall clocks differ by up to this much (NTP skew)
  * @param lateReplyProbability the share of answers to commands that arrive 0.4–3 s late, beyond the
  *     lease margin (a retransmission, a stall on the leader)
+ * @param switchoverDrain how long a primary answers 503 on {@code /primary} before a switchover's stop
  */
 public record SimConfig(List<Peer> members, Timing timing, ClusterSettings settings, Transition transition,
     RenewalClock renewalClock, AgentPolicy agentPolicy, long warmupMillis, long faultWindowMillis,
-    long maxDatabaseLatencyMillis, long maxWallSkewMillis, double lateReplyProbability) {
+    long maxDatabaseLatencyMillis, long maxWallSkewMillis, double lateReplyProbability, Duration switchoverDrain) {
 
   public SimConfig {
     members = List.copyOf(members);
@@ -34,7 +36,7 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
   public static SimConfig threeMembers() {
     return new SimConfig(List.of(Peer.data("pg1", "sim:1"), Peer.data("pg2", "sim:2"), Peer.witness("w1", "sim:3")),
         Timing.defaults(), ClusterSettings.DEFAULT, new ClusterStateMachine(), RenewalClock.LOCAL, AgentPolicy.STANDARD, 6_000, 30_000, 40, 2_000,
-        0.1);
+        0.1, Duration.ZERO);
   }
 
   /** Three data members and two witnesses. */
@@ -54,10 +56,13 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
             .withSynchronousNodeCount(2));
   }
 
-  /** The layout a replay or survey names with {@code -Dsim.members}: 3 (default), 5, or quorum. */
+  /**
+   * The layout a replay or survey names with {@code -Dsim.members}: 3 (default), 5 (whose primary
+   * drains for 250 ms before a switchover's stop), or quorum.
+   */
   public static SimConfig named(String members) {
     return switch (members == null ? "3" : members) {
-      case "5" -> fiveMembers();
+      case "5" -> fiveMembers().withSwitchoverDrain(Duration.ofMillis(250));
       case "quorum" -> quorumCommit();
       default -> threeMembers();
     };
@@ -65,38 +70,43 @@ public record SimConfig(List<Peer> members, Timing timing, ClusterSettings setti
 
   public SimConfig withSettings(ClusterSettings value) {
     return new SimConfig(members, timing, value, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability, switchoverDrain);
   }
 
   public SimConfig withMembers(List<Peer> value) {
     return new SimConfig(value, timing, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability, switchoverDrain);
   }
 
   public SimConfig withTiming(Timing value) {
     return new SimConfig(members, value, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability, switchoverDrain);
   }
 
   public SimConfig withTransition(Transition value) {
     return new SimConfig(members, timing, settings, value, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability, switchoverDrain);
   }
 
   public SimConfig withRenewalClock(RenewalClock value) {
     return new SimConfig(members, timing, settings, transition, value, agentPolicy, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability, switchoverDrain);
   }
 
   public SimConfig withAgentPolicy(AgentPolicy value) {
     return new SimConfig(members, timing, settings, transition, renewalClock, value, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability, switchoverDrain);
+  }
+
+  public SimConfig withSwitchoverDrain(Duration value) {
+    return new SimConfig(members, timing, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
+        maxDatabaseLatencyMillis, maxWallSkewMillis, lateReplyProbability, value);
   }
 
   /** Without late answers: for schedules that must stay within what the timing tolerates. */
   public SimConfig withoutLateReplies() {
     return new SimConfig(members, timing, settings, transition, renewalClock, agentPolicy, warmupMillis, faultWindowMillis,
-        maxDatabaseLatencyMillis, maxWallSkewMillis, 0);
+        maxDatabaseLatencyMillis, maxWallSkewMillis, 0, switchoverDrain);
   }
 
   public int size() {

@@ -2,6 +2,7 @@ package io.ratisfailover.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,18 @@ class SimulationSmokeTest {
     System.out.println(outcome.report());
     assertThat(outcome.violations()).isEmpty();
     assertThat(outcome.stats().failovers()).isZero();
+  }
+
+  @Test
+  void aSwitchoverDrainsFirstThenHandsOver() {
+    Schedule schedule = Schedule.parse("seed=7 rates=1.0,1.0,1.0 faults=switchover(2,8000)");
+    Simulation.Outcome outcome = new Simulation(SimConfig.threeMembers().withSwitchoverDrain(Duration.ofMillis(300)), schedule)
+        .run();
+    System.out.println(outcome.report());
+    assertThat(outcome.violations()).isEmpty();
+    assertThat(outcome.stats().failovers()).isEqualTo(1);
+    assertThat(outcome.trace()).anySatisfy(line -> assertThat(line)
+        .contains("PRIMARY -> DEMOTING").contains("answering 503 on /primary for another 300 ms"));
   }
 
   @Test

@@ -117,7 +117,7 @@ public final class SidecarMain implements Callable<Integer> {
     RoleCallbacks callbacks = new RoleCallbacks(new CallbackRunner(plan.member(), plan.cluster(), plan.callbacks()));
     // on_restart and on_reload fire from the wrapped adapter, on_role_change from the role listener.
     FailoverMember.Builder builder = plan.data().memberBuilder(new CallbackDatabase(adapter, callbacks)).rejoin(rejoin)
-        .watchdog(watchdog).roleListener(callbacks);
+        .watchdog(watchdog).roleListener(callbacks).switchoverDrain(plan.probe().switchoverDrain());
     plan.pgpool().ifPresent(p -> builder.roleListener(new PgPool(p.config()).onPromotion(p.nodeId(), pgpoolThread(plan))));
     FailoverMember member = builder.build();
     ProbeServer probe;

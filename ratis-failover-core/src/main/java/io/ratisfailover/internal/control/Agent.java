@@ -17,6 +17,7 @@ import io.ratisfailover.spi.FenceMode;
 import io.ratisfailover.spi.PrimaryTopology;
 import io.ratisfailover.spi.Promotion;
 import io.ratisfailover.spi.Upstream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,19 +69,36 @@ final class Agent {
    *     neither seen applied nor overtaken by a later command of this agent's
    * @param sampledAfter for each member, the log index it had applied when it started observing the
    *     database status of its last applied report (when it said)
+   * @param switchoverDrain how long a primary handing over in a switchover answers 503 on
+   *     {@code /primary} while its database still takes writes, before it stops it
+   * @param drainingSince since when this member has been doing so, for the switchover now due
    */
   record Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
       long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
       Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
       Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
       boolean writableOperationInFlight, Set<SyncRecord> unconfirmedSync, Optional<ClusterCa> ca,
-      Map<MemberId, Long> sampledAfter) {
+      Map<MemberId, Long> sampledAfter, Duration switchoverDrain, OptionalLong drainingSince) {
     Input {
       Objects.requireNonNull(state, "state");
       Objects.requireNonNull(ca, "ca");
+      Objects.requireNonNull(switchoverDrain, "switchoverDrain");
+      Objects.requireNonNull(drainingSince, "drainingSince");
       syncBarriers = Map.copyOf(syncBarriers);
       unconfirmedSync = Set.copyOf(unconfirmedSync);
       sampledAfter = Map.copyOf(sampledAfter);
+    }
+
+    /** A member that stops its database at once in a switchover. */
+    Input(MemberId self, MemberKind kind, String clusterName, ClusterState state, boolean booted, Timing timing,
+        long now, Instant wallNow, Lease lease, long nextRenewAt, Optional<DatabaseStatus> db,
+        Optional<FenceReason> fencedFor, OptionalLong primaryDownSince, OptionalLong candidateSince,
+        Map<MemberId, Lsn> syncBarriers, Optional<PrimaryTopology> configured, Optional<Epoch> promotedEpoch,
+        boolean writableOperationInFlight, Set<SyncRecord> unconfirmedSync, Optional<ClusterCa> ca,
+        Map<MemberId, Long> sampledAfter) {
+      this(self, kind, clusterName, state, booted, timing, now, wallNow, lease, nextRenewAt, db, fencedFor,
+          primaryDownSince, candidateSince, syncBarriers, configured, promotedEpoch, writableOperationInFlight,
+          unconfirmedSync, ca, sampledAfter, Duration.ZERO, OptionalLong.empty());
     }
 
     /** Without knowing when the members' reported statuses were observed. */
@@ -115,6 +133,12 @@ final class Agent {
 
     /** Stop the database from taking writes, on the fence lane. */
     record Fence(FenceMode mode, FenceReason reason, String why) implements Action {}
+
+    /**
+     * Answer 503 on {@code /primary} while the database still takes writes: routers start dropping
+     * this server before a switchover stops it, and the next primary's hold-off counts from now.
+     */
+    record Drain() implements Action {}
 
     /**
      * Propose this member's cluster name, peers and settings as the new cluster's. Only a data

@@ -53,7 +53,7 @@ final class DecisionInputs {
         status.primaryDownSince(), elected.since(), status.syncBarriers(), configured.get(),
         operations == null ? Optional.empty() : operations.promotedEpoch(),
         operations != null && operations.writableOperationRunning(), pendingSync.mayStillApply(),
-        config.ca(), reports.sampledAfter());
+        config.ca(), reports.sampledAfter(), config.switchoverDrain(), fences.drainingSince());
   }
 
   Arbiter.Input arbiter(long now) {

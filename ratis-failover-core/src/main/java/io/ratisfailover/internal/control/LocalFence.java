@@ -6,6 +6,7 @@ import io.ratisfailover.Timing;
 import io.ratisfailover.internal.control.Agent.FenceReason;
 import io.ratisfailover.spi.Fencer;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,8 @@ final class LocalFence {
   private final Runnable finished;
   private Optional<FenceReason> fencedFor = Optional.empty();
   private boolean fencing;
+  /** Since when the member has answered 503 on {@code /primary} ahead of a switchover's stop. */
+  private OptionalLong drainingSince = OptionalLong.empty();
 
   LocalFence(MemberId self, Timing timing, DatabaseDriver database, Fencer fencer, Runnable finished) {
     this.self = self;
@@ -43,6 +46,24 @@ final class LocalFence {
   /** Why the member fenced its database, until the epoch moves on or an operation succeeds. */
   Optional<FenceReason> fencedFor() {
     return fencedFor;
+  }
+
+  /** Since when the member has been draining ahead of a switchover's stop, if it is. */
+  OptionalLong drainingSince() {
+    return drainingSince;
+  }
+
+  /** The agent asked for a drain at tick {@code now}: it starts now unless it runs already. */
+  void drain(long now) {
+    if (drainingSince.isEmpty()) {
+      log.info("member {}: switchover: answering 503 on /primary before stopping the database", self);
+      drainingSince = OptionalLong.of(now);
+    }
+  }
+
+  /** The agent no longer asks for a drain: its fence began, or the switchover is off. */
+  void drainOver() {
+    drainingSince = OptionalLong.empty();
   }
 
   /** Whatever the member fenced for is over. */

@@ -248,6 +248,9 @@ public final class MemberRuntime {
     }
     agreement.checkAgreement(state(), booted());
     Agent.Decision decision = agent.decide(inputs.agent(now, acting()));
+    if (decision.actions().stream().noneMatch(Agent.Action.Drain.class::isInstance)) {
+      fences.drainOver();
+    }
     for (Agent.Action action : decision.actions()) {
       // After an operation the last observation is out of date; only the lease may move on meanwhile.
       if (!status.stale() || isRenewal(action)) {
@@ -312,6 +315,8 @@ public final class MemberRuntime {
       operations.operate(operate.operation(), state(), leases.lease(), previousPrimary());
     } else if (action instanceof Agent.Action.Fence fence) {
       fence(fence);
+    } else if (action instanceof Agent.Action.Drain) {
+      fences.drain(now);
     } else if (action instanceof Agent.Action.ProposeBootstrap) {
       commands.proposeBootstrap();
     }
@@ -374,7 +379,7 @@ public final class MemberRuntime {
 
   private void updateRole() {
     boolean isPrimary = state().isPrimary(self, state().epoch());
-    boolean demoting = fences.inProgress() || (isPrimary && fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent());
+    boolean demoting = fences.inProgress() || fences.drainingSince().isPresent() || (isPrimary && fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent());
     boolean promoted = isPrimary && (state().currentEntry().map(HistoryEntry::promoted).orElse(false)
         || operations.promotedEpoch().filter(state().epoch()::equals).isPresent());
     transition(RoleTransitions.roleFor(closed, booted(), config.kind(), demoting, isPrimary, promoted), reason);

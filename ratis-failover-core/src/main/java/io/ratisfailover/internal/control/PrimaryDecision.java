@@ -64,6 +64,14 @@ final class PrimaryDecision {
         // A server that does not answer (UNKNOWN) may still take writes: it is stopped like a running one,
         // and a clean stop that did not work is followed by an immediate one.
         boolean cleanStopFailed = in.fencedFor().filter(r -> r == FenceReason.SWITCHOVER).isPresent();
+        long drainEnds = Ticks.plus(in.drainingSince().orElse(in.now()), in.switchoverDrain());
+        if (!cleanStopFailed && db.isPrimary() && !in.writableOperationInFlight() && !Ticks.reached(in.now(), drainEnds)) {
+          // The routers' hold-off runs while the server still takes writes, instead of after it stopped.
+          actions.add(new Action.Drain());
+          return new Decision(actions, "switchover requested: answering 503 on /primary for another "
+              + (drainEnds - in.now()) / 1_000_000 + " ms before stopping, so that routers drop this server first",
+              Ticks.earlier(next, drainEnds));
+        }
         actions.add(new Action.Fence(cleanStopFailed ? FenceMode.IMMEDIATE : FenceMode.FAST, FenceReason.SWITCHOVER,
             "switchover: stopping cleanly so that the standbys receive all WAL"));
         return new Decision(actions, "switchover requested: stopping the primary", next);

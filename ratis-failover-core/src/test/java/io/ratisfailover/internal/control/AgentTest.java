@@ -190,6 +190,50 @@ class AgentTest {
     assertThat(commands(release)).contains(new Command.Release(Epoch.of(1), Optional.of(Lsn.of(9000)), "switchover"));
   }
 
+  static Agent.Input draining(Agent.Input in, Duration drain, OptionalLong since) {
+    return new Agent.Input(in.self(), in.kind(), in.clusterName(), in.state(), in.booted(), in.timing(), in.now(),
+        in.wallNow(), in.lease(), in.nextRenewAt(), in.db(), in.fencedFor(), in.primaryDownSince(), in.candidateSince(),
+        in.syncBarriers(), in.configured(), in.promotedEpoch(), in.writableOperationInFlight(), in.unconfirmedSync(),
+        in.ca(), in.sampledAfter(), drain, since);
+  }
+
+  @Test
+  void aSwitchoverDrainsRoutersWhileTheDatabaseStillTakesWritesThenStopsIt() {
+    Story story = Story.of().bootstrap().elect("pg1").promoted("pg1", 1)
+        .apply("w1", new Command.RequestSwitchover(Optional.empty(), Optional.empty(), Epoch.of(1), Optional.empty()));
+    Agent.Input in = input(story.state(), "pg1", NOW + 2 * SEC, PRIMARY);
+    Duration drain = Duration.ofMillis(250);
+
+    Agent.Decision first = Agent.decide(draining(in, drain, OptionalLong.empty()));
+    assertThat(first.actions()).containsExactly(new Action.Drain());
+    assertThat(first.nextCheckAt()).isEqualTo(NOW + drain.toNanos());
+    assertThat(first.reason()).contains("answering 503 on /primary for another 250 ms");
+    // Still draining 100 ms in: the lease is renewed as usual, nothing is stopped yet.
+    Agent.Input later = draining(in, drain, OptionalLong.of(NOW - 100_000_000L));
+    Agent.Decision midway = Agent.decide(new Agent.Input(later.self(), later.kind(), later.clusterName(), later.state(),
+        true, TIMING, NOW, Instant.EPOCH, later.lease(), NOW, later.db(), Optional.empty(), OptionalLong.empty(),
+        OptionalLong.empty(), Map.of(), Optional.empty(), Optional.empty(), false, Set.of(), Optional.empty(), Map.of(),
+        drain, later.drainingSince()));
+    assertThat(midway.actions()).contains(new Action.Drain()).hasAtLeastOneElementOfType(Action.Submit.class);
+    assertThat(actions(midway, Action.Fence.class)).isEmpty();
+
+    Agent.Decision over = Agent.decide(draining(in, drain, OptionalLong.of(NOW - drain.toNanos())));
+    assertThat(actions(over, Action.Drain.class)).isEmpty();
+    assertThat(actions(over, Action.Fence.class)).containsExactly(new Action.Fence(FenceMode.FAST, FenceReason.SWITCHOVER,
+        "switchover: stopping cleanly so that the standbys receive all WAL"));
+  }
+
+  @Test
+  void aDatabaseThatDoesNotAnswerAsPrimaryIsStoppedWithoutADrain() {
+    Story story = Story.of().bootstrap().elect("pg1").promoted("pg1", 1)
+        .apply("w1", new Command.RequestSwitchover(Optional.empty(), Optional.empty(), Epoch.of(1), Optional.empty()));
+    DatabaseStatus unknown = DatabaseStatus.of(DatabaseState.UNKNOWN, "connection refused");
+    Agent.Decision d = Agent.decide(draining(input(story.state(), "pg1", NOW + 2 * SEC, unknown), Duration.ofSeconds(1),
+        OptionalLong.empty()));
+    assertThat(actions(d, Action.Drain.class)).isEmpty();
+    assertThat(actions(d, Action.Fence.class)).hasSize(1);
+  }
+
   @Test
   void aScheduledSwitchoverWaitsForItsTime() {
     Story story = Story.of().bootstrap().elect("pg1").promoted("pg1", 1)
