@@ -47,10 +47,11 @@ final class DatabaseOperations {
   private Optional<PrimaryTopology> configured = Optional.empty();
   private Optional<Epoch> promotedEpoch = Optional.empty();
   /**
-   * The last operation started makes the database writable (promotion, bootstrap, start as primary).
-   * It counts as running as long as the lane is busy: a timed-out call may still be running.
+   * The name of the last operation started if it makes the database writable (promotion, bootstrap,
+   * start as primary), else null. It counts as running while the lane is busy with it: a timed-out
+   * call may still be running. Status polls share the lane and do not count.
    */
-  private boolean writableOperationStarted;
+  private String writableOperation;
   /**
    * The epoch whose operations failed last, how many times in a row, and when the next may be
    * tried. The backoff holds back that epoch only: a new one asks for something new (follow the new
@@ -91,7 +92,7 @@ final class DatabaseOperations {
 
   /** An operation that makes the database writable is still on the lane. */
   boolean writableOperationRunning() {
-    return writableOperationStarted && database.operationInProgress() != null;
+    return writableOperation != null && writableOperation.equals(database.operationInProgress());
   }
 
   /** Runs an operator's command (restart, reload, reinitialize) on the lane; {@code done} completes with its outcome. */
@@ -127,7 +128,7 @@ final class DatabaseOperations {
     } else {
       log.info("member {} epoch {}: {}", self, epoch, describe(operation));
     }
-    writableOperationStarted = makesWritable(operation);
+    writableOperation = makesWritable(operation) ? operation.name() : null;
     database.<Void>run(operation.name(), timeout, adapter -> {
       execute(adapter, operation, epoch, previous);
       return null;
