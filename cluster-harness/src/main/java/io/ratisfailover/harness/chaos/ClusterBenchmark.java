@@ -70,7 +70,7 @@ public final class ClusterBenchmark {
     /** Patroni's documented HAProxy configuration, as a Patroni user has it: no hold-off. */
     STOCK("inter 3s fall 3 rise 2", Duration.ZERO, false),
     /** The README's recommended configuration. */
-    RECOMMENDED("inter 500ms fastinter 250ms downinter 250ms fall 2 rise 1", Duration.ofMillis(750), false),
+    RECOMMENDED("inter 500ms fastinter 250ms downinter 100ms fall 2 rise 1", Duration.ofMillis(750), false),
     /** Patroni's configuration, the members pushing to HAProxy's admin socket. */
     STOCK_PUSH("inter 3s fall 3 rise 2", Duration.ZERO, true);
 

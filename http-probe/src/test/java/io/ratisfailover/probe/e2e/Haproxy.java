@@ -61,8 +61,8 @@ final class Haproxy implements AutoCloseable {
     return patroniStyleConfig(socket, frontPort, servers, RECOMMENDED_CHECKS);
   }
 
-  /** The README's recommended health-check timing: a server is DOWN within 0.75 s, UP within 250 ms. */
-  static final String RECOMMENDED_CHECKS = "inter 500ms fastinter 250ms downinter 250ms fall 2 rise 1";
+  /** The README's recommended health-check timing: a server is DOWN within 0.75 s, UP within 100 ms. */
+  static final String RECOMMENDED_CHECKS = "inter 500ms fastinter 250ms downinter 100ms fall 2 rise 1";
   /** The hold-off for it: {@code inter + (fall - 1) x fastinter}. */
   static final java.time.Duration RECOMMENDED_HOLD_OFF = java.time.Duration.ofMillis(750);
   /** The timing of Patroni's documented HAProxy configuration. */
