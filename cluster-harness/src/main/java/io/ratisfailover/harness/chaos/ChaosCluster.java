@@ -11,15 +11,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -220,6 +223,20 @@ final class ChaosCluster implements AutoCloseable {
 
   String api(String member) {
     return "http://" + network.address(member) + ":" + API;
+  }
+
+  /**
+   * {@code POST /switchover} to {@code via}'s API as the admin: away from {@code leader}, to
+   * {@code candidate} if given. Completes with the answer (200 once the new primary is promoted).
+   */
+  CompletableFuture<HttpResponse<String>> switchover(String via, String leader, Optional<String> candidate,
+      Duration answerWithin) {
+    String auth = Base64.getEncoder().encodeToString(("admin:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+    String body = "{\"leader\": \"" + leader + "\"" + candidate.map(c -> ", \"candidate\": \"" + c + "\"").orElse("") + "}";
+    HttpRequest request = HttpRequest.newBuilder(URI.create(api(via) + "/switchover"))
+        .timeout(answerWithin).header("Authorization", "Basic " + auth)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
 
   /** Whether {@code member}'s API answers 200 on {@code path} (a health check) within half a second. */

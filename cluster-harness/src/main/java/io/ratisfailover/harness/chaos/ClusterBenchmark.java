@@ -3,14 +3,9 @@ package io.ratisfailover.harness.chaos;
 import io.ratisfailover.harness.Directories;
 import io.ratisfailover.harness.bench.Results;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -155,7 +150,6 @@ public final class ClusterBenchmark {
   private final boolean raftTls;
   private final Selection selection;
   private final Results results = new Results();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   private ClusterBenchmark(int runs, Path work, boolean raftTls, Selection selection) {
     this.runs = runs;
@@ -266,7 +260,7 @@ public final class ClusterBenchmark {
     // POST /switchover answers once the new primary is promoted: it runs beside the observer, which
     // sees the new lease holder when it appears, not when the answer comes.
     CompletableFuture<HttpResponse<String>> switchover = scenario.fault == null
-        ? switchover(cluster, primary) : CompletableFuture.completedFuture(null);
+        ? cluster.switchover(primary, primary, Optional.empty(), SWITCHOVER_ANSWER) : CompletableFuture.completedFuture(null);
     if (scenario.fault != null) {
       injector.strike(scenario.fault, primary);
     }
@@ -288,13 +282,6 @@ public final class ClusterBenchmark {
         (taken - struck) / 1_000_000);
   }
 
-  private CompletableFuture<HttpResponse<String>> switchover(ChaosCluster cluster, String primary) {
-    String auth = Base64.getEncoder().encodeToString(("admin:" + ChaosCluster.PASSWORD).getBytes(StandardCharsets.UTF_8));
-    HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.api(primary) + "/switchover"))
-        .timeout(SWITCHOVER_ANSWER).header("Authorization", "Basic " + auth)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"leader\": \"" + primary + "\"}")).build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-  }
 
   /** Answered, and not with 200: no new primary is coming. */
   private static boolean refused(CompletableFuture<HttpResponse<String>> switchover) {

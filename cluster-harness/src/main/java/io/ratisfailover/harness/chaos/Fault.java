@@ -53,7 +53,12 @@ record Fault(Kind kind, String target, Duration lasts, Duration quietAfter) {
      * {@code --rejoin}. When the fault heals it is started with {@code --rejoin}, the recovery step
      * the README gives.
      */
-    RAFT_STORAGE_WIPED(true, true);
+    RAFT_STORAGE_WIPED(true, true),
+    /**
+     * A planned switchover asked of the member's API: away from it when it serves, to it when it is
+     * the standby. It runs on while the schedule goes on; nothing to heal.
+     */
+    SWITCHOVER(false, false);
 
     /** Whether the witness can suffer it (it has no PostgreSQL). */
     final boolean witnessToo;

@@ -18,6 +18,7 @@ final class Injector implements AutoCloseable {
 
   /** A JVM start, the peers' survey and the refusal, on a loaded two-core machine. */
   private static final Duration REFUSAL_WAIT = Duration.ofSeconds(60);
+  private static final Duration SWITCHOVER_ANSWER = Duration.ofSeconds(30);
 
   private final ChaosCluster cluster;
   private final String prefix;
@@ -70,13 +71,25 @@ final class Injector implements AutoCloseable {
         cluster.wipeRaftStorage(member);
         cluster.start(member);
       }
+      case SWITCHOVER -> switchover(member);
     }
+  }
+
+  /** Away from {@code member} if it serves, else to it; the answer is printed when it comes. */
+  private void switchover(String member) {
+    String other = ChaosCluster.DATA.stream().filter(m -> !m.equals(member)).findFirst().orElseThrow();
+    boolean serves = cluster.answers200(member, "/primary");
+    String leader = serves ? member : other;
+    Optional<String> candidate = serves ? Optional.empty() : Optional.of(member);
+    cluster.switchover(member, leader, candidate, SWITCHOVER_ANSWER).whenComplete((answer, failed) ->
+        System.out.println("[chaos] switchover away from " + leader + candidate.map(c -> " to " + c).orElse("") + ": "
+            + (failed != null ? failed.toString() : answer.statusCode() + " " + answer.body().strip())));
   }
 
   void heal(Fault.Kind kind, String member) throws IOException {
     switch (kind) {
       case KILL_AGENT, KILL_HOST, RESTART -> cluster.start(member);
-      case KILL_POSTGRES -> { }
+      case KILL_POSTGRES, SWITCHOVER -> { }
       case FREEZE_AGENT -> signal("CONT", cluster.agent(member).map(Process::pid).orElseThrow());
       case FREEZE_POSTGRES -> setState(group(member), "THAWED");
       case CUT_OFF, RESTART_CUT_OFF -> cluster.network().heal(member);
