@@ -225,6 +225,7 @@ public final class ChaosRun {
         result.setProperty("dualChecks", Long.toString(observer.dualChecks()));
         result.setProperty("haproxySamples", Long.toString(observer.haproxySamples()));
         result.setProperty("longestGapMs", Long.toString(longestGap));
+        result.setProperty("switchoversDone", Integer.toString(injector.switchoversDone()));
       }
     } catch (Exception e) {
       problems.add("the run broke off: " + e);

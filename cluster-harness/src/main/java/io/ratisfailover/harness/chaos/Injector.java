@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Strikes and heals faults on a {@link ChaosCluster}. PostgreSQL is frozen with the cgroup (v1)
@@ -23,6 +24,8 @@ final class Injector implements AutoCloseable {
   private final ChaosCluster cluster;
   private final String prefix;
   private final List<String> violations = new ArrayList<>();
+  /** Switchovers the API answered with 200 (the new primary promoted). */
+  private final AtomicInteger switchoversDone = new AtomicInteger();
 
   Injector(ChaosCluster cluster) {
     this.cluster = cluster;
@@ -81,9 +84,18 @@ final class Injector implements AutoCloseable {
     boolean serves = cluster.answers200(member, "/primary");
     String leader = serves ? member : other;
     Optional<String> candidate = serves ? Optional.empty() : Optional.of(member);
-    cluster.switchover(member, leader, candidate, SWITCHOVER_ANSWER).whenComplete((answer, failed) ->
-        System.out.println("[chaos] switchover away from " + leader + candidate.map(c -> " to " + c).orElse("") + ": "
-            + (failed != null ? failed.toString() : answer.statusCode() + " " + answer.body().strip())));
+    cluster.switchover(member, leader, candidate, SWITCHOVER_ANSWER).whenComplete((answer, failed) -> {
+      if (failed == null && answer.statusCode() == 200) {
+        switchoversDone.incrementAndGet();
+      }
+      System.out.println("[chaos] switchover away from " + leader + candidate.map(c -> " to " + c).orElse("") + ": "
+          + (failed != null ? failed.toString() : answer.statusCode() + " " + answer.body().strip()));
+    });
+  }
+
+  /** How many switchovers struck so far were done (answered 200). */
+  int switchoversDone() {
+    return switchoversDone.get();
   }
 
   void heal(Fault.Kind kind, String member) throws IOException {
