@@ -244,7 +244,7 @@ public final class Simulation {
         : config.settings().synchronousMode() == SynchronousMode.OFF ? SynchronousMode.ON : config.settings().synchronousMode();
     ClusterSettings settings = config.settings().withSynchronousMode(mode);
     RuntimeConfig rc = new RuntimeConfig(n.peer.id(), n.peer.kind(), "sim", config.members(), settings,
-        config.timing(), io.ratisfailover.Tags.DEFAULT, "", java.util.Optional.empty(), config.switchoverDrain());
+        config.timing(), io.ratisfailover.Tags.DEFAULT, "", Optional.empty(), config.switchoverDrain());
     random.nextLong(); // once the incarnation: drawn still, so that recorded seeds replay the same schedules
     // Incarnations grow from one boot of a member to the next, as FailoverMember's do.
     Submitter submitter = new Submitter(n.peer.id(), n.incarnation, n.clock(), raft.port(n));

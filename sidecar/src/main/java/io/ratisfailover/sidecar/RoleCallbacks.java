@@ -11,8 +11,9 @@ import java.util.concurrent.CompletableFuture;
  * Turns this member's role changes and database operations into callbacks, with Patroni's role
  * names: {@code on_start} when the agent first takes a role, {@code on_role_change} whenever that
  * role changes ({@code primary} once promoted, {@code demoted} from the start of a switchover's
- * drain or a fence, while the old primary stops taking writes, {@code replica}), {@code on_restart}, {@code on_reload} and {@code on_stop} with the role
- * at the time. It only queues: it runs on the agent's thread and must never hold it.
+ * drain or a fence, while the old primary stops taking writes, {@code replica}), {@code on_restart},
+ * {@code on_reload} and {@code on_stop} with the role at the time. It only queues: it runs on the
+ * agent's thread and must never hold it.
  */
 final class RoleCallbacks implements RoleListener {
   /** Before the agent took a role, as Patroni calls a member without a running database. */

@@ -379,7 +379,8 @@ public final class MemberRuntime {
 
   private void updateRole() {
     boolean isPrimary = state().isPrimary(self, state().epoch());
-    boolean demoting = fences.inProgress() || fences.drainingSince().isPresent() || (isPrimary && fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent());
+    boolean demoting = fences.inProgress() || fences.drainingSince().isPresent()
+        || (isPrimary && fences.fencedFor().filter(FenceReason.SWITCHOVER::equals).isPresent());
     boolean promoted = isPrimary && (state().currentEntry().map(HistoryEntry::promoted).orElse(false)
         || operations.promotedEpoch().filter(state().epoch()::equals).isPresent());
     transition(RoleTransitions.roleFor(closed, booted(), config.kind(), demoting, isPrimary, promoted), reason);
