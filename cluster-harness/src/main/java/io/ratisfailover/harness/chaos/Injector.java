@@ -20,6 +20,7 @@ final class Injector implements AutoCloseable {
   /** A JVM start, the peers' survey and the refusal, on a loaded two-core machine. */
   private static final Duration REFUSAL_WAIT = Duration.ofSeconds(60);
   private static final Duration SWITCHOVER_ANSWER = Duration.ofSeconds(30);
+  private static final Duration STANDBY_READY = Duration.ofSeconds(30);
 
   private final ChaosCluster cluster;
   private final String prefix;
@@ -78,12 +79,18 @@ final class Injector implements AutoCloseable {
     }
   }
 
-  /** Away from {@code member} if it serves, else to it; the answer is printed when it comes. */
+  /**
+   * Away from {@code member} if it serves, else to it; the answer is printed when it comes. Asked as
+   * an operator asks, once the standby it goes to answers {@code /replica} (a standby whose agent
+   * just restarted may not have its database running yet, and is refused), or after 30 s regardless.
+   */
   private void switchover(String member) {
     String other = ChaosCluster.DATA.stream().filter(m -> !m.equals(member)).findFirst().orElseThrow();
     boolean serves = cluster.answers200(member, "/primary");
     String leader = serves ? member : other;
     Optional<String> candidate = serves ? Optional.empty() : Optional.of(member);
+    String standby = serves ? other : member;
+    Poll.until(() -> cluster.answers200(standby, "/replica"), STANDBY_READY);
     cluster.switchover(member, leader, candidate, SWITCHOVER_ANSWER).whenComplete((answer, failed) -> {
       if (failed == null && answer.statusCode() == 200) {
         switchoversDone.incrementAndGet();
